@@ -1,0 +1,64 @@
+"""Settings: explicit arguments > PRIVSEARCH_* environment variables > defaults.
+
+This is the only module that reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+_ENV_PREFIX = "PRIVSEARCH_"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps that keep one hostile input file from taking a run down."""
+
+    pdf_timeout: float = 60.0  # seconds for one PDF, in a worker process that can be killed
+    pdf_max_pages: int = 2000
+    pdf_max_chars: int = 5_000_000  # extracted characters kept per PDF
+    pdf_max_bytes: int = 200 * 1024 * 1024  # larger files are skipped unread
+    pdf_memory_mb: int = 1024  # address-space limit of a PDF worker
+    html_max_bytes: int = 50 * 1024 * 1024
+    workers: int = 0  # 0 = one per core
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = Path("index")
+    corpus_dir: Path = Path("corpus")
+    limits: Limits = Limits()
+
+
+def _coerce(value: str, like: Any) -> Any:
+    if isinstance(like, bool):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(like, int):
+        return int(value)
+    if isinstance(like, float):
+        return float(value)
+    if isinstance(like, Path):
+        return Path(value)
+    return value
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings; `overrides` (e.g. from CLI flags) win over the environment."""
+    limits = Limits()
+    for f in fields(Limits):
+        raw = os.environ.get(f"{_ENV_PREFIX}{f.name.upper()}")
+        if raw:
+            limits = replace(limits, **{f.name: _coerce(raw, getattr(limits, f.name))})
+    settings = Settings(limits=limits)
+    for name in ("index_dir", "corpus_dir"):
+        raw = os.environ.get(f"{_ENV_PREFIX}{name.upper()}")
+        if raw:
+            settings = replace(settings, **{name: Path(raw)})
+    limit_overrides = {k: v for k, v in overrides.items() if hasattr(limits, k) and v is not None}
+    if limit_overrides:
+        settings = replace(settings, limits=replace(settings.limits, **limit_overrides))
+    top = {k: v for k, v in overrides.items() if k in ("index_dir", "corpus_dir") and v is not None}
+    return replace(settings, **top) if top else settings

@@ -1,0 +1,71 @@
+"""Every exception privsearch raises, in one place.
+
+Each carries the HTTP status an API would answer with, so the edges (CLI, HTTP) translate
+them once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PrivsearchError(Exception):
+    """Base class: anything privsearch reports to a user."""
+
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class IngestError(PrivsearchError):
+    """One input file could not be read; the run skips it and says why."""
+
+    status = 422
+
+    def __init__(self, path: Path | str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+class IndexNotFoundError(PrivsearchError):
+    """No index exists at the given location."""
+
+    status = 404
+
+
+class IndexVersionError(PrivsearchError):
+    """The index was built by another analyzer or schema version."""
+
+    status = 409
+
+
+class IndexBusyError(PrivsearchError):
+    """Another process is writing the index."""
+
+    status = 409
+
+
+class RecordNotFoundError(PrivsearchError):
+    """No record has the requested id."""
+
+    status = 404
+
+
+class QuerySyntaxError(PrivsearchError):
+    """The query cannot be parsed; `hint` says how to fix or quote it."""
+
+    status = 400
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(f"{message}. {hint}" if hint else message)
+        self.reason = message
+        self.hint = hint
+
+
+class BadParameterError(PrivsearchError):
+    """A search option (filter, page, sort) has an invalid value."""
+
+    status = 400

@@ -1,0 +1,104 @@
+"""Small frozen dataclasses passed between the pipeline stages."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Page:
+    """The text of one page of an attached or standalone PDF (numbers start at 1)."""
+
+    number: int
+    text: str
+    attachment: str = ""  # the PDF's path; "" when the record has a single body source
+
+
+@dataclass(frozen=True)
+class Record:
+    """One publication, as ingested."""
+
+    id: str
+    title: str
+    summary: str = ""
+    pages: tuple[Page, ...] = ()
+    component: str = "DHS"
+    doc_type: str = "Other"
+    date: str | None = None  # ISO 8601, YYYY-MM-DD
+    sorns: tuple[str, ...] = ()
+    source: str = ""  # the file (or URL) the record was read from
+    attachments: tuple[str, ...] = ()  # PDFs read into this record
+    url: str = ""  # the publication's address on the web, when known
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def body(self) -> str:
+        return "\n\n".join(page.text for page in self.pages)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["pages"] = [asdict(page) for page in self.pages]
+        data["sorns"] = list(self.sorns)
+        data["attachments"] = list(self.attachments)
+        data["warnings"] = list(self.warnings)
+        return data
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A file left out of a run, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result."""
+
+    id: str
+    title: str
+    component: str
+    doc_type: str
+    date: str | None
+    score: float
+    snippet: str  # HTML-escaped text with <mark>...</mark> around matches
+    pages: tuple[int, ...]  # PDF page numbers where the query matched
+    source: str
+    url: str = ""
+    versions: tuple[str, ...] = ()  # other ids of the same family, with --collapse
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["pages"] = list(self.pages)
+        data["versions"] = list(self.versions)
+        return data
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """A page of hits, the facet counts over all matches, and a suggestion."""
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    results: tuple[Hit, ...]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    suggestion: str | None = None
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "took_ms": round(self.took_ms, 2),
+            "suggestion": self.suggestion,
+            "notes": list(self.notes),
+            "results": [hit.to_dict() for hit in self.results],
+            "facets": self.facets,
+        }
