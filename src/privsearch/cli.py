@@ -1,0 +1,437 @@
+"""The `privsearch` command line: index, search, show, export, stats, stopwords."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+import privsearch
+from privsearch import (
+    BadParameterError,
+    IndexNotFoundError,
+    PrivsearchError,
+    QuerySyntaxError,
+    SearchResults,
+)
+from privsearch.config import load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+RESULT_FIELDS = ("id", "title", "component", "doc_type", "date", "score", "pages", "source", "url")
+EXPORT_FIELDS = ("id", "title", "component", "doc_type", "date", "sorns", "source", "url", "pages")
+
+
+class UsageProblem(click.ClickException):
+    """A bad query or option value: one line on stderr, exit status 2."""
+
+    exit_code = 2
+
+
+def _fail(exc: PrivsearchError) -> click.ClickException:
+    if isinstance(exc, (QuerySyntaxError, BadParameterError)):
+        return UsageProblem(exc.message)
+    return click.ClickException(exc.message)
+
+
+def translate_errors(func: F) -> F:
+    """Turn privsearch errors into one-line messages instead of tracebacks."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except PrivsearchError as exc:
+            raise _fail(exc) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def index_option(func: F) -> F:
+    return click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Index folder (default: ./index, or $PRIVSEARCH_INDEX_DIR).",
+    )(func)
+
+
+def filter_options(func: F) -> F:
+    """--component, --type, --since, --until: shared by search and export."""
+    options = [
+        click.option("--component", multiple=True, help="Only this component (CBP, ICE, ...)."),
+        click.option("--type", "doc_type", multiple=True, help="Only this type (PIA, SORN, ...)."),
+        click.option("--since", help="Published on or after (YYYY, YYYY-MM or YYYY-MM-DD)."),
+        click.option("--until", help="Published on or before (YYYY, YYYY-MM or YYYY-MM-DD)."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _stderr(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@click.group()
+@click.version_option(privsearch.__version__, prog_name="privsearch")
+def cli() -> None:
+    """Full-text search over DHS privacy publications (PIAs, SORNs, reports).
+
+    Example: privsearch search "facial recognition" --component ICE
+    """
+
+
+# -- index ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@index_option
+@click.option("--rebuild", is_flag=True, help="Start over instead of updating the index.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
+@click.option("--strict", is_flag=True, help="Exit with status 1 if any file was skipped.")
+@click.option("--workers", type=click.IntRange(0, 64), help="PDF worker processes (0 = cores).")
+@click.option("--timeout", "pdf_timeout", type=click.FloatRange(1), help="Seconds per PDF.")
+@translate_errors
+def index(
+    paths: tuple[Path, ...],
+    index_dir: Path | None,
+    rebuild: bool,
+    as_json: bool,
+    strict: bool,
+    workers: int | None,
+    pdf_timeout: float | None,
+) -> None:
+    """Index listing pages, publication pages, PDFs and manifests under PATHS.
+
+    A second run reads only new or changed files and drops records whose file is gone.
+
+    Example: privsearch index ../shared/corpus/dhs --index index
+    """
+    settings = load_settings(index_dir=index_dir, workers=workers, pdf_timeout=pdf_timeout)
+    report = _build(list(paths), settings.index_dir, rebuild=rebuild, limits=settings.limits)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        _print_report(report)
+    if strict and report.skipped:
+        sys.exit(1)
+
+
+def _build(
+    paths: list[Path], index_dir: Path, *, rebuild: bool, limits: Any
+) -> privsearch.IndexReport:
+    if not sys.stderr.isatty():
+        return privsearch.build_index(paths, index_dir, rebuild=rebuild, limits=limits)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("Reading", total=None)
+
+        def progress(event: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return privsearch.build_index(
+            paths, index_dir, rebuild=rebuild, limits=limits, progress=progress
+        )
+
+
+def _print_report(report: privsearch.IndexReport) -> None:
+    click.echo(
+        f"Indexed {report.sources_read} source(s) in {report.seconds:.1f} s: "
+        f"{report.records_added} record(s) added, {report.records_removed} removed, "
+        f"{report.pages} PDF page(s) read; {report.sources_unchanged} unchanged, "
+        f"{report.sources_removed} gone. The index holds {report.records} record(s)."
+    )
+    if report.skipped:
+        click.echo(f"Skipped {len(report.skipped)} file(s):")
+        for skip in report.skipped:
+            click.echo(f"  {skip.path}: {skip.reason}")
+    if report.warnings:
+        click.echo(f"{len(report.warnings)} warning(s):")
+        for warning in report.warnings[:20]:
+            click.echo(f"  {warning}")
+        if len(report.warnings) > 20:
+            click.echo(f"  ... and {len(report.warnings) - 20} more (see --json)")
+
+
+# -- search -----------------------------------------------------------------------------------
+
+
+def _open(index_dir: Path | None, *, build_if_missing: bool = False) -> privsearch.Index:
+    settings = load_settings(index_dir=index_dir)
+    try:
+        return privsearch.open_index(settings.index_dir)
+    except IndexNotFoundError:
+        if not build_if_missing or not settings.corpus_dir.is_dir():
+            raise
+    _stderr(
+        f"No index at {settings.index_dir}: building one from {settings.corpus_dir}/ "
+        "(once; later searches reuse it)."
+    )
+    report = privsearch.build_index(
+        [settings.corpus_dir], settings.index_dir, limits=settings.limits
+    )
+    _stderr(f"Indexed {report.records} record(s) in {report.seconds:.1f} s.")
+    return privsearch.open_index(settings.index_dir)
+
+
+@cli.command()
+@click.argument("query")
+@index_option
+@filter_options
+@click.option(
+    "--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True
+)
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True,
+              help="Results per page.")
+@click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
+@click.option("--collapse", is_flag=True, help="Show each PIA family (a PIA and its updates) once.")
+@click.option("--quote", is_flag=True, help="Search every word literally, ignoring query syntax.")
+@click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per result.")
+@translate_errors
+def search(
+    query: str,
+    index_dir: Path | None,
+    component: tuple[str, ...],
+    doc_type: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    sort: str,
+    limit: int,
+    page: int,
+    collapse: bool,
+    quote: bool,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """Search the index. Words must all match; "quoted phrases", AND/OR/NOT, field:value
+    (title:, summary:, body:, sorn:, component:, type:, id:, year:), prefix* and typo~ work.
+
+    With no index yet, the first search builds one from the bundled corpus/.
+
+    Example: privsearch search "license plate readers" --component CBP --sort date
+    """
+    if as_json and as_csv:
+        raise UsageProblem("choose one of --json and --csv")
+    if quote:
+        query = privsearch.quote_query(query)
+    with _open(index_dir, build_if_missing=True) as ix:
+        results = ix.search(
+            query,
+            component=list(component) or None,
+            doc_type=list(doc_type) or None,
+            since=since,
+            until=until,
+            sort=sort,
+            page=page,
+            per_page=limit,
+            collapse=collapse,
+        )
+    if as_json:
+        click.echo(json.dumps(results.to_dict(), indent=2, ensure_ascii=False))
+    elif as_csv:
+        _write_csv(
+            ({**hit.to_dict(), "pages": _pages_text(hit.pages)} for hit in results.results),
+            RESULT_FIELDS,
+        )
+    else:
+        _print_results(results)
+
+
+def _pages_text(pages: Iterable[int]) -> str:
+    return " ".join(str(p) for p in pages)
+
+
+def _print_results(results: SearchResults) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+    for note in results.notes:
+        console.print(f"[yellow]{escape(note)}[/]")
+    if results.suggestion:
+        console.print(f"Did you mean: [bold]{escape(results.suggestion)}[/]?")
+    first = (results.page - 1) * results.per_page + 1
+    last = first + len(results.results) - 1
+    if not results.results:
+        console.print(f"No results for {escape(results.query)!r}.")
+        return
+    console.print(f"{first}-{last} of {results.total} results ({results.took_ms:.0f} ms)")
+    table = Table(show_lines=True, expand=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("Document", ratio=3)
+    table.add_column("Where", ratio=1)
+    for n, hit in enumerate(results.results, start=first):
+        snippet = _snippet_markup(hit.snippet)
+        title = f"[bold]{escape(hit.title)}[/]\n[dim]{escape(hit.id)}[/]\n{snippet}"
+        where = f"{hit.component} · {hit.doc_type}\n{hit.date or 'undated'}"
+        if hit.pages:
+            where += f"\npages {_pages_text(hit.pages[:12])}" + (" …" if len(hit.pages) > 12 else "")
+        if hit.versions:
+            where += f"\nalso: {', '.join(hit.versions)}"
+        table.add_row(str(n), title, escape(where))
+    console.print(table)
+    facets = "; ".join(
+        f"{name}: " + ", ".join(f"{k} {v}" for k, v in list(counts.items())[:8])
+        for name, counts in results.facets.items()
+    )
+    console.print(f"[dim]{escape(facets)}[/]")
+
+
+def _snippet_markup(snippet: str) -> str:
+    """The API's HTML snippet as rich markup: <mark> in bold yellow, entities unescaped."""
+    import html
+
+    from rich.markup import escape
+
+    parts = snippet.replace("</mark>", "<mark>").split("<mark>")
+    return "".join(
+        f"[bold yellow]{escape(html.unescape(p))}[/]" if i % 2 else escape(html.unescape(p))
+        for i, p in enumerate(parts)
+    )
+
+
+def _write_csv(rows: Iterable[dict[str, Any]], fieldnames: Iterable[str], out: Any = None) -> None:
+    writer = csv.DictWriter(out or sys.stdout, fieldnames=list(fieldnames), extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
+
+
+# -- records ----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("record_id")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
+@translate_errors
+def show(record_id: str, index_dir: Path | None, as_json: bool) -> None:
+    """Print one record's metadata and text.
+
+    Example: privsearch show DHS/CBP/PIA-056
+    """
+    with _open(index_dir) as ix:
+        record = ix.get(record_id)
+        versions = ix.family(record.id)
+    if as_json:
+        click.echo(json.dumps({**record.to_dict(), "versions": versions}, indent=2))
+        return
+    click.echo(record.title)
+    for label, value in (
+        ("Id", record.id),
+        ("Component", record.component),
+        ("Type", record.doc_type),
+        ("Date", record.date or "undated"),
+        ("SORNs", "; ".join(record.sorns)),
+        ("Source", record.source),
+        ("URL", record.url),
+        ("Attachments", "; ".join(record.attachments)),
+        ("Versions", ", ".join(versions) if len(versions) > 1 else ""),
+        ("Warnings", "; ".join(record.warnings)),
+    ):
+        if value:
+            click.echo(f"{label + ':':13}{value}")
+    if record.summary:
+        click.echo(f"\n{record.summary}")
+    for page in record.pages:
+        click.echo(f"\n--- page {page.number} ---\n{page.text}")
+
+
+@cli.command()
+@index_option
+@filter_options
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
+              show_default=True)
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
+              help="Write here instead of stdout.")
+@translate_errors
+def export(
+    index_dir: Path | None,
+    component: tuple[str, ...],
+    doc_type: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    fmt: str,
+    output: Any,
+) -> None:
+    """Write every matching record's metadata (id, title, component, type, date, SORNs,
+    source, URL, page count), one per line or row.
+
+    Example: privsearch export --format csv --component ICE --type PIA -o ice-pias.csv
+    """
+    with _open(index_dir) as ix:
+        rows = (
+            {
+                "id": r.id,
+                "title": r.title,
+                "component": r.component,
+                "doc_type": r.doc_type,
+                "date": r.date,
+                "sorns": list(r.sorns),
+                "source": r.source,
+                "url": r.url,
+                "pages": len(r.pages),
+            }
+            for r in ix.records(list(component) or None, list(doc_type) or None, since, until)
+        )
+        if fmt == "csv":
+            _write_csv(({**row, "sorns": "; ".join(row["sorns"])} for row in rows),
+                       EXPORT_FIELDS, output)
+        else:
+            for row in rows:
+                output.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+@cli.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+@translate_errors
+def stats(index_dir: Path | None, as_json: bool) -> None:
+    """Counts by component, type and year; pages; index size on disk.
+
+    Example: privsearch stats --index index
+    """
+    with _open(index_dir) as ix:
+        data = ix.stats()
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    click.echo(
+        f"{data['records']} records, {data['pages']} PDF pages, "
+        f"{data['index_bytes'] / 1e6:.1f} MB on disk, last indexed {data['indexed_at']}"
+    )
+    for name in ("component", "doc_type", "year"):
+        counts = ", ".join(f"{k} {v}" for k, v in data[name].items())
+        click.echo(f"{name}: {counts}")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--min-df", type=click.FloatRange(0, 1), default=0.8, show_default=True,
+              help="Propose words found in at least this share of documents.")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@translate_errors
+def stopwords(paths: tuple[Path, ...], min_df: float, limit: int) -> None:
+    """Propose domain stopwords: words in nearly every document under PATHS, with their
+    document frequency, to review before adding them to the shipped list.
+
+    Example: privsearch stopwords ../shared/corpus/dhs --min-df 0.9
+    """
+    records = privsearch.read_records(list(paths))
+    texts = ["\n".join([r.title, r.summary, r.body]) for r in records]
+    proposals = privsearch.propose_stopwords(texts, min_df=min_df, limit=limit)
+    click.echo(f"{len(texts)} documents; words in at least {min_df:.0%} of them:")
+    for word, share in proposals:
+        click.echo(f"{share:6.1%}  {word}")

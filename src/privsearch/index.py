@@ -1,0 +1,352 @@
+"""The Whoosh index on disk: its schema, its writer, and the `privsearch.json` beside it.
+
+This is the only module that touches Whoosh's schema and writer. A run reads only new or
+changed sources (by content hash), replaces their records, and commits once: Whoosh swaps its
+table of contents atomically, so a run that dies midway leaves the previous index searchable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from whoosh import fields, index
+from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer
+from whoosh.index import LockError
+from whoosh.writing import CLEAR
+
+from . import __version__, analyze
+from .config import Limits
+from .errors import IndexBusyError, IndexNotFoundError, IndexVersionError, PrivsearchError
+from .ingest import SourceResult, read_sources, scan_sources
+from .models import Page, Record, Skip
+
+SCHEMA_VERSION = 1
+META_FILE = "privsearch.json"
+_WRITER_TIMEOUT = 5.0  # seconds to wait for another writer before reporting the index busy
+
+_VERSION_SUFFIX = re.compile(r"(\(\w{1,3}\)|-\d{1,2})$")
+_REFERENCE_TAIL = re.compile(r"^DHS/(?:[^/]+/)?")
+
+
+def _spelling_analyzer() -> Analyzer:
+    """Plain lowercase words, unstemmed: the vocabulary "did you mean" draws from."""
+    return RegexTokenizer(r"[A-Za-z][a-z]{2,}") | LowercaseFilter()
+
+
+def build_schema() -> fields.Schema:
+    text = analyze.build_analyzer()
+    return fields.Schema(
+        key=fields.ID(stored=True, unique=True),
+        id=fields.ID(stored=True),
+        ids=fields.KEYWORD(lowercase=True, commas=True, scorable=True),
+        family=fields.ID(stored=True, sortable=True),
+        family_ids=fields.KEYWORD(lowercase=True, commas=True, scorable=True),
+        title=fields.TEXT(analyzer=text, stored=True),
+        summary=fields.TEXT(analyzer=text, stored=True),
+        body=fields.TEXT(analyzer=text),
+        sorns=fields.TEXT(analyzer=text, stored=True),
+        spell=fields.TEXT(analyzer=_spelling_analyzer(), phrase=False),
+        component=fields.ID(stored=True, sortable=True),
+        doc_type=fields.ID(stored=True, sortable=True),
+        date=fields.ID(stored=True, sortable=True),
+        year=fields.ID(stored=True, sortable=True),
+        source=fields.ID(stored=True),
+        url=fields.STORED,
+        attachments=fields.STORED,
+        pages=fields.STORED,
+        page_count=fields.STORED,
+        warnings=fields.STORED,
+    )
+
+
+# -- identifiers ------------------------------------------------------------------------------
+
+
+def family_of(record_id: str) -> str:
+    """The id shared by a document and its updates: `DHS/CBP/PIA-001(c)` -> `DHS/CBP/PIA-001`."""
+    if not record_id.startswith("DHS/"):
+        return record_id
+    return _VERSION_SUFFIX.sub("", record_id)
+
+
+def id_variants(record_id: str) -> list[str]:
+    """Ways a user may type a reference number: whole, without `DHS/`, without the component."""
+    if not record_id.startswith("DHS/"):
+        return [record_id]
+    variants = [record_id, record_id[len("DHS/") :], _REFERENCE_TAIL.sub("", record_id)]
+    return list(dict.fromkeys(v for v in variants if v))
+
+
+def _record_key(record: Record, position: int) -> str:
+    return f"{record.source}#{position}"
+
+
+def _document(record: Record, position: int) -> dict[str, Any]:
+    family = family_of(record.id)
+    text = "\n".join([record.title, record.summary, record.body])
+    return {
+        "key": _record_key(record, position),
+        "id": record.id,
+        "ids": ",".join(id_variants(record.id)),
+        "family": family,
+        "family_ids": ",".join(id_variants(family)),
+        "title": record.title,
+        "summary": record.summary,
+        "body": record.body,
+        "sorns": "\n".join(record.sorns),
+        "spell": text,
+        "component": record.component,
+        "doc_type": record.doc_type,
+        "date": record.date or "",
+        "year": (record.date or "")[:4] or "unknown",
+        "source": record.source,
+        "url": record.url,
+        "attachments": list(record.attachments),
+        "pages": [[p.number, p.text, p.attachment] for p in record.pages],
+        "page_count": len(record.pages),
+        "warnings": list(record.warnings),
+    }
+
+
+def record_from_stored(stored: dict[str, Any]) -> Record:
+    """Rebuild a Record from a document's stored fields."""
+    return Record(
+        id=stored["id"],
+        title=stored.get("title", ""),
+        summary=stored.get("summary", ""),
+        pages=tuple(Page(n, text, att) for n, text, att in stored.get("pages", [])),
+        component=stored.get("component", "DHS"),
+        doc_type=stored.get("doc_type", "Other"),
+        date=stored.get("date") or None,
+        sorns=tuple(s for s in stored.get("sorns", "").split("\n") if s),
+        source=stored.get("source", ""),
+        attachments=tuple(stored.get("attachments", [])),
+        url=stored.get("url", ""),
+        warnings=tuple(stored.get("warnings", [])),
+    )
+
+
+# -- metadata beside the index -----------------------------------------------------------------
+
+
+def _analyzer_settings() -> dict[str, Any]:
+    return {"analyzer_version": analyze.ANALYZER_VERSION, "schema_version": SCHEMA_VERSION}
+
+
+def read_meta(index_dir: Path) -> dict[str, Any]:
+    path = index_dir / META_FILE
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexVersionError(
+            f"{path} is unreadable ({exc}); rebuild the index with `privsearch index --rebuild`"
+        ) from exc
+
+
+def _write_meta(index_dir: Path, meta: dict[str, Any]) -> None:
+    """Write privsearch.json atomically (temp file + rename), so a crash leaves the old one."""
+    fd, tmp = tempfile.mkstemp(prefix=".privsearch-", suffix=".json", dir=index_dir)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(meta, handle, indent=1, sort_keys=True)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, index_dir / META_FILE)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def index_exists(index_dir: Path) -> bool:
+    return index_dir.is_dir() and index.exists_in(str(index_dir))
+
+
+def open_whoosh(index_dir: Path) -> index.Index:
+    """Open an existing index for reading, refusing one built with other analysis settings."""
+    index_dir = Path(index_dir)
+    if not index_exists(index_dir):
+        raise IndexNotFoundError(
+            f"no index at {index_dir}; build one with `privsearch index PATH --index {index_dir}`"
+        )
+    _check_compatible(index_dir, read_meta(index_dir))
+    return index.open_dir(str(index_dir))
+
+
+def _is_compatible(meta: dict[str, Any]) -> bool:
+    expected = _analyzer_settings()
+    return {k: meta.get(k) for k in expected} == expected
+
+
+def _check_compatible(index_dir: Path, meta: dict[str, Any]) -> None:
+    expected = _analyzer_settings()
+    found = {k: meta.get(k) for k in expected}
+    if found != expected:
+        raise IndexVersionError(
+            f"the index at {index_dir} was built with other analysis settings ({found}, this "
+            f"version uses {expected}); re-index with `privsearch index --rebuild PATH`"
+        )
+
+
+# -- building ----------------------------------------------------------------------------------
+
+
+@dataclass
+class IndexReport:
+    """What one indexing run did; `privsearch index --json` prints it."""
+
+    index_dir: str
+    records: int = 0  # records in the index after the run
+    records_added: int = 0
+    records_removed: int = 0
+    pages: int = 0  # PDF pages read in this run
+    sources_read: int = 0
+    sources_unchanged: int = 0
+    sources_removed: int = 0
+    skipped: list[Skip] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    rebuilt: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["skipped"] = [{"path": s.path, "reason": s.reason} for s in self.skipped]
+        data["seconds"] = round(self.seconds, 3)
+        return data
+
+
+ProgressCallback = Callable[[str, int, int], None]  # (event, done, total)
+
+
+def build_index(
+    paths: Sequence[Path],
+    index_dir: Path,
+    *,
+    rebuild: bool = False,
+    limits: Limits | None = None,
+    progress: ProgressCallback | None = None,
+) -> IndexReport:
+    """Index `paths` (files or directory trees) into `index_dir`, incrementally unless `rebuild`.
+
+    Sources not under `paths` that a previous run indexed are kept; sources under `paths` that
+    are gone are dropped.
+    """
+    limits = limits or Limits()
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    report = IndexReport(index_dir=str(index_dir), rebuilt=rebuild)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    _check_writable(index_dir)
+
+    meta = read_meta(index_dir)
+    compatible = index_exists(index_dir) and bool(meta) and _is_compatible(meta)
+    if not rebuild and index_exists(index_dir) and meta:
+        _check_compatible(index_dir, meta)
+    known: dict[str, dict[str, str]] = dict(meta.get("sources", {})) if compatible else {}
+    if rebuild:
+        known = {}
+
+    plan = scan_sources(list(paths), _known_under(known, paths), limits=limits)
+    report.skipped.extend(plan.skipped)
+    report.sources_unchanged = len(plan.unchanged)
+
+    # A rebuild of a compatible index clears it in the same commit that adds the new records,
+    # so until that commit readers keep the old generation. An incompatible index is unusable
+    # anyway and is recreated.
+    if compatible:
+        ix = index.open_dir(str(index_dir))
+    else:
+        ix = index.create_in(str(index_dir), build_schema())
+    try:
+        writer = ix.writer(timeout=_WRITER_TIMEOUT)
+    except LockError as exc:
+        raise IndexBusyError(
+            f"the index at {index_dir} is being written by another process; try again when it "
+            "finishes"
+        ) from exc
+    try:
+        for source in plan.removed:
+            report.records_removed += writer.delete_by_term("source", source)
+            known.pop(source, None)
+            report.sources_removed += 1
+        total = len(plan.to_read)
+        for done, result in enumerate(read_sources(plan, limits=limits), start=1):
+            report.records_removed += writer.delete_by_term("source", result.source)
+            _add_result(writer, result, report)
+            if result.records or result.files:
+                known[result.source] = dict(result.files)
+            else:
+                known.pop(result.source, None)
+            if progress:
+                progress("read", done, total)
+        writer.commit(mergetype=CLEAR if rebuild else None, optimize=False)
+    except BaseException:
+        writer.cancel()
+        raise
+
+    with ix.searcher() as searcher:
+        report.records = searcher.doc_count()
+    _write_meta(
+        index_dir,
+        {
+            **_analyzer_settings(),
+            "privsearch_version": __version__,
+            "records": report.records,
+            "indexed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "sources": known,
+        },
+    )
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _known_under(known: dict[str, dict[str, str]], paths: Sequence[Path]) -> dict[str, dict]:
+    """The previously indexed sources that lie under the paths of this run."""
+    roots = [str(Path(p).resolve()) for p in paths]
+    return {
+        source: files
+        for source, files in known.items()
+        if any(source == root or source.startswith(root.rstrip("/") + "/") for root in roots)
+    }
+
+
+def _add_result(writer: Any, result: SourceResult, report: IndexReport) -> None:
+    report.sources_read += 1
+    report.pages += result.pages
+    report.skipped.extend(result.skipped)
+    for position, record in enumerate(result.records):
+        writer.add_document(**_document(record, position))
+        report.records_added += 1
+        report.warnings.extend(f"{record.source}: {w}" for w in record.warnings)
+
+
+def _check_writable(index_dir: Path) -> None:
+    probe = index_dir / ".privsearch-write-test"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise PrivsearchError(f"cannot write to the index folder {index_dir}: {exc.strerror}") from exc
+
+
+def remove_index(index_dir: Path) -> None:
+    """Delete an index folder's contents (used by tests and `--rebuild` of a broken index)."""
+    if index_dir.is_dir():
+        shutil.rmtree(index_dir)
+
+
+def iter_stored(ix: index.Index) -> Iterable[dict[str, Any]]:
+    """Every live document's stored fields."""
+    with ix.searcher() as searcher:
+        yield from searcher.all_stored_fields()

@@ -1,0 +1,495 @@
+"""Searching an index: query compilation, ranking, filters, facets, snippets, suggestions.
+
+`open_index(path).search(...)` is the one place that searches; the CLI and the HTTP layer call
+it and nothing below it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from whoosh import query as wq
+from whoosh import sorting
+
+from . import analyze, querylang
+from .errors import BadParameterError, RecordNotFoundError
+from .highlight import Passage, locate
+from .index import family_of, open_whoosh, read_meta, record_from_stored
+from .models import Hit, Record, SearchResults
+from .querylang import TEXT_FIELDS, And, Fuzzy, Node, Not, Or, Phrase, Prefix, Word
+
+# BM25F field weights: a word in the title counts most, then the summary, then the body.
+FIELD_BOOSTS = {"title": 3.0, "summary": 2.0, "body": 1.0, "sorns": 1.0}
+ID_BOOST = 12.0  # the query names this document's reference number
+FAMILY_BOOST = 3.0  # ... or the document it updates
+SYNONYM_WEIGHT = 0.3  # an expansion scores well below the words the user typed
+PROXIMITY = (("title", 2, 4.0), ("summary", 2, 2.0), ("body", 2, 2.0), ("body", 12, 1.0))
+MAX_PER_PAGE = 100
+MAX_PAGE = 1000
+FACETS = ("component", "doc_type", "year")
+SORTS = ("relevance", "date")
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+@dataclass
+class _Compiled:
+    """A Whoosh query plus what the highlighter needs to know about it."""
+
+    query: wq.Query
+    positives: list[wq.Query] = field(default_factory=list)  # leaves not under NOT
+    needs: list[set[str]] = field(default_factory=list)  # AND-groups of terms for page hits
+    plain_clauses: list[wq.Query] = field(default_factory=list)  # for the any-word fallback
+
+
+class _Compiler:
+    """Turns a parsed query into Whoosh queries over the index's fields."""
+
+    def __init__(self, lexicon: dict[str, dict[str, str]]) -> None:
+        self.lexicon = lexicon  # field -> {lowercased value: stored value}
+        self.positives: list[wq.Query] = []
+        self.needs: list[set[str]] = []
+
+    def compile(self, node: Node) -> _Compiled:
+        plain_clauses: list[wq.Query] = []
+        if querylang.is_plain(node):
+            words = [node] if isinstance(node, Word) else list(node.children)  # type: ignore[union-attr]
+            clauses, terms = self.run(words)  # type: ignore[arg-type]
+            plain_clauses = clauses
+            query: wq.Query = wq.And(clauses) if len(clauses) > 1 else clauses[0]
+            proximity = _proximity(terms)
+            if proximity is not None:
+                query = wq.AndMaybe(query, proximity)
+        else:
+            query = self.node(node, negated=False)
+        return _Compiled(query, self.positives, self.needs, plain_clauses)
+
+    # -- nodes ----------------------------------------------------------------------------------
+
+    def node(self, node: Node, negated: bool) -> wq.Query:
+        if isinstance(node, And):
+            return self.conjunction(node, negated)
+        if isinstance(node, Or):
+            return wq.Or([self.node(c, negated) for c in node.children])
+        if isinstance(node, Not):
+            return wq.Not(self.node(node.child, not negated))
+        if isinstance(node, Word) and node.field is None:
+            clauses, _ = self.run([node], negated)
+            return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+        return self.leaf(node, negated)
+
+    def conjunction(self, node: And, negated: bool) -> wq.Query:
+        required: list[wq.Query] = []
+        excluded: list[wq.Query] = []
+        run: list[Word] = []
+        for child in [*node.children, None]:
+            if isinstance(child, Word) and child.field is None:
+                run.append(child)
+                continue
+            if run:
+                required.extend(self.run(run, negated)[0])
+                run = []
+            if isinstance(child, Not):
+                excluded.append(self.node(child.child, not negated))
+            elif child is not None:
+                required.append(self.node(child, negated))
+        query: wq.Query = wq.And(required) if len(required) > 1 else required[0]
+        if excluded:
+            query = wq.AndNot(query, wq.Or(excluded) if len(excluded) > 1 else excluded[0])
+        return query
+
+    def run(self, words: list[Word], negated: bool = False) -> tuple[list[wq.Query], list[str]]:
+        """Clauses for adjacent plain words, with synonyms; also the typed terms, in order."""
+        terms: list[str] = []
+        for word in words:
+            terms.extend(analyze.analyze(word.text, mode="query", removestops=False))
+        if not terms:
+            return [wq.NullQuery], []
+        keep_stops = all(analyze.is_stopword(t) for t in terms)
+        matches = {m.start: m for m in analyze.find_synonyms(terms)}
+        clauses: list[wq.Query] = []
+        typed: list[str] = []
+        i = 0
+        while i < len(terms):
+            match = matches.get(i)
+            if match is not None:
+                span = terms[match.start : match.end]
+                original = [self.any_field(t, negated) for t in span]
+                alternatives = [self.alternative(alt, negated) for alt in match.alternatives]
+                clauses.append(
+                    wq.Or([wq.And(original) if len(original) > 1 else original[0], *alternatives])
+                )
+                typed.extend(span)
+                if not negated:
+                    self.needs.append({*span, *(t for alt in match.alternatives for t in alt)})
+                i = match.end
+                continue
+            term = terms[i]
+            i += 1
+            if analyze.is_stopword(term) and not keep_stops:
+                continue
+            clauses.append(self.any_field(term, negated))
+            typed.append(term)
+            if not negated:
+                self.needs.append({term})
+        return clauses or [wq.NullQuery], typed
+
+    def any_field(self, term: str, negated: bool) -> wq.Query:
+        subqueries: list[wq.Query] = [wq.Term(f, term, boost=b) for f, b in FIELD_BOOSTS.items()]
+        if not negated:
+            self.positives.extend(subqueries)
+        subqueries.append(wq.Term("ids", term, boost=ID_BOOST))
+        subqueries.append(wq.Term("family_ids", term, boost=FAMILY_BOOST))
+        return wq.Or(subqueries)
+
+    def alternative(self, terms: tuple[str, ...], negated: bool) -> wq.Query:
+        if len(terms) == 1:
+            subqueries = [
+                wq.Term(f, terms[0], boost=b * SYNONYM_WEIGHT) for f, b in FIELD_BOOSTS.items()
+            ]
+        else:
+            subqueries = [
+                wq.Phrase(f, list(terms), boost=b * SYNONYM_WEIGHT) for f, b in FIELD_BOOSTS.items()
+            ]
+        if not negated:
+            self.positives.extend(subqueries)
+        return wq.Or(subqueries)
+
+    def leaf(self, node: Node, negated: bool) -> wq.Query:
+        fieldname = getattr(node, "field", None)
+        if fieldname in ("component", "doc_type", "year"):
+            return wq.Term(fieldname, self.facet_value(fieldname, node.text))  # type: ignore[union-attr]
+        if fieldname == "id":
+            return wq.Term("ids", node.text.lower())  # type: ignore[union-attr]
+        fields = [fieldname] if fieldname else list(FIELD_BOOSTS)
+        if isinstance(node, Phrase):
+            terms = analyze.analyze(node.text, mode="query", removestops=False)
+            if not terms:
+                return wq.NullQuery
+            queries = [
+                wq.Phrase(f, terms, boost=FIELD_BOOSTS[f]) if len(terms) > 1
+                else wq.Term(f, terms[0], boost=FIELD_BOOSTS[f])
+                for f in fields
+            ]
+            if not negated:
+                self.needs.append(set(terms))
+        elif isinstance(node, Prefix):
+            text = node.text.lower()
+            queries = [wq.Prefix(f, text, boost=FIELD_BOOSTS[f]) for f in fields]
+        elif isinstance(node, Fuzzy):
+            terms = analyze.analyze(node.text, mode="query", removestops=False) or [node.text.lower()]
+            queries = [
+                wq.FuzzyTerm(f, terms[0], boost=FIELD_BOOSTS[f], maxdist=node.distance)
+                for f in fields
+            ]
+        else:  # a Word in one text field
+            terms = analyze.analyze(node.text, mode="query", removestops=False)  # type: ignore[union-attr]
+            if not terms:
+                return wq.NullQuery
+            queries = [
+                wq.And([wq.Term(f, t, boost=FIELD_BOOSTS[f]) for t in terms]) if len(terms) > 1
+                else wq.Term(f, terms[0], boost=FIELD_BOOSTS[f])
+                for f in fields
+            ]
+            if not negated:
+                self.needs.append(set(terms))
+        if not negated:
+            self.positives.extend(queries)
+        return wq.Or(queries) if len(queries) > 1 else queries[0]
+
+    def facet_value(self, fieldname: str, value: str) -> str:
+        return resolve_facet_value(self.lexicon, fieldname, value)
+
+
+def _proximity(terms: list[str]) -> wq.Query | None:
+    content = [t for t in terms if not analyze.is_stopword(t)]
+    if len(content) < 2:
+        return None
+    return wq.Or([wq.Phrase(f, content, slop=slop, boost=b) for f, slop, b in PROXIMITY])
+
+
+def _normalize_facet(value: str) -> str:
+    return re.sub(r"[\s_\-]+", " ", value.strip().lower())
+
+
+def resolve_facet_value(lexicon: dict[str, dict[str, str]], fieldname: str, value: str) -> str:
+    """Map what a user typed (`ice`, `pia-update`) to the stored value (`ICE`, `PIA Update`)."""
+    known = lexicon.get(fieldname, {})
+    found = known.get(_normalize_facet(value))
+    if found is not None:
+        return found
+    label = {"doc_type": "type"}.get(fieldname, fieldname)
+    choices = ", ".join(sorted(known.values())) or "none indexed"
+    raise BadParameterError(f"unknown {label} '{value}' (known: {choices})")
+
+
+def _date_bound(value: str, upper: bool) -> str:
+    if not _DATE.match(value):
+        raise BadParameterError(f"invalid date '{value}': use YYYY, YYYY-MM or YYYY-MM-DD")
+    if upper and len(value) < 10:
+        return value + ("-12-31" if len(value) == 4 else "-31")
+    return value
+
+
+class Index:
+    """An open privsearch index. Thread-safe for searching; sees new versions as they commit."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._ix = open_whoosh(self.path)
+        self._lock = threading.Lock()
+        self._searcher = self._ix.searcher()
+        self._lexicon = self._read_lexicon()
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _current(self) -> Any:
+        """The searcher for the newest committed version of the index."""
+        with self._lock:
+            if not self._searcher.up_to_date():
+                self._searcher = self._searcher.refresh()
+                self._lexicon = self._read_lexicon()
+            return self._searcher
+
+    def _read_lexicon(self) -> dict[str, dict[str, str]]:
+        reader = self._searcher.reader()
+        lexicon: dict[str, dict[str, str]] = {}
+        for name in FACETS:
+            values = [v.decode("utf-8") if isinstance(v, bytes) else v for v in reader.lexicon(name)]
+            lexicon[name] = {_normalize_facet(v): v for v in values}
+        return lexicon
+
+    # -- searching -------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        component: str | list[str] | None = None,
+        doc_type: str | list[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        sort: str = "relevance",
+        page: int = 1,
+        per_page: int = 10,
+        collapse: bool = False,
+    ) -> SearchResults:
+        """Search; raises QuerySyntaxError or BadParameterError for what a caller got wrong."""
+        started = time.perf_counter()
+        _check_paging(page, per_page, sort)
+        tree = querylang.parse_query(query)
+        searcher = self._current()
+        compiled = _Compiler(self._lexicon).compile(tree)
+        filters = self._filters(component, doc_type, since, until)
+        notes: list[str] = []
+        results = self._run(searcher, compiled.query, filters, sort, page * per_page, collapse)
+        if len(results) == 0 and len(compiled.plain_clauses) > 1:
+            relaxed = wq.Or(compiled.plain_clauses)
+            results = self._run(searcher, relaxed, filters, sort, page * per_page, collapse)
+            if len(results):
+                notes.append("No document contains all the words; showing documents with any.")
+        total = len(results)
+        terms = _highlight_terms(searcher, compiled)
+        hits = [
+            self._hit(searcher, hit, terms, compiled.needs, collapse)
+            for hit in results[(page - 1) * per_page : page * per_page]
+        ]
+        facets = {name: dict(_sorted_counts(results.groups(name))) for name in FACETS}
+        suggestion = self._suggest(searcher, tree, query) if total < 3 else None
+        return SearchResults(
+            query=query,
+            total=total,
+            page=page,
+            per_page=per_page,
+            took_ms=(time.perf_counter() - started) * 1000,
+            results=tuple(hits),
+            facets=facets,
+            suggestion=suggestion,
+            notes=tuple(notes),
+        )
+
+    def _filters(
+        self,
+        component: str | list[str] | None,
+        doc_type: str | list[str] | None,
+        since: str | None,
+        until: str | None,
+    ) -> wq.Query | None:
+        clauses: list[wq.Query] = []
+        for name, values in (("component", component), ("doc_type", doc_type)):
+            if not values:
+                continue
+            values = [values] if isinstance(values, str) else list(values)
+            terms = [wq.Term(name, resolve_facet_value(self._lexicon, name, v)) for v in values]
+            clauses.append(wq.Or(terms) if len(terms) > 1 else terms[0])
+        if since or until:
+            low = _date_bound(since, upper=False) if since else None
+            high = _date_bound(until, upper=True) if until else None
+            if low and high and low > high:
+                raise BadParameterError(f"--since {since} is after --until {until}")
+            clauses.append(wq.TermRange("date", low or "0", high or "9999-12-31"))
+        if not clauses:
+            return None
+        return wq.And(clauses) if len(clauses) > 1 else clauses[0]
+
+    @staticmethod
+    def _run(
+        searcher: Any,
+        query: wq.Query,
+        filters: wq.Query | None,
+        sort: str,
+        limit: int,
+        collapse: bool,
+    ) -> Any:
+        groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
+        options: dict[str, Any] = {"limit": limit, "groupedby": groupedby, "filter": filters}
+        if sort == "date":
+            options.update(sortedby=sorting.FieldFacet("date", reverse=True))
+        if collapse:
+            options.update(collapse=sorting.FieldFacet("family"), collapse_limit=1)
+        return searcher.search(query, **options)
+
+    def _hit(
+        self, searcher: Any, hit: Any, terms: set[str], needs: list[set[str]], collapse: bool
+    ) -> Hit:
+        stored = hit.fields()
+        passages = [Passage(0, stored.get("title", "")), Passage(0, stored.get("summary", ""))]
+        passages += [Passage(number, text) for number, text, _ in stored.get("pages", [])]
+        snippet, pages = locate(passages, terms, needs)
+        versions: tuple[str, ...] = ()
+        if collapse:
+            versions = tuple(
+                sorted(
+                    {d["id"] for d in searcher.documents(family=stored["family"])} - {stored["id"]}
+                )
+            )
+        return Hit(
+            id=stored["id"],
+            title=stored.get("title", ""),
+            component=stored.get("component", ""),
+            doc_type=stored.get("doc_type", ""),
+            date=stored.get("date") or None,
+            score=round(float(hit.score or 0.0), 4),
+            snippet=snippet,
+            pages=pages,
+            source=stored.get("source", ""),
+            url=stored.get("url", ""),
+            versions=versions,
+        )
+
+    def _suggest(self, searcher: Any, tree: Node, query: str) -> str | None:
+        """A corrected query when a typed word is unknown and a close, common word exists."""
+        reader = searcher.reader()
+        corrector = searcher.corrector("spell")
+        suggestion = query
+        for word in _plain_words(tree):
+            lower = word.lower()
+            if not lower.isalpha() or len(lower) < 3 or reader.doc_frequency("spell", lower) > 0:
+                continue
+            candidates = corrector.suggest(lower, limit=1, maxdist=2, prefix=1)
+            if candidates and candidates[0] != lower:
+                suggestion = re.sub(
+                    rf"(?<!\w){re.escape(word)}(?!\w)", candidates[0], suggestion, count=1
+                )
+        return suggestion if suggestion != query else None
+
+    # -- records ---------------------------------------------------------------------------------
+
+    def get(self, record_id: str) -> Record:
+        """The record with this id (case-insensitive); the fullest copy if several sources hold it."""
+        searcher = self._current()
+        wanted = record_id.strip().lower()
+        docnums = searcher.docs_for_query(wq.Term("ids", wanted))
+        found = [d for d in map(searcher.stored_fields, docnums) if d["id"].lower() == wanted]
+        if not found:
+            raise RecordNotFoundError(f"no record with id '{record_id}'")
+        best = max(found, key=lambda d: (d.get("page_count", 0), len(d.get("summary", ""))))
+        return record_from_stored(best)
+
+    def records(
+        self,
+        component: str | list[str] | None = None,
+        doc_type: str | list[str] | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> Iterator[Record]:
+        """Every record matching the filters, ordered by id."""
+        searcher = self._current()
+        filters = self._filters(component, doc_type, since, until)
+        query = filters or wq.Every()
+        docnums = sorted(searcher.docs_for_query(query), key=lambda n: searcher.stored_fields(n)["id"])
+        for docnum in docnums:
+            yield record_from_stored(searcher.stored_fields(docnum))
+
+    def stats(self) -> dict[str, Any]:
+        """Counts by component, type and year; pages; size on disk; when last indexed."""
+        searcher = self._current()
+        results = self._run(searcher, wq.Every(), None, "relevance", 1, False)
+        pages = sum(d.get("page_count", 0) for d in searcher.all_stored_fields())
+        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        meta = read_meta(self.path)
+        return {
+            "records": searcher.doc_count(),
+            "pages": pages,
+            "index_bytes": size,
+            "indexed_at": meta.get("indexed_at"),
+            "sources": len(meta.get("sources", {})),
+            "component": dict(_sorted_counts(results.groups("component"))),
+            "doc_type": dict(_sorted_counts(results.groups("doc_type"))),
+            "year": dict(sorted(results.groups("year").items())),
+        }
+
+    def family(self, record_id: str) -> list[str]:
+        """Ids of every version of the document family `record_id` belongs to."""
+        searcher = self._current()
+        return sorted({d["id"] for d in searcher.documents(family=family_of(record_id))})
+
+
+def _sorted_counts(groups: dict[str, int]) -> list[tuple[str, int]]:
+    return sorted(groups.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _check_paging(page: int, per_page: int, sort: str) -> None:
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise BadParameterError(f"per_page must be between 1 and {MAX_PER_PAGE}, not {per_page}")
+    if not 1 <= page <= MAX_PAGE:
+        raise BadParameterError(f"page must be between 1 and {MAX_PAGE}, not {page}")
+    if sort not in SORTS:
+        raise BadParameterError(f"sort must be one of {', '.join(SORTS)}, not '{sort}'")
+
+
+def _highlight_terms(searcher: Any, compiled: _Compiled) -> set[str]:
+    reader = searcher.reader()
+    terms: set[str] = set()
+    for leaf in compiled.positives:
+        for fieldname, text in leaf.existing_terms(reader, phrases=True, expand=True):
+            if fieldname in TEXT_FIELDS:
+                terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return terms
+
+
+def _plain_words(tree: Node) -> Iterator[str]:
+    if isinstance(tree, Word) and tree.field is None:
+        yield tree.text
+    elif isinstance(tree, (And, Or)):
+        for child in tree.children:
+            yield from _plain_words(child)
+
+
+def open_index(path: Path | str = "index") -> Index:
+    """Open the index at `path` for searching."""
+    return Index(path)
