@@ -47,7 +47,7 @@ def build_schema() -> fields.Schema:
     text = analyze.build_analyzer()
     return fields.Schema(
         key=fields.ID(stored=True, unique=True),
-        id=fields.ID(stored=True),
+        id=fields.ID(stored=True, sortable=True),
         ids=fields.KEYWORD(lowercase=True, commas=True, scorable=True),
         family=fields.ID(stored=True, sortable=True),
         family_ids=fields.KEYWORD(lowercase=True, commas=True, scorable=True),

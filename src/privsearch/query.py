@@ -359,8 +359,8 @@ class Index:
         options: dict[str, Any] = {"limit": limit, "groupedby": groupedby, "filter": filters}
         if sort == "date":
             options.update(sortedby=sorting.FieldFacet("date", reverse=True))
-        if collapse:
-            options.update(collapse=sorting.FieldFacet("family"), collapse_limit=1)
+        # The same publication read from two sources (a listing and its PDF, say) shows once.
+        options.update(collapse=sorting.FieldFacet("family" if collapse else "id"), collapse_limit=1)
         return searcher.search(query, **options)
 
     def _hit(
