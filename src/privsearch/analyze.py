@@ -1,0 +1,439 @@
+"""The one analyzer privsearch uses to index text and to read queries.
+
+The pipeline is a Whoosh chain of three stages (lunr's Pipeline):
+
+1. `_CompoundTokenizer` finds words, reference numbers and citations with one compiled regex.
+   A compound such as ``DHS/ICE/PIA-054(a)`` is emitted whole, without its ``(a)`` suffix, and
+   by its parts (``dhs``, ``ice``, ``pia-054(a)``, ``pia-054``, ``pia``, ``054``), all at one
+   position, so phrase queries still line up across it. In query mode only the whole is
+   emitted: the index already holds every part.
+2. `_QueryStopFilter` drops stop words from queries only when the caller asks for it. Whoosh's
+   parser asks for single words (``removestops=True``) and not for quoted phrases, so ``use of
+   force`` drops ``of`` while ``"use of force"`` keeps it. The index keeps every stop word.
+3. `_StemFilter` applies the Snowball English stemmer, memoized, to plain alphabetic words that
+   are neither stop words nor known acronyms. Numbers and compound wholes are never stemmed.
+
+Synonyms (`find_synonyms`) are applied by the query stage, not here: the analyzer itself maps
+one text to one token stream, which keeps the index and the query side in step.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+from nltk.probability import FreqDist
+from nltk.stem.snowball import SnowballStemmer
+from whoosh.analysis import Analyzer, Filter, Token, Tokenizer
+
+__all__ = [
+    "ANALYZER_VERSION",
+    "SynonymMatch",
+    "analyze",
+    "build_analyzer",
+    "find_synonyms",
+    "is_stopword",
+    "propose_stopwords",
+    "stem",
+    "tokens_with_offsets",
+]
+
+# --- the token grammar -------------------------------------------------------------------------
+
+# Letters and digits. The modifier-letter primes that PDF extraction leaves in "Departmentʹs"
+# count as word characters for Python, so they are excluded here and treated as apostrophes.
+_ALNUM = r"[^\W_\u02b9\u02bc]"
+_MARKS = r"[\u0300-\u036f]"  # combining accents of decomposed (NFD) text stay inside the word
+_APOSTROPHES = "'\u2018\u2019\u02b9\u02bc"
+_HYPHENS = "\\-\u2010\u2011\u2012\u2013\u2212\ufe63\uff0d"
+_LONG_DASHES = "\u2014\u2015"
+_SPACE = "[ \u00a0]"
+
+# A word may carry inner apostrophes ("don't", "O'Neill") but not a possessive 's.
+_ATOM = rf"{_ALNUM}+(?:{_MARKS}+{_ALNUM}*)*(?:[{_APOSTROPHES}](?!s(?!{_ALNUM})){_ALNUM}+)*"
+_CONNECTOR = (
+    rf"(?:[{_HYPHENS}/&_@]"
+    # "www.dhs.gov", "5.33"; not "end.Next", where a PDF lost a space
+    r"|\.(?=[a-z0-9])"
+    # the Federal Register prints "DHS/USCIS--013" and "Services—011" for a hyphen before digits
+    rf"|(?:--|[{_LONG_DASHES}])(?=\d)"
+    # "PIA – 024", "DHS– 2017": a dash set off by spaces between an acronym and a number
+    rf"|(?<=[A-Z]{{2}}){_SPACE}?[{_HYPHENS}{_LONG_DASHES}]{_SPACE}?(?=\d))"
+)
+_SUFFIX = rf"(?:\({_ALNUM}{{1,4}}\))*"  # "PIA-054(a)", "552a(k)(1)", "SORN(s)"
+_TOKEN_RE = re.compile(
+    # dotted abbreviations: "U.S.C." -> usc, "U.S." -> us, "e.g." -> eg
+    rf"(?P<abbr>[^\W\d_](?:\.[^\W\d_])+\.?)(?!{_ALNUM})"
+    # "1,000,000" -> 1000000
+    rf"|(?P<number>\d{{1,3}}(?:,\d{{3}})+)(?!{_ALNUM})"
+    rf"|(?P<word>{_ATOM}(?:{_CONNECTOR}{_ATOM})*{_SUFFIX})(?:[{_APOSTROPHES}]s(?!{_ALNUM}))?"
+)
+_ATOM_RE = re.compile(_ATOM)
+_DASH_RUN_RE = re.compile(r"-{2,}")
+
+_FOLD_TABLE = str.maketrans(
+    {
+        **{c: None for c in _APOSTROPHES},  # "don't" -> dont, "O'Neill" -> oneill
+        **{c: "-" for c in _HYPHENS.replace("\\", "") + _LONG_DASHES},
+        "\u00a0": None,
+        " ": None,
+    }
+)
+
+# Longer "words" are extraction debris (base64, run-together lines), not search terms.
+_MAX_TERM_CHARS = 64
+
+
+def _fold(text: str) -> str:
+    """Lowercase, NFKC-normalize and strip accents, apostrophes and spaces; dashes become '-'."""
+    if text.isascii():
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKC", text).lower()
+        if not text.isascii():
+            text = "".join(
+                c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+            )
+    return text.translate(_FOLD_TABLE)
+
+
+def _fold_compound(text: str) -> str:
+    text = _fold(text)
+    return _DASH_RUN_RE.sub("-", text) if "--" in text else text
+
+
+@lru_cache(maxsize=1 << 16)
+def _compound_pieces(raw: str) -> tuple[tuple[str, int, int], ...]:
+    """The whole compound, its suffix-less forms, its '/'-segments and their words.
+
+    Each piece is (folded text, start, end) with offsets into `raw`; the first is the whole.
+    Reference numbers recur throughout a corpus, hence the cache.
+    """
+    pieces: list[tuple[str, int, int]] = [(_fold_compound(raw), 0, len(raw))]
+    seen = {pieces[0][0]}
+
+    def add(text: str, start: int, end: int) -> None:
+        if text and text not in seen:
+            seen.add(text)
+            pieces.append((text, start, end))
+
+    paren = raw.find("(")
+    suffix_starts = [i for i, c in enumerate(raw) if c == "("] if paren > 0 else []
+    for cut in reversed(suffix_starts):
+        add(_fold_compound(raw[:cut]), 0, cut)
+    core_end = paren if paren > 0 else len(raw)
+
+    segments = []
+    start = 0
+    while True:
+        slash = raw.find("/", start, core_end)
+        segments.append((start, slash if slash >= 0 else core_end))
+        if slash < 0:
+            break
+        start = slash + 1
+    for seg_start, seg_end in segments:
+        segment = raw[seg_start:seg_end]
+        if len(segments) > 1 and not segment.isalnum():
+            if seg_end == core_end:
+                add(_fold_compound(raw[seg_start:]), seg_start, len(raw))
+                for cut in reversed(suffix_starts):
+                    add(_fold_compound(raw[seg_start:cut]), seg_start, cut)
+            else:
+                add(_fold_compound(segment), seg_start, seg_end)
+        for atom in _ATOM_RE.finditer(segment):
+            add(_fold(atom.group()), seg_start + atom.start(), seg_start + atom.end())
+    return tuple(p for p in pieces if len(p[0]) <= _MAX_TERM_CHARS)
+
+
+class _CompoundTokenizer(Tokenizer):
+    """Words, reference numbers and citations; compounds whole and by parts at one position."""
+
+    def __call__(  # type: ignore[override]
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool | None = None,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs: Any,
+    ) -> Iterator[Token]:
+        # Whoosh passes removestops explicitly for single words and omits it for phrases, so
+        # "not said" means keep: an exact phrase matches its stop words too.
+        t = Token(positions, chars, removestops=bool(removestops), mode=mode, **kwargs)
+        if not tokenize:
+            t.original = t.text = _fold(value)
+            t.boost = 1.0
+            if positions:
+                t.pos = start_pos
+            if chars:
+                t.startchar, t.endchar = start_char, start_char + len(value)
+            yield t
+            return
+
+        whole_only = mode == "query"
+        pos = start_pos
+        for match in _TOKEN_RE.finditer(value):
+            kind = match.lastgroup
+            raw = match.group(kind)  # type: ignore[arg-type]
+            if kind == "word" and not raw.isalnum():
+                start = match.start(kind)  # type: ignore[arg-type]
+                pieces = _compound_pieces(raw)
+                for text, rel_start, rel_end in pieces[:1] if whole_only else pieces:
+                    t.text = text
+                    t.boost = 1.0
+                    if keeporiginal:
+                        t.original = raw[rel_start:rel_end]
+                    if positions:
+                        t.pos = pos
+                    if chars:
+                        t.startchar = start_char + start + rel_start
+                        t.endchar = start_char + start + rel_end
+                    yield t
+                pos += 1
+                continue
+
+            if kind == "word":
+                text = raw.lower() if raw.isascii() else _fold(raw)
+            elif kind == "abbr":
+                text = _fold(raw.replace(".", ""))
+            else:
+                text = raw.replace(",", "")
+            if len(text) <= _MAX_TERM_CHARS:
+                t.text = text
+                t.boost = 1.0
+                if keeporiginal:
+                    t.original = raw
+                if positions:
+                    t.pos = pos
+                if chars:
+                    t.startchar = start_char + match.start(kind)  # type: ignore[arg-type]
+                    t.endchar = start_char + match.end(kind)  # type: ignore[arg-type]
+                yield t
+            pos += 1
+
+
+class _QueryStopFilter(Filter):
+    """Drops stop words from a query when asked to; the index keeps them for exact phrases."""
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:  # type: ignore[override]
+        stops = _STOPWORDS
+        for t in tokens:
+            if t.removestops and t.mode == "query" and t.text in stops:
+                continue
+            yield t
+
+
+class _StemFilter(Filter):
+    """Snowball English on plain words; numbers, compounds, acronyms and stop words stay."""
+
+    is_morph = True
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:  # type: ignore[override]
+        stems = _STEMS
+        unstemmed = _UNSTEMMED
+        for t in tokens:
+            word = t.text
+            if word.isalpha() and word not in unstemmed:
+                stemmed = stems.get(word)
+                t.text = stemmed if stemmed is not None else stem(word)
+            yield t
+
+
+# --- word lists ----------------------------------------------------------------------------------
+
+
+# Read beside this module rather than through the package, so the analyzer loads on its own.
+_DATA_DIR = Path(__file__).with_name("data")
+
+
+def _data_lines(name: str) -> list[str]:
+    text = (_DATA_DIR / name).read_text(encoding="utf-8")
+    lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return [line for line in lines if line]
+
+
+def _load_component_abbreviations() -> set[str]:
+    # "ALL" marks department-wide records; it is not an acronym anyone searches for.
+    rows = (line.split("\t", 1)[0] for line in _data_lines("components.tsv"))
+    return {_fold(abbr) for abbr in rows if abbr and abbr != "ALL"}
+
+
+def _load_acronyms() -> frozenset[str]:
+    acronyms = {_fold(line) for line in _data_lines("acronyms.txt")}
+    acronyms |= _load_component_abbreviations()
+    for line in _data_lines("synonyms.txt"):
+        for term in line.split("|"):
+            term = term.strip()
+            if term.isupper() and term.isalpha():  # "FRT", "UAV": acronyms by spelling
+                acronyms.add(_fold(term))
+    return frozenset(acronyms)
+
+
+_ENGLISH_STOPWORDS = frozenset(_fold(w) for w in _data_lines("stopwords.txt"))
+_DOMAIN_LINES = _data_lines("domain_stopwords.txt")
+_DOMAIN_STOPWORDS = frozenset(_fold(w) for w in _DOMAIN_LINES if not w.startswith("!"))
+# Words reviewed and kept searchable; `propose_stopwords` does not offer them again.
+_DOMAIN_KEEP = frozenset(_fold(w[1:]) for w in _DOMAIN_LINES if w.startswith("!"))
+_STOPWORDS = _ENGLISH_STOPWORDS | _DOMAIN_STOPWORDS
+_ACRONYMS = _load_acronyms()
+_UNSTEMMED = _STOPWORDS | _ACRONYMS
+
+_GRAMMAR_REVISION = "1"  # bump when the tokenizer, folding or stemming rules change
+ANALYZER_VERSION = (
+    _GRAMMAR_REVISION
+    + "+"
+    + hashlib.sha1(
+        "\n".join(["snowball-english", *sorted(_STOPWORDS), "--", *sorted(_ACRONYMS)]).encode()
+    ).hexdigest()[:10]
+)
+
+# --- stemming -----------------------------------------------------------------------------------
+
+_STEMMER = SnowballStemmer("english")
+_STEMS: dict[str, str] = {}
+_MAX_CACHED_STEMS = 1 << 19  # a few hundred thousand words; clear rather than grow unbounded
+
+
+def stem(word: str) -> str:
+    """The Snowball English stem of a lowercase word, memoized."""
+    stemmed = _STEMS.get(word)
+    if stemmed is None:
+        if len(_STEMS) >= _MAX_CACHED_STEMS:
+            _STEMS.clear()
+        stemmed = _STEMS[word] = _STEMMER.stem(word)
+    return stemmed
+
+
+# --- public API ---------------------------------------------------------------------------------
+
+
+def build_analyzer() -> Analyzer:
+    """The analyzer for the title, summary, body and sorns fields (index and query)."""
+    return _CompoundTokenizer() | _QueryStopFilter() | _StemFilter()
+
+
+_ANALYZER = build_analyzer()
+
+
+def analyze(text: str, mode: str = "index", removestops: bool = True) -> list[str]:
+    """The terms the analyzer emits for `text` in `mode` ("index" or "query")."""
+    if mode not in ("index", "query"):
+        raise ValueError(f"mode must be 'index' or 'query', not {mode!r}")
+    return [t.text for t in _ANALYZER(text, mode=mode, removestops=removestops)]
+
+
+def tokens_with_offsets(text: str) -> list[tuple[str, int, int]]:
+    """Index-mode terms with their (startchar, endchar) in `text`, for snippets and highlights."""
+    return [
+        (t.text, t.startchar, t.endchar)
+        for t in _ANALYZER(text, mode="index", chars=True, removestops=False)
+    ]
+
+
+def is_stopword(term: str) -> bool:
+    """Whether an analyzed term is a stop word (English or domain); stop words are unstemmed."""
+    return term in _STOPWORDS
+
+
+# --- synonyms -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SynonymMatch:
+    """Terms [start, end) of a query that a synonym group knows, and the group's other forms."""
+
+    start: int
+    end: int
+    alternatives: tuple[tuple[str, ...], ...]
+
+
+@cache
+def _synonym_table() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], int]:
+    groups: list[list[tuple[str, ...]]] = []
+    for line in _data_lines("synonyms.txt"):
+        group: list[tuple[str, ...]] = []
+        for phrase in line.split("|"):
+            terms = tuple(analyze(phrase, mode="query", removestops=False))
+            if terms and terms not in group:
+                group.append(terms)
+        if len(group) > 1:
+            groups.append(group)
+    table: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for group in groups:
+        for terms in group:
+            alternatives = table.setdefault(terms, [])
+            alternatives.extend(t for t in group if t != terms and t not in alternatives)
+    longest = max((len(terms) for terms in table), default=0)
+    return {terms: tuple(alts) for terms, alts in table.items()}, longest
+
+
+def find_synonyms(terms: Sequence[str]) -> list[SynonymMatch]:
+    """Spans of `terms` (query-mode terms, stop words kept) that have synonyms.
+
+    Longer spans win over shorter ones they overlap; the result is in query order and never
+    overlaps. Each match's alternatives exclude the span's own form.
+    """
+    table, longest = _synonym_table()
+    terms = tuple(terms)
+    candidates = []
+    for start in range(len(terms)):
+        for length in range(min(longest, len(terms) - start), 0, -1):
+            alternatives = table.get(terms[start : start + length])
+            if alternatives:
+                candidates.append((length, start, alternatives))
+    candidates.sort(key=lambda c: (-c[0], c[1]))
+    taken = [False] * len(terms)
+    matches = []
+    for length, start, alternatives in candidates:
+        if any(taken[start : start + length]):
+            continue
+        taken[start : start + length] = [True] * length
+        matches.append(SynonymMatch(start, start + length, alternatives))
+    return sorted(matches, key=lambda m: m.start)
+
+
+# --- maintaining the stop word lists -----------------------------------------------------------
+
+
+def _plain_words(text: str) -> Iterator[str]:
+    """Index-mode words before stemming, so proposals can go straight into a word list."""
+    for t in _CompoundTokenizer()(text, mode="index"):
+        word = t.text
+        if len(word) > 1 and word.isalpha():
+            yield word
+
+
+def propose_stopwords(
+    texts: Iterable[str], *, min_df: float = 0.8, limit: int = 50
+) -> list[tuple[str, float]]:
+    """Words in at least `min_df` of `texts` that are not stop words yet, most frequent first
+    (ties alphabetically).
+
+    Returns (word, document frequency as a fraction). Words already reviewed and kept (the
+    ``!word`` lines of domain_stopwords.txt) are not proposed again.
+    """
+    document_frequency: FreqDist = FreqDist()
+    documents = 0
+    for text in texts:
+        documents += 1
+        document_frequency.update(set(_plain_words(text)))
+    if not documents:
+        return []
+    proposals = []
+    for word, count in sorted(document_frequency.items(), key=lambda item: (-item[1], item[0])):
+        share = count / documents
+        if share < min_df or len(proposals) >= limit:
+            break
+        if word not in _STOPWORDS and word not in _DOMAIN_KEEP:
+            proposals.append((word, share))
+    return proposals
