@@ -1,0 +1,325 @@
+"""Ingest: files on disk -> Records, one source (main file) at a time.
+
+    plan = scan_sources([Path("corpus")], known=previous_hashes)
+    for result in read_sources(plan):
+        ...  # result.records, result.skipped, result.files
+
+A source is a main file: a publication or listing page, a text listing, a manifest, or a PDF
+that nothing links to. PDFs linked from a page or manifest are read into that source's records.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..config import Limits
+from ..models import Page, Record, Skip
+from .discover import Inspected, discover, inspect, sha256_file
+from .html import ListingItem
+from .manifest import ManifestRow, parse_manifest, pdf_path
+from .metadata import (
+    DOC_TYPES,
+    Described,
+    describe,
+    load_components,
+    normalize_reference,
+    parse_date,
+    slugify,
+    title_from_text,
+)
+from .pdf import NO_TEXT_LAYER, PdfPool, PdfText
+from .text import parse_text_listing
+
+__all__ = ["SourcePlan", "SourceResult", "read_paths", "read_sources", "scan_sources"]
+
+
+@dataclass(frozen=True)
+class SourceResult:
+    source: str  # absolute path of the main file (page, listing, manifest, or standalone PDF)
+    files: dict[str, str]  # every file read for it (main + linked PDFs) -> sha256 of its bytes
+    records: tuple[Record, ...]  # ids unique within one source
+    skipped: tuple[Skip, ...]  # files (or linked PDFs) left out, with reason
+    pages: int  # PDF pages read
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    to_read: tuple[Path, ...]  # main files to (re)read: new, or it or one of its files changed
+    unchanged: tuple[str, ...]  # known sources whose files all still hash the same
+    removed: tuple[str, ...]  # known sources gone, or no longer a main file
+    skipped: tuple[Skip, ...]  # discovery problems
+
+
+def scan_sources(
+    paths: Sequence[Path],
+    known: Mapping[str, Mapping[str, str]] | None = None,
+    *,
+    limits: Limits = Limits(),
+) -> SourcePlan:
+    """Find the main files under `paths` and compare them with the previous run's hashes."""
+    found = discover(paths, limits)
+    known = known or {}
+    to_read: list[Path] = []
+    unchanged: list[str] = []
+    for source, files in found.hashes.items():
+        if source in known and dict(known[source]) == files:
+            unchanged.append(source)
+        else:
+            to_read.append(Path(source))
+    removed = tuple(sorted(s for s in known if s not in found.hashes))
+    return SourcePlan(tuple(to_read), tuple(sorted(unchanged)), removed, tuple(found.skipped))
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Job:
+    """One main file being read; finished when all of its PDFs are back from the pool."""
+
+    item: Inspected
+    pdfs: list[Path] = field(default_factory=list)
+    results: dict[str, PdfText | str] = field(default_factory=dict)
+
+    @property
+    def ready(self) -> bool:
+        return all(str(p) in self.results for p in self.pdfs)
+
+
+def read_sources(plan: SourcePlan, *, limits: Limits = Limits()) -> Iterator[SourceResult]:
+    """Read every main file of `plan`, yielding one result per file as each completes."""
+    waiting: dict[str, list[_Job]] = {}
+    for path in plan.to_read:
+        path = Path(path).resolve()
+        item = inspect(path, limits)
+        if item.problem or not item.kind:
+            reason = item.problem or "not a page, listing, manifest or PDF"
+            files = {str(path): item.sha256} if item.sha256 else {}
+            yield SourceResult(str(path), files, (), (Skip(str(path), reason),), 0)
+            continue
+        job = _Job(item, [path] if item.kind == "pdf" else list(item.deps))
+        if job.ready:
+            yield _finish(job)
+            continue
+        for pdf in job.pdfs:
+            waiting.setdefault(str(pdf), []).append(job)
+    if not waiting:
+        return
+    with PdfPool(limits) as pool:
+        for pdf, result in pool.extract(list(waiting)):
+            for job in waiting.pop(pdf, []):
+                job.results[pdf] = result
+                if job.ready:
+                    yield _finish(job)
+
+
+def read_paths(paths: Sequence[Path], *, limits: Limits = Limits()) -> list[Record]:
+    """Every record under `paths`, read in full (no incrementality)."""
+    records: list[Record] = []
+    for result in read_sources(scan_sources(paths, limits=limits), limits=limits):
+        records.extend(result.records)
+    return records
+
+
+def _unique(records: list[Record]) -> tuple[Record, ...]:
+    seen: dict[str, int] = {}
+    out = []
+    for record in records:
+        n = seen.get(record.id, 0) + 1
+        seen[record.id] = n
+        out.append(record if n == 1 else _replace_id(record, f"{record.id}-{n}"))
+    return tuple(out)
+
+
+def _replace_id(record: Record, new_id: str) -> Record:
+    from dataclasses import replace
+
+    return replace(record, id=new_id)
+
+
+def _finish(job: _Job) -> SourceResult:
+    item = job.item
+    source = str(item.path)
+    files = {source: item.sha256}
+    skipped: list[Skip] = []
+    pdf_texts: list[PdfText] = []
+    notes: list[str] = [f"linked PDF not found: {href}" for href in item.missing]
+    for pdf in job.pdfs:
+        result = job.results[str(pdf)]
+        try:
+            files[str(pdf)] = files.get(str(pdf)) or sha256_file(pdf)
+        except OSError:
+            pass
+        if isinstance(result, str):
+            skipped.append(Skip(str(pdf), result))
+            if item.kind != "pdf":
+                notes.append(f"attachment {pdf.name} skipped: {result}")
+        else:
+            pdf_texts.append(result)
+    if item.kind == "pdf":
+        records = [_pdf_record(item.path, pdf_texts[0])] if pdf_texts else []
+    elif item.kind == "html-page":
+        records = [_page_record(item, pdf_texts, notes)]
+    elif item.kind in ("html-listing", "text"):
+        records = _listing_records(item)
+    else:
+        records, problems = _manifest_records(item, {t.path: t for t in pdf_texts}, job.results)
+        skipped.extend(Skip(source, p) for p in problems)
+    pages = sum(len(t.pages) for t in pdf_texts)
+    return SourceResult(source, files, _unique(records), tuple(skipped), pages)
+
+
+def _pages(texts: Sequence[PdfText]) -> tuple[Page, ...]:
+    return tuple(Page(n, text, t.path) for t in texts for n, text in t.pages if text)
+
+
+def _first_text(texts: Sequence[PdfText]) -> str:
+    for t in texts:
+        body = "\n".join(text for _, text in t.pages[:3])
+        if body.strip():
+            return body
+    return ""
+
+
+def _record(
+    d: Described,
+    *,
+    summary: str,
+    source: str,
+    pages: tuple[Page, ...] = (),
+    sorns: Sequence[str] = (),
+    attachments: Sequence[str] = (),
+    url: str = "",
+    warnings: Sequence[str] = (),
+) -> Record:
+    return Record(
+        id=d.id,
+        title=d.title,
+        summary=summary,
+        pages=pages,
+        component=d.component,
+        doc_type=d.doc_type,
+        date=d.date,
+        sorns=tuple(sorns),
+        source=source,
+        attachments=tuple(attachments),
+        url=url,
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
+
+
+def _pdf_record(path: Path, pdf: PdfText) -> Record:
+    text = _first_text([pdf])
+    stem_title = path.stem.replace("-", " ").replace("_", " ").strip()
+    title = title_from_text(text, pdf.title or stem_title) if text else pdf.title or stem_title
+    d = describe(title=title, fallback_id=slugify(path.stem), text=text)
+    return _record(
+        d,
+        summary="",
+        source=str(path),
+        pages=_pages([pdf]),
+        attachments=(str(path),),
+        warnings=pdf.warnings,
+    )
+
+
+def _page_record(item: Inspected, pdfs: list[PdfText], notes: list[str]) -> Record:
+    page = item.page
+    assert page is not None
+    text = _first_text(pdfs)
+    title = page.title or (title_from_text(text) if text else "") or item.path.stem
+    d = describe(
+        title=title,
+        fallback_id=slugify(item.path.stem),
+        summary=page.summary,
+        text=text,
+        date_text=page.date_text,
+    )
+    warnings = [*notes, *(w for t in pdfs for w in t.warnings)]
+    return _record(
+        d,
+        summary=page.summary,
+        source=str(item.path),
+        pages=_pages(pdfs),
+        sorns=page.sorns,
+        attachments=[t.path for t in pdfs],
+        url=page.canonical_url,
+        warnings=warnings,
+    )
+
+
+def _listing_records(item: Inspected) -> list[Record]:
+    if item.kind == "text":
+        text = item.data.decode("utf-8", errors="replace")
+        entries = [ListingItem(i.title, i.summary) for i in parse_text_listing(text)]
+    else:
+        assert item.page is not None
+        entries = list(item.page.items)
+    records = []
+    for entry in entries:
+        d = describe(title=entry.title, fallback_id=slugify(entry.title), summary=entry.summary)
+        url = entry.href if entry.href.startswith(("http://", "https://")) else ""
+        records.append(_record(d, summary=entry.summary, source=str(item.path), url=url))
+    return records
+
+
+def _given_doc_type(value: str) -> str | None:
+    for doc_type in DOC_TYPES:
+        if value.strip().lower() == doc_type.lower():
+            return doc_type
+    return None
+
+
+def _manifest_row(row: ManifestRow, manifest: Path, pdf: PdfText | None, note: str) -> Record:
+    text = _first_text([pdf]) if pdf else ""
+    title = row.text("title") or (title_from_text(text) if text else "")
+    given_id = row.text("id")
+    reference = normalize_reference(given_id) if given_id.upper().startswith(("DHS", "DEPARTMENT")) else None
+    fallback = reference or given_id or slugify(title or f"{manifest.stem}-line-{row.line}")
+    d = describe(
+        title=title or fallback,
+        fallback_id=fallback,
+        summary=row.text("summary"),
+        text=text,
+        date_text=row.text("date"),
+    )
+    component = load_components().canonical(row.text("component")) if row.text("component") else None
+    d = Described(
+        id=fallback if (reference or given_id) else d.id,
+        title=title or fallback,
+        component=component or d.component,
+        doc_type=_given_doc_type(row.text("doc_type")) or d.doc_type,
+        date=parse_date(row.text("date")) if row.text("date") else d.date,
+        reference=reference or d.reference,
+    )
+    return _record(
+        d,
+        summary=row.text("summary"),
+        source=str(manifest),
+        pages=_pages([pdf]) if pdf else (),
+        sorns=row.sorns,
+        attachments=(pdf.path,) if pdf else (),
+        url=row.text("url"),
+        warnings=[*(pdf.warnings if pdf else ()), *([note] if note else [])],
+    )
+
+
+def _manifest_records(
+    item: Inspected, pdfs: dict[str, PdfText], results: Mapping[str, PdfText | str]
+) -> tuple[list[Record], list[str]]:
+    rows, problems = parse_manifest(item.data.decode("utf-8", errors="replace"))
+    records = []
+    for row in rows:
+        path = pdf_path(row, item.path)
+        pdf = pdfs.get(str(path)) if path else None
+        note = ""
+        if path and pdf is None:
+            outcome = results.get(str(path))
+            note = f"attachment {path.name} skipped: {outcome}" if outcome else f"linked PDF not found: {row.pdf}"
+        records.append(_manifest_row(row, item.path, pdf, note))
+    return records, problems
+
+
+_ = NO_TEXT_LAYER  # re-exported for callers that check warnings

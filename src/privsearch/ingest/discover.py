@@ -1,0 +1,202 @@
+"""Finding sources: which files are main files, which PDFs belong to a page or manifest.
+
+A main file is a publication or listing page, a text listing, a manifest, or a PDF that no
+page or manifest links to. A linked PDF is a dependency of the file that links it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config import Limits
+from ..models import Skip
+from .html import HtmlPage, decode_html, parse_html, resolve_link
+from .manifest import looks_like_manifest, parse_manifest, pdf_path
+from .text import looks_like_listing
+
+KINDS = {".pdf": "pdf", ".html": "html", ".htm": "html", ".txt": "text", ".jsonl": "manifest"}
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror.lower() if exc.strerror else type(exc).__name__
+
+
+def walk(paths: Sequence[Path]) -> tuple[list[Path], list[Skip]]:
+    """Files with a known extension under `paths` (resolved, sorted), and what could not be read.
+
+    Follows directory symlinks once per real directory, so loops end; skips hidden entries
+    below the given roots.
+    """
+    found: dict[str, Path] = {}
+    skipped: list[Skip] = []
+    seen_dirs: set[str] = set()
+    for given in paths:
+        given = Path(given)
+        try:
+            real = given.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:
+            reason = "not found" if isinstance(exc, FileNotFoundError) else "cannot resolve path"
+            skipped.append(Skip(str(given.absolute()), reason))
+            continue
+        if real.is_file():
+            if real.suffix.lower() in KINDS:
+                found[str(real)] = real
+            continue
+        for top, dirs, files in os.walk(
+            real, followlinks=True, onerror=lambda e: skipped.append(
+                Skip(str(e.filename), f"cannot read directory ({_reason(e)})")
+            )
+        ):
+            top_real = os.path.realpath(top)
+            if top_real in seen_dirs:
+                dirs[:] = []
+                continue
+            seen_dirs.add(top_real)
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in files:
+                if name.startswith(".") or Path(name).suffix.lower() not in KINDS:
+                    continue
+                path = Path(top) / name
+                try:
+                    resolved = path.resolve(strict=True)
+                except (OSError, RuntimeError):
+                    skipped.append(Skip(str(path), "broken link"))
+                    continue
+                if resolved.is_file():
+                    found[str(resolved)] = resolved
+    return [found[k] for k in sorted(found)], skipped
+
+
+@dataclass(frozen=True)
+class Inspected:
+    """One candidate file, read and classified."""
+
+    path: Path
+    kind: str  # "html-page", "html-listing", "text", "manifest", "pdf", or "" (not a source)
+    data: bytes = b""
+    sha256: str = ""
+    page: HtmlPage | None = None
+    deps: tuple[Path, ...] = ()  # linked PDFs that exist
+    missing: tuple[str, ...] = ()  # linked PDFs that do not
+    problem: str = ""  # why it cannot be read
+
+
+_CACHE: dict[tuple[str, str], Inspected] = {}
+
+
+def inspect(path: Path, limits: Limits) -> Inspected:
+    """Read and classify one file (PDFs are only hashed)."""
+    kind = KINDS.get(path.suffix.lower(), "")
+    try:
+        if kind == "pdf":
+            return Inspected(path, "pdf", sha256=sha256_file(path))
+        size = path.stat().st_size
+        if kind == "html" and size > limits.html_max_bytes:
+            return Inspected(
+                path, "html-page", sha256=sha256_file(path),
+                problem=f"too large ({size} bytes; limit {limits.html_max_bytes})",
+            )  # fmt: skip
+        data = path.read_bytes()
+    except OSError as exc:
+        return Inspected(path, kind, problem=f"cannot read file ({_reason(exc)})")
+    sha = hashlib.sha256(data).hexdigest()
+    cached = _CACHE.get((str(path), sha))
+    if cached:
+        return cached
+    result = _classify(path, kind, data, sha)
+    if len(_CACHE) > 4096:
+        _CACHE.clear()
+    _CACHE[(str(path), sha)] = result
+    return result
+
+
+def _split_links(paths: list[Path | None], hrefs: Sequence[str]) -> tuple[tuple[Path, ...], tuple[str, ...]]:
+    deps: list[Path] = []
+    missing: list[str] = []
+    for href, path in zip(hrefs, paths):
+        if path is None:
+            continue
+        if path.is_file():
+            if path not in deps:
+                deps.append(path)
+        else:
+            missing.append(href)
+    return tuple(deps), tuple(missing)
+
+
+def _classify(path: Path, kind: str, data: bytes, sha: str) -> Inspected:
+    if kind == "html":
+        try:
+            page = parse_html(decode_html(data))
+        except Exception as exc:  # the parser is lenient; this guards against the unexpected
+            return Inspected(path, "html-page", sha256=sha, problem=f"cannot parse HTML ({exc})")
+        if page.is_listing:
+            return Inspected(path, "html-listing", data, sha, page)
+        hrefs = page.pdf_links
+        deps, missing = _split_links([resolve_link(h, path.parent) for h in hrefs], hrefs)
+        return Inspected(path, "html-page", data, sha, page, deps, missing)
+    text = data.decode("utf-8", errors="replace")
+    if kind == "text":
+        return Inspected(path, "text" if looks_like_listing(text) else "", data, sha)
+    if kind == "manifest":
+        if not looks_like_manifest(text):
+            return Inspected(path, "", data, sha)
+        rows, _ = parse_manifest(text)
+        hrefs = [row.pdf for row in rows]
+        deps, missing = _split_links([pdf_path(row, path) for row in rows], hrefs)
+        return Inspected(path, "manifest", data, sha, deps=deps, missing=missing)
+    return Inspected(path, "", data, sha)
+
+
+@dataclass(frozen=True)
+class Discovery:
+    sources: dict[str, Inspected]  # main files by path
+    hashes: dict[str, dict[str, str]]  # main file -> {file: sha256} for it and its PDFs
+    skipped: list[Skip]
+
+
+def discover(paths: Sequence[Path], limits: Limits) -> Discovery:
+    files, skipped = walk(paths)
+    inspected = [inspect(path, limits) for path in files]
+    linked: set[Path] = set()
+    for item in inspected:
+        if item.problem:
+            skipped.append(Skip(str(item.path), item.problem))
+        linked.update(item.deps)
+    sources: dict[str, Inspected] = {}
+    hashes: dict[str, dict[str, str]] = {}
+    dep_hash: dict[Path, str] = {i.path: i.sha256 for i in inspected if i.kind == "pdf"}
+    for item in inspected:
+        if not item.kind or item.problem and not item.sha256:
+            continue
+        if item.kind == "pdf" and item.path in linked:
+            continue
+        files_of = {str(item.path): item.sha256}
+        for dep in item.deps:
+            if dep not in dep_hash:
+                try:
+                    dep_hash[dep] = sha256_file(dep)
+                except OSError:
+                    continue
+            files_of[str(dep)] = dep_hash[dep]
+        sources[str(item.path)] = item
+        hashes[str(item.path)] = files_of
+    return Discovery(sources, hashes, skipped)
+
+
+def iter_known_removed(known: dict[str, object], current: dict[str, object]) -> Iterator[str]:
+    for source in sorted(known):
+        if source not in current:
+            yield source

@@ -1,0 +1,301 @@
+"""HTML pages: publication pages (one record) and listing pages (one record per item).
+
+Parsing goes by structure, not by one site's CSS classes: headings and <title> for the title,
+labelled fields ("Associated SORN(s):", "Publication Date:") found in the rendered text, links
+to PDFs for attachments, and repeated sibling blocks (each a linked title plus a description)
+for listing items.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import warnings
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+
+_DROP = ("script", "style", "noscript", "template", "iframe", "svg", "object", "embed", "canvas")
+_CHROME_TAGS = ("nav", "header", "footer", "aside", "form", "button", "select")
+_CHROME_WORDS = re.compile(
+    r"breadcrumb|banner|footer|pagination|pager|skip|menu|share|sidebar|masthead|site-header", re.I
+)
+_BLOCK = {
+    "p", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "section",
+    "article", "dd", "dt", "dl", "blockquote", "main", "body", "pre", "figure", "figcaption",
+    "td", "th", "header", "footer", "address",
+}  # fmt: skip
+_SORN_LABEL = re.compile(r"^\s*Associated\s+SORNs?\s*(?:\(s\))?\s*:?\s*(?P<rest>.*)$", re.I)
+_DATE_LABEL = re.compile(
+    r"^\s*(?:Last\s+Published\s+Date|Publication\s+Date|Date\s+Published|Published(?:\s+on)?|"
+    r"Date\s+of\s+Publication|Release\s+Date|Date)\s*:\s*(?P<rest>.*)$",
+    re.I,
+)
+_OTHER_LABEL = re.compile(r"^\s*[A-Z][\w /()&-]{2,40}:\s*$")
+_BULLET = "\u2022 "
+
+
+@dataclass(frozen=True)
+class ListingItem:
+    title: str
+    summary: str
+    href: str = ""
+
+
+@dataclass(frozen=True)
+class HtmlPage:
+    """What one HTML file says: either a publication (title, fields, PDFs) or listing items."""
+
+    title: str
+    summary: str = ""
+    sorns: tuple[str, ...] = ()
+    date_text: str = ""
+    pdf_links: tuple[str, ...] = ()  # hrefs of linked PDFs, as written
+    items: tuple[ListingItem, ...] = ()
+    canonical_url: str = ""
+
+    @property
+    def is_listing(self) -> bool:
+        return len(self.items) >= 2
+
+
+# --- decoding ------------------------------------------------------------------------------
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+
+
+def decode_html(data: bytes) -> str:
+    """Bytes to text: BOM, then <meta charset>, then UTF-8, then cp1252 with replacement."""
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace").lstrip("\ufeff")
+    m = _META_CHARSET.search(data[:4096])
+    if m:
+        name = m.group(1).decode("ascii", "replace").lower()
+        if name in ("iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii"):
+            name = "cp1252"  # what browsers do with these labels
+        try:
+            return data.decode(name)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+# --- rendering -----------------------------------------------------------------------------
+
+
+def _render(node: Tag | NavigableString, depth: int = 0, skip: Tag | None = None) -> str:
+    if isinstance(node, NavigableString):
+        return str(node) if type(node) is NavigableString else ""
+    if node is skip or node.name in _DROP:
+        return ""
+    if node.name == "br":
+        return "\n"
+    nested = depth + 1 if node.name in ("ul", "ol") else depth
+    inner = "".join(_render(child, nested, skip) for child in node.children)
+    if node.name == "li":
+        body = " ".join(inner.split()) if "\n" not in inner.strip() else inner.strip()
+        first, _, rest = body.partition("\n")
+        indent = "  " * max(0, depth - 1)
+        return f"\n{indent}{_BULLET}{' '.join(first.split())}\n{rest}\n"
+    if node.name in _BLOCK:
+        return f"\n{inner}\n"
+    return inner
+
+
+def render_text(node: Tag, skip: Tag | None = None) -> str:
+    """Visible text with one block per line; list items as bullets indented by depth."""
+    lines = []
+    for line in _render(node, 0, skip).split("\n"):
+        indent = len(line) - len(line.lstrip(" ")) if line.lstrip().startswith(_BULLET) else 0
+        text = " ".join(line.split())
+        if text:
+            lines.append(" " * indent + text)
+    return "\n".join(lines)
+
+
+# --- structure -----------------------------------------------------------------------------
+
+
+def _soup(text: str) -> BeautifulSoup:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # bs4 warns about markup that looks like a URL/file
+        soup = BeautifulSoup(text, "html.parser")
+    for tag in soup.find_all(_DROP):
+        tag.decompose()
+    return soup
+
+
+def _is_chrome(tag: Tag) -> bool:
+    if tag.name in _CHROME_TAGS or tag.get("role") in ("navigation", "banner", "contentinfo"):
+        return True
+    marks = " ".join([*(tag.get("class") or []), str(tag.get("id") or "")])
+    return bool(marks and _CHROME_WORDS.search(marks))
+
+
+def _content_root(soup: BeautifulSoup) -> Tag:
+    root = (
+        soup.find("main")
+        or soup.find(attrs={"role": "main"})
+        or soup.find(id=re.compile(r"^(main-content|content|main)$", re.I))
+        or soup.body
+        or soup
+    )
+    for tag in root.find_all(True):
+        if tag.decomposed:
+            continue
+        if _is_chrome(tag):
+            tag.decompose()
+    return root
+
+
+def _page_title(soup: BeautifulSoup, root: Tag) -> str:
+    h1 = root.find("h1") or soup.find("h1")
+    if h1 and h1.get_text(strip=True):
+        return " ".join(h1.get_text(" ").split())
+    if soup.title and soup.title.get_text(strip=True):
+        title = " ".join(soup.title.get_text(" ").split())
+        return re.split(r"\s+[|\u2013\u2014]\s+", title)[0] if " | " in title else title
+    og = soup.find("meta", attrs={"property": "og:title"})
+    if og and og.get("content"):
+        return " ".join(str(og["content"]).split())
+    h2 = root.find(["h2", "h3"])
+    return " ".join(h2.get_text(" ").split()) if h2 else ""
+
+
+def _is_pdf_href(href: str) -> bool:
+    return urlsplit(href).path.lower().endswith(".pdf")
+
+
+def _as_item(tag: Tag) -> ListingItem | None:
+    heading = tag.find(["h2", "h3", "h4", "h5", "h6"])
+    link = heading.find("a") if heading else None
+    title_el: Tag | None = heading
+    if title_el is None:
+        link = tag.find("a", href=True)
+        title_el = link
+    if title_el is None:
+        return None
+    title = " ".join(title_el.get_text(" ").split())
+    if len(title) < 3:
+        return None
+    summary = render_text(tag, skip=title_el)
+    if summary.startswith(_BULLET):  # the item's own <li> bullet
+        summary = summary[len(_BULLET) :]
+    if len(summary) < 15 and not (heading and link):
+        return None
+    href = str(link.get("href") or "") if link else ""
+    return ListingItem(title=title, summary=summary, href=href)
+
+
+def _listing_items(root: Tag) -> tuple[ListingItem, ...]:
+    """The largest run of sibling blocks that each hold a linked title and a description."""
+    best: list[ListingItem] = []
+    for parent in [root, *root.find_all(True)]:
+        groups: dict[tuple[str, tuple[str, ...]], list[Tag]] = defaultdict(list)
+        for child in parent.find_all(True, recursive=False):
+            groups[(child.name, tuple(sorted(child.get("class") or [])))].append(child)
+        for siblings in groups.values():
+            if len(siblings) < 2 or len(siblings) <= len(best):
+                continue
+            items = [item for item in map(_as_item, siblings) if item]
+            if len(items) >= 2 and len(items) * 5 >= len(siblings) * 3:
+                best = items
+    return tuple(best)
+
+
+def _fields(text: str) -> tuple[list[str], list[str], str]:
+    """Split rendered page text into summary lines, associated SORNs and the date text."""
+    summary: list[str] = []
+    sorns: list[str] = []
+    date_text = ""
+    in_sorns = False
+    for line in text.split("\n"):
+        stripped = line.strip()
+        m = _SORN_LABEL.match(stripped)
+        if m:
+            in_sorns = True
+            rest = m.group("rest").strip()
+            if rest:
+                sorns.extend(s.strip() for s in re.split(r";|\s\|\s", rest) if s.strip())
+            continue
+        m = _DATE_LABEL.match(stripped)
+        if m:
+            in_sorns = False
+            date_text = date_text or m.group("rest").strip() or " "
+            continue
+        if in_sorns and stripped.startswith(_BULLET):
+            sorns.append(stripped[len(_BULLET) :].strip())
+            continue
+        in_sorns = False
+        if _OTHER_LABEL.match(stripped):
+            continue
+        summary.append(line)
+    return summary, sorns, date_text.strip()
+
+
+def parse_html(text: str) -> HtmlPage:
+    """Parse decoded HTML into a publication page or a listing."""
+    soup = _soup(text)
+    canonical = soup.find("link", rel="canonical")
+    canonical_url = str(canonical.get("href") or "") if canonical else ""
+    if not canonical_url.startswith(("http://", "https://")):
+        canonical_url = ""
+    root = _content_root(soup)
+    title = _page_title(soup, root)
+    pdf_links: list[str] = []
+    for a in root.find_all("a", href=True):
+        href = str(a["href"]).strip()
+        if _is_pdf_href(href) and href not in pdf_links:
+            pdf_links.append(href)
+    items = _listing_items(root)
+    if len(items) >= 2:
+        return HtmlPage(title=title, items=items, canonical_url=canonical_url)
+
+    # A publication: take the attachment blocks and the title out of the text first.
+    for a in root.find_all("a", href=True):
+        if _is_pdf_href(str(a["href"])):
+            holder = a.find_parent("table")
+            if holder is None or holder.find_parent() is None:
+                holder = a.parent if isinstance(a.parent, Tag) else a
+                link_text = a.get_text(" ", strip=True)
+                if len(holder.get_text(" ", strip=True)) - len(link_text) > 40:
+                    holder = a
+            if not holder.decomposed:
+                holder.decompose()
+    h1 = root.find("h1")
+    if h1:
+        h1.decompose()
+    lines, sorns, date_text = _fields(render_text(root))
+    summary = "\n".join(line for line in lines if line.strip() != title).strip()
+    if not summary:
+        meta = soup.find("meta", attrs={"name": "description"})
+        summary = " ".join(str(meta.get("content") or "").split()) if meta else ""
+    return HtmlPage(
+        title=title,
+        summary=summary,
+        sorns=tuple(dict.fromkeys(sorns)),
+        date_text=date_text,
+        pdf_links=tuple(pdf_links),
+        canonical_url=canonical_url,
+    )
+
+
+def resolve_link(href: str, base_dir: Path) -> Path | None:
+    """A relative link's file on disk, or None for absolute or site-rooted URLs."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc or not parts.path or parts.path.startswith("/"):
+        return None
+    return (base_dir / unquote(parts.path)).resolve()

@@ -1,0 +1,86 @@
+"""JSON-lines manifests: one record per line; `pdf` paths are relative to the manifest.
+
+Given fields are trusted (after normalizing their form); missing ones are inferred like any
+other document's.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_FIELDS = ("id", "title", "summary", "component", "doc_type", "date", "sorns", "url", "pdf")
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    line: int
+    fields: dict[str, Any]
+
+    def text(self, name: str) -> str:
+        value = self.fields.get(name)
+        return " ".join(str(value).split()) if isinstance(value, (str, int, float)) else ""
+
+    @property
+    def pdf(self) -> str:
+        value = self.fields.get("pdf")
+        if isinstance(value, list):
+            value = value[0] if value else ""
+        return value.strip() if isinstance(value, str) else ""
+
+    @property
+    def sorns(self) -> tuple[str, ...]:
+        value = self.fields.get("sorns")
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            return ()
+        return tuple(" ".join(str(v).split()) for v in value if str(v).strip())
+
+
+def looks_like_manifest(text: str) -> bool:
+    """The first non-empty lines are JSON objects with a title or an id."""
+    seen = 0
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            return False
+        if not isinstance(obj, dict) or not ({"title", "id"} & obj.keys()):
+            return False
+        seen += 1
+        if seen >= 3:
+            break
+    return seen > 0
+
+
+def parse_manifest(text: str) -> tuple[list[ManifestRow], list[str]]:
+    """Rows, and one problem per line that is not a usable JSON object."""
+    rows: list[ManifestRow] = []
+    problems: list[str] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            problems.append(f"line {number}: invalid JSON ({exc.msg})")
+            continue
+        if not isinstance(obj, dict):
+            problems.append(f"line {number}: not a JSON object")
+            continue
+        if not (str(obj.get("title") or "").strip() or str(obj.get("id") or "").strip()):
+            problems.append(f"line {number}: neither title nor id")
+            continue
+        rows.append(ManifestRow(number, {k: obj.get(k) for k in _FIELDS if k in obj}))
+    return rows, problems
+
+
+def pdf_path(row: ManifestRow, manifest: Path) -> Path | None:
+    if not row.pdf or "://" in row.pdf:
+        return None
+    return (manifest.parent / row.pdf).resolve()

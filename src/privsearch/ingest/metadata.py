@@ -1,0 +1,556 @@
+"""Metadata rules shared by every source kind: reference numbers, dates, components, doc types.
+
+The rules read what a document says about itself (its reference number, its title, the first
+lines of its text) and never look at file names beyond using them for slugs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+DOC_TYPES = (
+    "PIA",
+    "PIA Update",
+    "PIA Appendix",
+    "SORN",
+    "PCR",
+    "DPIAC Report",
+    "DPIAC Meeting",
+    "Report",
+    "Policy",
+    "Plan",
+    "Notice",
+    "Other",
+)
+DEFAULT_COMPONENT = "DHS"
+
+
+# --- the component table -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ComponentTable:
+    """The shipped abbreviation -> names table, with the lookups built from it."""
+
+    names: dict[str, tuple[str, ...]]  # abbreviation -> names and aliases
+
+    @property
+    def abbreviations(self) -> tuple[str, ...]:
+        return tuple(self.names)
+
+    def canonical(self, name: str) -> str | None:
+        """The abbreviation for an abbreviation or a name, ignoring case; None if unknown."""
+        return _alias_index(self.names).get(_squash(name))
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s.]+", " ", text.replace("&amp;", "&")).strip().lower()
+
+
+def _alias_index(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    cached = _ALIAS_CACHE.get(id(table))
+    if cached is not None:
+        return cached
+    index: dict[str, str] = {}
+    for abbr, names in table.items():
+        index.setdefault(_squash(abbr), abbr)
+        for name in names:
+            index.setdefault(_squash(name), abbr)
+    _ALIAS_CACHE[id(table)] = index
+    return index
+
+
+_ALIAS_CACHE: dict[int, dict[str, str]] = {}
+
+
+@lru_cache(maxsize=1)
+def load_components() -> ComponentTable:
+    """Read `data/components.tsv` (abbreviation TAB names separated by |; # comments)."""
+    text = (Path(__file__).resolve().parent.parent / "data" / "components.tsv").read_text("utf-8")
+    names: dict[str, tuple[str, ...]] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        abbr, _, rest = line.partition("\t")
+        names[abbr.strip()] = tuple(n.strip() for n in rest.split("|") if n.strip())
+    return ComponentTable(names)
+
+
+def _is_acronym(name: str) -> bool:
+    return bool(re.fullmatch(r"[A-Z&\-]{2,10}", name))
+
+
+@lru_cache(maxsize=1)
+def _reference_tokens() -> tuple[str, ...]:
+    """Tokens that may appear between 'DHS/' and the number: abbreviations, acronym aliases, PIA."""
+    table = load_components()
+    tokens = set(table.abbreviations) | {"PIA"}
+    for names in table.names.values():
+        tokens |= {n for n in names if _is_acronym(n)}
+    return tuple(sorted(tokens, key=len, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _long_name_pattern() -> re.Pattern[str]:
+    """Multi-word component names, longest first, to rewrite them as abbreviations."""
+    table = load_components()
+    names = [n for ns in table.names.values() for n in ns if not _is_acronym(n)]
+    names.sort(key=len, reverse=True)
+    alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
+    return re.compile(rf"(?<![\w&])(?:the\s+)?(?:{alternatives})(?![\w&])", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def _any_component_pattern() -> re.Pattern[str]:
+    table = load_components()
+    words = {n for ns in table.names.values() for n in ns} | set(table.abbreviations)
+    # Short all-caps abbreviations must match in capitals ("ALL", "OPS" are also words).
+    long_names = sorted((w for w in words if not _is_acronym(w)), key=len, reverse=True)
+    # "ALL" only means department-wide inside a reference number, not in capitalized prose.
+    acronyms = sorted((w for w in words if _is_acronym(w) and w != "ALL"), key=len, reverse=True)
+    alternatives = "|".join(
+        [f"(?i:{re.escape(n).replace(chr(92) + ' ', chr(92) + 's+')})" for n in long_names]
+        + [re.escape(a) for a in acronyms]
+    )
+    return re.compile(rf"(?<![\w&])(?:{alternatives})(?![\w&]|-(?:[A-Z]))")
+
+
+def abbreviate_components(text: str) -> str:
+    """Rewrite 'Department of Homeland Security' as DHS and component names as abbreviations."""
+    table = load_components()
+    text = re.sub(r"Department\s+of\s+Homeland\s+Security", "DHS", text, flags=re.IGNORECASE)
+    text = _long_name_pattern().sub(
+        lambda m: table.canonical(re.sub(r"^the\s+", "", m.group(0), flags=re.I)) or m.group(0),
+        text,
+    )
+    tokens = "|".join(re.escape(t) for t in _reference_tokens())
+    # "CBP (CBP)" after the rewrite of "U.S. Customs and Border Protection (CBP)"
+    return re.sub(rf"\b({tokens})\s*\(\s*\1\s*\)", r"\1", text)
+
+
+def find_components(text: str) -> list[str]:
+    """Canonical components named in `text`, in order of first appearance."""
+    table = load_components()
+    found: list[str] = []
+    for m in _any_component_pattern().finditer(text):
+        abbr = table.canonical(m.group(0))
+        if abbr and abbr not in found:
+            found.append(abbr)
+    return found
+
+
+# --- reference numbers ---------------------------------------------------------------------
+
+_DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212_"
+_DASH = re.escape(_DASHES)  # for use inside [...]
+
+
+@lru_cache(maxsize=1)
+def _reference_pattern() -> re.Pattern[str]:
+    tok = "|".join(re.escape(t) for t in _reference_tokens())
+    sep = rf"(?:\s*[/,{_DASH}]\s*|\s+)"
+    return re.compile(
+        rf"\bDHS(?:\s*[/{_DASH}]\s*|\s+)"
+        rf"(?P<comps>(?:{tok})(?:{sep}(?:{tok}))*)(?![A-Za-z])"
+        rf"(?:\s*[{_DASH}]+\s*|\s*)"
+        rf"(?P<num>\d{{3}})(?!\d)"
+        rf"(?P<sub>[{_DASH}]\d{{1,2}}(?![\d/])|\s\d{{1,2}}(?=\s+[A-Za-z]))?"
+        rf"(?:\s*\((?P<ver>[a-zA-Z])\))?",
+        re.IGNORECASE,
+    )
+
+
+@lru_cache(maxsize=1)
+def _bare_reference_pattern() -> re.Pattern[str]:
+    """'U.S. Customs and Border Protection--010' (after abbreviation): SORN titles only."""
+    tok = "|".join(re.escape(t) for t in _reference_tokens() if t != "PIA")
+    return re.compile(
+        rf"(?<![\w/])(?P<comps>{tok}|DHS)\s*[{_DASH}]{{1,2}}\s*(?P<num>\d{{3}})(?![\d{_DASH}])"
+    )
+
+
+def _format_reference(comps: str, num: str, sub: str | None, ver: str | None) -> str:
+    parts = re.split(rf"(\s*[/,{_DASH}]\s*|\s+)", comps.strip())
+    tokens = [p.upper() for p in parts[0::2]]
+    seps = ["-" if s.strip() and s.strip() in _DASHES else "/" for s in parts[1::2]]
+    if "PIA" in tokens:
+        seps = ["/"] * len(seps)
+    body = tokens[0] + "".join(s + t for s, t in zip(seps, tokens[1:]))
+    ref = f"DHS/{body}-{num}"
+    if sub:
+        ref += "-" + sub.strip(_DASHES + " ")
+    if ver:
+        ref += f"({ver.lower()})"
+    return ref
+
+
+def find_references(text: str, *, bare: bool = False) -> list[str]:
+    """Normalized DHS reference numbers in `text`, in order, without repeats.
+
+    With `bare`, also accept a component name directly followed by a number
+    ("United States Coast Guard--030"), as Federal Register SORN titles write them.
+    """
+    text = abbreviate_components(unicodedata.normalize("NFKC", text))
+    found: list[tuple[int, str]] = []
+    for m in _reference_pattern().finditer(text):
+        found.append((m.start(), _format_reference(m["comps"], m["num"], m["sub"], m["ver"])))
+    if bare:
+        for m in _bare_reference_pattern().finditer(text):
+            if not any(start <= m.start() < start + 40 for start, _ in found):
+                # "Department of Homeland Security--023": a department-wide system
+                comps = "ALL" if m["comps"].upper() == "DHS" else m["comps"]
+                found.append((m.start(), _format_reference(comps, m["num"], None, None)))
+    found.sort()
+    out: list[str] = []
+    for _, ref in found:
+        if ref not in out:
+            out.append(ref)
+    return out
+
+
+def normalize_reference(raw: str) -> str | None:
+    """The normal form of one reference number as written ('DHS-TSA-PIA-044' -> 'DHS/TSA/PIA-044')."""
+    refs = find_references(raw, bare=True)
+    return refs[0] if refs else None
+
+
+def reference_component(reference: str) -> str | None:
+    """The owning component of a normalized reference: its first token other than PIA."""
+    table = load_components()
+    for token in re.split(r"[/\-]", reference.removeprefix("DHS/")):
+        if token and token != "PIA" and not token[0].isdigit():
+            return table.canonical(token)
+    return None
+
+
+def is_pia_reference(reference: str) -> bool:
+    return "/PIA" in reference or reference.startswith("DHS/PIA")
+
+
+# --- dates ---------------------------------------------------------------------------------
+
+_MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ]
+    )
+    for m in names
+}
+_MONTH = r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"  # noqa: E501
+_DATE_PATTERNS = (
+    re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I),
+    re.compile(rf"\b(?P<day>\d{{1,2}})\s+{_MONTH}\s+(?P<year>(?:19|20)\d\d)\b", re.I),
+    re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<mnum>\d{1,2})-(?P<day>\d{1,2})\b"),
+    re.compile(r"\b(?P<mnum>\d{1,2})/(?P<day>\d{1,2})/(?P<year>(?:19|20)\d\d)\b"),
+    re.compile(rf"\b{_MONTH}\s+(?P<year>(?:19|20)\d\d)\b", re.I),
+)
+_DATE_LABEL = re.compile(
+    r"(?:Last\s+Published\s+Date|Publication\s+Date|Published|Date\s+Published|Date)\s*:\s*",
+    re.I,
+)
+
+
+def _date_from_match(m: re.Match[str]) -> str | None:
+    groups = m.groupdict()
+    month = _MONTHS.get(groups["month"].lower().rstrip(".")) if groups.get("month") else None
+    if month is None and groups.get("mnum"):
+        month = int(groups["mnum"])
+    day = int(groups["day"]) if groups.get("day") else 1  # "August 2018": the month's first day
+    try:
+        return date(int(groups["year"]), month or 0, day).isoformat()
+    except ValueError:
+        return None
+
+
+def parse_date(text: str) -> str | None:
+    """The ISO date written in `text` ('November 14, 2018', '11/14/2018', 'August 2018', ...)."""
+    text = _DATE_LABEL.sub("", text.strip(), count=1)
+    for pattern in _DATE_PATTERNS:
+        m = pattern.search(text)
+        if m and (iso := _date_from_match(m)):
+            return iso
+    return None
+
+
+def find_date(text: str) -> str | None:
+    """The first complete date in `text`, else the first month-and-year."""
+    best: tuple[int, str] | None = None
+    for pattern in _DATE_PATTERNS[:-1]:
+        for m in pattern.finditer(text):
+            iso = _date_from_match(m)
+            if iso:
+                if best is None or m.start() < best[0]:
+                    best = (m.start(), iso)
+                break
+    if best:
+        return best[1]
+    m = _DATE_PATTERNS[-1].search(text)
+    return _date_from_match(m) if m else None
+
+
+# --- doc types and components --------------------------------------------------------------
+
+_UPDATE_PHRASES = re.compile(
+    r"Privacy\s+Impact\s+Assessment\s+Update|\bPIA\s+update\b|\bthis\s+update\b"
+    r"|\b(?:is|are|has|have)\s+(?:been\s+)?updat(?:ing|ed)\s+(?:this|the|its|their)\s+"
+    r"(?:[\w\-\u2019'()]+\s+){0,6}?(?:PIA|Privacy\s+Impact\s+Assessment)\b"
+    r"|\b(?:publishing|issuing|conducting)\s+this\s+updated?\s+(?:PIA|Privacy\s+Impact\s+Assessment)",
+    re.I,
+)
+
+
+def _has(pattern: str, text: str) -> bool:
+    return re.search(pattern, text, re.I) is not None
+
+
+def classify_doc_type(reference: str | None, title: str, text: str = "") -> str:
+    """One of DOC_TYPES, from the reference number, the title and the opening text."""
+    head = text[:3000]
+    both = f"{title}\n{head}"
+    federal_register = _has(r"Federal\s+Register|\bACTION:\s*Notice|\bFR\s+Doc", head)
+    if _has(r"Privacy\s+Compliance\s+Review", title) or (
+        not title.strip() and _has(r"Privacy\s+Compliance\s+Review", head[:300])
+    ):
+        return "PCR"
+    if _has(r"Data\s+Privacy\s+and\s+Integrity\s+Advisory\s+Committee|\bDPIAC\b", title):
+        if _has(r"white\s+paper|\breport\b|recommendation", title):
+            return "DPIAC Report"
+        if _has(r"charter", title):
+            return "Other"
+        return "DPIAC Meeting"
+    if _has(r"Implementation\s+of\s+Exemptions|Proposed\s+Rule|Final\s+Rule", title):
+        return "Other"
+    if _has(r"Computer\s+Matching\s+Program|Rescindment|Privacy\s+Act\s+Statement", title):
+        return "Notice"
+    if _has(r"Privacy\s+Threshold\s+Analysis|\btemplate\b|announces", title):
+        return "Other"
+    pia_words = _has(r"Privacy\s+Impact\s+Assessment|\bPIA\b", title)
+    if reference and (is_pia_reference(reference) or (pia_words and "(" in reference)):
+        if _has(r"\bAppendix\b", title):
+            return "PIA Appendix"
+        if re.search(r"\([a-z]\)$", reference) or _UPDATE_PHRASES.search(both):
+            return "PIA Update"
+        return "PIA"
+    if reference and not is_pia_reference(reference):
+        if federal_register or _has(r"System\s+of\s+Records|Privacy\s+Act", both):
+            return "SORN"
+    if pia_words:
+        if federal_register or _has(r";\s*Privacy\s+Impact\s+Assessment", title):
+            return "Notice"
+        if _has(r"\bAppendix\b", title):
+            return "PIA Appendix"
+        return "PIA Update" if _UPDATE_PHRASES.search(both) else "PIA"
+    if _has(r"System(?:s)?\s+of\s+Records|Privacy\s+Act\s+of\s+1974", title) and not _has(
+        r"Issuances|Notices\s*\(SORNs\)", title
+    ):
+        return "SORN" if _has(r"System(?:s)?\s+of\s+Records", title + head[:1500]) else "Notice"
+    if _has(r"\breports?\b|Impact\s+Assessment|Testimony\s+of|Annual\s+Report", title) and not (
+        _has(r"Privacy\s+&\s+FOIA|Investigations|\bpage\b", title)
+    ):
+        return "Report" if not _has(r"testimony", title) else "Other"
+    if _has(
+        r"\bPolicy\b|\bDirective\b|\bInstruction\b|\bHandbook\b|\bGuidance\b|\bMemorandum\b"
+        r"|\bDelegation\b|\bGuide\b|\bManual\b",
+        title,
+    ) and not _has(r"^Privacy\s+Policy\s+Guidance$", title.strip()):
+        return "Policy"
+    if _has(r"\bPlan\b", title):
+        return "Plan"
+    if federal_register or _has(r"\bNotice\b|Undertakings", title):
+        return "Notice"
+    return "Other"
+
+
+_PRIVACY_OFFICE = re.compile(
+    r"Privacy\s+Office|Chief\s+Privacy\s+Officer|Data\s+Privacy\s+and\s+Integrity|\bDPIAC\b|"
+    r"\bFOIA\b|Privacy\s+(?:and\s+Civil\s+Liberties\s+)?Policy|Privacy\s+Compliance(?!\s+Review)|"
+    r"Privacy\s+Incident|System\s+of\s+Records\s+Notices",
+    re.I,
+)
+
+
+def infer_component(
+    reference: str | None, title: str, text: str = "", doc_type: str | None = None
+) -> str:
+    """The owning component: from the reference number, else the names in title and text."""
+    found = _named_component(reference, title, text)
+    # A system of records belongs to a component or to the whole department; the Privacy
+    # Office only publishes department-wide notices.
+    if doc_type == "SORN" and found in ("PRIV", DEFAULT_COMPONENT):
+        return "ALL"
+    return found
+
+
+def _named_component(reference: str | None, title: str, text: str) -> str:
+    if reference:
+        owner = reference_component(reference)
+        if owner:
+            return owner
+    in_title = [c for c in find_components(title) if c != "PRIV"]
+    if in_title:
+        return in_title[0]
+    if _PRIVACY_OFFICE.search(title):
+        return "PRIV"
+    head = text[:2000]
+    agency = re.search(r"\bAGENCY:\s*(.{0,200}?)(?:\bACTION:|\bSUMMARY:|\n)", head, re.S)
+    if agency:
+        named = [c for c in find_components(agency.group(1)) if c != "PRIV"]
+        if named:
+            return named[0]
+    # The Privacy Office reviews nearly everything: on a title page it is the reviewer, and in
+    # a notice the publishing office, not the owner; it counts only when nobody else is named.
+    named = [c for c in find_components(head) if c != "PRIV"]
+    if named:
+        return named[0]
+    if _PRIVACY_OFFICE.search(head):
+        return "PRIV"
+    if _has(r"Department\s+of\s+Homeland\s+Security|\bDHS\b", f"{title}\n{head}"):
+        return "ALL"
+    return DEFAULT_COMPONENT
+
+
+def slugify(text: str, *, max_length: int = 80) -> str:
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:max_length].rstrip("-") or "untitled"
+
+
+# --- putting it together -------------------------------------------------------------------
+
+# Only these kinds carry their reference number as their identity; other documents (an
+# exemption rule, a compliance review) cite a system's number without being that system.
+ID_DOC_TYPES = frozenset({"PIA", "PIA Update", "PIA Appendix", "SORN"})
+
+_PIA_KIND = re.compile(r"Privacy\s+Impact\s+Assessment|\bPIA\b", re.I)
+_SORN_KIND = re.compile(r"Systems?\s+of\s+Records|Privacy\s+Act\s+of\s+1974", re.I)
+_TITLE_PAGE_STOP = re.compile(
+    r"^(?:DHS\s+Reference|DHS[/\-][A-Z&]|Contact\s+Point|Responsible\s+Official|Reviewing\s+Official"
+    r"|AGENCY:|ACTION:|SUMMARY:|Page\s+\d|Version|Revised|Table\s+of\s+Contents|\d+\s*$)",
+    re.I,
+)
+_FR_NOISE = re.compile(
+    r"^(?:\[?Federal\s+Register|\[?FR\s+Doc|\[?Docket|\[?DOCID|\[?wais|DEPARTMENT\s+OF\s+HOMELAND"
+    r"\s+SECURITY$|Office\s+of\s+the\s+Secretary$|From\s+the\s+Federal|Publishing\s+Office|"
+    r"Notices$|Page\s+\d|\[?Pages?\s+\d|\d{5}\s+Federal|\[?DHS[/-])",
+    re.I,
+)
+
+
+def choose_reference(title: str, summary: str = "", text: str = "") -> str | None:
+    """The document's own reference number: from its title, else its title page, else the first
+    number of the right kind (a PIA number for a PIA, a SORN number for a SORN) in the text."""
+    sornish = bool(_SORN_KIND.search(title))
+    refs = find_references(title, bare=sornish)
+    if refs:
+        return refs[0]
+    top = text[:400]
+    refs = find_references(top, bare=bool(_SORN_KIND.search(top)))
+    if refs:
+        return refs[0]
+    head = f"{title}\n{text[:600]}"
+    if _PIA_KIND.search(head):
+        wanted = is_pia_reference
+    elif _SORN_KIND.search(head):
+
+        def wanted(ref: str) -> bool:
+            return not is_pia_reference(ref)
+
+    else:
+        return None
+    for chunk in (summary[:1500], text[:3000]):
+        for ref in find_references(chunk):
+            if wanted(ref):
+                return ref
+    return None
+
+
+def _edge_date(text: str) -> str | None:
+    """A date that opens or closes a listing summary ("December 18, 2015. The ..." / "... July 2021")."""
+    text = text.strip()
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(text)
+        if m:
+            return _date_from_match(m)
+        for m in pattern.finditer(text[-40:]):
+            if not text[-40:][m.end() :].strip(" .)"):
+                return _date_from_match(m)
+    return None
+
+
+def title_from_text(text: str, fallback: str = "") -> str:
+    """A PDF's title from its first page: the lines before the reference number, date or
+    contact block; for a Federal Register notice, the line(s) after the header and docket."""
+    lines = [line.strip() for line in text[:2500].split("\n") if line.strip()]
+    if not lines:
+        return fallback
+    if any(line.startswith("AGENCY:") for line in lines[:25]):
+        before = []
+        for line in lines:
+            if line.startswith(("AGENCY:", "ACTION:", "SUMMARY:")):
+                break
+            before.append(line)
+        kept: list[str] = []
+        for line in before:
+            if _FR_NOISE.search(line) or re.search(r"\]\s*$", line):
+                kept = []
+                tail = re.split(r"\]\s*", line)[-1].strip()
+                if tail and not _FR_NOISE.search(tail):
+                    kept.append(tail)
+                continue
+            kept.append(line)
+        title = " ".join(kept)
+        if title:
+            return title[:300]
+    kept = []
+    for line in lines[:8]:
+        if _TITLE_PAGE_STOP.search(line) or find_date(line) and len(line) < 40:
+            break
+        kept.append(line)
+    title = " ".join(kept).strip() or fallback or lines[0]
+    return title[:300]
+
+
+@dataclass(frozen=True)
+class Described:
+    id: str
+    title: str
+    component: str
+    doc_type: str
+    date: str | None
+    reference: str | None
+
+
+def describe(
+    *,
+    title: str,
+    fallback_id: str,
+    summary: str = "",
+    text: str = "",
+    date_text: str = "",
+) -> Described:
+    """Infer id, component, doc type and date for one record from what it says about itself."""
+    reference = choose_reference(title, summary, text)
+    doc_type = classify_doc_type(reference, title, f"{text[:2000]}\n{summary}")
+    component = infer_component(reference, title, f"{text[:2000]}\n{summary}", doc_type)
+    when = parse_date(date_text) if date_text.strip() else None
+    when = when or (find_date(text[:1500]) if text else None) or _edge_date(summary)
+    record_id = reference if reference and doc_type in ID_DOC_TYPES else fallback_id
+    return Described(record_id, title, component, doc_type, when, reference)

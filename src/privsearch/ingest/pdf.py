@@ -1,0 +1,336 @@
+"""PDF text extraction in worker processes that can be killed.
+
+pypdf runs in a small pool of reusable worker processes. Each worker has an address-space
+limit; a worker that runs past the per-file time limit or dies is killed and replaced, and the
+file is reported as skipped. Text extraction reads content streams only: images are never decoded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import re
+import threading
+import time
+import unicodedata
+import warnings
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from pathlib import Path
+from typing import Any
+
+from ..config import Limits
+
+NO_TEXT_LAYER = "no text layer"
+
+
+@dataclass(frozen=True)
+class PdfText:
+    """What one PDF yielded: page texts (numbered from 1), its own title metadata, warnings."""
+
+    path: str
+    pages: tuple[tuple[int, str], ...]
+    page_count: int
+    title: str = ""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def has_text(self) -> bool:
+        return any(text.strip() for _, text in self.pages)
+
+
+# --- text cleanup --------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_HYPHEN_BREAK = re.compile(r"\b([a-z]{2,})-\n\s*([a-z]{2,})\b")
+
+
+def clean_text(text: str) -> str:
+    """Normalize whitespace, drop control characters, join words hyphenated across lines.
+
+    A line-end hyphen is removed only between two lowercase fragments, and only when the
+    hyphenated form does not also occur inside a line (then it is a real compound: "e-mail").
+    """
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = _CONTROL.sub("", text).replace("\u00a0", " ").replace("\u00ad", "")
+    text = "\n".join(re.sub(r"[ \t\f\v]+", " ", line).strip() for line in text.split("\n"))
+
+    def join(m: re.Match[str]) -> str:
+        first, second = m.group(1), m.group(2)
+        if f"{first}-{second}" in text:
+            return f"{first}-{second}"
+        return first + second
+
+    text = _HYPHEN_BREAK.sub(join, text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+# --- work done inside a worker process -----------------------------------------------------
+
+
+def _limit_memory(megabytes: int) -> None:
+    try:
+        import resource
+    except ImportError:  # not on this platform: the time limit still applies
+        return
+    # The limit is on what the worker may add to the address space it already has after
+    # fork, so a large parent does not leave the worker unable to allocate at all.
+    try:
+        with open("/proc/self/statm") as f:
+            baseline = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        baseline = 0
+    limit = baseline + megabytes * 1024 * 1024
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _one_line(exc: BaseException) -> str:
+    message = " ".join(str(exc).split())[:200]
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _extract(path: str, limits: Limits) -> dict[str, Any]:
+    """Read one PDF with pypdf, page by page. Returns a plain dict (it crosses a pipe)."""
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError, PdfReadError
+
+    try:
+        size = os.path.getsize(path)
+        with open(path, "rb") as f:
+            head = f.read(1024)
+    except OSError as exc:
+        return {"ok": False, "reason": f"cannot read file ({exc.strerror or exc})"}
+    if size == 0:
+        return {"ok": False, "reason": "empty file"}
+    if b"%PDF-" not in head:
+        return {"ok": False, "reason": "not a PDF (no %PDF header)"}
+    try:
+        reader = PdfReader(path, strict=False)
+        if reader.is_encrypted:
+            try:
+                if not reader.decrypt(""):
+                    return {"ok": False, "reason": "encrypted (password required)"}
+            except (FileNotDecryptedError, NotImplementedError) as exc:
+                return {"ok": False, "reason": f"encrypted ({_one_line(exc)})"}
+        page_count = len(reader.pages)
+    except MemoryError:
+        return {"ok": False, "reason": f"out of memory (limit {limits.pdf_memory_mb} MB)"}
+    except (PdfReadError, Exception) as exc:  # noqa: B014 - any parser failure is a corrupt file
+        return {"ok": False, "reason": f"corrupt PDF ({_one_line(exc)})"}
+
+    title = ""
+    with contextlib.suppress(Exception):
+        meta = reader.metadata
+        if meta and meta.title:
+            title = " ".join(str(meta.title).split())
+
+    pages: list[tuple[int, str]] = []
+    problems: list[str] = []
+    failed: list[int] = []
+    chars = 0
+    wanted = min(page_count, limits.pdf_max_pages)
+    for number in range(1, wanted + 1):
+        try:
+            raw = reader.pages[number - 1].extract_text() or ""
+        except MemoryError:
+            failed.append(number)
+            problems.append(f"page {number}: out of memory")
+            continue
+        except Exception as exc:  # one bad page must not lose the others
+            failed.append(number)
+            if len(problems) < 5:
+                problems.append(f"page {number}: {_one_line(exc)}")
+            continue
+        text = clean_text(raw)
+        if chars + len(text) > limits.pdf_max_chars:
+            text = text[: max(0, limits.pdf_max_chars - chars)]
+            pages.append((number, text))
+            problems.append(f"text truncated at {limits.pdf_max_chars} characters")
+            break
+        chars += len(text)
+        pages.append((number, text))
+    notes: list[str] = []
+    if failed:
+        shown = ", ".join(str(n) for n in failed[:20]) + (" ..." if len(failed) > 20 else "")
+        notes.append(f"{len(failed)} of {wanted} pages failed to extract: {shown}")
+        notes.extend(p for p in problems if p.startswith("page "))
+    notes.extend(p for p in problems if not p.startswith("page "))
+    if page_count > wanted:
+        notes.append(f"only the first {wanted} of {page_count} pages read")
+    if pages and not any(text for _, text in pages):
+        notes.append(NO_TEXT_LAYER)
+    if not pages and failed:
+        return {"ok": False, "reason": f"no page could be extracted ({problems[0]})"}
+    return {
+        "ok": True,
+        "pages": pages,
+        "page_count": page_count,
+        "title": title,
+        "warnings": notes,
+    }
+
+
+def _worker_main(conn: Connection, limits: Limits) -> None:
+    _limit_memory(limits.pdf_memory_mb)
+    warnings.simplefilter("ignore")
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+    while True:
+        try:
+            path = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        if path is None:
+            return
+        try:
+            result = _extract(path, limits)
+        except MemoryError:
+            result = {"ok": False, "reason": f"out of memory (limit {limits.pdf_memory_mb} MB)"}
+        except Exception as exc:  # the worker itself must survive any one file
+            result = {"ok": False, "reason": f"unreadable ({_one_line(exc)})"}
+        try:
+            conn.send(result)
+        except Exception as exc:  # e.g. the result could not be pickled
+            conn.send({"ok": False, "reason": f"unreadable ({_one_line(exc)})"})
+
+
+# --- the pool, in the parent ---------------------------------------------------------------
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # fork is the cheapest start, but forking a multi-threaded process can deadlock the child.
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    if "forkserver" in methods:
+        return multiprocessing.get_context("forkserver")
+    return multiprocessing.get_context("spawn")
+
+
+class _Worker:
+    def __init__(self, ctx: multiprocessing.context.BaseContext, limits: Limits) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child, limits), daemon=True)
+        self.process.start()
+        child.close()
+        self.path: str | None = None
+        self.deadline = 0.0
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+        self.process.join(timeout=5)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+    def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.send(None)
+        self.process.join(timeout=1)
+        if self.process.is_alive():
+            self.kill()
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
+class PdfPool:
+    """Up to `limits.workers` PDF extractions at a time, each under the per-file limits.
+
+    Use as a context manager; `extract(paths)` yields (path, PdfText or skip reason) as each
+    file completes.
+    """
+
+    def __init__(self, limits: Limits = Limits()) -> None:
+        self.limits = limits
+        self.size = max(1, limits.workers or os.cpu_count() or 1)
+        self._ctx = _context()
+        self._idle: list[_Worker] = []
+
+    def __enter__(self) -> PdfPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        while self._idle:
+            self._idle.pop().stop()
+
+    def _precheck(self, path: str) -> str | None:
+        try:
+            size = os.path.getsize(path)
+        except OSError as exc:
+            return f"cannot read file ({exc.strerror or exc})"
+        if size > self.limits.pdf_max_bytes:
+            return f"too large ({size} bytes; limit {self.limits.pdf_max_bytes})"
+        return None
+
+    def extract(self, paths: Iterable[str]) -> Iterator[tuple[str, PdfText | str]]:
+        pending = deque(paths)
+        busy: dict[Connection, _Worker] = {}
+        timeout = self.limits.pdf_timeout
+        try:
+            while pending or busy:
+                while pending and len(busy) < self.size:
+                    path = pending.popleft()
+                    reason = self._precheck(path)
+                    if reason:
+                        yield path, reason
+                        continue
+                    worker = self._idle.pop() if self._idle else _Worker(self._ctx, self.limits)
+                    try:
+                        worker.conn.send(path)
+                    except OSError:  # a stale idle worker: replace it once
+                        worker.kill()
+                        worker = _Worker(self._ctx, self.limits)
+                        worker.conn.send(path)
+                    worker.path, worker.deadline = path, time.monotonic() + timeout
+                    busy[worker.conn] = worker
+                if not busy:
+                    continue
+                wait_for = max(0.0, min(w.deadline for w in busy.values()) - time.monotonic())
+                for conn in wait(list(busy), timeout=wait_for):
+                    worker = busy.pop(conn)  # type: ignore[arg-type]
+                    path = worker.path or ""
+                    try:
+                        result = worker.conn.recv()
+                    except (EOFError, OSError):
+                        worker.kill()
+                        code = worker.process.exitcode
+                        yield path, f"extraction crashed (worker exit code {code})"
+                        continue
+                    self._idle.append(worker)
+                    yield path, _to_pdf_text(path, result)
+                now = time.monotonic()
+                for conn, worker in list(busy.items()):
+                    if worker.deadline <= now:
+                        del busy[conn]
+                        worker.kill()
+                        yield worker.path or "", f"timed out after {timeout:g} s"
+        finally:
+            for worker in busy.values():
+                worker.kill()
+
+
+def _to_pdf_text(path: str, result: dict[str, Any]) -> PdfText | str:
+    if not result.get("ok"):
+        return str(result.get("reason") or "unreadable")
+    return PdfText(
+        path=path,
+        pages=tuple((int(n), str(t)) for n, t in result["pages"]),
+        page_count=int(result["page_count"]),
+        title=str(result.get("title") or ""),
+        warnings=tuple(result.get("warnings") or ()),
+    )
+
+
+def extract_pdf(path: Path | str, limits: Limits = Limits()) -> PdfText | str:
+    """Extract one PDF in a worker process: its text, or the reason it was skipped."""
+    with PdfPool(Limits(**{**limits.__dict__, "workers": 1})) as pool:
+        for _, result in pool.extract([str(path)]):
+            return result
+    return "not read"
