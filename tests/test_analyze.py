@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 
 import pytest
@@ -139,6 +140,23 @@ def test_normalization_folds_case_accents_quotes_and_possessives():
     assert analyze("CBP\u2019s agency's Department\u02b9s") == ["cbp", "agenc", "department"]
     assert analyze("\u201cdon\u2019t\u201d") == analyze("don't") == ["dont"]
     assert analyze("1,000,000 records") == ["1000000", "record"]
+
+
+def test_overlong_compounds_are_searched_by_their_words():
+    url = "https://www.govinfo.gov/content/pkg/FR-2025-01-13/pdf/2024-31357.pdf/and/more/words/x"
+    index_terms = analyze(url)
+    assert "fr-2025-01-13" in index_terms and "govinfo" in index_terms
+    assert all(len(term) <= 64 for term in index_terms)
+    query_terms = analyze(url, mode="query")
+    assert "govinfo" in query_terms and set(query_terms) <= set(index_terms)
+    assert analyze("x" * 200) == []
+
+
+def test_the_analyzer_survives_pickling():
+    # Whoosh stores the schema, analyzer included, in the index's table of contents.
+    analyzer = pickle.loads(pickle.dumps(build_analyzer()))
+    assert analyzer == build_analyzer()
+    assert [t.text for t in analyzer("E-Verify checks")] == ["e-verify", "e", "verifi", "check"]
 
 
 def test_one_letter_words_are_kept():

@@ -49,6 +49,7 @@ __all__ = [
 # Letters and digits. The modifier-letter primes that PDF extraction leaves in "Departmentʹs"
 # count as word characters for Python, so they are excluded here and treated as apostrophes.
 _ALNUM = r"[^\W_\u02b9\u02bc]"
+_LETTER = r"[^\W\d_\u02b9\u02bc]"
 _MARKS = r"[\u0300-\u036f]"  # combining accents of decomposed (NFD) text stay inside the word
 _APOSTROPHES = "'\u2018\u2019\u02b9\u02bc"
 _HYPHENS = "\\-\u2010\u2011\u2012\u2013\u2212\ufe63\uff0d"
@@ -69,7 +70,7 @@ _CONNECTOR = (
 _SUFFIX = rf"(?:\({_ALNUM}{{1,4}}\))*"  # "PIA-054(a)", "552a(k)(1)", "SORN(s)"
 _TOKEN_RE = re.compile(
     # dotted abbreviations: "U.S.C." -> usc, "U.S." -> us, "e.g." -> eg
-    rf"(?P<abbr>[^\W\d_](?:\.[^\W\d_])+\.?)(?!{_ALNUM})"
+    rf"(?P<abbr>{_LETTER}(?:\.{_LETTER})+\.?)(?!{_ALNUM})"
     # "1,000,000" -> 1000000
     rf"|(?P<number>\d{{1,3}}(?:,\d{{3}})+)(?!{_ALNUM})"
     rf"|(?P<word>{_ATOM}(?:{_CONNECTOR}{_ATOM})*{_SUFFIX})(?:[{_APOSTROPHES}]s(?!{_ALNUM}))?"
@@ -148,7 +149,7 @@ def _compound_pieces(raw: str) -> tuple[tuple[str, int, int], ...]:
                 add(_fold_compound(segment), seg_start, seg_end)
         for atom in _ATOM_RE.finditer(segment):
             add(_fold(atom.group()), seg_start + atom.start(), seg_start + atom.end())
-    return tuple(p for p in pieces if len(p[0]) <= _MAX_TERM_CHARS)
+    return tuple(pieces)
 
 
 class _CompoundTokenizer(Tokenizer):
@@ -172,6 +173,8 @@ class _CompoundTokenizer(Tokenizer):
         t = Token(positions, chars, removestops=bool(removestops), mode=mode, **kwargs)
         if not tokenize:
             t.original = t.text = _fold(value)
+            if not t.text:
+                return
             t.boost = 1.0
             if positions:
                 t.pos = start_pos
@@ -188,7 +191,13 @@ class _CompoundTokenizer(Tokenizer):
             if kind == "word" and not raw.isalnum():
                 start = match.start(kind)  # type: ignore[arg-type]
                 pieces = _compound_pieces(raw)
-                for text, rel_start, rel_end in pieces[:1] if whole_only else pieces:
+                if whole_only:
+                    # An over-long whole (a URL, say) is not indexed; ask for its words instead.
+                    long_whole = len(pieces[0][0]) > _MAX_TERM_CHARS
+                    pieces = [p for p in pieces if p[0].isalnum()] if long_whole else pieces[:1]
+                for text, rel_start, rel_end in pieces:
+                    if not 0 < len(text) <= _MAX_TERM_CHARS:
+                        continue
                     t.text = text
                     t.boost = 1.0
                     if keeporiginal:
@@ -208,7 +217,7 @@ class _CompoundTokenizer(Tokenizer):
                 text = _fold(raw.replace(".", ""))
             else:
                 text = raw.replace(",", "")
-            if len(text) <= _MAX_TERM_CHARS:
+            if 0 < len(text) <= _MAX_TERM_CHARS:
                 t.text = text
                 t.boost = 1.0
                 if keeporiginal:
