@@ -321,27 +321,37 @@ def _has(pattern: str, text: str) -> bool:
     return re.search(pattern, text, re.I) is not None
 
 
+def _type_from_title(title: str, lead: str = "") -> str | None:
+    """The kind a title names outright, or None when the title alone does not say."""
+    rules = (
+        (r"Privacy\s+Compliance\s+Review", "PCR"),
+        (r"^Privacy\s+Documents\b|Privacy\s+Act\s+Issuances|Notices\s*\(SORNs\)", "Other"),
+        (r"Implementation\s+of\s+Exemptions|Proposed\s+Rule|Final\s+Rule", "Other"),
+        (r"Computer\s+Matching\s+Program|Rescindment|Privacy\s+Act\s+Statement", "Notice"),
+        (r"Privacy\s+Threshold\s+Analysis|\btemplate\b|\bannounces\b|\bTestimony\b", "Other"),
+    )
+    for pattern, doc_type in rules:
+        if _has(pattern, title):
+            return doc_type
+    if _has(r"Data\s+Privacy\s+and\s+Integrity\s+Advisory\s+Committee|\bDPIAC\b", title):
+        if _has(r"white\s+paper|\breport\b|recommendation", f"{title}\n{lead}"):
+            return "DPIAC Report"
+        return "Other" if _has(r"charter", title) else "DPIAC Meeting"
+    return None
+
+
 def classify_doc_type(reference: str | None, title: str, text: str = "") -> str:
-    """One of DOC_TYPES, from the reference number, the title and the opening text."""
+    """One of DOC_TYPES, from the reference number, the title and the opening text.
+
+    The title decides when it names a kind; otherwise the opening of the text is read as if it
+    were the title (PDF title pages often lose the first line to a running header).
+    """
     head = text[:3000]
     both = f"{title}\n{head}"
-    federal_register = _has(r"Federal\s+Register|\bACTION:\s*Notice|\bFR\s+Doc", head)
-    if _has(r"Privacy\s+Compliance\s+Review", title) or (
-        not title.strip() and _has(r"Privacy\s+Compliance\s+Review", head[:300])
-    ):
-        return "PCR"
-    if _has(r"Data\s+Privacy\s+and\s+Integrity\s+Advisory\s+Committee|\bDPIAC\b", title):
-        if _has(r"white\s+paper|\breport\b|recommendation", title):
-            return "DPIAC Report"
-        if _has(r"charter", title):
-            return "Other"
-        return "DPIAC Meeting"
-    if _has(r"Implementation\s+of\s+Exemptions|Proposed\s+Rule|Final\s+Rule", title):
-        return "Other"
-    if _has(r"Computer\s+Matching\s+Program|Rescindment|Privacy\s+Act\s+Statement", title):
-        return "Notice"
-    if _has(r"Privacy\s+Threshold\s+Analysis|\btemplate\b|announces", title):
-        return "Other"
+    federal_register = _has(r"Federal\s+Register|\bFR\s+Doc|\bAGENCY:", head[:600])
+    named = _type_from_title(title, head[:600])
+    if named:
+        return named
     pia_words = _has(r"Privacy\s+Impact\s+Assessment|\bPIA\b", title)
     if reference and (is_pia_reference(reference) or (pia_words and "(" in reference)):
         if _has(r"\bAppendix\b", title):
@@ -358,25 +368,35 @@ def classify_doc_type(reference: str | None, title: str, text: str = "") -> str:
         if _has(r"\bAppendix\b", title):
             return "PIA Appendix"
         return "PIA Update" if _UPDATE_PHRASES.search(both) else "PIA"
-    if _has(r"System(?:s)?\s+of\s+Records|Privacy\s+Act\s+of\s+1974", title) and not _has(
-        r"Issuances|Notices\s*\(SORNs\)", title
-    ):
+    if _has(r"System(?:s)?\s+of\s+Records|^Privacy\s+Act\b", title):
         return "SORN" if _has(r"System(?:s)?\s+of\s+Records", title + head[:1500]) else "Notice"
-    if _has(r"\breports?\b|Impact\s+Assessment|Testimony\s+of|Annual\s+Report", title) and not (
-        _has(r"Privacy\s+&\s+FOIA|Investigations|\bpage\b", title)
+    if _has(r"\bOIG-\d\d-\d+", f"{title}\n{head[:400]}"):
+        return "Report"  # an Inspector General report number
+    if _has(r"\breports?\b|Impact\s+Assessment", title) and not _has(
+        r"Privacy\s+&\s+FOIA|Investigations|\bpage\b", title
     ):
-        return "Report" if not _has(r"testimony", title) else "Other"
+        return "Report"
     if _has(
-        r"\bPolicy\b|\bDirective\b|\bInstruction\b|\bHandbook\b|\bGuidance\b|\bMemorandum\b"
-        r"|\bDelegation\b|\bGuide\b|\bManual\b",
+        r"\bPolicy\b|\bDirective\b|\bInstruction\b|\bHandbook\b|\bMemorandum\b"
+        r"|\bDelegation\b|\bGuide\b|\bManual\b|\bGuidance\b",
         title,
-    ) and not _has(r"^Privacy\s+Policy\s+Guidance$", title.strip()):
+    ):
         return "Policy"
     if _has(r"\bPlan\b", title):
         return "Plan"
-    if federal_register or _has(r"\bNotice\b|Undertakings", title):
+    if _has(r"\bNotice\b|Undertakings", title):
         return "Notice"
-    return "Other"
+    lead = head[:600]
+    if _has(r"Contact\s+Point.{0,400}Reviewing\s+Official", lead.replace("\n", " ")):
+        # the title page layout of every DHS PIA
+        return "PIA Update" if _UPDATE_PHRASES.search(both) else "PIA"
+    if lead.strip() and lead.strip() != title.strip():
+        again = classify_doc_type(reference, lead, "")
+        if again in ("PIA", "PIA Update", "PIA Appendix", "PCR", "SORN"):
+            return again
+    if _UPDATE_PHRASES.search(both):
+        return "PIA Update"
+    return "Notice" if federal_register else "Other"
 
 
 _PRIVACY_OFFICE = re.compile(
@@ -454,6 +474,14 @@ _FR_NOISE = re.compile(
 )
 
 
+_LETTERHEAD = re.compile(
+    r"^(?:The\s+)?Privacy\s+Office$|Department\s+of\s+Homeland(?:\s+Security)?$|Washington,?\s+D\.?C"
+    r"|^Homeland\s+Security$|^(?:U\.S\.\s+)?Department\s+of\s+Homeland\s+Security$|@|www\.|"
+    r"^\(?\d{3}\)?[\s-]\d{3}-\d{4}|^Deputy\s+Secretary|^Secretary$|^Security\s+Washington",
+    re.I,
+)
+
+
 def choose_reference(title: str, summary: str = "", text: str = "") -> str | None:
     """The document's own reference number: from its title, else its title page, else the first
     number of the right kind (a PIA number for a PIA, a SORN number for a SORN) in the text."""
@@ -520,9 +548,13 @@ def title_from_text(text: str, fallback: str = "") -> str:
         if title:
             return title[:300]
     kept = []
-    for line in lines[:8]:
+    for line in lines[:10]:
+        if not kept and _LETTERHEAD.search(line):
+            continue
         if _TITLE_PAGE_STOP.search(line) or find_date(line) and len(line) < 40:
             break
+        if kept and (len(line) > 90 or line.endswith(".") or re.match(r"(?:[A-Z]|\d+|[IVX]+)\.\s", line)):
+            break  # body text or an outline heading has begun
         kept.append(line)
     title = " ".join(kept).strip() or fallback or lines[0]
     return title[:300]
