@@ -17,6 +17,7 @@ import re
 import shutil
 import sys
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import getSampleStyleSheet
@@ -52,14 +53,14 @@ def _write_pdf(record: privsearch.Record, path: Path) -> None:
     )
     story = [
         Spacer(1, 120),
-        Paragraph(_pia_title(record), styles["Title"]),
+        Paragraph(escape(_pia_title(record)), styles["Title"]),
         Spacer(1, 24),
-        Paragraph(record.id, styles["Heading2"]),
+        Paragraph(escape(record.id), styles["Heading2"]),
         Spacer(1, 48),
         Paragraph("U.S. Department of Homeland Security", styles["Normal"]),
         PageBreak(),
         Paragraph("Abstract", styles["Heading2"]),
-        Paragraph(record.summary, styles["BodyText"]),
+        Paragraph(escape(record.summary), styles["BodyText"]),
     ]
     doc.build(story)
 

@@ -2,12 +2,18 @@
 
 Whoosh's highlighter stops at 32K characters by default; this one reads every page, but only of
 the hits on the page of results, and skips pages that cannot contain a query term.
+
+What to mark is given as patterns: analyzed term sequences. A one-term pattern marks every
+occurrence of the term; a longer one (a phrase, a multi-word synonym) marks only the words in
+that order.
 """
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
+from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -16,6 +22,8 @@ from . import analyze
 SNIPPET_CHARS = 240
 _CONTEXT_BEFORE = 60
 _WHITESPACE = re.compile(r"\s+")
+
+Pattern = tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -28,47 +36,75 @@ class Passage:
 
 @dataclass(frozen=True)
 class _Match:
-    term: str
+    pattern: Pattern
     start: int
     end: int
 
 
-def _might_contain(text_lower: str, terms: Collection[str]) -> bool:
+def _probe(term: str) -> str:
     # Stems and compound terms are nearly always substrings of the words they come from, so a
     # substring test (fast, in C) rules out most pages before they are tokenized.
-    return any(_probe(term) in text_lower for term in terms)
+    return term[:4] if term.isalpha() else re.split(r"[-/.()]", term)[0][:4]
 
 
-def _probe(term: str) -> str:
-    return term[:4] if term.isalpha() else term.split("-")[0].split("/")[0][:4]
-
-
-def _matches(text: str, terms: Collection[str]) -> list[_Match]:
-    if not terms or not _might_contain(text.lower(), terms):
+def _find(text: str, patterns: Collection[Pattern]) -> list[_Match]:
+    lower = text.lower()
+    candidates = [p for p in patterns if _probe(p[0]) in lower]
+    if not candidates:
         return []
-    return [_Match(t, s, e) for t, s, e in analyze.tokens_with_offsets(text) if t in terms]
+    by_first: dict[str, list[Pattern]] = defaultdict(list)
+    for pattern in candidates:
+        by_first[pattern[0]].append(pattern)
+    tokens = sorted(analyze.tokens_with_offsets(text), key=lambda t: (t[1], -t[2]))
+    starts = [t[1] for t in tokens]
+    found: list[_Match] = []
+    for i, (term, start, end) in enumerate(tokens):
+        for pattern in by_first.get(term, ()):
+            stop = end if len(pattern) == 1 else _follow(tokens, starts, i, pattern)
+            if stop is not None:
+                found.append(_Match(pattern, start, stop))
+    return found
 
 
-def _needs_met(found: set[str], needs: Sequence[Collection[str]]) -> int:
+def _follow(
+    tokens: list[tuple[str, int, int]], starts: list[int], i: int, pattern: Pattern
+) -> int | None:
+    """End offset of `pattern` read from token i on, word after word, or None."""
+    end = tokens[i][2]
+    for term in pattern[1:]:
+        j = bisect.bisect_left(starts, end)
+        if j >= len(tokens):
+            return None
+        at = tokens[j][1]
+        match = next((t for t in tokens[j:] if t[1] == at and t[0] == term), None)
+        if match is None:
+            return None
+        end = match[2]
+    return end
+
+
+def _needs_met(found: set[Pattern], needs: Sequence[Collection[Pattern]]) -> int:
     return sum(1 for need in needs if found.intersection(need))
 
 
 def locate(
-    passages: Sequence[Passage], terms: Collection[str], needs: Sequence[Collection[str]]
+    passages: Sequence[Passage],
+    patterns: Collection[Pattern],
+    needs: Sequence[Collection[Pattern]],
 ) -> tuple[str, tuple[int, ...]]:
     """Return (snippet HTML, matching PDF page numbers) for one document.
 
-    `terms` are the analyzed query terms to mark; `needs` are groups of terms of which a page
-    should hold one each (all the words of an AND query, any word of an OR query). The pages
-    reported are those that meet the most needs; the snippet comes from the best of them.
+    `needs` are the groups of patterns of which a page should hold one each (one group per word
+    of an AND query; a single group for an OR query). The pages reported are those that meet
+    the most needs; the snippet comes from the best of them.
     """
-    terms = set(terms)
     scored: list[tuple[int, int, Passage, list[_Match]]] = []
     for passage in passages:
-        found = _matches(passage.text, terms)
+        found = _find(passage.text, patterns)
         if found:
-            met = _needs_met({m.term for m in found}, needs) if needs else 1
-            scored.append((met, len({m.term for m in found}), passage, found))
+            kinds = {m.pattern for m in found}
+            met = _needs_met(kinds, needs) if needs else len(kinds)
+            scored.append((met, len(kinds), passage, found))
     if not scored:
         first = next((p for p in passages if p.text.strip()), None)
         return (_plain_snippet(first.text) if first else ""), ()
@@ -78,18 +114,22 @@ def locate(
     return _snippet(passage.text, found), pages
 
 
+def _escape(text: str) -> str:
+    return html.escape(_WHITESPACE.sub(" ", text))
+
+
 def _plain_snippet(text: str) -> str:
-    cut = text[:SNIPPET_CHARS]
     suffix = "…" if len(text) > SNIPPET_CHARS else ""
-    return _escape(cut).strip() + suffix
+    return _escape(text[:SNIPPET_CHARS]).strip() + suffix
 
 
 def _best_window(found: list[_Match]) -> int:
-    """Index of the match that starts the densest window of distinct terms."""
+    """Index of the match that starts the densest window of distinct patterns."""
     best, best_score = 0, (-1, -1)
     for i, first in enumerate(found):
-        window = [m for m in found[i:] if m.end <= first.start + SNIPPET_CHARS - _CONTEXT_BEFORE]
-        score = (len({m.term for m in window}), len(window))
+        limit = first.start + SNIPPET_CHARS - _CONTEXT_BEFORE
+        window = [m for m in found[i:] if m.end <= limit]
+        score = (len({m.pattern for m in window}), len(window))
         if score > best_score:
             best, best_score = i, score
     return best
@@ -116,10 +156,6 @@ def _snippet(text: str, found: list[_Match]) -> str:
     parts.append(_escape(text[cursor:end]))
     parts.append("…" if end < len(text) else "")
     return "".join(parts).strip()
-
-
-def _escape(text: str) -> str:
-    return html.escape(_WHITESPACE.sub(" ", text))
 
 
 def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -50,6 +50,7 @@ def build_schema() -> fields.Schema:
         id=fields.ID(stored=True, sortable=True),
         ids=fields.KEYWORD(lowercase=True, commas=True, scorable=True),
         family=fields.ID(stored=True, sortable=True),
+        edition=fields.ID(sortable=True),
         family_ids=fields.KEYWORD(lowercase=True, commas=True, scorable=True),
         title=fields.TEXT(analyzer=text, stored=True),
         summary=fields.TEXT(analyzer=text, stored=True),
@@ -64,7 +65,7 @@ def build_schema() -> fields.Schema:
         url=fields.STORED,
         attachments=fields.STORED,
         pages=fields.STORED,
-        page_count=fields.STORED,
+        page_count=fields.NUMERIC(stored=True, sortable=True),
         warnings=fields.STORED,
     )
 
@@ -99,6 +100,7 @@ def _document(record: Record, position: int) -> dict[str, Any]:
         "id": record.id,
         "ids": ",".join(id_variants(record.id)),
         "family": family,
+        "edition": f"{record.id}|{record.date or ''}",
         "family_ids": ",".join(id_variants(family)),
         "title": record.title,
         "summary": record.summary,
@@ -254,12 +256,16 @@ def build_index(
     if not rebuild and index_exists(index_dir) and meta:
         _check_compatible(index_dir, meta)
     known: dict[str, dict[str, str]] = dict(meta.get("sources", {})) if compatible else {}
+    skips: dict[str, list[list[str]]] = dict(meta.get("skipped", {})) if compatible else {}
     if rebuild:
-        known = {}
+        known, skips = {}, {}
 
     plan = scan_sources(list(paths), _known_under(known, paths), limits=limits)
     report.skipped.extend(plan.skipped)
     report.sources_unchanged = len(plan.unchanged)
+    # Files skipped by an earlier run and unchanged since are still left out: say so again.
+    for source in plan.unchanged:
+        report.skipped.extend(Skip(path, reason) for path, reason in skips.get(source, []))
 
     # A rebuild of a compatible index clears it in the same commit that adds the new records,
     # so until that commit readers keep the old generation. An incompatible index is unusable
@@ -279,6 +285,7 @@ def build_index(
         for source in plan.removed:
             report.records_removed += writer.delete_by_term("source", source)
             known.pop(source, None)
+            skips.pop(source, None)
             report.sources_removed += 1
         total = len(plan.to_read)
         for done, result in enumerate(read_sources(plan, limits=limits), start=1):
@@ -288,6 +295,9 @@ def build_index(
                 known[result.source] = dict(result.files)
             else:
                 known.pop(result.source, None)
+            skips[result.source] = [[skip.path, skip.reason] for skip in result.skipped]
+            if not skips[result.source]:
+                del skips[result.source]
             if progress:
                 progress("read", done, total)
         writer.commit(mergetype=CLEAR if rebuild else None, optimize=False)
@@ -305,6 +315,7 @@ def build_index(
             "records": report.records,
             "indexed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "sources": known,
+            "skipped": skips,
         },
     )
     report.seconds = time.perf_counter() - started

@@ -19,7 +19,7 @@ from whoosh import sorting
 
 from . import analyze, querylang
 from .errors import BadParameterError, RecordNotFoundError
-from .highlight import Passage, locate
+from .highlight import Passage, Pattern, locate
 from .index import family_of, open_whoosh, read_meta, record_from_stored
 from .models import Hit, Record, SearchResults
 from .querylang import TEXT_FIELDS, And, Fuzzy, Node, Not, Or, Phrase, Prefix, Word
@@ -42,8 +42,9 @@ class _Compiled:
     """A Whoosh query plus what the highlighter needs to know about it."""
 
     query: wq.Query
-    positives: list[wq.Query] = field(default_factory=list)  # leaves not under NOT
-    needs: list[set[str]] = field(default_factory=list)  # AND-groups of terms for page hits
+    patterns: set[Pattern] = field(default_factory=set)  # term sequences to mark
+    needs: list[set[Pattern]] = field(default_factory=list)  # one group per AND-ed clause
+    expandables: list[list[wq.Query]] = field(default_factory=list)  # prefix/fuzzy, to mark
     plain_clauses: list[wq.Query] = field(default_factory=list)  # for the any-word fallback
 
 
@@ -51,9 +52,10 @@ class _Compiler:
     """Turns a parsed query into Whoosh queries over the index's fields."""
 
     def __init__(self, lexicon: dict[str, dict[str, str]]) -> None:
-        self.lexicon = lexicon  # field -> {lowercased value: stored value}
-        self.positives: list[wq.Query] = []
-        self.needs: list[set[str]] = []
+        self.lexicon = lexicon  # field -> {normalized value: stored value}
+        self.patterns: set[Pattern] = set()
+        self.needs: list[set[Pattern]] = []
+        self.expandables: list[list[wq.Query]] = []
 
     def compile(self, node: Node) -> _Compiled:
         plain_clauses: list[wq.Query] = []
@@ -67,7 +69,13 @@ class _Compiler:
                 query = wq.AndMaybe(query, proximity)
         else:
             query = self.node(node, negated=False)
-        return _Compiled(query, self.positives, self.needs, plain_clauses)
+        return _Compiled(query, self.patterns, self.needs, self.expandables, plain_clauses)
+
+    def mark(self, need: set[Pattern], negated: bool) -> None:
+        """Remember what to highlight for a clause the documents must match."""
+        if not negated:
+            self.patterns.update(need)
+            self.needs.append(need)
 
     # -- nodes ----------------------------------------------------------------------------------
 
@@ -119,46 +127,42 @@ class _Compiler:
             match = matches.get(i)
             if match is not None:
                 span = terms[match.start : match.end]
-                original = [self.any_field(t, negated) for t in span]
-                alternatives = [self.alternative(alt, negated) for alt in match.alternatives]
+                original = [self.any_field(t) for t in span]
+                alternatives = [self.alternative(alt) for alt in match.alternatives]
                 clauses.append(
                     wq.Or([wq.And(original) if len(original) > 1 else original[0], *alternatives])
                 )
                 typed.extend(span)
+                self.mark({tuple(span), *match.alternatives}, negated)
                 if not negated:
-                    self.needs.append({*span, *(t for alt in match.alternatives for t in alt)})
+                    self.patterns.update((t,) for t in span)
                 i = match.end
                 continue
             term = terms[i]
             i += 1
             if analyze.is_stopword(term) and not keep_stops:
                 continue
-            clauses.append(self.any_field(term, negated))
+            clauses.append(self.any_field(term))
             typed.append(term)
-            if not negated:
-                self.needs.append({term})
+            self.mark({(term,)}, negated)
         return clauses or [wq.NullQuery], typed
 
-    def any_field(self, term: str, negated: bool) -> wq.Query:
+    @staticmethod
+    def any_field(term: str) -> wq.Query:
         subqueries: list[wq.Query] = [wq.Term(f, term, boost=b) for f, b in FIELD_BOOSTS.items()]
-        if not negated:
-            self.positives.extend(subqueries)
         subqueries.append(wq.Term("ids", term, boost=ID_BOOST))
         subqueries.append(wq.Term("family_ids", term, boost=FAMILY_BOOST))
         return wq.Or(subqueries)
 
-    def alternative(self, terms: tuple[str, ...], negated: bool) -> wq.Query:
+    @staticmethod
+    def alternative(terms: tuple[str, ...]) -> wq.Query:
         if len(terms) == 1:
-            subqueries = [
-                wq.Term(f, terms[0], boost=b * SYNONYM_WEIGHT) for f, b in FIELD_BOOSTS.items()
-            ]
-        else:
-            subqueries = [
-                wq.Phrase(f, list(terms), boost=b * SYNONYM_WEIGHT) for f, b in FIELD_BOOSTS.items()
-            ]
-        if not negated:
-            self.positives.extend(subqueries)
-        return wq.Or(subqueries)
+            return wq.Or(
+                [wq.Term(f, terms[0], boost=b * SYNONYM_WEIGHT) for f, b in FIELD_BOOSTS.items()]
+            )
+        return wq.Or(
+            [wq.Phrase(f, list(terms), boost=b * SYNONYM_WEIGHT) for f, b in FIELD_BOOSTS.items()]
+        )
 
     def leaf(self, node: Node, negated: bool) -> wq.Query:
         fieldname = getattr(node, "field", None)
@@ -176,17 +180,20 @@ class _Compiler:
                 else wq.Term(f, terms[0], boost=FIELD_BOOSTS[f])
                 for f in fields
             ]
-            if not negated:
-                self.needs.append(set(terms))
+            self.mark({tuple(terms)}, negated)
         elif isinstance(node, Prefix):
             text = node.text.lower()
             queries = [wq.Prefix(f, text, boost=FIELD_BOOSTS[f]) for f in fields]
+            if not negated:
+                self.expandables.append(queries)
         elif isinstance(node, Fuzzy):
             terms = analyze.analyze(node.text, mode="query", removestops=False) or [node.text.lower()]
             queries = [
                 wq.FuzzyTerm(f, terms[0], boost=FIELD_BOOSTS[f], maxdist=node.distance)
                 for f in fields
             ]
+            if not negated:
+                self.expandables.append(queries)
         else:  # a Word in one text field
             terms = analyze.analyze(node.text, mode="query", removestops=False)  # type: ignore[union-attr]
             if not terms:
@@ -196,10 +203,8 @@ class _Compiler:
                 else wq.Term(f, terms[0], boost=FIELD_BOOSTS[f])
                 for f in fields
             ]
-            if not negated:
-                self.needs.append(set(terms))
-        if not negated:
-            self.positives.extend(queries)
+            for term in terms:
+                self.mark({(term,)}, negated)
         return wq.Or(queries) if len(queries) > 1 else queries[0]
 
     def facet_value(self, fieldname: str, value: str) -> str:
@@ -303,9 +308,9 @@ class Index:
             if len(results):
                 notes.append("No document contains all the words; showing documents with any.")
         total = len(results)
-        terms = _highlight_terms(searcher, compiled)
+        patterns, needs = _highlight_patterns(searcher, compiled)
         hits = [
-            self._hit(searcher, hit, terms, compiled.needs, collapse)
+            self._hit(searcher, hit, patterns, needs, collapse)
             for hit in results[(page - 1) * per_page : page * per_page]
         ]
         facets = {name: dict(_sorted_counts(results.groups(name))) for name in FACETS}
@@ -354,22 +359,36 @@ class Index:
         sort: str,
         limit: int,
         collapse: bool,
+        dedupe: bool = True,
     ) -> Any:
         groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
         options: dict[str, Any] = {"limit": limit, "groupedby": groupedby, "filter": filters}
         if sort == "date":
             options.update(sortedby=sorting.FieldFacet("date", reverse=True))
-        # The same publication read from two sources (a listing and its PDF, say) shows once.
-        options.update(collapse=sorting.FieldFacet("family" if collapse else "id"), collapse_limit=1)
+        if collapse:
+            options.update(collapse=sorting.FieldFacet("family"), collapse_limit=1)
+        elif dedupe:
+            # The same publication read from two sources (a listing and its PDF, two copies of
+            # a site) shows once: same id, same date; the copy with the most pages stands.
+            options.update(
+                collapse=sorting.FieldFacet("edition"),
+                collapse_limit=1,
+                collapse_order=sorting.FieldFacet("page_count", reverse=True),
+            )
         return searcher.search(query, **options)
 
     def _hit(
-        self, searcher: Any, hit: Any, terms: set[str], needs: list[set[str]], collapse: bool
+        self,
+        searcher: Any,
+        hit: Any,
+        patterns: set[Pattern],
+        needs: list[set[Pattern]],
+        collapse: bool,
     ) -> Hit:
         stored = hit.fields()
-        passages = [Passage(0, stored.get("title", "")), Passage(0, stored.get("summary", ""))]
+        passages = [Passage(0, stored.get("summary", ""))]
         passages += [Passage(number, text) for number, text, _ in stored.get("pages", [])]
-        snippet, pages = locate(passages, terms, needs)
+        snippet, pages = locate(passages, patterns, needs)
         versions: tuple[str, ...] = ()
         if collapse:
             versions = tuple(
@@ -409,12 +428,15 @@ class Index:
 
     # -- records ---------------------------------------------------------------------------------
 
-    def get(self, record_id: str) -> Record:
-        """The record with this id (case-insensitive); the fullest copy if several sources hold it."""
+    def get(self, record_id: str, source: str | None = None) -> Record:
+        """The record with this id (case-insensitive) read from `source`, or else the fullest
+        copy when several sources hold one."""
         searcher = self._current()
         wanted = record_id.strip().lower()
         docnums = searcher.docs_for_query(wq.Term("ids", wanted))
         found = [d for d in map(searcher.stored_fields, docnums) if d["id"].lower() == wanted]
+        if source is not None:
+            found = [d for d in found if d.get("source") == source]
         if not found:
             raise RecordNotFoundError(f"no record with id '{record_id}'")
         best = max(found, key=lambda d: (d.get("page_count", 0), len(d.get("summary", ""))))
@@ -438,7 +460,7 @@ class Index:
     def stats(self) -> dict[str, Any]:
         """Counts by component, type and year; pages; size on disk; when last indexed."""
         searcher = self._current()
-        results = self._run(searcher, wq.Every(), None, "relevance", 1, False)
+        results = self._run(searcher, wq.Every(), None, "relevance", 1, False, dedupe=False)
         pages = sum(d.get("page_count", 0) for d in searcher.all_stored_fields())
         size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
         meta = read_meta(self.path)
@@ -472,14 +494,24 @@ def _check_paging(page: int, per_page: int, sort: str) -> None:
         raise BadParameterError(f"sort must be one of {', '.join(SORTS)}, not '{sort}'")
 
 
-def _highlight_terms(searcher: Any, compiled: _Compiled) -> set[str]:
+def _highlight_patterns(
+    searcher: Any, compiled: _Compiled
+) -> tuple[set[Pattern], list[set[Pattern]]]:
+    """The compiled patterns, plus the index terms that prefix and fuzzy leaves expand to."""
     reader = searcher.reader()
-    terms: set[str] = set()
-    for leaf in compiled.positives:
-        for fieldname, text in leaf.existing_terms(reader, phrases=True, expand=True):
-            if fieldname in TEXT_FIELDS:
-                terms.add(text.decode("utf-8") if isinstance(text, bytes) else text)
-    return terms
+    patterns = set(compiled.patterns)
+    needs = list(compiled.needs)
+    for leaves in compiled.expandables:
+        expanded = {
+            (text.decode("utf-8") if isinstance(text, bytes) else text,)
+            for leaf in leaves
+            for fieldname, text in leaf.existing_terms(reader, expand=True)
+            if fieldname in TEXT_FIELDS
+        }
+        if expanded:
+            patterns |= expanded
+            needs.append(expanded)
+    return patterns, needs
 
 
 def _plain_words(tree: Node) -> Iterator[str]:

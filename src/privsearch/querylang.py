@@ -33,6 +33,7 @@ FIELDS = {
 TEXT_FIELDS = ("title", "summary", "body", "sorns")
 _QUOTE_HINT = 'Put the text in double quotes to search it literally, e.g. "{text}"'
 _FIELD_PREFIX = re.compile(r"^([A-Za-z_]+):(.*)$", re.S)
+_FIELD_GROUP = re.compile(r"[A-Za-z_]+:(?=\()")
 _OPERATORS = {"AND", "OR", "NOT"}
 
 
@@ -112,6 +113,10 @@ def _tokenize(query: str) -> list[_Token]:
         elif ch == ")":
             tokens.append(_Token("RPAREN", ch, i))
             i += 1
+        elif (field := _FIELD_GROUP.match(query, i)) is not None:
+            # `title:(a OR b)`: the field, then a group
+            tokens.append(_word_token(field.group(0), i))
+            i = field.end()
         else:
             start = i
             depth = 0
