@@ -15,7 +15,17 @@ from privsearch.cli import cli
 from tests.conftest import CORPUS, DHS, DHS_B, SHARED, require_shared
 from tests.pdfgen import write_text_pdf
 
-RESULT_KEYS = {"id", "title", "component", "doc_type", "date", "score", "snippet", "pages", "source"}
+RESULT_KEYS = {
+    "id",
+    "title",
+    "component",
+    "doc_type",
+    "date",
+    "score",
+    "snippet",
+    "pages",
+    "source",
+}
 
 
 def run(*args: str, env: dict[str, str] | None = None, ok: bool = True):
@@ -31,9 +41,16 @@ def search_json(index: Path, *args: str) -> dict:
 
 def test_search_json_contract(dhs_index):
     data = search_json(dhs_index, "biometric", "--limit", "5")
-    assert {"query", "total", "page", "per_page", "took_ms", "suggestion", "results", "facets"} <= set(
-        data
-    )
+    assert {
+        "query",
+        "total",
+        "page",
+        "per_page",
+        "took_ms",
+        "suggestion",
+        "results",
+        "facets",
+    } <= set(data)
     assert data["query"] == "biometric" and data["per_page"] == 5 and data["page"] == 1
     assert len(data["results"]) == 5
     for hit in data["results"]:
@@ -44,7 +61,16 @@ def test_search_json_contract(dhs_index):
 
 def test_search_filters_and_sort(dhs_index):
     data = search_json(
-        dhs_index, "privacy", "--component", "ICE", "--type", "PIA", "--sort", "date", "--limit", "50"
+        dhs_index,
+        "privacy",
+        "--component",
+        "ICE",
+        "--type",
+        "PIA",
+        "--sort",
+        "date",
+        "--limit",
+        "50",
     )
     assert data["total"] > 0
     assert {(h["component"], h["doc_type"]) for h in data["results"]} == {("ICE", "PIA")}
@@ -62,7 +88,9 @@ def test_search_csv(dhs_index):
     out = run("search", "biometric", "--csv", "--limit", "3", "--index", str(dhs_index)).stdout
     rows = list(csv.DictReader(io.StringIO(out)))
     assert len(rows) == 3
-    assert {"id", "title", "component", "doc_type", "date", "score", "pages", "source"} <= set(rows[0])
+    assert {"id", "title", "component", "doc_type", "date", "score", "pages", "source"} <= set(
+        rows[0]
+    )
 
 
 @pytest.mark.parametrize(
@@ -103,7 +131,9 @@ def test_show_and_export(dhs_index):
     lines = run("export", "--component", "ICE", "--index", str(dhs_index)).stdout.splitlines()
     rows = [json.loads(line) for line in lines]
     assert rows and {r["component"] for r in rows} == {"ICE"}
-    assert {"id", "title", "component", "doc_type", "date", "sorns", "source", "pages"} <= set(rows[0])
+    assert {"id", "title", "component", "doc_type", "date", "sorns", "source", "pages"} <= set(
+        rows[0]
+    )
     table = run("export", "--format", "csv", "--type", "SORN", "--index", str(dhs_index)).stdout
     sorns = list(csv.DictReader(io.StringIO(table)))
     assert sorns and {r["doc_type"] for r in sorns} == {"SORN"}
@@ -175,7 +205,9 @@ def test_incremental_reindex_touches_only_changed_files(tmp_path):
         h["id"] != "DHS/ALL-011" for h in search_json(Path(index_dir), "DHS/ALL-011")["results"]
     )
 
-    rebuilt = json.loads(run("index", str(docs), "--index", index_dir, "--rebuild", "--json").stdout)
+    rebuilt = json.loads(
+        run("index", str(docs), "--index", index_dir, "--rebuild", "--json").stdout
+    )
     assert rebuilt["sources_read"] == 4 and rebuilt["records"] == 4
 
 

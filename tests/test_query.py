@@ -81,7 +81,9 @@ def test_phrase_excludes_scattered_words(dhs):
     phrase = dhs.search('"information sharing agreement"', per_page=100)
     assert 0 < phrase.total < words.total
     for hit in phrase.results:
-        assert contains_terms(record_text(dhs, hit.id, hit.source), "information sharing agreement"), hit.id
+        assert contains_terms(
+            record_text(dhs, hit.id, hit.source), "information sharing agreement"
+        ), hit.id
     in_phrase = {(h.id, h.source) for h in phrase.results}
     scattered = [h for h in words.results if (h.id, h.source) not in in_phrase]
     assert scattered
@@ -213,12 +215,18 @@ def test_stats_and_records(dhs):
 
 
 def test_id_variants():
-    assert id_variants("DHS/ICE/PIA-054(a)") == ["DHS/ICE/PIA-054(a)", "ICE/PIA-054(a)", "PIA-054(a)"]
+    assert id_variants("DHS/ICE/PIA-054(a)") == [
+        "DHS/ICE/PIA-054(a)",
+        "ICE/PIA-054(a)",
+        "PIA-054(a)",
+    ]
     assert family_of("DHS/CBP/PIA-001(e)") == "DHS/CBP/PIA-001"
     assert family_of("DHS/ALL/PIA-061-2") == "DHS/ALL/PIA-061"
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.text(max_size=120))
 def test_search_gives_results_or_a_clean_error(dhs, text):
     try:

@@ -1,13 +1,14 @@
 """privsearch: full-text search over U.S. Department of Homeland Security privacy publications.
 
-    >>> import privsearch
-    >>> results = privsearch.open_index("index").search("facial recognition", component="ICE")
+>>> import privsearch
+>>> results = privsearch.open_index("index").search("facial recognition", component="ICE")
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .analyze import propose_stopwords  # noqa: E402
 from .errors import (  # noqa: E402
     BadParameterError,
     IndexBusyError,
@@ -18,7 +19,6 @@ from .errors import (  # noqa: E402
     QuerySyntaxError,
     RecordNotFoundError,
 )
-from .analyze import propose_stopwords  # noqa: E402
 from .index import IndexReport, build_index  # noqa: E402
 from .ingest import read_paths as read_records  # noqa: E402
 from .models import Hit, Page, Record, SearchResults, Skip  # noqa: E402

@@ -191,8 +191,9 @@ def _open(index_dir: Path | None, *, build_if_missing: bool = False) -> privsear
 @click.option(
     "--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True
 )
-@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True,
-              help="Results per page.")
+@click.option(
+    "--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Results per page."
+)
 @click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
 @click.option("--collapse", is_flag=True, help="Show each PIA family (a PIA and its updates) once.")
 @click.option("--quote", is_flag=True, help="Search every word literally, ignoring query syntax.")
@@ -277,7 +278,9 @@ def _print_results(results: SearchResults) -> None:
         title = f"[bold]{escape(hit.title)}[/]\n[dim]{escape(hit.id)}[/]\n{snippet}"
         where = f"{hit.component} · {hit.doc_type}\n{hit.date or 'undated'}"
         if hit.pages:
-            where += f"\npages {_pages_text(hit.pages[:12])}" + (" …" if len(hit.pages) > 12 else "")
+            where += f"\npages {_pages_text(hit.pages[:12])}" + (
+                " …" if len(hit.pages) > 12 else ""
+            )
         if hit.versions:
             where += f"\nalso: {', '.join(hit.versions)}"
         table.add_row(str(n), title, escape(where))
@@ -352,10 +355,16 @@ def show(record_id: str, index_dir: Path | None, as_json: bool) -> None:
 @cli.command()
 @index_option
 @filter_options
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
-              show_default=True)
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
-              help="Write here instead of stdout.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="Write here instead of stdout.",
+)
 @translate_errors
 def export(
     index_dir: Path | None,
@@ -387,8 +396,9 @@ def export(
             for r in ix.records(list(component) or None, list(doc_type) or None, since, until)
         )
         if fmt == "csv":
-            _write_csv(({**row, "sorns": "; ".join(row["sorns"])} for row in rows),
-                       EXPORT_FIELDS, output)
+            _write_csv(
+                ({**row, "sorns": "; ".join(row["sorns"])} for row in rows), EXPORT_FIELDS, output
+            )
         else:
             for row in rows:
                 output.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -419,8 +429,13 @@ def stats(index_dir: Path | None, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--min-df", type=click.FloatRange(0, 1), default=0.8, show_default=True,
-              help="Propose words found in at least this share of documents.")
+@click.option(
+    "--min-df",
+    type=click.FloatRange(0, 1),
+    default=0.8,
+    show_default=True,
+    help="Propose words found in at least this share of documents.",
+)
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
 @translate_errors
 def stopwords(paths: tuple[Path, ...], min_df: float, limit: int) -> None:

@@ -348,7 +348,9 @@ def _check_writable(index_dir: Path) -> None:
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:
-        raise PrivsearchError(f"cannot write to the index folder {index_dir}: {exc.strerror}") from exc
+        raise PrivsearchError(
+            f"cannot write to the index folder {index_dir}: {exc.strerror}"
+        ) from exc
 
 
 def remove_index(index_dir: Path) -> None:

@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from whoosh import query as wq
-from whoosh import sorting
 
 from . import analyze, querylang
 from .errors import BadParameterError, RecordNotFoundError
@@ -176,7 +176,8 @@ class _Compiler:
             if not terms:
                 return wq.NullQuery
             queries = [
-                wq.Phrase(f, terms, boost=FIELD_BOOSTS[f]) if len(terms) > 1
+                wq.Phrase(f, terms, boost=FIELD_BOOSTS[f])
+                if len(terms) > 1
                 else wq.Term(f, terms[0], boost=FIELD_BOOSTS[f])
                 for f in fields
             ]
@@ -187,7 +188,9 @@ class _Compiler:
             if not negated:
                 self.expandables.append(queries)
         elif isinstance(node, Fuzzy):
-            terms = analyze.analyze(node.text, mode="query", removestops=False) or [node.text.lower()]
+            terms = analyze.analyze(node.text, mode="query", removestops=False) or [
+                node.text.lower()
+            ]
             queries = [
                 wq.FuzzyTerm(f, terms[0], boost=FIELD_BOOSTS[f], maxdist=node.distance)
                 for f in fields
@@ -199,7 +202,8 @@ class _Compiler:
             if not terms:
                 return wq.NullQuery
             queries = [
-                wq.And([wq.Term(f, t, boost=FIELD_BOOSTS[f]) for t in terms]) if len(terms) > 1
+                wq.And([wq.Term(f, t, boost=FIELD_BOOSTS[f]) for t in terms])
+                if len(terms) > 1
                 else wq.Term(f, terms[0], boost=FIELD_BOOSTS[f])
                 for f in fields
             ]
@@ -241,6 +245,75 @@ def _date_bound(value: str, upper: bool) -> str:
     return value
 
 
+@dataclass(frozen=True)
+class _Columns:
+    """Column values by document number: what grouping, sorting and facets need."""
+
+    edition: list[str]
+    family: list[str]
+    date: list[str]
+    page_count: list[int]
+    facets: dict[str, list[str]]
+
+    @classmethod
+    def read(cls, reader: Any) -> _Columns:
+        def column(name: str) -> list[Any]:
+            return list(reader.column_reader(name))
+
+        return cls(
+            edition=column("edition"),
+            family=column("family"),
+            date=column("date"),
+            page_count=column("page_count"),
+            facets={name: column(name) for name in FACETS},
+        )
+
+
+def _matches(searcher: Any, query: wq.Query, filters: wq.Query | None) -> list[tuple[int, float]]:
+    """Every (document number, score) that matches."""
+    return list(searcher.search(query, limit=None, filter=filters).items())
+
+
+def _rank(
+    matches: list[tuple[int, float]], columns: _Columns, sort: str, collapse: bool
+) -> list[tuple[int, float]]:
+    """One (document, score) per group, best first.
+
+    Without `collapse` a group is one edition: copies of the same publication (same id and
+    date, read from a listing and from its PDF, say) show once, as the copy with the most pages.
+    With `collapse` a group is a document family (a PIA and its updates), shown as its best
+    match. A group ranks by its best score.
+    """
+    key = columns.family if collapse else columns.edition
+    groups: dict[str, tuple[int, float, float]] = {}  # key -> (docnum, own score, best score)
+    for docnum, score in matches:
+        k = key[docnum]
+        current = groups.get(k)
+        if current is None:
+            groups[k] = (docnum, score, score)
+            continue
+        best = max(score, current[2])
+        if collapse:
+            better = score > current[1]
+        else:
+            better = (columns.page_count[docnum], score) > (
+                columns.page_count[current[0]],
+                current[1],
+            )
+        groups[k] = (docnum, score, best) if better else (current[0], current[1], best)
+    ranked = [(docnum, best) for docnum, _, best in groups.values()]
+    if sort == "date":
+        ranked.sort(key=lambda ds: (columns.date[ds[0]], ds[1]), reverse=True)
+    else:
+        ranked.sort(key=lambda ds: (-ds[1], ds[0]))
+    return ranked
+
+
+def _count(values: list[str], ranked: list[tuple[int, float]]) -> dict[str, int]:
+    counts = Counter(values[docnum] for docnum, _ in ranked)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 class Index:
     """An open privsearch index. Thread-safe for searching; sees new versions as they commit."""
 
@@ -250,6 +323,7 @@ class Index:
         self._lock = threading.Lock()
         self._searcher = self._ix.searcher()
         self._lexicon = self._read_lexicon()
+        self._column_cache: _Columns | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -268,13 +342,23 @@ class Index:
             if not self._searcher.up_to_date():
                 self._searcher = self._searcher.refresh()
                 self._lexicon = self._read_lexicon()
+                self._column_cache = None
             return self._searcher
+
+    def _columns(self) -> _Columns:
+        """Per-document facet and grouping values of the current searcher, read once."""
+        with self._lock:
+            if self._column_cache is None:
+                self._column_cache = _Columns.read(self._searcher.reader())
+            return self._column_cache
 
     def _read_lexicon(self) -> dict[str, dict[str, str]]:
         reader = self._searcher.reader()
         lexicon: dict[str, dict[str, str]] = {}
         for name in FACETS:
-            values = [v.decode("utf-8") if isinstance(v, bytes) else v for v in reader.lexicon(name)]
+            values = [
+                v.decode("utf-8") if isinstance(v, bytes) else v for v in reader.lexicon(name)
+            ]
             lexicon[name] = {_normalize_facet(v): v for v in values}
         return lexicon
 
@@ -301,19 +385,20 @@ class Index:
         compiled = _Compiler(self._lexicon).compile(tree)
         filters = self._filters(component, doc_type, since, until)
         notes: list[str] = []
-        results = self._run(searcher, compiled.query, filters, sort, page * per_page, collapse)
-        if len(results) == 0 and len(compiled.plain_clauses) > 1:
+        columns = self._columns()
+        ranked = _rank(_matches(searcher, compiled.query, filters), columns, sort, collapse)
+        if not ranked and len(compiled.plain_clauses) > 1:
             relaxed = wq.Or(compiled.plain_clauses)
-            results = self._run(searcher, relaxed, filters, sort, page * per_page, collapse)
-            if len(results):
+            ranked = _rank(_matches(searcher, relaxed, filters), columns, sort, collapse)
+            if ranked:
                 notes.append("No document contains all the words; showing documents with any.")
-        total = len(results)
+        total = len(ranked)
         patterns, needs = _highlight_patterns(searcher, compiled)
         hits = [
-            self._hit(searcher, hit, patterns, needs, collapse)
-            for hit in results[(page - 1) * per_page : page * per_page]
+            self._hit(searcher, docnum, score, patterns, needs, collapse)
+            for docnum, score in ranked[(page - 1) * per_page : page * per_page]
         ]
-        facets = {name: dict(_sorted_counts(results.groups(name))) for name in FACETS}
+        facets = {name: _count(columns.facets[name], ranked) for name in FACETS}
         suggestion = self._suggest(searcher, tree, query) if total < 3 else None
         return SearchResults(
             query=query,
@@ -351,41 +436,16 @@ class Index:
             return None
         return wq.And(clauses) if len(clauses) > 1 else clauses[0]
 
-    @staticmethod
-    def _run(
-        searcher: Any,
-        query: wq.Query,
-        filters: wq.Query | None,
-        sort: str,
-        limit: int,
-        collapse: bool,
-        dedupe: bool = True,
-    ) -> Any:
-        groupedby = {name: sorting.FieldFacet(name, maptype=sorting.Count) for name in FACETS}
-        options: dict[str, Any] = {"limit": limit, "groupedby": groupedby, "filter": filters}
-        if sort == "date":
-            options.update(sortedby=sorting.FieldFacet("date", reverse=True))
-        if collapse:
-            options.update(collapse=sorting.FieldFacet("family"), collapse_limit=1)
-        elif dedupe:
-            # The same publication read from two sources (a listing and its PDF, two copies of
-            # a site) shows once: same id, same date; the copy with the most pages stands.
-            options.update(
-                collapse=sorting.FieldFacet("edition"),
-                collapse_limit=1,
-                collapse_order=sorting.FieldFacet("page_count", reverse=True),
-            )
-        return searcher.search(query, **options)
-
     def _hit(
         self,
         searcher: Any,
-        hit: Any,
+        docnum: int,
+        score: float,
         patterns: set[Pattern],
         needs: list[set[Pattern]],
         collapse: bool,
     ) -> Hit:
-        stored = hit.fields()
+        stored = searcher.stored_fields(docnum)
         passages = [Passage(0, stored.get("summary", ""))]
         passages += [Passage(number, text) for number, text, _ in stored.get("pages", [])]
         snippet, pages = locate(passages, patterns, needs)
@@ -402,7 +462,7 @@ class Index:
             component=stored.get("component", ""),
             doc_type=stored.get("doc_type", ""),
             date=stored.get("date") or None,
-            score=round(float(hit.score or 0.0), 4),
+            score=round(score, 4),
             snippet=snippet,
             pages=pages,
             source=stored.get("source", ""),
@@ -453,15 +513,18 @@ class Index:
         searcher = self._current()
         filters = self._filters(component, doc_type, since, until)
         query = filters or wq.Every()
-        docnums = sorted(searcher.docs_for_query(query), key=lambda n: searcher.stored_fields(n)["id"])
+        docnums = sorted(
+            searcher.docs_for_query(query), key=lambda n: searcher.stored_fields(n)["id"]
+        )
         for docnum in docnums:
             yield record_from_stored(searcher.stored_fields(docnum))
 
     def stats(self) -> dict[str, Any]:
         """Counts by component, type and year; pages; size on disk; when last indexed."""
         searcher = self._current()
-        results = self._run(searcher, wq.Every(), None, "relevance", 1, False, dedupe=False)
-        pages = sum(d.get("page_count", 0) for d in searcher.all_stored_fields())
+        columns = self._columns()
+        every = [(n, 0.0) for n in searcher.reader().all_doc_ids()]
+        pages = sum(columns.page_count[n] for n, _ in every)
         size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
         meta = read_meta(self.path)
         return {
@@ -470,19 +533,15 @@ class Index:
             "index_bytes": size,
             "indexed_at": meta.get("indexed_at"),
             "sources": len(meta.get("sources", {})),
-            "component": dict(_sorted_counts(results.groups("component"))),
-            "doc_type": dict(_sorted_counts(results.groups("doc_type"))),
-            "year": dict(sorted(results.groups("year").items())),
+            "component": _count(columns.facets["component"], every),
+            "doc_type": _count(columns.facets["doc_type"], every),
+            "year": dict(sorted(_count(columns.facets["year"], every).items())),
         }
 
     def family(self, record_id: str) -> list[str]:
         """Ids of every version of the document family `record_id` belongs to."""
         searcher = self._current()
         return sorted({d["id"] for d in searcher.documents(family=family_of(record_id))})
-
-
-def _sorted_counts(groups: dict[str, int]) -> list[tuple[str, int]]:
-    return sorted(groups.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def _check_paging(page: int, per_page: int, sort: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Union
 
 from .errors import QuerySyntaxError
 
@@ -78,7 +77,7 @@ class Not:
     child: Node
 
 
-Node = Union[Word, Phrase, Prefix, Fuzzy, And, Or, Not]
+Node = Word | Phrase | Prefix | Fuzzy | And | Or | Not
 
 
 # -- lexer ----------------------------------------------------------------------------------------
@@ -98,7 +97,7 @@ def _tokenize(query: str) -> list[_Token]:
         ch = query[i]
         if ch.isspace():
             i += 1
-        elif ch in "\"“”":
+        elif ch in '"“”':
             end = _closing_quote(query, i + 1)
             if end < 0:
                 raise QuerySyntaxError(
@@ -120,7 +119,7 @@ def _tokenize(query: str) -> list[_Token]:
         else:
             start = i
             depth = 0
-            while i < n and not query[i].isspace() and query[i] not in "\"“”":
+            while i < n and not query[i].isspace() and query[i] not in '"“”':
                 if query[i] == "(":
                     depth += 1
                 elif query[i] == ")":
@@ -134,7 +133,7 @@ def _tokenize(query: str) -> list[_Token]:
 
 def _closing_quote(query: str, start: int) -> int:
     for j in range(start, len(query)):
-        if query[j] in "\"“”":
+        if query[j] in '"“”':
             return j
     return -1
 
@@ -208,9 +207,13 @@ class _Parser:
             token = self.peek()
             if token is None:
                 raise QuerySyntaxError("the query is empty", "Type one or more words to search for")
-            raise self._dangling(token) if token.kind == "OP" else QuerySyntaxError(
-                f"unexpected '{token.text}' at character {token.at + 1}",
-                _QUOTE_HINT.format(text=self.query.replace('"', "")),
+            raise (
+                self._dangling(token)
+                if token.kind == "OP"
+                else QuerySyntaxError(
+                    f"unexpected '{token.text}' at character {token.at + 1}",
+                    _QUOTE_HINT.format(text=self.query.replace('"', "")),
+                )
             )
         if all(isinstance(c, Not) for c in children):
             raise QuerySyntaxError(
@@ -247,7 +250,7 @@ class _Parser:
             )
         if token.kind == "PHRASE":
             if not token.text.strip():
-                raise QuerySyntaxError("an empty phrase \"\"", "Put words between the quotes")
+                raise QuerySyntaxError('an empty phrase ""', "Put words between the quotes")
             return Phrase(token.text, field)
         if token.kind == "FIELD":
             if field:
