@@ -199,7 +199,6 @@ class _CompoundTokenizer(Tokenizer):
                     if not 0 < len(text) <= _MAX_TERM_CHARS:
                         continue
                     t.text = text
-                    t.boost = 1.0
                     if keeporiginal:
                         t.original = raw[rel_start:rel_end]
                     if positions:
@@ -219,7 +218,6 @@ class _CompoundTokenizer(Tokenizer):
                 text = raw.replace(",", "")
             if 0 < len(text) <= _MAX_TERM_CHARS:
                 t.text = text
-                t.boost = 1.0
                 if keeporiginal:
                     t.original = raw
                 if positions:
@@ -237,9 +235,13 @@ class _QueryStopFilter(Filter):
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:  # type: ignore[override]
         stops = _STOPWORDS
         for t in tokens:
-            if t.removestops and t.mode == "query" and t.text in stops:
-                continue
-            yield t
+            if not (t.removestops and t.mode == "query"):
+                # One stream shares one Token whose flags never change: pass the rest through.
+                yield t
+                yield from tokens
+                return
+            if t.text not in stops:
+                yield t
 
 
 class _StemFilter(Filter):
