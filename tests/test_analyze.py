@@ -72,7 +72,7 @@ def _query_terms(text: str) -> list[str]:
         ("E-Verify", ["e-verify", "e", "verifi"], ["e-verify"]),
         ("US-VISIT", ["us-visit", "us", "visit"], ["us-visit"]),
         ("COVID-19", ["covid-19", "covid", "19"], ["covid-19"]),
-        ("8 U.S.C. § 1367", ["8", "usc", "1367"], ["8", "usc", "1367"]),
+        ("8 U.S.C. § 1367", ["8", "usc", "section", "1367"], ["8", "usc", "section", "1367"]),
         ("9/11", ["9/11", "9", "11"], ["9/11"]),
         ("5 U.S.C. 552a(k)(1)", ["5", "usc", "552a(k)(1)", "552a(k)", "552a"], None),
     ],
@@ -347,7 +347,7 @@ DOCUMENTS = {
     "everify": "Privacy Impact Assessment for E-Verify, the employment eligibility program.",
     "ice043": "The DHS/ICE/PIA-043 system was announced at 83 FR 48645 in 2018.",
     "force": "This policy governs the use of force by law enforcement officers.",
-    "vawa": "Protected by 8 U.S.C. \u00a7 1367, also called Section 1367, since 1996.",
+    "vawa": "Protected by 8 U.S.C. \u00a7 1367 since 1996.",
     "decoy": (
         "Officers verify force readiness; use it wisely. 83 pages, FR notices, 48645 words. "
         "Assessment of privacy impact and E. Verify as needed."
@@ -382,7 +382,8 @@ def searcher():
         ('"use of force"', {"force"}),
         ("use of force", {"force", "decoy"}),
         ("Section 1367", {"vawa"}),
-        ('"8 U.S.C. 1367"', {"vawa"}),
+        ('"8 U.S.C. \u00a7 1367"', {"vawa"}),
+        ('"Section 1367"', {"vawa"}),
     ],
 )
 def test_round_trip(searcher, query, expected):

@@ -71,6 +71,8 @@ _SUFFIX = rf"(?:\({_ALNUM}{{1,4}}\))*"  # "PIA-054(a)", "552a(k)(1)", "SORN(s)"
 _TOKEN_RE = re.compile(
     # dotted abbreviations: "U.S.C." -> usc, "U.S." -> us, "e.g." -> eg
     rf"(?P<abbr>{_LETTER}(?:\.{_LETTER})+\.?)(?!{_ALNUM})"
+    # "§ 1367" is read as "section 1367", so the query Section 1367 finds "8 U.S.C. § 1367"
+    r"|(?P<section>\u00a7)"
     # "1,000,000" -> 1000000
     rf"|(?P<number>\d{{1,3}}(?:,\d{{3}})+)(?!{_ALNUM})"
     rf"|(?P<word>{_ATOM}(?:{_CONNECTOR}{_ATOM})*{_SUFFIX})(?:[{_APOSTROPHES}]s(?!{_ALNUM}))?"
@@ -214,6 +216,8 @@ class _CompoundTokenizer(Tokenizer):
                 text = raw.lower() if raw.isascii() else _fold(raw)
             elif kind == "abbr":
                 text = _fold(raw.replace(".", ""))
+            elif kind == "section":
+                text = "section"
             else:
                 text = raw.replace(",", "")
             if 0 < len(text) <= _MAX_TERM_CHARS:
@@ -299,7 +303,7 @@ _STOPWORDS = _ENGLISH_STOPWORDS | _DOMAIN_STOPWORDS
 _ACRONYMS = _load_acronyms()
 _UNSTEMMED = _STOPWORDS | _ACRONYMS
 
-_GRAMMAR_REVISION = "1"  # bump when the tokenizer, folding or stemming rules change
+_GRAMMAR_REVISION = "2"  # bump when the tokenizer, folding or stemming rules change
 ANALYZER_VERSION = (
     _GRAMMAR_REVISION
     + "+"

@@ -399,7 +399,7 @@ class Index:
             for docnum, score in ranked[(page - 1) * per_page : page * per_page]
         ]
         facets = {name: _count(columns.facets[name], ranked) for name in FACETS}
-        suggestion = self._suggest(searcher, tree, query) if total < 3 else None
+        suggestion = self._suggest(searcher, tree, query)
         return SearchResults(
             query=query,
             total=total,
@@ -477,7 +477,7 @@ class Index:
         suggestion = query
         for word in _plain_words(tree):
             lower = word.lower()
-            if not lower.isalpha() or len(lower) < 3 or reader.doc_frequency("spell", lower) > 0:
+            if not lower.isalpha() or len(lower) < 3 or _is_known(reader, lower):
                 continue
             candidates = corrector.suggest(lower, limit=1, maxdist=2, prefix=1)
             if candidates and candidates[0] != lower:
@@ -571,6 +571,14 @@ def _highlight_patterns(
             patterns |= expanded
             needs.append(expanded)
     return patterns, needs
+
+
+def _is_known(reader: Any, word: str) -> bool:
+    """True if the word, or another form of it (readers/reader), is in the index."""
+    if reader.doc_frequency("spell", word) > 0:
+        return True
+    terms = analyze.analyze(word, mode="query", removestops=False)
+    return any(reader.doc_frequency(f, t) > 0 for t in terms for f in TEXT_FIELDS)
 
 
 def _plain_words(tree: Node) -> Iterator[str]:
