@@ -29,7 +29,7 @@ from .metadata import (
     slugify,
     title_from_text,
 )
-from .pdf import NO_TEXT_LAYER, PdfPool, PdfText
+from .pdf import DEFAULT_LIMITS, NO_TEXT_LAYER, PdfPool, PdfText
 from .text import parse_text_listing
 
 __all__ = ["SourcePlan", "SourceResult", "read_paths", "read_sources", "scan_sources"]
@@ -56,7 +56,7 @@ def scan_sources(
     paths: Sequence[Path],
     known: Mapping[str, Mapping[str, str]] | None = None,
     *,
-    limits: Limits = Limits(),
+    limits: Limits = DEFAULT_LIMITS,
 ) -> SourcePlan:
     """Find the main files under `paths` and compare them with the previous run's hashes."""
     found = discover(paths, limits)
@@ -88,7 +88,7 @@ class _Job:
         return all(str(p) in self.results for p in self.pdfs)
 
 
-def read_sources(plan: SourcePlan, *, limits: Limits = Limits()) -> Iterator[SourceResult]:
+def read_sources(plan: SourcePlan, *, limits: Limits = DEFAULT_LIMITS) -> Iterator[SourceResult]:
     """Read every main file of `plan`, yielding one result per file as each completes."""
     waiting: dict[str, list[_Job]] = {}
     for path in plan.to_read:
@@ -115,7 +115,7 @@ def read_sources(plan: SourcePlan, *, limits: Limits = Limits()) -> Iterator[Sou
                     yield _finish(job)
 
 
-def read_paths(paths: Sequence[Path], *, limits: Limits = Limits()) -> list[Record]:
+def read_paths(paths: Sequence[Path], *, limits: Limits = DEFAULT_LIMITS) -> list[Record]:
     """Every record under `paths`, read in full (no incrementality)."""
     records: list[Record] = []
     for result in read_sources(scan_sources(paths, limits=limits), limits=limits):
@@ -276,7 +276,11 @@ def _manifest_row(row: ManifestRow, manifest: Path, pdf: PdfText | None, note: s
     text = _first_text([pdf]) if pdf else ""
     title = row.text("title") or (title_from_text(text) if text else "")
     given_id = row.text("id")
-    reference = normalize_reference(given_id) if given_id.upper().startswith(("DHS", "DEPARTMENT")) else None
+    reference = (
+        normalize_reference(given_id)
+        if given_id.upper().startswith(("DHS", "DEPARTMENT"))
+        else None
+    )
     fallback = reference or given_id or slugify(title or f"{manifest.stem}-line-{row.line}")
     d = describe(
         title=title or fallback,
@@ -285,7 +289,9 @@ def _manifest_row(row: ManifestRow, manifest: Path, pdf: PdfText | None, note: s
         text=text,
         date_text=row.text("date"),
     )
-    component = load_components().canonical(row.text("component")) if row.text("component") else None
+    component = (
+        load_components().canonical(row.text("component")) if row.text("component") else None
+    )
     d = Described(
         id=fallback if (reference or given_id) else d.id,
         title=title or fallback,
@@ -317,7 +323,11 @@ def _manifest_records(
         note = ""
         if path and pdf is None:
             outcome = results.get(str(path))
-            note = f"attachment {path.name} skipped: {outcome}" if outcome else f"linked PDF not found: {row.pdf}"
+            note = (
+                f"attachment {path.name} skipped: {outcome}"
+                if outcome
+                else f"linked PDF not found: {row.pdf}"
+            )
         records.append(_manifest_row(row, item.path, pdf, note))
     return records, problems
 

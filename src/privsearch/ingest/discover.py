@@ -55,9 +55,11 @@ def walk(paths: Sequence[Path]) -> tuple[list[Path], list[Skip]]:
                 found[str(real)] = real
             continue
         for top, dirs, files in os.walk(
-            real, followlinks=True, onerror=lambda e: skipped.append(
+            real,
+            followlinks=True,
+            onerror=lambda e: skipped.append(
                 Skip(str(e.filename), f"cannot read directory ({_reason(e)})")
-            )
+            ),
         ):
             top_real = os.path.realpath(top)
             if top_real in seen_dirs:
@@ -122,10 +124,12 @@ def inspect(path: Path, limits: Limits) -> Inspected:
     return result
 
 
-def _split_links(paths: list[Path | None], hrefs: Sequence[str]) -> tuple[tuple[Path, ...], tuple[str, ...]]:
+def _split_links(
+    paths: list[Path | None], hrefs: Sequence[str]
+) -> tuple[tuple[Path, ...], tuple[str, ...]]:
     deps: list[Path] = []
     missing: list[str] = []
-    for href, path in zip(hrefs, paths):
+    for href, path in zip(hrefs, paths, strict=True):
         if path is None:
             continue
         if path.is_file():

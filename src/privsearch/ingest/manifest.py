@@ -41,21 +41,19 @@ class ManifestRow:
 
 
 def looks_like_manifest(text: str) -> bool:
-    """The first non-empty lines are JSON objects with a title or an id."""
-    seen = 0
+    """The first non-empty line, and most of the next few, are JSON objects with a title or id."""
+    verdicts: list[bool] = []
     for line in text.splitlines():
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
         except ValueError:
-            return False
-        if not isinstance(obj, dict) or not ({"title", "id"} & obj.keys()):
-            return False
-        seen += 1
-        if seen >= 3:
+            obj = None
+        verdicts.append(isinstance(obj, dict) and bool({"title", "id"} & obj.keys()))
+        if len(verdicts) >= 5:
             break
-    return seen > 0
+    return bool(verdicts) and verdicts[0] and sum(verdicts) * 2 >= len(verdicts)
 
 
 def parse_manifest(text: str) -> tuple[list[ManifestRow], list[str]]:

@@ -180,7 +180,7 @@ def _format_reference(comps: str, num: str, sub: str | None, ver: str | None) ->
     seps = ["-" if s.strip() and s.strip() in _DASHES else "/" for s in parts[1::2]]
     if "PIA" in tokens:
         seps = ["/"] * len(seps)
-    body = tokens[0] + "".join(s + t for s, t in zip(seps, tokens[1:]))
+    body = tokens[0] + "".join(s + t for s, t in zip(seps, tokens[1:], strict=True))
     ref = f"DHS/{body}-{num}"
     if sub:
         ref += "-" + sub.strip(_DASHES + " ")
@@ -214,7 +214,7 @@ def find_references(text: str, *, bare: bool = False) -> list[str]:
 
 
 def normalize_reference(raw: str) -> str | None:
-    """The normal form of one reference number as written ('DHS-TSA-PIA-044' -> 'DHS/TSA/PIA-044')."""
+    """The normal form of a reference number as written: 'DHS-TSA-PIA-044' -> 'DHS/TSA/PIA-044'."""
     refs = find_references(raw, bare=True)
     return refs[0] if refs else None
 
@@ -256,7 +256,9 @@ _MONTHS = {
 }
 _MONTH = r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"  # noqa: E501
 _DATE_PATTERNS = (
-    re.compile(rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I),
+    re.compile(
+        rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I
+    ),
     re.compile(rf"\b(?P<day>\d{{1,2}})\s+{_MONTH}\s+(?P<year>(?:19|20)\d\d)\b", re.I),
     re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<mnum>\d{1,2})-(?P<day>\d{1,2})\b"),
     re.compile(r"\b(?P<mnum>\d{1,2})/(?P<day>\d{1,2})/(?P<year>(?:19|20)\d\d)\b"),
@@ -334,6 +336,8 @@ def _type_from_title(title: str, lead: str = "") -> str | None:
         if _has(pattern, title):
             return doc_type
     if _has(r"Data\s+Privacy\s+and\s+Integrity\s+Advisory\s+Committee|\bDPIAC\b", title):
+        if _has(r"\bmeeting\b|minutes|transcript|agenda", title):
+            return "DPIAC Meeting"
         if _has(r"white\s+paper|\breport\b|recommendation", f"{title}\n{lead}"):
             return "DPIAC Report"
         return "Other" if _has(r"charter", title) else "DPIAC Meeting"
@@ -363,7 +367,7 @@ def classify_doc_type(reference: str | None, title: str, text: str = "") -> str:
         if federal_register or _has(r"System\s+of\s+Records|Privacy\s+Act", both):
             return "SORN"
     if pia_words:
-        if federal_register or _has(r";\s*Privacy\s+Impact\s+Assessment", title):
+        if federal_register or _has(r";\s*Privacy\s+Impact\s+Assessment|Assessment\s*;", title):
             return "Notice"
         if _has(r"\bAppendix\b", title):
             return "PIA Appendix"
@@ -511,7 +515,7 @@ def choose_reference(title: str, summary: str = "", text: str = "") -> str | Non
 
 
 def _edge_date(text: str) -> str | None:
-    """A date that opens or closes a listing summary ("December 18, 2015. The ..." / "... July 2021")."""
+    """A date opening or closing a listing summary ("December 18, 2015. The ...")."""
     text = text.strip()
     for pattern in _DATE_PATTERNS:
         m = pattern.match(text)
@@ -553,7 +557,9 @@ def title_from_text(text: str, fallback: str = "") -> str:
             continue
         if _TITLE_PAGE_STOP.search(line) or find_date(line) and len(line) < 40:
             break
-        if kept and (len(line) > 90 or line.endswith(".") or re.match(r"(?:[A-Z]|\d+|[IVX]+)\.\s", line)):
+        if kept and (
+            len(line) > 90 or line.endswith(".") or re.match(r"(?:[A-Z]|\d+|[IVX]+)\.\s", line)
+        ):
             break  # body text or an outline heading has begun
         kept.append(line)
     title = " ".join(kept).strip() or fallback or lines[0]

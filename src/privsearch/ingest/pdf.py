@@ -25,6 +25,8 @@ from typing import Any
 
 from ..config import Limits
 
+DEFAULT_LIMITS = Limits()
+
 NO_TEXT_LAYER = "no text layer"
 
 
@@ -46,7 +48,7 @@ class PdfText:
 # --- text cleanup --------------------------------------------------------------------------
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-_HYPHEN_BREAK = re.compile(r"\b([a-z]{2,})-\n\s*([a-z]{2,})\b")
+_HYPHEN_BREAK = re.compile(r"\b([a-z]+)-\n\s*([a-z]{2,})\b")
 
 
 def clean_text(text: str) -> str:
@@ -61,7 +63,7 @@ def clean_text(text: str) -> str:
 
     def join(m: re.Match[str]) -> str:
         first, second = m.group(1), m.group(2)
-        if f"{first}-{second}" in text:
+        if len(first) < 2 or f"{first}-{second}" in text:
             return f"{first}-{second}"
         return first + second
 
@@ -244,7 +246,7 @@ class PdfPool:
     file completes.
     """
 
-    def __init__(self, limits: Limits = Limits()) -> None:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         self.limits = limits
         self.size = max(1, limits.workers or os.cpu_count() or 1)
         self._ctx = _context()
@@ -328,7 +330,7 @@ def _to_pdf_text(path: str, result: dict[str, Any]) -> PdfText | str:
     )
 
 
-def extract_pdf(path: Path | str, limits: Limits = Limits()) -> PdfText | str:
+def extract_pdf(path: Path | str, limits: Limits = DEFAULT_LIMITS) -> PdfText | str:
     """Extract one PDF in a worker process: its text, or the reason it was skipped."""
     with PdfPool(Limits(**{**limits.__dict__, "workers": 1})) as pool:
         for _, result in pool.extract([str(path)]):

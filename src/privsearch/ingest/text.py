@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_BULLET_LINE = re.compile(r"^(?P<indent>[ \t]*)(?:[\u2022\u25e6\u25aa\u25cf\u2023\u2043*+-])[ \t]+(?P<text>\S.*)$")
+_BULLET_LINE = re.compile(
+    r"^(?P<indent>[ \t]*)(?:[\u2022\u25e6\u25aa\u25cf\u2023\u2043*+-])[ \t]+(?P<text>\S.*)$"
+)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,373 @@
+"""Ingest on real data: accuracy on both page templates, attachments, listings, manifests,
+hostile PDFs under time limits, and the incremental plan."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from privsearch.config import Limits
+from privsearch.ingest import read_paths, read_sources, scan_sources
+from privsearch.models import Record
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CORPUS = SHARED / "corpus"
+PDFS = SHARED / "pdfs"
+SEED = SHARED / "seeds" / "dhs-privacy-publications-library.txt"
+LIMITS = Limits(pdf_timeout=20.0, workers=2)
+# the slowest files of pdfs/robustness (MANIFEST.tsv: 8-46 s in pypdf)
+SLOW_PDFS = (
+    "slow_xref-stream-fixup_bug1978317.pdf",
+    "slow_badly-generated-blendmodes_issue6961.pdf",
+)
+
+
+def _require(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"shared test data not found at {path} (expected ../shared beside the repo)")
+    return path
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\W+", " ", text).strip().lower()
+
+
+@pytest.fixture(scope="module")
+def expected() -> list[dict]:
+    path = _require(CORPUS / "expected.jsonl")
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def corpus_records() -> dict[str, list[Record]]:
+    _require(CORPUS / "dhs")
+    return {name: read_paths([CORPUS / name], limits=LIMITS) for name in ("dhs", "dhs-b")}
+
+
+def _match(e: dict, records: list[Record]) -> Record | None:
+    """The record for an expected entry: by file (the same stems in both templates), else by
+    title (listing items, and documents that are a page in one template, an item in the other)."""
+    stems = {
+        Path(f).stem for f in e["files"] if not f.startswith("listings/") and f != "manifest.jsonl"
+    }
+    if stems:
+        for r in records:
+            if stems & {Path(r.source).stem, *(Path(a).stem for a in r.attachments)}:
+                return r
+    for r in records:
+        if _norm(r.title) == _norm(e["title"]):
+            return r
+    return None
+
+
+@pytest.mark.parametrize("template", ["dhs", "dhs-b"])
+def test_accuracy(
+    template: str, expected: list[dict], corpus_records: dict[str, list[Record]]
+) -> None:
+    records = corpus_records[template]
+    misses: dict[str, list[str]] = {"unmatched": [], "component": [], "doc_type": [], "id": []}
+    with_reference = 0
+    for e in expected:
+        r = _match(e, records)
+        if r is None:
+            misses["unmatched"].append(f"{e['id']} {e['title'][:60]}")
+            continue
+        if r.component != e["component"]:
+            misses["component"].append(f"{e['id']}: {r.component} (want {e['component']})")
+        if r.doc_type != e["doc_type"]:
+            misses["doc_type"].append(f"{e['id']}: {r.doc_type} (want {e['doc_type']})")
+        if e["id"].startswith("DHS/"):
+            with_reference += 1
+            if r.id != e["id"]:
+                misses["id"].append(f"{r.id} (want {e['id']})")
+    n = len(expected)
+    report = "\n".join(f"{k}: {v}" for k, v in misses.items() if v)
+    assert not misses["unmatched"], report
+    assert 1 - len(misses["component"]) / n >= 0.95, report
+    assert 1 - len(misses["doc_type"]) / n >= 0.95, report
+    assert 1 - len(misses["id"]) / with_reference >= 0.95, report
+    print(
+        f"{template}: component {1 - len(misses['component']) / n:.3f}, doc_type "
+        f"{1 - len(misses['doc_type']) / n:.3f}, id {1 - len(misses['id']) / with_reference:.3f}"
+    )
+
+
+def test_ids_unique_within_each_source(corpus_records: dict[str, list[Record]]) -> None:
+    for records in corpus_records.values():
+        by_source: dict[str, list[str]] = {}
+        for r in records:
+            by_source.setdefault(r.source, []).append(r.id)
+        for source, ids in by_source.items():
+            assert len(ids) == len(set(ids)), source
+
+
+def test_linked_pdf_is_attached_not_a_second_record(
+    corpus_records: dict[str, list[Record]],
+) -> None:
+    records = corpus_records["dhs"]
+    page = (CORPUS / "dhs" / "pages" / "dhs-all-004.html").resolve()
+    pdf = (CORPUS / "dhs" / "docs" / "dhs-all-004.pdf").resolve()
+    [record] = [r for r in records if r.source == str(page)]
+    assert record.id == "DHS/ALL-004"
+    assert (record.component, record.doc_type, record.date) == ("ALL", "SORN", "2012-11-27")
+    assert record.attachments == (str(pdf),)
+    assert [p.number for p in record.pages] == list(range(1, len(record.pages) + 1))
+    assert all(p.attachment == str(pdf) for p in record.pages)
+    assert "General Information Technology Access Account Records" in " ".join(record.body.split())
+    assert not [r for r in records if r.source == str(pdf)]
+    assert not [r for r in records if str(pdf) in r.attachments and r is not record]
+
+
+def test_page_fields_in_the_older_template(corpus_records: dict[str, list[Record]]) -> None:
+    page = (CORPUS / "dhs-b" / "pages" / "dhs-cbp-pia-024-c.html").resolve()
+    [record] = [r for r in corpus_records["dhs-b"] if r.source == str(page)]
+    assert record.id == "DHS/CBP/PIA-024(c)"  # only the attached PDF's title page says so
+    assert record.date == "2020-01-03"  # "Last Published Date: January 3, 2020"
+    assert "DHS/CBP-005 Advance Passenger Information System" in record.sorns
+    assert len(record.sorns) == 7
+    assert record.summary.startswith("The Department of Homeland Security (DHS), U.S. Customs")
+    assert "Associated SORN" not in record.summary and "Last Published" not in record.summary
+
+
+def test_listing_pages(corpus_records: dict[str, list[Record]]) -> None:
+    listing = (CORPUS / "dhs" / "listings" / "privacy-publications-page-1.html").resolve()
+    items = [r for r in corpus_records["dhs"] if r.source == str(listing)]
+    assert len(items) == 10  # ten <li> items; banner, breadcrumb and intro are not items
+    assert items[0].title == "DHS/ALL/PIA-003 - DHScovery"
+    assert all(not r.summary.startswith(("Privacy", "The DHS Privacy Office is")) for r in items)
+
+
+def test_seed_text_listing() -> None:
+    _require(SEED)
+    plan = scan_sources([SEED])
+    assert [p.name for p in plan.to_read] == [SEED.name]
+    [result] = list(read_sources(plan))
+    # Counted by hand: ten top-level bullets; the first has three nested bullets.
+    assert len(result.records) == 10
+    first = result.records[0]
+    assert first.title == "DPIAC Meeting February 26, 2019"
+    assert first.summary.endswith(
+        "\u2022 Federal Register Notice\n\u2022 Agenda\n\u2022 DRAFT Biometrics Report"
+    )
+    assert first.doc_type == "DPIAC Meeting" and first.component == "PRIV"
+    by_title = {r.title: r for r in result.records}
+    assert by_title["DHS/CBP/PIA-056 Traveler Verification Service"].id == "DHS/CBP/PIA-056"
+    assert by_title["National Vetting Center Implementation Plan"].doc_type == "Plan"
+    assert by_title["Section 1367 Privacy Incidents"].doc_type == "PCR"
+
+
+def test_manifest_rows_with_pdf(corpus_records: dict[str, list[Record]]) -> None:
+    manifest = (CORPUS / "dhs" / "manifest.jsonl").resolve()
+    rows = [json.loads(x) for x in manifest.read_text("utf-8").splitlines() if x.strip()]
+    records = [r for r in corpus_records["dhs"] if r.source == str(manifest)]
+    assert len(records) == len(rows)
+    by_id = {r.id: r for r in records}
+    tvs = by_id["DHS/CBP/PIA-056"]
+    assert (tvs.component, tvs.doc_type, tvs.date) == ("CBP", "PIA", "2018-11-14")
+    assert tvs.url.startswith("https://")
+    assert tvs.attachments == (str((CORPUS / "dhs" / "docs" / "dhs-cbp-pia-056.pdf").resolve()),)
+    assert tvs.pages and tvs.pages[0].number == 1 and "Traveler Verification" in tvs.body
+    assert sum(1 for r in records if r.pages) >= len(rows) - 2
+
+
+def test_manifest_fills_missing_fields(tmp_path: Path) -> None:
+    pdf = _require(CORPUS / "dhs" / "docs" / "dhs-cbp-pia-056.pdf")
+    shutil.copy(pdf, tmp_path / "tvs.pdf")
+    lines = [
+        {"pdf": "tvs.pdf", "title": "Traveler Verification Service"},
+        {
+            "id": "DHS-TSA-PIA-044",
+            "title": "Vetting",
+            "component": "Transportation Security Administration",
+        },
+        "not json",
+    ]
+    (tmp_path / "m.jsonl").write_text(
+        "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines[:2]) + "\n{oops\n"
+    )
+    [result] = list(read_sources(scan_sources([tmp_path / "m.jsonl"]), limits=LIMITS))
+    first, second = result.records
+    assert (first.id, first.component, first.doc_type, first.date) == (
+        "DHS/CBP/PIA-056", "CBP", "PIA", "2018-11-14",
+    )  # fmt: skip
+    assert (second.id, second.component) == ("DHS/TSA/PIA-044", "TSA")
+    assert any("line 3: invalid JSON" in s.reason for s in result.skipped)
+
+
+def test_robustness_pdfs_indexed_or_skipped() -> None:
+    folder = _require(PDFS / "robustness")
+    files = sorted(str(p.resolve()) for p in folder.glob("*.pdf"))
+    plan = scan_sources([folder])
+    started = time.monotonic()
+    outcome: dict[str, str] = {}
+    for result in read_sources(plan, limits=Limits(pdf_timeout=5.0, workers=2)):
+        if result.records:
+            outcome[result.source] = "indexed"
+        for skip in result.skipped:
+            assert skip.reason and "\n" not in skip.reason
+            outcome[skip.path] = skip.reason
+    assert sorted(outcome) == files
+    assert outcome[str((folder / "enc_aes-128-r4_user-pw-asdfzxcv.pdf").resolve())] == (
+        "encrypted (password required)"
+    )
+    assert outcome[str((folder / "notpdf_zero-bytes.pdf").resolve())] == "empty file"
+    assert outcome[str((folder / "enc_aes-256-r6_empty-user-pw.pdf").resolve())] == "indexed"
+    assert time.monotonic() - started < 90
+
+
+@pytest.mark.slow
+def test_government_pdfs_indexed_or_skipped() -> None:
+    folder = _require(PDFS / "government")
+    files = sorted(str(p.resolve()) for p in folder.rglob("*.pdf"))
+    outcome: dict[str, str] = {}
+    for result in read_sources(scan_sources([folder]), limits=Limits(pdf_timeout=3.0, workers=2)):
+        if result.records:
+            assert result.pages > 0 or "no text layer" in result.records[0].warnings
+            outcome[result.source] = "indexed"
+        for skip in result.skipped:
+            outcome[skip.path] = skip.reason
+    assert sorted(outcome) == files
+    assert sum(1 for v in outcome.values() if v == "indexed") >= len(files) * 0.7
+
+
+def test_image_only_pdf_keeps_a_record(tmp_path: Path) -> None:
+    src = _require(PDFS / "robustness" / "scan_court-opinion-image-only.pdf")
+    shutil.copy(src, tmp_path / "scanned-opinion.pdf")
+    [record] = read_paths([tmp_path], limits=LIMITS)
+    assert record.id == "scanned-opinion"
+    assert "no text layer" in record.warnings
+    assert record.title
+
+
+def test_timeout_kills_the_worker(tmp_path: Path) -> None:
+    for name in SLOW_PDFS:
+        shutil.copy(_require(PDFS / "robustness" / name), tmp_path / name)
+    quick = _require(CORPUS / "dhs" / "docs" / "dhs-all-004.pdf")
+    shutil.copy(quick, tmp_path / "quick.pdf")
+    started = time.monotonic()
+    results = list(
+        read_sources(scan_sources([tmp_path]), limits=Limits(pdf_timeout=1.5, workers=2))
+    )
+    elapsed = time.monotonic() - started
+    reasons = {Path(s.path).name: s.reason for r in results for s in r.skipped}
+    assert reasons == {name: "timed out after 1.5 s" for name in SLOW_PDFS}
+    assert [r.records[0].id for r in results if r.records] == ["DHS/ALL-004"]
+    assert elapsed < 15
+
+
+def _copy_subset(dst: Path) -> None:
+    src = CORPUS / "dhs"
+    for rel in (
+        "pages/dhs-all-004.html",
+        "docs/dhs-all-004.pdf",
+        "pages/dhs-all-016.html",
+        "docs/dhs-all-016.pdf",
+        "standalone/dhs-all-011.pdf",
+        "standalone/dhs-all-039.pdf",
+        "listings/privacy-publications-page-2.txt",
+    ):
+        (dst / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(_require(src / rel), dst / rel)
+
+
+def test_incremental_plan(tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    _copy_subset(root)
+    first = scan_sources([root])
+    known = {r.source: r.files for r in read_sources(first, limits=LIMITS)}
+    r = root.resolve()
+    assert sorted(known) == sorted(
+        str(r / p)
+        for p in (
+            "pages/dhs-all-004.html",
+            "pages/dhs-all-016.html",
+            "standalone/dhs-all-011.pdf",
+            "standalone/dhs-all-039.pdf",
+            "listings/privacy-publications-page-2.txt",
+        )
+    )
+    assert set(known[str(r / "pages/dhs-all-004.html")]) == {
+        str(r / "pages/dhs-all-004.html"),
+        str(r / "docs/dhs-all-004.pdf"),
+    }
+    assert scan_sources([root], known).to_read == ()
+
+    with open(root / "docs/dhs-all-004.pdf", "ab") as f:  # a PDF linked from a page changes
+        f.write(b"\n% appended\n")
+    (root / "standalone/dhs-all-011.pdf").unlink()  # a standalone PDF goes
+    shutil.copy(CORPUS / "dhs" / "standalone" / "dhs-all-027-b.pdf", root / "standalone/new.pdf")
+    plan = scan_sources([root], known)
+    assert plan.to_read == (r / "pages/dhs-all-004.html", r / "standalone/new.pdf")
+    assert plan.removed == (str(r / "standalone/dhs-all-011.pdf"),)
+    assert plan.unchanged == tuple(
+        sorted(
+            str(r / p)
+            for p in (
+                "listings/privacy-publications-page-2.txt",
+                "pages/dhs-all-016.html",
+                "standalone/dhs-all-039.pdf",
+            )
+        )
+    )
+
+    # A new page that links a formerly standalone PDF makes that PDF part of the page.
+    (root / "pages/new.html").write_text(
+        "<html><head><title>X</title></head><body><main><h1>DHS/ALL-039 Foreign Access</h1>"
+        '<p>Summary.</p><a href="../standalone/dhs-all-039.pdf">PDF</a></main></body></html>'
+    )
+    plan = scan_sources([root], known)
+    assert str(r / "standalone/dhs-all-039.pdf") in plan.removed
+    assert r / "pages/new.html" in plan.to_read
+    [result] = [x for x in read_sources(plan, limits=LIMITS) if x.source.endswith("new.html")]
+    assert result.records[0].attachments == (str(r / "standalone/dhs-all-039.pdf"),)
+
+
+def test_file_gone_between_scan_and_read(tmp_path: Path) -> None:
+    pdf = _require(CORPUS / "dhs" / "standalone" / "dhs-all-011.pdf")
+    shutil.copy(pdf, tmp_path / "a.pdf")
+    (tmp_path / "b.html").write_text("<html><body><h1>Title</h1><p>Text.</p></body></html>")
+    plan = scan_sources([tmp_path])
+    (tmp_path / "a.pdf").unlink()
+    (tmp_path / "b.html").unlink()
+    results = list(read_sources(plan, limits=LIMITS))
+    assert sorted(s.reason.split(" (")[0] for r in results for s in r.skipped) == [
+        "cannot read file",
+        "cannot read file",
+    ]
+    assert not [r for r in results if r.records]
+
+
+def test_discovery_problems_and_limits(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "loop").symlink_to(tmp_path)  # a symlink loop
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "x.html").write_text("<h1>hidden</h1>")
+    (tmp_path / "notes.txt").write_text("just prose, not a listing\n")
+    (tmp_path / "data.jsonl").write_text("[1, 2]\n")
+    (tmp_path / "other.docx").write_bytes(b"ignored")
+    (tmp_path / "big.html").write_bytes(
+        b"<html><body><h1>Big</h1>" + b"<p>x</p>" * 200 + b"</body></html>"
+    )
+    (tmp_path / "latin.html").write_bytes(
+        b"<html><head><meta charset='windows-1252'></head><body><h1>Caf\xe9 \x93quoted\x94</h1>"
+        b"<p>Summary \xff text.</p></body></html>"
+    )
+    plan = scan_sources([tmp_path, tmp_path / "missing"], limits=Limits(html_max_bytes=1000))
+    assert [p.name for p in plan.to_read] == ["big.html", "latin.html"]
+    assert [(Path(s.path).name, s.reason) for s in plan.skipped] == [
+        ("missing", "not found"),
+        ("big.html", "too large (1638 bytes; limit 1000)"),
+    ]
+    results = {
+        Path(r.source).name: r for r in read_sources(plan, limits=Limits(html_max_bytes=1000))
+    }
+    assert results["big.html"].records == ()
+    assert results["big.html"].skipped[0].reason.startswith("too large")
+    [latin] = results["latin.html"].records
+    assert latin.title == "Caf\u00e9 \u201cquoted\u201d"
+    assert latin.id == "latin" and latin.component == "DHS" and latin.doc_type == "Other"

@@ -1,0 +1,262 @@
+"""Metadata rules: reference numbers, dates, components, doc types, text cleanup, parsers."""
+
+from __future__ import annotations
+
+import pytest
+
+from privsearch.ingest.html import decode_html, parse_html
+from privsearch.ingest.metadata import (
+    classify_doc_type,
+    describe,
+    find_components,
+    infer_component,
+    load_components,
+    normalize_reference,
+    parse_date,
+    title_from_text,
+)
+from privsearch.ingest.pdf import clean_text
+from privsearch.ingest.text import looks_like_listing, parse_text_listing
+
+
+@pytest.mark.parametrize(
+    ("written", "normal"),
+    [
+        ("DHS/CBP/PIA-056", "DHS/CBP/PIA-056"),
+        ("DHS/ICE/PIA-054(a)", "DHS/ICE/PIA-054(a)"),
+        ("DHS/USCIS-007", "DHS/USCIS-007"),
+        ("DHS/All-016 Correspondence Records", "DHS/ALL-016"),
+        ("DHS-TSA-PIA-044 Vetting of Security Personnel", "DHS/TSA/PIA-044"),
+        ("DHS/ALL/PIA 061 HSIN 3.0 Shared Spaces", "DHS/ALL/PIA-061"),
+        ("DHS/ALL/PIA 061 2 Homeland Security Information Network", "DHS/ALL/PIA-061-2"),
+        ("DHS/CBP/PIA \u2013 024(a) Arrival and Departure", "DHS/CBP/PIA-024(a)"),
+        ("DHS/ALL/PIA-061-2", "DHS/ALL/PIA-061-2"),
+        ("DHS/USCIS/PIA-013-01(a)", "DHS/USCIS/PIA-013-01(a)"),
+        ("Department of Homeland Security/ALL-004 General", "DHS/ALL-004"),
+        ("Department of Homeland Security/ALL--024 Facility", "DHS/ALL-024"),
+        ("DHS/U.S. Customs and Border Protection (CBP)-001 Import", "DHS/CBP-001"),
+        (
+            "Department of Homeland Security/Federal Emergency Management Agency--008",
+            "DHS/FEMA-008",
+        ),
+        ("Department of Homeland Security-DHS/ALL 020 Internal Affairs", "DHS/ALL-020"),
+        ("Privacy Act of 1974; United States Secret Service--004 Protection", "DHS/USSS-004"),
+        ("Privacy Act of 1974; Department of Homeland Security--023 Personnel", "DHS/ALL-023"),
+        ("[DHS/ICE-CBP-CIS-001]", "DHS/ICE-CBP-CIS-001"),
+        ("DHS/NPPD/USVISIT/PIA-002", "DHS/NPPD/USVISIT/PIA-002"),
+        ("DHS/PIA/NPPD-027", "DHS/PIA/NPPD-027"),
+        ("DHS/ICE/PIA\n020(d) January 24, 2013", "DHS/ICE/PIA-020(d)"),
+        ("DHS/NPPD/PIA-001The EINSTEIN Program", "DHS/NPPD/PIA-001"),
+        ("DHS/S&T/PIA-005 - Project Hostile Intent", "DHS/S&T/PIA-005"),
+        (
+            "Department of Homeland Security/U.S. Citizenship and Immigration Services, U.S. "
+            "Immigration and Customs Enforcement, U.S. Customs and Border Protection--001 Alien",
+            "DHS/USCIS/ICE/CBP-001",
+        ),
+    ],
+)
+def test_normalize_reference(written: str, normal: str) -> None:
+    assert normalize_reference(written) == normal
+
+
+@pytest.mark.parametrize(
+    "text", ["Docket No. DHS-2008-0166", "DHS Privacy Office 2009 Data Mining Report", "Form I-9"]
+)
+def test_no_reference(text: str) -> None:
+    assert normalize_reference(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "iso"),
+    [
+        ("November 14, 2018", "2018-11-14"),
+        ("11/14/2018", "2018-11-14"),
+        ("2018-11-14", "2018-11-14"),
+        ("Publication Date: November 27, 2012", "2012-11-27"),
+        ("Last Published Date: January 3, 2020", "2020-01-03"),
+        ("August 2018", "2018-08-01"),
+        ("Sept. 3, 2019", "2019-09-03"),
+        ("14 November 2018", "2018-11-14"),
+        ("Publication Date: ", None),
+        ("February 30, 2019", None),
+        ("no date here", None),
+    ],
+)
+def test_parse_date(text: str, iso: str | None) -> None:
+    assert parse_date(text) == iso
+
+
+def test_component_table_names_and_abbreviations() -> None:
+    table = load_components()
+    assert table.canonical("U.S. Customs and Border Protection") == "CBP"
+    assert table.canonical("CBP") == "CBP"
+    assert table.canonical("united states coast guard") == "USCG"
+    assert table.canonical("Science & Technology Directorate") == "S&T"
+    assert table.canonical("US-VISIT") == "NPPD"
+    assert table.canonical("Bureau of Nothing") is None
+
+
+@pytest.mark.parametrize(
+    ("reference", "title", "text", "component"),
+    [
+        ("DHS/ALL/PIA-061", "", "", "ALL"),
+        ("DHS/CBP/PIA-056", "", "", "CBP"),
+        ("DHS/ICE-CBP-CIS-001", "", "", "ICE"),
+        ("DHS/PIA/NPPD-027", "", "", "NPPD"),
+        (None, "Privacy Impact Assessment for the ICE Pattern Analysis", "", "ICE"),
+        (None, "DHS Privacy Office 2009 Data Mining Report to Congress", "", "PRIV"),
+        (
+            None,
+            "Privacy Impact Assessment for the Watch Service",
+            "Contact Point Jane Doe Federal Emergency Management Agency\n"
+            "Reviewing Official John Doe Chief Privacy Officer",
+            "FEMA",
+        ),
+        (None, "Something Unrelated", "", "DHS"),
+    ],
+)
+def test_infer_component(reference: str | None, title: str, text: str, component: str) -> None:
+    assert infer_component(reference, title, text) == component
+
+
+def test_sorn_of_the_privacy_office_is_department_wide() -> None:
+    text = "AGENCY: Privacy Office, Office of the Secretary, Department of Homeland Security."
+    assert infer_component(None, "Privacy Act; Redress System of Records", text, "SORN") == "ALL"
+
+
+def test_find_components_in_order() -> None:
+    found = find_components("run by the Office of Operations Coordination and Planning with CBP")
+    assert found == ["OPS", "CBP"]
+
+
+@pytest.mark.parametrize(
+    ("reference", "title", "text", "doc_type"),
+    [
+        ("DHS/CBP/PIA-056", "Privacy Impact Assessment for the Traveler Verification", "", "PIA"),
+        ("DHS/ICE/PIA-054(a)", "Privacy Impact Assessment for X", "", "PIA Update"),
+        (None, "Privacy Impact Assessment Update for the Watchlist Service", "", "PIA Update"),
+        ("DHS/CBP/PIA-030", "TVS", "CBP is updating this Privacy Impact Assessment", "PIA Update"),
+        ("DHS/ICE/PIA-055", "RAVEn", "ICE will regularly update the appendices to this PIA", "PIA"),
+        ("DHS/ALL/PIA-001", "DHS/ALL/PIA-001 Appendix B", "", "PIA Appendix"),
+        ("DHS/ALL-004", "Privacy Act of 1974; DHS/ALL-004 GITAARS System of Records", "", "SORN"),
+        (None, "Privacy Act; IDENT System of Records", "", "SORN"),
+        (None, "Privacy Compliance Review of the Media Monitoring Initiative", "", "PCR"),
+        (None, "Privacy Act of 1974: Implementation of Exemptions; DHS/ALL-025", "", "Other"),
+        (None, "Privacy Act of 1974; Computer Matching Program (DHS/USCIS and X)", "", "Notice"),
+        (None, "DHS Privacy Office 2010 Data Mining Report to Congress", "", "Report"),
+        (None, "Privacy Policy Guidance Memorandum 2008-01", "", "Policy"),
+        (None, "National Vetting Center Implementation Plan", "", "Plan"),
+        (None, "DPIAC March 21, 2007 Morning Minutes", "", "DPIAC Meeting"),
+        (None, "A White Paper (Data Privacy and Integrity Advisory Committee)", "", "DPIAC Report"),
+        (None, "Privacy Threshold Analysis (PTA): Direct Housing Program Forms", "", "Other"),
+        (None, "Privacy Impact Assessment; Secure Flight Test Phase", "", "Notice"),
+        (None, "1 for the Fusion System", "1 for the Fusion System November 17, 2008 Contact Point "
+         "Jane Doe Reviewing Official John Doe", "PIA"),
+        (None, "Cybersecurity and Privacy", "", "Other"),
+    ],
+)  # fmt: skip
+def test_classify_doc_type(reference: str | None, title: str, text: str, doc_type: str) -> None:
+    assert classify_doc_type(reference, title, text) == doc_type
+
+
+def test_exemption_rule_does_not_take_the_system_number_as_its_id() -> None:
+    d = describe(
+        title="Privacy Act of 1974: Implementation of Exemptions; Department of Homeland "
+        "Security/ALL-025 Law Enforcement Authority",
+        fallback_id="exemptions-rule",
+    )
+    assert (d.id, d.component, d.doc_type, d.reference) == (
+        "exemptions-rule",
+        "ALL",
+        "Other",
+        "DHS/ALL-025",
+    )
+
+
+def test_title_from_pia_title_page() -> None:
+    text = (
+        "Privacy Impact Assessment for the Traveler\nVerification Service\n"
+        "DHS/CBP/PIA-056\nNovember 14, 2018\nContact Point Jane Doe"
+    )
+    assert (
+        title_from_text(text) == "Privacy Impact Assessment for the Traveler Verification Service"
+    )
+    d = describe(title=title_from_text(text), fallback_id="x", text=text)
+    assert (d.id, d.component, d.doc_type, d.date) == (
+        "DHS/CBP/PIA-056",
+        "CBP",
+        "PIA",
+        "2018-11-14",
+    )
+
+
+def test_title_from_federal_register_notice() -> None:
+    text = (
+        "[Federal Register Volume 72, Number 107 (Tuesday,\n June 5, 2007)] [Notices]\n"
+        " DEPARTMENT OF HOMELAND SECURITY\n Office of the Secretary\n[Docket No. DHS-2007-0027]\n"
+        "Privacy Act; IDENT System of Records\nAGENCY: Privacy Office.\nACTION: Notice."
+    )
+    assert title_from_text(text) == "Privacy Act; IDENT System of Records"
+
+
+def test_clean_text() -> None:
+    raw = "The infor-\nmation is\x00 kept   in  an e-\nmail system.\n\n\n\nAn e-mail address.\x07"
+    cleaned = clean_text(raw)
+    assert "information" in cleaned
+    assert "e-mail system" in cleaned  # the hyphen is real: "e-mail" also occurs within a line
+    assert "\x00" not in cleaned and "\x07" not in cleaned
+    assert "  " not in cleaned and "\n\n\n" not in cleaned
+
+
+def test_text_listing_keeps_nested_bullets() -> None:
+    text = (
+        "Breadcrumb\n\n  1. Home\n  2. News\n\nPrivacy\n\nIntro paragraph.\n\n"
+        "  \u2022 First item\n\n    Its summary.\n\n    \u2022 Sub one\n    \u2022 Sub two\n"
+        "  \u2022 Second item\n\n    Another summary.\n"
+    )
+    assert looks_like_listing(text)
+    items = parse_text_listing(text)
+    assert [i.title for i in items] == ["First item", "Second item"]
+    assert items[0].summary == "Its summary.\n\u2022 Sub one\n\u2022 Sub two"
+    assert not looks_like_listing("just some prose\nwith lines\n")
+
+
+def test_html_listing_by_structure_not_classes() -> None:
+    html = """<html><head><title>Library</title></head><body><nav><ul><li><a href="/">Home</a></li>
+    <li><a href="/x">News</a></li></ul></nav><main><h1>Library</h1><p>Intro text for the page.</p>
+    <section><article><h2><a href="/a">DHS/CBP/PIA-056 Traveler Verification</a></h2>
+    <p>CBP is deploying a system.</p><ul><li>Nested one</li><li>Nested two</li></ul></article>
+    <article><h2><a href="/b">Second Publication</a></h2><p>Second summary text here.</p></article>
+    </section></main></body></html>"""
+    page = parse_html(html)
+    assert page.is_listing
+    assert [i.title for i in page.items] == [
+        "DHS/CBP/PIA-056 Traveler Verification",
+        "Second Publication",
+    ]
+    assert "\u2022 Nested one" in page.items[0].summary
+
+
+def test_html_publication_fields() -> None:
+    html = """<html><head><title>DHS/ICE/PIA-054(a) Thing | Homeland Security</title>
+    <script>alert(1)</script><style>p{}</style></head><body><div class="banner">An official
+    website of the United States government</div><div id="content"><h1>DHS/ICE/PIA-054(a) Thing</h1>
+    <p>ICE is updating this PIA.</p><p><b>Associated SORN(s):</b></p><ul><li>DHS/ICE-011 CARIER</li>
+    <li>DHS/ICE-001 SEVIS</li></ul><p>Attachment: <a href="docs/thing.pdf">Thing</a></p>
+    <div>Last Published Date: March 3, 2019</div></div></body></html>"""
+    page = parse_html(html)
+    assert not page.is_listing
+    assert page.title == "DHS/ICE/PIA-054(a) Thing"
+    assert page.sorns == ("DHS/ICE-011 CARIER", "DHS/ICE-001 SEVIS")
+    assert page.date_text == "March 3, 2019"
+    assert page.pdf_links == ("docs/thing.pdf",)
+    assert page.summary == "ICE is updating this PIA."
+    assert "alert" not in page.summary and "official website" not in page.summary
+
+
+def test_decode_html_charsets() -> None:
+    assert decode_html(b"\xef\xbb\xbf<p>caf\xc3\xa9</p>") == "<p>caf\u00e9</p>"
+    latin = b'<meta charset="iso-8859-1"><p>caf\xe9 \x93q\x94</p>'
+    assert "caf\u00e9 \u201cq\u201d" in decode_html(latin)
+    assert "caf\u00e9" in decode_html(b"<p>caf\xe9</p>")  # not UTF-8: cp1252 fallback
+    assert decode_html(b'<meta charset="x-unknown"><p>ok</p>').endswith("<p>ok</p>")
