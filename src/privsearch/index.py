@@ -248,7 +248,6 @@ def build_index(
     started = time.perf_counter()
     index_dir = Path(index_dir)
     report = IndexReport(index_dir=str(index_dir), rebuilt=rebuild)
-    index_dir.mkdir(parents=True, exist_ok=True)
     _check_writable(index_dir)
 
     meta = read_meta(index_dir)
@@ -345,6 +344,7 @@ def _add_result(writer: Any, result: SourceResult, report: IndexReport) -> None:
 def _check_writable(index_dir: Path) -> None:
     probe = index_dir / ".privsearch-write-test"
     try:
+        index_dir.mkdir(parents=True, exist_ok=True)
         probe.write_bytes(b"")
         probe.unlink()
     except OSError as exc:

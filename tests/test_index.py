@@ -1,0 +1,161 @@
+"""The index on disk: versions, busy writers, crashes, long documents."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from whoosh import index as whoosh_index
+
+import privsearch
+from privsearch import IndexBusyError, IndexVersionError
+from privsearch.index import META_FILE
+from tests.conftest import DHS, TEST_LIMITS, require_shared
+from tests.pdfgen import write_text_pdf
+
+
+def _filler(n: int) -> str:
+    return f"Page {n}. The program collects names and addresses for routine uses. " * 12
+
+
+def test_hit_deep_in_a_long_pdf_is_highlighted_with_its_page(tmp_path):
+    pages = [_filler(n) for n in range(1, 46)]
+    pages[0] = "Privacy Impact Assessment for the Long Document\nDHS/TSA/PIA-999\n" + pages[0]
+    pages[39] += " Only this page mentions the narwhal tracking database."
+    (tmp_path / "docs").mkdir()
+    write_text_pdf(tmp_path / "docs" / "long.pdf", pages)
+    index_dir = tmp_path / "index"
+    privsearch.build_index([tmp_path / "docs"], index_dir, limits=TEST_LIMITS)
+    with privsearch.open_index(index_dir) as ix:
+        record = ix.get("DHS/TSA/PIA-999")
+        assert len(record.pages) == 45 and len(record.body) > 32_000
+        results = ix.search("narwhal tracking")
+    hit = results.results[0]
+    assert hit.id == "DHS/TSA/PIA-999"
+    assert hit.pages == (40,)
+    assert "<mark>narwhal</mark> <mark>tracking</mark>" in hit.snippet
+
+
+def test_unique_token_is_found_after_indexing(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_text_pdf(docs / "a.pdf", ["Privacy Impact Assessment for Alpha", "common words here"])
+    write_text_pdf(docs / "b.pdf", ["Privacy Impact Assessment for Beta", "zqxjkv appears once"])
+    privsearch.build_index([docs], tmp_path / "index", limits=TEST_LIMITS)
+    with privsearch.open_index(tmp_path / "index") as ix:
+        results = ix.search("zqxjkv")
+    assert [Path(h.source).name for h in results.results] == ["b.pdf"]
+
+
+def test_index_built_with_other_analysis_settings_is_refused(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_text_pdf(docs / "a.pdf", ["Privacy Impact Assessment for Alpha"])
+    index_dir = tmp_path / "index"
+    privsearch.build_index([docs], index_dir, limits=TEST_LIMITS)
+    meta = json.loads((index_dir / META_FILE).read_text())
+    meta["analyzer_version"] = "0+old"
+    (index_dir / META_FILE).write_text(json.dumps(meta))
+    with pytest.raises(IndexVersionError, match="re-index with `privsearch index --rebuild"):
+        privsearch.open_index(index_dir)
+    with pytest.raises(IndexVersionError):
+        privsearch.build_index([docs], index_dir, limits=TEST_LIMITS)
+    report = privsearch.build_index([docs], index_dir, rebuild=True, limits=TEST_LIMITS)
+    assert report.records == 1
+    assert privsearch.open_index(index_dir).search("alpha").total == 1
+
+
+def test_second_writer_is_told_the_index_is_busy(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_text_pdf(docs / "a.pdf", ["Privacy Impact Assessment for Alpha"])
+    index_dir = tmp_path / "index"
+    privsearch.build_index([docs], index_dir, limits=TEST_LIMITS)
+    write_text_pdf(docs / "b.pdf", ["Privacy Impact Assessment for Beta"])
+    writer = whoosh_index.open_dir(str(index_dir)).writer()
+    try:
+        with pytest.raises(IndexBusyError, match="being written by another process"):
+            privsearch.build_index([docs], index_dir, limits=TEST_LIMITS)
+    finally:
+        writer.cancel()
+    assert privsearch.build_index([docs], index_dir, limits=TEST_LIMITS).records == 2
+
+
+def test_read_only_index_folder_is_a_clear_error(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root ignores folder permissions")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_text_pdf(docs / "a.pdf", ["Privacy Impact Assessment for Alpha"])
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    index_dir.chmod(0o500)
+    try:
+        with pytest.raises(privsearch.PrivsearchError, match="cannot write to the index folder"):
+            privsearch.build_index([docs], index_dir, limits=TEST_LIMITS)
+    finally:
+        index_dir.chmod(0o700)
+
+
+def test_index_path_that_is_a_file_is_a_clear_error(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_text_pdf(docs / "a.pdf", ["Privacy Impact Assessment for Alpha"])
+    clash = tmp_path / "index"
+    clash.write_text("not a folder")
+    with pytest.raises(privsearch.PrivsearchError, match="cannot write to the index folder"):
+        privsearch.build_index([docs], clash, limits=TEST_LIMITS)
+    assert clash.read_text() == "not a folder"
+
+
+_BUILD = """
+import sys
+from pathlib import Path
+import privsearch
+privsearch.build_index([Path(sys.argv[1])], Path(sys.argv[2]), rebuild=True)
+"""
+
+
+def test_killed_run_leaves_the_previous_index_searchable(tmp_path):
+    require_shared()
+    index_dir = tmp_path / "index"
+    small = tmp_path / "small"
+    small.mkdir()
+    write_text_pdf(small / "a.pdf", ["Privacy Impact Assessment for the Okapi Registry"])
+    privsearch.build_index([small], index_dir, limits=TEST_LIMITS)
+    before = privsearch.open_index(index_dir).search("okapi")
+    assert before.total == 1
+
+    old_state = 0
+    for delay in (0.3, 0.8, 1.3, 1.8, 2.3):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _BUILD, str(DHS), str(index_dir)],
+            start_new_session=True,
+        )
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        # Killed before its commit, the run left the previous index; after it, the new one.
+        # Never anything in between.
+        with privsearch.open_index(index_dir) as ix:
+            records = ix.stats()["records"]
+            if records == 1:
+                old_state += 1
+                assert [h.id for h in ix.search("okapi").results] == [h.id for h in before.results]
+            else:
+                assert records == 348 and ix.search("okapi").total == 0
+        if records != 1:
+            break
+    assert old_state >= 1
+
+    report = privsearch.build_index([small, DHS], index_dir, limits=TEST_LIMITS)
+    assert report.records > 300
+    with privsearch.open_index(index_dir) as ix:
+        assert ix.search("okapi").total == 1
+        assert ix.search("DHS/ICE/PIA-054").results[0].id == "DHS/ICE/PIA-054"
