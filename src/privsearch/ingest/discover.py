@@ -118,9 +118,11 @@ def inspect(path: Path, limits: Limits) -> Inspected:
     if cached:
         return cached
     result = _classify(path, kind, data, sha)
-    if len(_CACHE) > 4096:
-        _CACHE.clear()
-    _CACHE[(str(path), sha)] = result
+    # scan_sources parses pages to find their PDFs; read_sources then reuses the parse
+    if len(data) <= 2 * 1024 * 1024:
+        if len(_CACHE) >= 2048:
+            _CACHE.clear()
+        _CACHE[(str(path), sha)] = result
     return result
 
 
