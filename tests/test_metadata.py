@@ -9,6 +9,7 @@ from privsearch.ingest.metadata import (
     classify_doc_type,
     describe,
     find_components,
+    find_date,
     infer_component,
     load_components,
     normalize_reference,
@@ -260,3 +261,9 @@ def test_decode_html_charsets() -> None:
     assert "caf\u00e9 \u201cq\u201d" in decode_html(latin)
     assert "caf\u00e9" in decode_html(b"<p>caf\xe9</p>")  # not UTF-8: cp1252 fallback
     assert decode_html(b'<meta charset="x-unknown"><p>ok</p>').endswith("<p>ok</p>")
+
+
+def test_a_date_that_cites_an_earlier_act_is_not_the_documents_date():
+    text = "implemented by Executive Order 11348 of April 20, 1969 and Reorganizing Plan No. 26"
+    assert find_date(text) is None
+    assert find_date("Privacy Act of 1974. Issued November 14, 2018.") == "2018-11-14"

@@ -292,11 +292,22 @@ def parse_date(text: str) -> str | None:
     return None
 
 
+_CITATION_BEFORE = re.compile(r"\bof\s*$", re.I)
+
+
+def _is_citation(text: str, start: int) -> bool:
+    """A date that names an earlier act rather than the document ("Executive Order 11348 of
+    April 20, 1969")."""
+    return bool(_CITATION_BEFORE.search(text[max(0, start - 8) : start]))
+
+
 def find_date(text: str) -> str | None:
-    """The first complete date in `text`, else the first month-and-year."""
+    """The first complete date in `text` that is not a citation, else the first month-and-year."""
     best: tuple[int, str] | None = None
     for pattern in _DATE_PATTERNS[:-1]:
         for m in pattern.finditer(text):
+            if _is_citation(text, m.start()):
+                continue
             iso = _date_from_match(m)
             if iso:
                 if best is None or m.start() < best[0]:
@@ -304,8 +315,10 @@ def find_date(text: str) -> str | None:
                 break
     if best:
         return best[1]
-    m = _DATE_PATTERNS[-1].search(text)
-    return _date_from_match(m) if m else None
+    for m in _DATE_PATTERNS[-1].finditer(text):
+        if not _is_citation(text, m.start()):
+            return _date_from_match(m)
+    return None
 
 
 # --- doc types and components --------------------------------------------------------------
