@@ -114,6 +114,19 @@ def locate(
     return _snippet(passage.text, found), pages
 
 
+def mark_all(text: str, patterns: Collection[Pattern]) -> str:
+    """The whole text as HTML, every occurrence of a pattern in <mark>."""
+    spans = _merge_spans([(m.start, m.end) for m in _find(text, patterns)])
+    parts: list[str] = []
+    cursor = 0
+    for s, e in spans:
+        parts.append(html.escape(text[cursor:s]))
+        parts.append(f"<mark>{html.escape(text[s:e])}</mark>")
+        cursor = e
+    parts.append(html.escape(text[cursor:]))
+    return "".join(parts)
+
+
 def _escape(text: str) -> str:
     return html.escape(_WHITESPACE.sub(" ", text))
 

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from whoosh import fields, index
+from whoosh import columns, fields, index
 from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer
 from whoosh.index import LockError
 from whoosh.writing import CLEAR
@@ -53,6 +53,7 @@ def build_schema() -> fields.Schema:
         edition=fields.ID(sortable=True),
         family_ids=fields.KEYWORD(lowercase=True, commas=True, scorable=True),
         title=fields.TEXT(analyzer=text, stored=True),
+        title_text=fields.COLUMN(columns.VarBytesColumn()),
         summary=fields.TEXT(analyzer=text, stored=True),
         body=fields.TEXT(analyzer=text),
         sorns=fields.TEXT(analyzer=text, stored=True),
@@ -103,6 +104,7 @@ def _document(record: Record, position: int) -> dict[str, Any]:
         "edition": f"{record.id}|{record.date or ''}",
         "family_ids": ",".join(id_variants(family)),
         "title": record.title,
+        "title_text": record.title.encode("utf-8"),
         "summary": record.summary,
         "body": record.body,
         "sorns": "\n".join(record.sorns),

@@ -18,8 +18,9 @@ from typing import Any
 from whoosh import query as wq
 
 from . import analyze, querylang
+from .complete import Completions
 from .errors import BadParameterError, RecordNotFoundError
-from .highlight import Passage, Pattern, locate
+from .highlight import Passage, Pattern, locate, mark_all
 from .index import family_of, open_whoosh, read_meta, record_from_stored
 from .models import Hit, Record, SearchResults
 from .querylang import TEXT_FIELDS, And, Fuzzy, Node, Not, Or, Phrase, Prefix, Word
@@ -314,21 +315,80 @@ def _count(values: list[str], ranked: list[tuple[int, float]]) -> dict[str, int]
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+def _filters(
+    lexicon: dict[str, dict[str, str]],
+    component: str | list[str] | None,
+    doc_type: str | list[str] | None,
+    since: str | None,
+    until: str | None,
+) -> wq.Query | None:
+    clauses: list[wq.Query] = []
+    for name, values in (("component", component), ("doc_type", doc_type)):
+        if not values:
+            continue
+        values = [values] if isinstance(values, str) else list(values)
+        terms = [wq.Term(name, resolve_facet_value(lexicon, name, v)) for v in values]
+        clauses.append(wq.Or(terms) if len(terms) > 1 else terms[0])
+    if since or until:
+        low = _date_bound(since, upper=False) if since else None
+        high = _date_bound(until, upper=True) if until else None
+        if low and high and low > high:
+            raise BadParameterError(f"--since {since} is after --until {until}")
+        clauses.append(wq.TermRange("date", low or "0", high or "9999-12-31"))
+    if not clauses:
+        return None
+    return wq.And(clauses) if len(clauses) > 1 else clauses[0]
+
+
+class _View:
+    """What one committed version of the index needs besides its searcher, built once."""
+
+    def __init__(self, reader: Any) -> None:
+        self.lexicon: dict[str, dict[str, str]] = {}
+        for name in FACETS:
+            values = [
+                v.decode("utf-8") if isinstance(v, bytes) else v for v in reader.lexicon(name)
+            ]
+            self.lexicon[name] = {_normalize_facet(v): v for v in values}
+        self.columns = _Columns.read(reader)
+        self._reader = reader
+        self._completions: Completions | None = None
+        self._lock = threading.Lock()
+
+    def completions(self) -> Completions:
+        with self._lock:
+            if self._completions is None:
+                column = self._reader.column_reader("title_text")
+                titles = [t.decode("utf-8") for t in column if t]
+                self._completions = Completions.build(titles)
+            return self._completions
+
+
 class Index:
-    """An open privsearch index. Thread-safe for searching; sees new versions as they commit."""
+    """An open privsearch index.
+
+    Safe to share between threads: each thread searches with its own Whoosh searcher, and
+    every search sees the newest committed version of the index, so a server keeps answering
+    while `privsearch index` updates it.
+    """
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         self._ix = open_whoosh(self.path)
+        self._local = threading.local()
         self._lock = threading.Lock()
-        self._searcher = self._ix.searcher()
-        self._lexicon = self._read_lexicon()
-        self._column_cache: _Columns | None = None
+        self._open: list[Any] = []  # every searcher handed out, to close them all
+        self._views: dict[int, _View] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     def close(self) -> None:
-        self._searcher.close()
+        with self._lock:
+            for searcher in self._open:
+                searcher.close()
+            self._open.clear()
+            self._views.clear()
+        self._local = threading.local()
 
     def __enter__(self) -> Index:
         return self
@@ -337,30 +397,33 @@ class Index:
         self.close()
 
     def _current(self) -> Any:
-        """The searcher for the newest committed version of the index."""
+        """This thread's searcher, moved to the newest committed version of the index."""
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None:
+            searcher = self._ix.searcher()
+        elif not searcher.up_to_date():
+            fresh = searcher.refresh()
+            with self._lock:
+                self._open.remove(searcher)
+            searcher.close()
+            searcher = fresh
+        else:
+            return searcher
         with self._lock:
-            if not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
-                self._lexicon = self._read_lexicon()
-                self._column_cache = None
-            return self._searcher
+            self._open.append(searcher)
+        self._local.searcher = searcher
+        return searcher
 
-    def _columns(self) -> _Columns:
-        """Per-document facet and grouping values of the current searcher, read once."""
+    def _view(self, searcher: Any) -> _View:
+        generation = searcher.reader().generation()
         with self._lock:
-            if self._column_cache is None:
-                self._column_cache = _Columns.read(self._searcher.reader())
-            return self._column_cache
-
-    def _read_lexicon(self) -> dict[str, dict[str, str]]:
-        reader = self._searcher.reader()
-        lexicon: dict[str, dict[str, str]] = {}
-        for name in FACETS:
-            values = [
-                v.decode("utf-8") if isinstance(v, bytes) else v for v in reader.lexicon(name)
-            ]
-            lexicon[name] = {_normalize_facet(v): v for v in values}
-        return lexicon
+            view = self._views.get(generation)
+            if view is None:
+                view = _View(searcher.reader())
+                # Keep the newest versions only; threads move to the newest on their next search.
+                self._views = {g: v for g, v in self._views.items() if g > generation - 2}
+                self._views[generation] = view
+            return view
 
     # -- searching -------------------------------------------------------------------------------
 
@@ -382,10 +445,11 @@ class Index:
         _check_paging(page, per_page, sort)
         tree = querylang.parse_query(query)
         searcher = self._current()
-        compiled = _Compiler(self._lexicon).compile(tree)
-        filters = self._filters(component, doc_type, since, until)
+        view = self._view(searcher)
+        compiled = _Compiler(view.lexicon).compile(tree)
+        filters = _filters(view.lexicon, component, doc_type, since, until)
         notes: list[str] = []
-        columns = self._columns()
+        columns = view.columns
         ranked = _rank(_matches(searcher, compiled.query, filters), columns, sort, collapse)
         if not ranked and len(compiled.plain_clauses) > 1:
             relaxed = wq.Or(compiled.plain_clauses)
@@ -411,30 +475,6 @@ class Index:
             suggestion=suggestion,
             notes=tuple(notes),
         )
-
-    def _filters(
-        self,
-        component: str | list[str] | None,
-        doc_type: str | list[str] | None,
-        since: str | None,
-        until: str | None,
-    ) -> wq.Query | None:
-        clauses: list[wq.Query] = []
-        for name, values in (("component", component), ("doc_type", doc_type)):
-            if not values:
-                continue
-            values = [values] if isinstance(values, str) else list(values)
-            terms = [wq.Term(name, resolve_facet_value(self._lexicon, name, v)) for v in values]
-            clauses.append(wq.Or(terms) if len(terms) > 1 else terms[0])
-        if since or until:
-            low = _date_bound(since, upper=False) if since else None
-            high = _date_bound(until, upper=True) if until else None
-            if low and high and low > high:
-                raise BadParameterError(f"--since {since} is after --until {until}")
-            clauses.append(wq.TermRange("date", low or "0", high or "9999-12-31"))
-        if not clauses:
-            return None
-        return wq.And(clauses) if len(clauses) > 1 else clauses[0]
 
     def _hit(
         self,
@@ -486,6 +526,32 @@ class Index:
                 )
         return suggestion if suggestion != query else None
 
+    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
+        """Completions for what a user has typed so far ("facial rec" -> "facial recognition")."""
+        if len(prefix) > querylang.MAX_QUERY_LENGTH:
+            raise BadParameterError(f"q is longer than {querylang.MAX_QUERY_LENGTH} characters")
+        return self._view(self._current()).completions().complete(prefix, limit)
+
+    def page(self, record_id: str, number: int, query: str | None = None) -> dict[str, Any]:
+        """One PDF page of a record: its text, and as HTML with the query's matches marked."""
+        record = self.get(record_id)
+        page = next((p for p in record.pages if p.number == number), None)
+        if page is None:
+            raise RecordNotFoundError(f"{record.id} has no page {number}")
+        patterns: set[Pattern] = set()
+        if query:
+            compiled = _Compiler(self._view(self._current()).lexicon).compile(
+                querylang.parse_query(query)
+            )
+            patterns, _ = _highlight_patterns(self._current(), compiled)
+        return {
+            "id": record.id,
+            "page": number,
+            "pages": len(record.pages),
+            "text": page.text,
+            "html": mark_all(page.text, patterns),
+        }
+
     # -- records ---------------------------------------------------------------------------------
 
     def get(self, record_id: str, source: str | None = None) -> Record:
@@ -511,7 +577,7 @@ class Index:
     ) -> Iterator[Record]:
         """Every record matching the filters, ordered by id."""
         searcher = self._current()
-        filters = self._filters(component, doc_type, since, until)
+        filters = _filters(self._view(searcher).lexicon, component, doc_type, since, until)
         query = filters or wq.Every()
         docnums = sorted(
             searcher.docs_for_query(query), key=lambda n: searcher.stored_fields(n)["id"]
@@ -522,7 +588,7 @@ class Index:
     def stats(self) -> dict[str, Any]:
         """Counts by component, type and year; pages; size on disk; when last indexed."""
         searcher = self._current()
-        columns = self._columns()
+        columns = self._view(searcher).columns
         every = [(n, 0.0) for n in searcher.reader().all_doc_ids()]
         pages = sum(columns.page_count[n] for n, _ in every)
         size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())

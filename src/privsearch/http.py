@@ -1,0 +1,198 @@
+"""The HTTP JSON API and the widget's files: a thin shell over `privsearch.Index`.
+
+`create_app(index_dir)` returns an ASGI app; `privsearch serve` runs it with uvicorn. Every
+error is JSON, `{"ok": false, "error": "...", "status": 4xx}`, never a 500 for anything a client
+can send.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from . import __version__
+from .errors import PrivsearchError
+from .query import MAX_PER_PAGE, Index
+from .querylang import MAX_QUERY_LENGTH
+
+log = logging.getLogger("privsearch.http")
+
+# Served with the demo page and any other HTML: the widget needs nothing but its own origin.
+HTML_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+QueryText = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_LENGTH, description="Query")]
+Filter = Annotated[list[str] | None, Query(max_length=20)]
+DateBound = Annotated[
+    str | None, Query(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", description="YYYY[-MM[-DD]]")
+]
+
+
+def error_response(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"ok": False, "error": message, "status": status}, status_code=status)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors()[:3]:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "path"))
+        parts.append(f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", ""))
+    return "invalid request: " + "; ".join(parts)
+
+
+def _static(name: str) -> bytes:
+    return resources.files("privsearch").joinpath("static", name).read_bytes()
+
+
+def create_app(index_dir: Path | str, allow_origins: Sequence[str] = ()) -> FastAPI:
+    """The API over the index at `index_dir`; CORS only for `allow_origins`."""
+    ix = Index(index_dir)
+    app = FastAPI(
+        title="privsearch",
+        version=__version__,
+        description="Full-text search over DHS privacy publications.",
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.index = ix
+    if allow_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(allow_origins),
+            allow_methods=["GET"],
+            allow_headers=["*"],
+            max_age=600,
+        )
+
+    @app.exception_handler(PrivsearchError)
+    async def _privsearch_error(request: Request, exc: PrivsearchError) -> JSONResponse:
+        if exc.status >= 500:
+            log.error("error answering %s", request.url.path, exc_info=exc)
+        return error_response(exc.status, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(400, _validation_message(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = {404: "not found", 405: "method not allowed"}.get(exc.status_code, exc.detail)
+        return error_response(exc.status_code, str(message))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected error answering %s", request.url.path, exc_info=exc)
+        return error_response(500, "internal error")
+
+    @app.get("/api/search", summary="Search")
+    def search(
+        q: QueryText,
+        component: Filter = None,
+        type: Filter = None,  # noqa: A002 - the public parameter name
+        since: DateBound = None,
+        until: DateBound = None,
+        sort: Literal["relevance", "date"] = "relevance",
+        page: Annotated[int, Query(ge=1, le=1000)] = 1,
+        per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 10,
+        collapse: bool = False,
+    ) -> dict[str, Any]:
+        """Ranked results, facet counts over all matches and a "did you mean" suggestion:
+        the same JSON as `privsearch search --json`."""
+        results = ix.search(
+            q,
+            component=component,
+            doc_type=type,
+            since=since,
+            until=until,
+            sort=sort,
+            page=page,
+            per_page=per_page,
+            collapse=collapse,
+        )
+        return results.to_dict()
+
+    @app.get("/api/suggest", summary="Completions for search-as-you-type")
+    def suggest(
+        q: Annotated[str, Query(max_length=MAX_QUERY_LENGTH)],
+        limit: Annotated[int, Query(ge=1, le=20)] = 8,
+    ) -> dict[str, Any]:
+        return {"query": q, "suggestions": ix.suggest(q, limit)}
+
+    @app.get("/api/facets", summary="Every facet value with its count")
+    def facets() -> dict[str, Any]:
+        stats = ix.stats()
+        return {
+            "total": stats["records"],
+            **{k: stats[k] for k in ("component", "doc_type", "year")},
+        }
+
+    @app.get("/api/documents/{record_id:path}/pages/{number}", summary="One PDF page's text")
+    def document_page(
+        record_id: str,
+        number: int,
+        q: Annotated[str | None, Query(max_length=MAX_QUERY_LENGTH)] = None,
+    ) -> dict[str, Any]:
+        """The page's text, and as HTML with the words of `q` in <mark>."""
+        return ix.page(record_id, number, q)
+
+    @app.get("/api/documents/{record_id:path}", summary="A record's metadata")
+    def document(record_id: str) -> dict[str, Any]:
+        record = ix.get(record_id)
+        data = record.to_dict()
+        data["pages"] = [{"number": p.number, "chars": len(p.text)} for p in record.pages]
+        data["versions"] = ix.family(record.id)
+        return data
+
+    @app.get("/healthz", summary="Index status")
+    def healthz() -> dict[str, Any]:
+        stats = ix.stats()
+        return {
+            "ok": True,
+            "records": stats["records"],
+            "indexed_at": stats["indexed_at"],
+            "version": __version__,
+        }
+
+    @app.get("/widget.js", include_in_schema=False)
+    def widget() -> Response:
+        return Response(
+            _static("widget.js"),
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
+        )
+
+    @app.get("/", include_in_schema=False)
+    def demo() -> Response:
+        return Response(
+            _static("demo.html"),
+            media_type="text/html; charset=utf-8",
+            headers=HTML_SECURITY_HEADERS,
+        )
+
+    return app
+
+
+def serve(
+    index_dir: Path, host: str = "127.0.0.1", port: int = 8000, allow_origins: Sequence[str] = ()
+) -> None:
+    """Run the API with uvicorn until interrupted."""
+    import uvicorn
+
+    app = create_app(index_dir, allow_origins)
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)

@@ -1,0 +1,1 @@
+// The search widget is served from here; see README.
