@@ -351,14 +351,14 @@ class _View:
             ]
             self.lexicon[name] = {_normalize_facet(v): v for v in values}
         self.columns = _Columns.read(reader)
-        self._reader = reader
         self._completions: Completions | None = None
         self._lock = threading.Lock()
 
-    def completions(self) -> Completions:
+    def completions(self, reader: Any) -> Completions:
+        """The completion table, built on first use from `reader` (of this same version)."""
         with self._lock:
             if self._completions is None:
-                column = self._reader.column_reader("title_text")
+                column = reader.column_reader("title_text")
                 titles = [t.decode("utf-8") for t in column if t]
                 self._completions = Completions.build(titles)
             return self._completions
@@ -402,7 +402,9 @@ class Index:
         if searcher is None:
             searcher = self._ix.searcher()
         elif not searcher.up_to_date():
-            fresh = searcher.refresh()
+            # Not searcher.refresh(): it shares segment readers with the old searcher, which
+            # closing the old one would close under the new one.
+            fresh = self._ix.searcher()
             with self._lock:
                 self._open.remove(searcher)
             searcher.close()
@@ -530,7 +532,8 @@ class Index:
         """Completions for what a user has typed so far ("facial rec" -> "facial recognition")."""
         if len(prefix) > querylang.MAX_QUERY_LENGTH:
             raise BadParameterError(f"q is longer than {querylang.MAX_QUERY_LENGTH} characters")
-        return self._view(self._current()).completions().complete(prefix, limit)
+        searcher = self._current()
+        return self._view(searcher).completions(searcher.reader()).complete(prefix, limit)
 
     def page(self, record_id: str, number: int, query: str | None = None) -> dict[str, Any]:
         """One PDF page of a record: its text, and as HTML with the query's matches marked."""

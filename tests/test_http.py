@@ -1,0 +1,200 @@
+"""The HTTP API, in process: every endpoint, every error path, CORS, updates while serving."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+import privsearch
+from privsearch.http import create_app
+from tests.conftest import DHS, TEST_LIMITS, require_shared
+from tests.pdfgen import write_text_pdf
+
+ORIGIN = "https://www.example.gov"
+
+
+@pytest.fixture(scope="module")
+def client(dhs_index: Path) -> TestClient:
+    with TestClient(create_app(dhs_index, allow_origins=[ORIGIN])) as test_client:
+        yield test_client
+
+
+def assert_error(response, status: int, fragment: str) -> None:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"ok", "error", "status"}
+    assert body["ok"] is False and body["status"] == status
+    assert fragment in body["error"]
+
+
+def test_search_has_the_cli_json_contract(client, dhs):
+    response = client.get("/api/search", params={"q": "facial recognition", "per_page": 3})
+    assert response.status_code == 200
+    data = response.json()
+    expected = dhs.search("facial recognition", per_page=3).to_dict()
+    assert [r["id"] for r in data["results"]] == [r["id"] for r in expected["results"]]
+    assert data["total"] == expected["total"] and data["facets"] == expected["facets"]
+    assert {"query", "total", "page", "per_page", "took_ms", "suggestion", "facets"} <= set(data)
+
+
+def test_search_filters_sort_and_paging(client):
+    params = {"q": "privacy", "component": ["ICE", "CBP"], "type": "PIA", "sort": "date"}
+    data = client.get("/api/search", params={**params, "per_page": 5, "page": 2}).json()
+    assert data["page"] == 2 and len(data["results"]) == 5
+    assert {r["component"] for r in data["results"]} <= {"ICE", "CBP"}
+    assert {r["doc_type"] for r in data["results"]} == {"PIA"}
+    assert set(data["facets"]["component"]) <= {"ICE", "CBP"}
+    dated = client.get("/api/search", params={"q": "privacy", "since": "2019", "until": "2020"})
+    assert all("2019" <= r["date"][:4] <= "2020" for r in dated.json()["results"])
+
+
+def test_suggest(client):
+    data = client.get("/api/suggest", params={"q": "facial rec"}).json()
+    assert data["suggestions"] and data["suggestions"][0].lower().startswith("facial rec")
+    assert client.get("/api/suggest", params={"q": "zzzzqq"}).json()["suggestions"] == []
+
+
+def test_documents_with_slashes_in_ids(client):
+    for path in ("/api/documents/DHS%2FICE%2FPIA-054", "/api/documents/DHS/ICE/PIA-054"):
+        data = client.get(path).json()
+        assert data["id"] == "DHS/ICE/PIA-054" and data["component"] == "ICE"
+        assert data["pages"] and {"number", "chars"} == set(data["pages"][0])
+    page = client.get("/api/documents/DHS%2FICE%2FPIA-054/pages/2", params={"q": "facial"}).json()
+    assert page["page"] == 2 and "facial" in page["text"].lower()
+    assert "<mark>" in page["html"]
+    assert page["html"].replace("<mark>", "").replace("</mark>", "").count("<") == 0
+
+
+def test_facets_and_health(client, dhs):
+    facets = client.get("/api/facets").json()
+    stats = dhs.stats()
+    assert facets["total"] == stats["records"] == sum(facets["component"].values())
+    health = client.get("/healthz").json()
+    assert health["ok"] is True and health["records"] == stats["records"]
+    assert health["indexed_at"]
+
+
+def test_openapi_lists_the_endpoints(client):
+    spec = client.get("/openapi.json").json()
+    assert {
+        "/api/search",
+        "/api/suggest",
+        "/api/facets",
+        "/api/documents/{record_id}",
+        "/api/documents/{record_id}/pages/{number}",
+        "/healthz",
+    } <= set(spec["paths"])
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "fragment"),
+    [
+        ("/api/search", 400, "q: Field required"),
+        ("/api/search?q=%22facial", 400, "unbalanced quote"),
+        ("/api/search?q=foo:bar", 400, "unknown field 'foo'"),
+        ("/api/search?q=privacy&per_page=1000", 400, "per_page"),
+        ("/api/search?q=privacy&page=0", 400, "page"),
+        ("/api/search?q=privacy&sort=random", 400, "sort"),
+        ("/api/search?q=privacy&component=NOPE", 400, "unknown component 'NOPE'"),
+        ("/api/search?q=privacy&type=NOPE", 400, "unknown type 'NOPE'"),
+        ("/api/search?q=privacy&since=yesterday", 400, "since"),
+        ("/api/search?q=privacy&since=2020&until=2019", 400, "is after"),
+        ("/api/search?q=" + "a" * 1001, 400, "q"),
+        ("/api/suggest", 400, "q: Field required"),
+        ("/api/documents/DHS%2FNOPE-1", 404, "no record with id 'DHS/NOPE-1'"),
+        ("/api/documents/DHS%2FICE%2FPIA-054/pages/99", 404, "has no page 99"),
+        ("/api/documents/DHS%2FICE%2FPIA-054/pages/x", 400, "number"),
+        ("/api/nothing-here", 404, "not found"),
+    ],
+)
+def test_errors_are_json_4xx(client, url, status, fragment):
+    assert_error(client.get(url), status, fragment)
+
+
+def test_wrong_method_is_json(client):
+    assert_error(client.post("/api/search?q=x"), 405, "method not allowed")
+
+
+def test_cors_only_for_allowed_origins(client):
+    allowed = client.get("/api/search", params={"q": "dna"}, headers={"Origin": ORIGIN})
+    assert allowed.headers["access-control-allow-origin"] == ORIGIN
+    other = client.get("/api/search", params={"q": "dna"}, headers={"Origin": "https://evil.test"})
+    assert "access-control-allow-origin" not in other.headers
+    preflight = client.options(
+        "/api/search",
+        headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"},
+    )
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == ORIGIN
+
+
+def test_no_cors_by_default(dhs_index):
+    with TestClient(create_app(dhs_index)) as plain:
+        response = plain.get("/api/search", params={"q": "dna"}, headers={"Origin": ORIGIN})
+    assert response.status_code == 200
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_demo_page_and_widget_script(client):
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-content-type-options"] == "nosniff"
+    script = client.get("/widget.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+
+
+def test_searches_keep_working_while_the_index_is_updated(tmp_path):
+    require_shared()
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("dhs-cbp-pia-049-a", "dhs-cbp-pia-017"):
+        shutil.copy(DHS / "standalone" / f"{name}.pdf", docs)
+    index_dir = tmp_path / "index"
+    privsearch.build_index([docs], index_dir, limits=TEST_LIMITS)
+    app = create_app(index_dir)
+    errors: list[str] = []
+    totals: list[int] = []
+    stop = threading.Event()
+
+    def hammer() -> None:
+        try:
+            with TestClient(app) as worker:
+                while not stop.is_set():
+                    response = worker.get("/api/search", params={"q": "license plate"})
+                    if response.status_code != 200:
+                        errors.append(response.text)
+                    totals.append(response.json()["total"])
+                    suggestions = worker.get("/api/suggest", params={"q": "lic"})
+                    if suggestions.status_code != 200:
+                        errors.append(suggestions.text)
+        except Exception as exc:  # noqa: BLE001 - any failure in a client thread fails the test
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        for n in range(3):
+            write_text_pdf(
+                docs / f"new-{n}.pdf",
+                [f"Privacy Impact Assessment for License Plate Pilot {n}", "license plate data"],
+            )
+            privsearch.build_index([docs], index_dir, limits=TEST_LIMITS)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    assert not errors
+    assert totals and min(totals) >= 1
+    with TestClient(app) as after:
+        final = after.get("/api/search", params={"q": "license plate pilot"}).json()
+        records = after.get("/healthz").json()["records"]
+    pilots = {r.id for r in privsearch.read_records([docs]) if "Pilot" in r.title}
+    assert len(pilots) == 3 and {r["id"] for r in final["results"]} >= pilots
+    assert records == 5
