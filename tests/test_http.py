@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import privsearch
-from privsearch.http import create_app
+from privsearch.http import RateLimiter, create_app
 from tests.conftest import DHS, TEST_LIMITS, require_shared
 from tests.pdfgen import write_text_pdf
 
@@ -19,7 +19,8 @@ ORIGIN = "https://www.example.gov"
 
 @pytest.fixture(scope="module")
 def client(dhs_index: Path) -> TestClient:
-    with TestClient(create_app(dhs_index, allow_origins=[ORIGIN])) as test_client:
+    app = create_app(dhs_index, allow_origins=[ORIGIN], rate_limit=0)
+    with TestClient(app) as test_client:
         yield test_client
 
 
@@ -157,7 +158,7 @@ def test_searches_keep_working_while_the_index_is_updated(tmp_path):
         shutil.copy(DHS / "standalone" / f"{name}.pdf", docs)
     index_dir = tmp_path / "index"
     privsearch.build_index([docs], index_dir, limits=TEST_LIMITS)
-    app = create_app(index_dir)
+    app = create_app(index_dir, rate_limit=0)
     errors: list[str] = []
     totals: list[int] = []
     stop = threading.Event()
@@ -198,3 +199,30 @@ def test_searches_keep_working_while_the_index_is_updated(tmp_path):
     pilots = {r.id for r in privsearch.read_records([docs]) if "Pilot" in r.title}
     assert len(pilots) == 3 and {r["id"] for r in final["results"]} >= pilots
     assert records == 5
+
+
+def test_expensive_queries_get_a_clear_error(client, dhs_index):
+    many = " OR ".join(f"word{n}" for n in range(70))
+    assert_error(client.get("/api/search", params={"q": many}), 400, "the limit is 64")
+    assert_error(client.get("/api/search", params={"q": "*a*"}), 400, "unsupported wildcard")
+    with TestClient(create_app(dhs_index, rate_limit=0, time_limit=1e-9)) as hurried:
+        response = hurried.get("/api/search", params={"q": "privacy"})
+    assert_error(response, 400, "the query took longer than")
+
+
+def test_rate_limit_per_client(dhs_index):
+    with TestClient(create_app(dhs_index, rate_limit=60)) as limited:
+        statuses = [limited.get("/api/suggest", params={"q": "bio"}).status_code for _ in range(8)]
+        assert statuses[:6] == [200] * 6 and statuses[-1] == 429
+        refused = limited.get("/api/search", params={"q": "dna"})
+        assert_error(refused, 429, "the limit is 60 a minute per client")
+        assert refused.headers["retry-after"] == "1"
+        assert limited.get("/healthz").status_code == 200
+
+
+def test_rate_limiter_refills_and_keeps_clients_apart():
+    limiter = RateLimiter(per_minute=60)
+    assert all(limiter.allow("a", now=0.0) for _ in range(6))
+    assert not limiter.allow("a", now=0.0)
+    assert limiter.allow("b", now=0.0)
+    assert limiter.allow("a", now=1.0) and not limiter.allow("a", now=1.0)

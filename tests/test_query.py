@@ -234,3 +234,16 @@ def test_search_gives_results_or_a_clean_error(dhs, text):
     except (QuerySyntaxError, BadParameterError):
         return
     assert results.total >= len(results.results)
+
+
+def test_prefix_matching_too_many_words_is_refused(dhs, monkeypatch):
+    monkeypatch.setattr("privsearch.query.MAX_EXPANSIONS", 5)
+    with pytest.raises(privsearch.QueryTooExpensiveError, match="more than 5 different words"):
+        dhs.search("co*")
+    assert dhs.search("biometr*").total > 0
+
+
+def test_search_time_limit(dhs_index):
+    with privsearch.Index(dhs_index, time_limit=1e-9) as hurried:
+        with pytest.raises(privsearch.QueryTooExpensiveError, match="took longer than"):
+            hurried.search("privacy")

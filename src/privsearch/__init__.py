@@ -17,6 +17,7 @@ from .errors import (  # noqa: E402
     IngestError,
     PrivsearchError,
     QuerySyntaxError,
+    QueryTooExpensiveError,
     RecordNotFoundError,
 )
 from .index import IndexReport, build_index  # noqa: E402
@@ -37,6 +38,7 @@ __all__ = [
     "Page",
     "PrivsearchError",
     "QuerySyntaxError",
+    "QueryTooExpensiveError",
     "Record",
     "RecordNotFoundError",
     "SearchResults",

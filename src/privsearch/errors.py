@@ -69,3 +69,9 @@ class BadParameterError(PrivsearchError):
     """A search option (filter, page, sort) has an invalid value."""
 
     status = 400
+
+
+class QueryTooExpensiveError(BadParameterError):
+    """The query would take too long: too many terms, too broad a prefix, out of time."""
+
+    status = 400

@@ -8,6 +8,8 @@ can send.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -21,10 +23,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
 from .errors import PrivsearchError
-from .query import MAX_PER_PAGE, Index
+from .query import MAX_PER_PAGE, TIME_LIMIT, Index
 from .querylang import MAX_QUERY_LENGTH
 
 log = logging.getLogger("privsearch.http")
+DEFAULT_RATE_LIMIT = 600  # API requests a minute per client address
 
 # Served with the demo page and any other HTML: the widget needs nothing but its own origin.
 HTML_SECURITY_HEADERS = {
@@ -60,9 +63,44 @@ def _static(name: str) -> bytes:
     return resources.files("privsearch").joinpath("static", name).read_bytes()
 
 
-def create_app(index_dir: Path | str, allow_origins: Sequence[str] = ()) -> FastAPI:
-    """The API over the index at `index_dir`; CORS only for `allow_origins`."""
-    ix = Index(index_dir)
+class RateLimiter:
+    """A token bucket per client address: `per_minute` requests, in bursts of a tenth of that."""
+
+    MAX_CLIENTS = 100_000  # addresses remembered; the idlest are forgotten first
+
+    def __init__(self, per_minute: int) -> None:
+        self.rate = per_minute / 60.0
+        self.burst = max(1.0, per_minute / 10.0)
+        self._buckets: dict[str, tuple[float, float]] = {}
+        self._lock = threading.Lock()
+
+    def allow(self, client: str, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            tokens, last = self._buckets.get(client, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            allowed = tokens >= 1.0
+            self._buckets[client] = (tokens - 1.0 if allowed else tokens, now)
+            if len(self._buckets) > self.MAX_CLIENTS:
+                idle = sorted(self._buckets, key=lambda c: self._buckets[c][1])
+                for key in idle[: len(idle) // 2]:
+                    del self._buckets[key]
+            return allowed
+
+
+def create_app(
+    index_dir: Path | str,
+    allow_origins: Sequence[str] = (),
+    *,
+    rate_limit: int = DEFAULT_RATE_LIMIT,
+    time_limit: float = TIME_LIMIT,
+) -> FastAPI:
+    """The API over the index at `index_dir`.
+
+    CORS only for `allow_origins`; at most `rate_limit` API requests a minute per client
+    address (0: no limit); a search may collect matches for `time_limit` seconds.
+    """
+    ix = Index(index_dir, time_limit=time_limit)
     app = FastAPI(
         title="privsearch",
         version=__version__,
@@ -79,6 +117,20 @@ def create_app(index_dir: Path | str, allow_origins: Sequence[str] = ()) -> Fast
             allow_headers=["*"],
             max_age=600,
         )
+
+    if rate_limit > 0:
+        limiter = RateLimiter(rate_limit)
+
+        @app.middleware("http")
+        async def _rate_limit(request: Request, call_next: Any) -> Response:
+            client = request.client.host if request.client else "unknown"
+            if request.url.path.startswith("/api/") and not limiter.allow(client):
+                response = error_response(
+                    429, f"too many requests: the limit is {rate_limit} a minute per client"
+                )
+                response.headers["Retry-After"] = str(max(1, round(60 / rate_limit)))
+                return response
+            return await call_next(request)
 
     @app.exception_handler(PrivsearchError)
     async def _privsearch_error(request: Request, exc: PrivsearchError) -> JSONResponse:
@@ -189,10 +241,14 @@ def create_app(index_dir: Path | str, allow_origins: Sequence[str] = ()) -> Fast
 
 
 def serve(
-    index_dir: Path, host: str = "127.0.0.1", port: int = 8000, allow_origins: Sequence[str] = ()
+    index_dir: Path,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    allow_origins: Sequence[str] = (),
+    rate_limit: int = DEFAULT_RATE_LIMIT,
 ) -> None:
     """Run the API with uvicorn until interrupted."""
     import uvicorn
 
-    app = create_app(index_dir, allow_origins)
+    app = create_app(index_dir, allow_origins, rate_limit=rate_limit)
     uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)

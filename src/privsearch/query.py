@@ -6,6 +6,7 @@ it and nothing below it.
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import time
@@ -15,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from whoosh import collectors
 from whoosh import query as wq
 
 from . import analyze, querylang
 from .complete import Completions
-from .errors import BadParameterError, RecordNotFoundError
+from .errors import BadParameterError, QueryTooExpensiveError, RecordNotFoundError
 from .highlight import Passage, Pattern, locate, mark_all
 from .index import family_of, open_whoosh, read_meta, record_from_stored
 from .models import Hit, Record, SearchResults
@@ -32,6 +34,8 @@ FAMILY_BOOST = 3.0  # ... or the document it updates
 SYNONYM_WEIGHT = 0.3  # an expansion scores well below the words the user typed
 PROXIMITY = (("title", 2, 4.0), ("summary", 2, 2.0), ("body", 2, 2.0), ("body", 12, 1.0))
 MAX_PER_PAGE = 100
+MAX_EXPANSIONS = 2000  # words one prefix* or typo~ may stand for
+TIME_LIMIT = 5.0  # seconds one search may take to collect its matches
 MAX_PAGE = 1000
 FACETS = ("component", "doc_type", "year")
 SORTS = ("relevance", "date")
@@ -270,9 +274,37 @@ class _Columns:
         )
 
 
-def _matches(searcher: Any, query: wq.Query, filters: wq.Query | None) -> list[tuple[int, float]]:
-    """Every (document number, score) that matches."""
-    return list(searcher.search(query, limit=None, filter=filters).items())
+class _DeadlineCollector(collectors.UnlimitedCollector):
+    """Collects every match, raising TimeLimit once past the deadline.
+
+    Whoosh's TimeLimitCollector needs signals (main thread only) or sits outside the filter;
+    this one works in any thread, under a filter.
+    """
+
+    def __init__(self, deadline: float) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+    def collect(self, sub_docnum: int) -> Any:
+        if time.perf_counter() > self.deadline:
+            raise collectors.TimeLimit
+        return super().collect(sub_docnum)
+
+
+def _matches(
+    searcher: Any, query: wq.Query, filters: wq.Query | None, time_limit: float
+) -> list[tuple[int, float]]:
+    """Every (document number, score) that matches, or QueryTooExpensiveError past the limit."""
+    timed = _DeadlineCollector(time.perf_counter() + time_limit)
+    # The filter wraps last, so that it sees the documents first.
+    collector = collectors.FilterCollector(timed, allow=filters) if filters else timed
+    try:
+        searcher.search_with_collector(query, collector)
+    except collectors.TimeLimit:
+        raise QueryTooExpensiveError(
+            f"the query took longer than {time_limit:g} s; make it more specific"
+        ) from None
+    return list(timed.results().items())
 
 
 def _rank(
@@ -372,8 +404,9 @@ class Index:
     while `privsearch index` updates it.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, time_limit: float = TIME_LIMIT) -> None:
         self.path = Path(path)
+        self.time_limit = time_limit
         self._ix = open_whoosh(self.path)
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -452,14 +485,15 @@ class Index:
         filters = _filters(view.lexicon, component, doc_type, since, until)
         notes: list[str] = []
         columns = view.columns
-        ranked = _rank(_matches(searcher, compiled.query, filters), columns, sort, collapse)
+        patterns, needs = _highlight_patterns(searcher, compiled)
+        limit = self.time_limit
+        ranked = _rank(_matches(searcher, compiled.query, filters, limit), columns, sort, collapse)
         if not ranked and len(compiled.plain_clauses) > 1:
             relaxed = wq.Or(compiled.plain_clauses)
-            ranked = _rank(_matches(searcher, relaxed, filters), columns, sort, collapse)
+            ranked = _rank(_matches(searcher, relaxed, filters, limit), columns, sort, collapse)
             if ranked:
                 notes.append("No document contains all the words; showing documents with any.")
         total = len(ranked)
-        patterns, needs = _highlight_patterns(searcher, compiled)
         hits = [
             self._hit(searcher, docnum, score, patterns, needs, collapse)
             for docnum, score in ranked[(page - 1) * per_page : page * per_page]
@@ -625,17 +659,24 @@ def _check_paging(page: int, per_page: int, sort: str) -> None:
 def _highlight_patterns(
     searcher: Any, compiled: _Compiled
 ) -> tuple[set[Pattern], list[set[Pattern]]]:
-    """The compiled patterns, plus the index terms that prefix and fuzzy leaves expand to."""
+    """The compiled patterns, plus the index terms that prefix and fuzzy leaves expand to.
+
+    A prefix or fuzzy term that expands to more than MAX_EXPANSIONS words is refused: it would
+    make a huge OR query.
+    """
     reader = searcher.reader()
     patterns = set(compiled.patterns)
     needs = list(compiled.needs)
     for leaves in compiled.expandables:
-        expanded = {
-            (text.decode("utf-8") if isinstance(text, bytes) else text,)
-            for leaf in leaves
-            for fieldname, text in leaf.existing_terms(reader, expand=True)
-            if fieldname in TEXT_FIELDS
-        }
+        expanded: set[Pattern] = set()
+        for leaf in leaves:
+            words = list(itertools.islice(leaf._btexts(reader), MAX_EXPANSIONS + 1))
+            if len(words) > MAX_EXPANSIONS:
+                raise QueryTooExpensiveError(
+                    f"'{leaf.text}' matches more than {MAX_EXPANSIONS} different words; "
+                    "type more of the word"
+                )
+            expanded.update((w.decode("utf-8") if isinstance(w, bytes) else w,) for w in words)
         if expanded:
             patterns |= expanded
             needs.append(expanded)

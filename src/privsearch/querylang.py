@@ -9,11 +9,13 @@ at the start of a word, and every mistake is a QuerySyntaxError with a hint.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .errors import QuerySyntaxError
+from .errors import QuerySyntaxError, QueryTooExpensiveError
 
 MAX_QUERY_LENGTH = 1000
+MAX_TERMS = 64  # words, phrases and patterns in one query
 
 # field name as typed -> canonical field
 FIELDS = {
@@ -318,7 +320,23 @@ def parse_query(query: str) -> Node:
         )
     if not query.strip():
         raise QuerySyntaxError("the query is empty", "Type one or more words to search for")
-    return _Parser(query).parse()
+    tree = _Parser(query).parse()
+    leaves = sum(1 for _ in _leaves(tree))
+    if leaves > MAX_TERMS:
+        raise QueryTooExpensiveError(
+            f"the query has {leaves} terms; the limit is {MAX_TERMS}. Search for fewer words"
+        )
+    return tree
+
+
+def _leaves(node: Node) -> Iterator[Node]:
+    if isinstance(node, (And, Or)):
+        for child in node.children:
+            yield from _leaves(child)
+    elif isinstance(node, Not):
+        yield from _leaves(node.child)
+    else:
+        yield node
 
 
 def quote_query(query: str) -> str:
