@@ -1,0 +1,207 @@
+"""Generate a larger corpus from the real one: new multi-page documents with new ids.
+
+    python -m benchmarks.generate OUT --docs 2000 --chars 50000 [--seed 1]
+
+Each document recombines sentences of the real documents (`records.jsonl`) into a PDF of
+about `--chars` characters (spread +-50%), about 4,000 characters a page, with a title page.
+Its component, type and year are drawn together from a real record, so their distribution
+follows the real corpus. `OUT/manifest.jsonl` lists every document (id, title, summary,
+component, doc_type, date, pdf) the way privsearch's manifest reader expects; the PDFs are
+written by a small hand-rolled writer (one Helvetica text stream per page) that pypdf reads
+back exactly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_RECORDS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "records.jsonl"
+PAGE_CHARS = 4000
+LINE_CHARS = 95
+_SENTENCE = re.compile(r"(?<=[.;:?!])\s+(?=[A-Z(])")
+_ASCII = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-",
+                        "•": "*", "§": "Sec.", "…": "...", "\u00a0": " ", "™": "(TM)"})
+_TITLE_PREFIX = {
+    "PIA": "Privacy Impact Assessment for the",
+    "PIA Update": "Privacy Impact Assessment Update for the",
+    "SORN": "Privacy Act of 1974; System of Records:",
+    "PCR": "Privacy Compliance Review of the",
+    "Report": "Report to Congress on the",
+    "Policy": "Privacy Policy Guidance on the",
+    "Notice": "Notice of the",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    sentences: list[str]
+    profiles: list[tuple[str, str, str]]  # (component, doc_type, year) of each real record
+    title_words: list[str]
+
+
+def load_source(records_path: Path = DEFAULT_RECORDS) -> Source:
+    sentences: list[str] = []
+    profiles: list[tuple[str, str, str]] = []
+    title_words: set[str] = set()
+    for line in records_path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        rec = json.loads(line)
+        text = " ".join(f"{rec.get('summary') or ''} {rec.get('fulltext') or ''}".split())
+        for sentence in _SENTENCE.split(text.translate(_ASCII)):
+            if 40 <= len(sentence) <= 600:
+                sentences.append(sentence)
+        year = (rec.get("date") or "")[:4]
+        profiles.append((rec.get("component") or "DHS", rec.get("doc_type") or "Other", year))
+        title_words.update(w for w in re.findall(r"[A-Z][a-z]{3,}", rec.get("title") or ""))
+    return Source(sentences, profiles, sorted(title_words))
+
+
+def _wrap(text: str, width: int = LINE_CHARS) -> list[str]:
+    lines, current, size = [], [], 0
+    for word in text.split():
+        if size + len(word) + (1 if current else 0) > width and current:
+            lines.append(" ".join(current))
+            current, size = [], 0
+        current.append(word)
+        size += len(word) + (1 if len(current) > 1 else 0)
+    if current:
+        lines.append(" ".join(current))
+    return lines
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def write_pdf(path: Path, pages: list[str], title: str = "") -> None:
+    """A text PDF whose page i shows pages[i], wrapped; pypdf extracts the text back."""
+    objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>"]
+    kids = " ".join(f"{4 + 2 * i} 0 R" for i in range(len(pages)))
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode())
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    for i, text in enumerate(pages):
+        ops = ["BT", "/F1 9 Tf", "11 TL", "40 760 Td"]
+        ops += [f"({_escape(line)}) Tj T*" for line in _wrap(text)[:66]]
+        ops.append("ET")
+        stream = "\n".join(ops).encode("latin-1", "replace")
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+            f"/Resources << /Font << /F1 3 0 R >> >> /Contents {5 + 2 * i} 0 R >>".encode()
+        )
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    if title:
+        objects.append(f"<< /Title ({_escape(title)}) >>".encode("latin-1", "replace"))
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    info = f" /Info {len(objects)} 0 R" if title else ""
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R{info} >>\n".encode()
+    out += f"startxref\n{xref}\n%%EOF\n".encode()
+    path.write_bytes(bytes(out))
+
+
+def _reference(n: int, component: str, doc_type: str) -> str:
+    if doc_type in ("PIA", "PIA Update"):
+        return f"DHS/{component}/PIA-{900 + n}"
+    if doc_type == "SORN":
+        return f"DHS/{component}-{900 + n}"
+    return f"generated-{n:05d}"
+
+
+def _pages(rng: random.Random, source: Source, chars: int) -> list[str]:
+    pages: list[str] = []
+    current: list[str] = []
+    size = total = 0
+    while total < chars:
+        sentence = rng.choice(source.sentences)
+        current.append(sentence)
+        size += len(sentence) + 1
+        total += len(sentence) + 1
+        if size >= PAGE_CHARS:
+            pages.append(" ".join(current))
+            current, size = [], 0
+    if current:
+        pages.append(" ".join(current))
+    return pages
+
+
+def generate(
+    out: Path, docs: int, chars: int, *, seed: int = 1, source: Source | None = None
+) -> dict[str, float]:
+    """Write `docs` documents of about `chars` characters under `out`; returns counts."""
+    started = time.perf_counter()
+    source = source or load_source()
+    rng = random.Random(seed)
+    (out / "pdf").mkdir(parents=True, exist_ok=True)
+    rows = []
+    pages_written = text_chars = 0
+    for n in range(1, docs + 1):
+        component, doc_type, year = rng.choice(source.profiles)
+        reference = _reference(n, component, doc_type)
+        topic = " ".join(rng.sample(source.title_words, rng.randint(2, 5)))
+        title = f"{_TITLE_PREFIX.get(doc_type, 'Document on the')} {topic}"
+        date = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}" if year else ""
+        target = max(200, int(chars * rng.uniform(0.5, 1.5)))
+        body = _pages(rng, source, target)
+        cover = f"{title}\n{reference}\n{date}\nContact Point: Privacy Office"
+        pdf = out / "pdf" / f"gen-{n:05d}.pdf"
+        write_pdf(pdf, [cover, *body], title=title)
+        summary = " ".join(body[0].split(". ")[:2])[:400]
+        rows.append(
+            {
+                "id": reference,
+                "title": title,
+                "summary": summary,
+                "component": component,
+                "doc_type": doc_type,
+                "date": date,
+                "pdf": f"pdf/{pdf.name}",
+            }
+        )
+        pages_written += 1 + len(body)
+        text_chars += len(title) + len(summary) + sum(len(p) for p in body)
+    (out / "manifest.jsonl").write_text(
+        "".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8"
+    )
+    return {
+        "docs": docs,
+        "pages": pages_written,
+        "text_mb": text_chars / 1e6,
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--chars", type=int, default=50_000, help="mean characters per document")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--records", type=Path, default=DEFAULT_RECORDS)
+    args = parser.parse_args(argv)
+    if not args.records.exists():
+        print(f"no records at {args.records}", file=sys.stderr)
+        return 2
+    stats = generate(args.out, args.docs, args.chars, seed=args.seed, source=load_source(args.records))
+    print(
+        f"wrote {stats['docs']} documents, {stats['pages']} pages, {stats['text_mb']:.1f} MB of "
+        f"text to {args.out} in {stats['seconds']:.1f} s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
