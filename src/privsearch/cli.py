@@ -450,3 +450,48 @@ def stopwords(paths: tuple[Path, ...], min_df: float, limit: int) -> None:
     click.echo(f"{len(texts)} documents; words in at least {min_df:.0%} of them:")
     for word, share in proposals:
         click.echo(f"{share:6.1%}  {word}")
+
+
+@cli.command()
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--allow-origin",
+    "allow_origins",
+    multiple=True,
+    help="Let pages from this origin call the API (CORS); repeatable. Default: same origin only.",
+)
+@click.option(
+    "--rate-limit",
+    type=click.IntRange(0),
+    default=600,
+    show_default=True,
+    help="API requests a minute per client address (0: no limit).",
+)
+@translate_errors
+def serve(
+    index_dir: Path | None,
+    host: str,
+    port: int,
+    allow_origins: tuple[str, ...],
+    rate_limit: int,
+) -> None:
+    """Serve the HTTP JSON API, the search widget (/widget.js) and a demo page (/).
+
+    The server picks up each new version of the index as `privsearch index` commits it.
+
+    Example: privsearch serve --port 8000 --allow-origin https://www.example.gov
+    """
+    from privsearch.http import serve as run_server
+
+    _open(index_dir, build_if_missing=True).close()
+    settings = load_settings(index_dir=index_dir)
+    _stderr(f"Serving {settings.index_dir} on http://{host}:{port}/ (Ctrl-C stops)")
+    run_server(
+        settings.index_dir,
+        host=host,
+        port=port,
+        allow_origins=allow_origins,
+        rate_limit=rate_limit,
+    )

@@ -23,6 +23,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
 from .errors import PrivsearchError
+from .httpschema import (
+    DocumentBody,
+    FacetsBody,
+    HealthBody,
+    PageBody,
+    SearchBody,
+    SuggestBody,
+    errors,
+)
 from .query import MAX_PER_PAGE, TIME_LIMIT, Index
 from .querylang import MAX_QUERY_LENGTH
 
@@ -145,14 +154,16 @@ def create_app(
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = {404: "not found", 405: "method not allowed"}.get(exc.status_code, exc.detail)
-        return error_response(exc.status_code, str(message))
+        response = error_response(exc.status_code, str(message))
+        response.headers.update(exc.headers or {})  # "Allow" on a 405
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected error answering %s", request.url.path, exc_info=exc)
         return error_response(500, "internal error")
 
-    @app.get("/api/search", summary="Search")
+    @app.get("/api/search", summary="Search", response_model=SearchBody, responses=errors(400, 429))
     def search(
         q: QueryText,
         component: Filter = None,
@@ -179,14 +190,24 @@ def create_app(
         )
         return results.to_dict()
 
-    @app.get("/api/suggest", summary="Completions for search-as-you-type")
+    @app.get(
+        "/api/suggest",
+        summary="Completions for search-as-you-type",
+        response_model=SuggestBody,
+        responses=errors(400, 429),
+    )
     def suggest(
         q: Annotated[str, Query(max_length=MAX_QUERY_LENGTH)],
         limit: Annotated[int, Query(ge=1, le=20)] = 8,
     ) -> dict[str, Any]:
         return {"query": q, "suggestions": ix.suggest(q, limit)}
 
-    @app.get("/api/facets", summary="Every facet value with its count")
+    @app.get(
+        "/api/facets",
+        summary="Every facet value with its count",
+        response_model=FacetsBody,
+        responses=errors(429),
+    )
     def facets() -> dict[str, Any]:
         stats = ix.stats()
         return {
@@ -194,7 +215,12 @@ def create_app(
             **{k: stats[k] for k in ("component", "doc_type", "year")},
         }
 
-    @app.get("/api/documents/{record_id:path}/pages/{number}", summary="One PDF page's text")
+    @app.get(
+        "/api/documents/{record_id:path}/pages/{number}",
+        summary="One PDF page's text",
+        response_model=PageBody,
+        responses=errors(400, 404, 429),
+    )
     def document_page(
         record_id: str,
         number: int,
@@ -203,7 +229,12 @@ def create_app(
         """The page's text, and as HTML with the words of `q` in <mark>."""
         return ix.page(record_id, number, q)
 
-    @app.get("/api/documents/{record_id:path}", summary="A record's metadata")
+    @app.get(
+        "/api/documents/{record_id:path}",
+        summary="A record's metadata",
+        response_model=DocumentBody,
+        responses=errors(400, 404, 429),
+    )
     def document(record_id: str) -> dict[str, Any]:
         record = ix.get(record_id)
         data = record.to_dict()
@@ -211,7 +242,7 @@ def create_app(
         data["versions"] = ix.family(record.id)
         return data
 
-    @app.get("/healthz", summary="Index status")
+    @app.get("/healthz", summary="Index status", response_model=HealthBody)
     def healthz() -> dict[str, Any]:
         stats = ix.stats()
         return {

@@ -356,9 +356,10 @@ def _filters(
 ) -> wq.Query | None:
     clauses: list[wq.Query] = []
     for name, values in (("component", component), ("doc_type", doc_type)):
+        values = [values] if isinstance(values, str) else list(values or [])
+        values = [v for v in values if v.strip()]  # an empty filter is no filter
         if not values:
             continue
-        values = [values] if isinstance(values, str) else list(values)
         terms = [wq.Term(name, resolve_facet_value(lexicon, name, v)) for v in values]
         clauses.append(wq.Or(terms) if len(terms) > 1 else terms[0])
     if since or until:

@@ -1,0 +1,90 @@
+"""The shapes of the HTTP API's answers, for validation and the OpenAPI description."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ErrorBody(BaseModel):
+    ok: bool = Field(False, description="Always false")
+    error: str = Field(description="What went wrong and, where it helps, how to fix it")
+    status: int = Field(description="The HTTP status, repeated")
+
+
+class HitBody(BaseModel):
+    id: str
+    title: str
+    component: str
+    doc_type: str
+    date: str | None
+    score: float
+    snippet: str = Field(description="HTML-escaped text; matches in <mark>...</mark>")
+    pages: list[int] = Field(description="PDF page numbers where the query matched")
+    source: str
+    url: str
+    versions: list[str]
+
+
+class SearchBody(BaseModel):
+    query: str
+    total: int
+    page: int
+    per_page: int
+    took_ms: float
+    suggestion: str | None
+    notes: list[str]
+    results: list[HitBody]
+    facets: dict[str, dict[str, int]]
+
+
+class SuggestBody(BaseModel):
+    query: str
+    suggestions: list[str]
+
+
+class FacetsBody(BaseModel):
+    total: int
+    component: dict[str, int]
+    doc_type: dict[str, int]
+    year: dict[str, int]
+
+
+class PageRef(BaseModel):
+    number: int
+    chars: int
+
+
+class DocumentBody(BaseModel):
+    id: str
+    title: str
+    summary: str
+    component: str
+    doc_type: str
+    date: str | None
+    sorns: list[str]
+    source: str
+    attachments: list[str]
+    url: str
+    warnings: list[str]
+    pages: list[PageRef]
+    versions: list[str]
+
+
+class PageBody(BaseModel):
+    id: str
+    page: int
+    pages: int
+    text: str
+    html: str = Field(description="The text HTML-escaped, the query's matches in <mark>")
+
+
+class HealthBody(BaseModel):
+    ok: bool
+    records: int
+    indexed_at: str | None
+    version: str
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """The `responses=` entry documenting JSON errors with these statuses."""
+    return {status: {"model": ErrorBody} for status in statuses}
