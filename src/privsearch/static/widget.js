@@ -1,1 +1,1258 @@
-// The search widget is served from here; see README.
+/* <privsearch-search>: the privsearch search widget.
+ *
+ * One custom element with its own shadow DOM, in plain JavaScript: no build step, no framework,
+ * no requests to anyone but the privsearch API. It knows only the API's JSON contract.
+ *
+ *   <script src="https://search.example.gov/widget.js" defer></script>
+ *   <privsearch-search component="CBP" per-page="10"></privsearch-search>
+ *
+ * Text from the API is always put in the page as text (textContent, text nodes). Snippets and
+ * page texts carry <mark> tags and are otherwise HTML-escaped: they are split on the tags and the
+ * pieces decoded to text, so nothing a document or a query contains can become markup.
+ */
+(() => {
+  "use strict";
+
+  const TAG = "privsearch-search";
+  if (!window.customElements || customElements.get(TAG)) return;
+
+  // The API lives where this script came from, unless the element's `api` attribute says
+  // otherwise. document.currentScript is only set while the script first runs.
+  const SCRIPT_BASE = (() => {
+    const script = document.currentScript;
+    try {
+      if (script && script.src) return new URL(".", script.src).href;
+    } catch (_) {
+      /* fall through */
+    }
+    return new URL("/", location.href).href;
+  })();
+
+  const PARAM = "ps-";
+  const SEARCH_DELAY_MS = 250;
+  const SUGGEST_DELAY_MS = 100;
+  const SUGGEST_CACHE_SIZE = 50;
+  const MAX_PAGE = 1000;
+  const FACETS = [
+    { key: "component", label: "Component" },
+    { key: "type", label: "Type", field: "doc_type" },
+  ];
+
+  // ---------------------------------------------------------------- text helpers
+
+  const NAMED_ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: "\u00a0" };
+
+  function decodeEntities(text) {
+    return text.replace(/&(#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[a-zA-Z]{2,8});/g, (whole, name) => {
+      if (name[0] === "#") {
+        const hex = name[1] === "x" || name[1] === "X";
+        const code = parseInt(name.slice(hex ? 2 : 1), hex ? 16 : 10);
+        const valid = code > 0 && code <= 0x10ffff && !(code >= 0xd800 && code <= 0xdfff);
+        return valid ? String.fromCodePoint(code) : "\ufffd";
+      }
+      const value = NAMED_ENTITIES[name.toLowerCase()];
+      return value === undefined ? whole : value;
+    });
+  }
+
+  /** Escaped text with <mark> tags -> a fragment of text nodes and <mark> elements. */
+  function markedFragment(escaped) {
+    const fragment = document.createDocumentFragment();
+    let inMark = false;
+    for (const piece of String(escaped || "").split(/(<\/?mark>)/i)) {
+      const tag = piece.toLowerCase();
+      if (tag === "<mark>") inMark = true;
+      else if (tag === "</mark>") inMark = false;
+      else if (piece) {
+        const text = decodeEntities(piece);
+        fragment.append(inMark ? el("mark", { part: "mark" }, text) : text);
+      }
+    }
+    return fragment;
+  }
+
+  /** document.createElement with attributes, listeners (onclick: fn) and children (strings
+   * become text nodes). */
+  function el(tag, attributes, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attributes || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+      else node.setAttribute(name, value === true ? "" : String(value));
+    }
+    for (const child of children.flat()) {
+      if (child !== null && child !== undefined && child !== false) node.append(child);
+    }
+    return node;
+  }
+
+  /** The arguments that are nodes or strings: replaceChildren() would turn null into "null". */
+  function present(...items) {
+    return items.filter((item) => item !== null && item !== undefined && item !== false);
+  }
+
+  const DATE_FORMAT = new Intl.DateTimeFormat("en-US", {
+    year: "numeric",
+    month: "short",
+    day: "numeric",
+    timeZone: "UTC",
+  });
+
+  function formatDate(iso) {
+    if (!iso) return "undated";
+    const match = /^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?$/.exec(iso);
+    if (!match) return iso;
+    if (!match[3]) return iso; // a year or a month: show it as given
+    return DATE_FORMAT.format(new Date(Date.UTC(+match[1], +match[2] - 1, +match[3])));
+  }
+
+  function plural(n, one, many) {
+    return `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+  }
+
+  function safeLink(url) {
+    try {
+      const parsed = new URL(url);
+      return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  function splitList(value) {
+    return (value || "")
+      .split(",")
+      .map((v) => v.trim())
+      .filter(Boolean);
+  }
+
+  // ---------------------------------------------------------------- styles
+
+  const CSS = `
+:host {
+  --_primary: var(--privsearch-primary, #1a4480);
+  --_primary-text: var(--privsearch-primary-text, #ffffff);
+  --_text: var(--privsearch-text, #1b1b1b);
+  --_muted: var(--privsearch-muted, #5c5c5c);
+  --_background: var(--privsearch-background, #ffffff);
+  --_surface: var(--privsearch-surface, #f3f5f8);
+  --_border: var(--privsearch-border, #c9ced6);
+  --_mark: var(--privsearch-mark, #fff1a8);
+  --_mark-text: var(--privsearch-mark-text, inherit);
+  --_focus: var(--privsearch-focus, #2491ff);
+  --_error: var(--privsearch-error, #b50909);
+  --_radius: var(--privsearch-radius, 6px);
+  --_font: var(--privsearch-font, system-ui, -apple-system, "Segoe UI", Roboto, sans-serif);
+  --_font-size: var(--privsearch-font-size, 16px);
+  display: block;
+  container-type: inline-size;
+  font-family: var(--_font);
+  font-size: var(--_font-size);
+  line-height: 1.45;
+  color: var(--_text);
+  background: var(--_background);
+}
+*, *::before, *::after { box-sizing: border-box; }
+[hidden] { display: none !important; }
+button, input, select { font: inherit; color: inherit; }
+:focus-visible { outline: 3px solid var(--_focus); outline-offset: 2px; }
+.visually-hidden {
+  position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; border: 0;
+  overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap;
+}
+.search { position: relative; }
+.box { display: flex; gap: .5em; align-items: stretch; }
+.input {
+  flex: 1; min-width: 0; padding: .6em .8em; font-size: 1.1em;
+  border: 2px solid var(--_border); border-radius: var(--_radius); background: var(--_background);
+}
+.input:focus { border-color: var(--_primary); outline: none; box-shadow: 0 0 0 3px var(--_focus); }
+.sort {
+  padding: .4em .5em; border: 1px solid var(--_border); border-radius: var(--_radius);
+  background: var(--_background);
+}
+.suggestions {
+  position: absolute; z-index: 10; left: 0; right: 0; top: calc(100% + 4px); margin: 0;
+  padding: .25em 0; list-style: none; background: var(--_background);
+  border: 1px solid var(--_border); border-radius: var(--_radius);
+  box-shadow: 0 6px 18px rgba(0, 0, 0, .15);
+}
+.suggestion { padding: .4em .9em; cursor: pointer; }
+.suggestion strong { font-weight: 600; }
+.suggestion[aria-selected="true"], .suggestion:hover {
+  background: var(--_primary); color: var(--_primary-text);
+}
+.progress { height: 3px; margin: .35em 0 0; border-radius: 2px; overflow: hidden; }
+.progress::after {
+  content: ""; display: block; height: 100%; width: 30%; background: var(--_primary);
+  animation: privsearch-slide 1s ease-in-out infinite;
+}
+@keyframes privsearch-slide { from { margin-left: -30%; } to { margin-left: 100%; } }
+@media (prefers-reduced-motion: reduce) { .progress::after { animation: none; width: 100%; } }
+.status { margin: .6em 0 .2em; color: var(--_muted); font-size: .95em; min-height: 1.45em; }
+.status.error { color: var(--_error); font-weight: 600; }
+.retry { margin-left: .5em; }
+.notes, .did-you-mean { margin: .2em 0; font-size: .95em; color: var(--_muted); }
+.did-you-mean button, .link-button {
+  padding: 0; border: 0; background: none; color: var(--_primary); font-weight: 600;
+  text-decoration: underline; cursor: pointer;
+}
+.layout { display: grid; grid-template-columns: 1fr; gap: 1.2em; margin-top: .6em; }
+@container (min-width: 640px) {
+  .layout.has-filters { grid-template-columns: minmax(9em, 13em) 1fr; }
+}
+.filters { display: flex; flex-direction: column; gap: .8em; }
+.facet { margin: 0; padding: 0; border: 0; min-width: 0; }
+.facet legend { padding: 0; margin-bottom: .3em; font-weight: 700; font-size: .9em;
+  text-transform: uppercase; letter-spacing: .04em; color: var(--_muted); }
+.facet-options { max-height: 15em; overflow-y: auto; }
+.facet-option { display: flex; align-items: center; gap: .45em; padding: .12em 0; cursor: pointer;
+  font-size: .95em; }
+.facet-option input { margin: 0; accent-color: var(--_primary); }
+.facet-option .value { flex: 1; overflow-wrap: anywhere; }
+.count { color: var(--_muted); font-size: .85em; font-variant-numeric: tabular-nums; }
+.results { list-style: none; margin: 0; padding: 0; }
+.results[aria-busy="true"] { opacity: .55; }
+.result { padding: .85em 0; border-bottom: 1px solid var(--_border); }
+.result:first-child { padding-top: 0; }
+.result h3 { margin: 0; font-size: 1.08em; line-height: 1.3; }
+.result-title {
+  display: inline; padding: 0; border: 0; background: none; text-align: left;
+  color: var(--_primary); font-weight: 600; cursor: pointer; text-decoration: underline;
+  text-decoration-thickness: 1px; text-underline-offset: 2px; overflow-wrap: anywhere;
+}
+.result-title:hover { text-decoration-thickness: 2px; }
+.meta { display: flex; flex-wrap: wrap; gap: .35em .6em; align-items: center; margin: .3em 0;
+  font-size: .85em; color: var(--_muted); }
+.tag { padding: .05em .5em; border-radius: 999px; background: var(--_surface);
+  border: 1px solid var(--_border); color: var(--_text); font-weight: 600; }
+.snippet { margin: .3em 0; overflow-wrap: anywhere; }
+mark { background: var(--_mark); color: var(--_mark-text); padding: 0 .1em; border-radius: 2px; }
+.pages { display: flex; flex-wrap: wrap; align-items: center; gap: .3em; margin: .3em 0 0;
+  font-size: .85em; color: var(--_muted); }
+.page-link {
+  min-width: 2em; padding: .05em .45em; border: 1px solid var(--_border);
+  border-radius: var(--_radius); background: var(--_background); color: var(--_primary);
+  cursor: pointer;
+}
+.page-link:hover { border-color: var(--_primary); }
+.versions { margin: .2em 0 0; font-size: .85em; color: var(--_muted); }
+.pagination { display: flex; flex-wrap: wrap; gap: .35em; align-items: center; margin: 1em 0 .2em; }
+.pagination button {
+  min-width: 2.4em; padding: .35em .7em; border: 1px solid var(--_border);
+  border-radius: var(--_radius); background: var(--_background); cursor: pointer;
+}
+.pagination button[aria-current="page"] {
+  background: var(--_primary); border-color: var(--_primary); color: var(--_primary-text);
+  font-weight: 700;
+}
+.pagination button:disabled { opacity: .45; cursor: default; }
+.gap { color: var(--_muted); padding: 0 .2em; }
+.empty { padding: 1em; border-radius: var(--_radius); background: var(--_surface); }
+.empty p { margin: .2em 0; }
+dialog.document {
+  width: min(52em, calc(100vw - 2em)); max-height: calc(100vh - 2em); padding: 0;
+  border: 1px solid var(--_border); border-radius: calc(var(--_radius) * 1.5);
+  color: var(--_text); background: var(--_background); font-family: var(--_font);
+  box-shadow: 0 12px 40px rgba(0, 0, 0, .3);
+}
+dialog.document::backdrop { background: rgba(15, 23, 42, .45); }
+.document-inner { display: flex; flex-direction: column; max-height: calc(100vh - 2em); }
+.document-head { display: flex; gap: 1em; align-items: flex-start; padding: 1em 1.2em .6em;
+  border-bottom: 1px solid var(--_border); }
+.document-head h2 { flex: 1; margin: 0; font-size: 1.2em; line-height: 1.3; overflow-wrap: anywhere; }
+.close {
+  flex: none; width: 2em; height: 2em; border: 1px solid var(--_border); border-radius: 50%;
+  background: var(--_background); font-size: 1.1em; line-height: 1; cursor: pointer;
+}
+.document-body { padding: .8em 1.2em 1.2em; overflow-y: auto; }
+.document-body .summary { margin: .4em 0 .8em; }
+.facts { display: grid; grid-template-columns: max-content 1fr; gap: .2em 1em; margin: 0 0 .8em;
+  font-size: .9em; }
+.facts dt { color: var(--_muted); }
+.facts dd { margin: 0; overflow-wrap: anywhere; }
+.document-link { color: var(--_primary); font-weight: 600; }
+.page-nav { display: flex; flex-wrap: wrap; gap: .35em; align-items: center; margin: .6em 0; }
+.page-nav button {
+  padding: .25em .6em; border: 1px solid var(--_border); border-radius: var(--_radius);
+  background: var(--_background); cursor: pointer;
+}
+.page-nav button.matched { border-color: var(--_primary); font-weight: 700; }
+.page-nav button[aria-current="page"] {
+  background: var(--_primary); border-color: var(--_primary); color: var(--_primary-text);
+}
+.page-nav button:disabled { opacity: .45; cursor: default; }
+.page-text {
+  margin: 0; padding: .8em 1em; white-space: pre-wrap; overflow-wrap: anywhere;
+  font-size: .92em; background: var(--_surface); border-radius: var(--_radius);
+  max-height: 55vh; overflow-y: auto;
+}
+`;
+
+  let sharedSheet = null;
+  function styleSheet() {
+    if (!sharedSheet) {
+      sharedSheet = new CSSStyleSheet();
+      sharedSheet.replaceSync(CSS);
+    }
+    return sharedSheet;
+  }
+
+  // The demo page served at / may not carry a <style> (its CSP allows scripts and styles from
+  // its own origin only), so the few rules for the page around the widget come from here.
+  const DEMO_PAGE_CSS = `
+body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+  color: #1b1b1b; background: #ffffff; }
+.demo-header { background: #162e51; color: #ffffff; padding: 1.1em 1.5em; }
+.demo-header h1 { margin: 0; font-size: 1.4em; }
+.demo-header p { margin: .25em 0 0; color: #dfe6f0; }
+.demo-main { max-width: 64em; margin: 0 auto; padding: 1.5em; }
+.demo-footer { max-width: 64em; margin: 0 auto; padding: 0 1.5em 2em; color: #5c5c5c;
+  font-size: .9em; }
+.demo-footer code { background: #f3f5f8; padding: .1em .3em; border-radius: 3px; }
+.demo-footer a { color: #1a4480; }
+`;
+  if (document.documentElement.hasAttribute("data-privsearch-demo")) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(DEMO_PAGE_CSS);
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+  }
+
+  // ---------------------------------------------------------------- the element
+
+  class PrivsearchSearch extends HTMLElement {
+    static get observedAttributes() {
+      return ["api", "component", "type", "per-page", "placeholder", "label", "sort", "collapse"];
+    }
+
+    constructor() {
+      super();
+      this._root = this.attachShadow({ mode: "open" });
+      this._root.adoptedStyleSheets = [styleSheet()];
+      this._built = false;
+      this._searchId = 0; // a response whose id is not the latest is stale and dropped
+      this._suggestId = 0;
+      this._documentId = 0;
+      this._searchTimer = 0;
+      this._suggestTimer = 0;
+      this._suggestions = [];
+      this._suggestCache = new Map(); // query -> completions: backspacing asks the API nothing
+      this._active = -1; // the highlighted suggestion
+      this._results = [];
+      this._lastQuery = null;
+      this._opener = null;
+      this._onPopState = () => this._restoreFromUrl();
+    }
+
+    connectedCallback() {
+      if (!this._built) this._build();
+      this.state = this._initialState();
+      this._input.value = this.state.q;
+      window.addEventListener("popstate", this._onPopState);
+      if (this.state.q.trim()) this._search();
+      else this._showIdle();
+    }
+
+    disconnectedCallback() {
+      window.removeEventListener("popstate", this._onPopState);
+      clearTimeout(this._searchTimer);
+      clearTimeout(this._suggestTimer);
+    }
+
+    attributeChangedCallback(name, oldValue, newValue) {
+      if (!this._built || !this.isConnected || oldValue === newValue) return;
+      if (name === "placeholder" || name === "label") {
+        this._applyLabels();
+        return;
+      }
+      if (name === "component" || name === "type") this.state[name] = splitList(newValue);
+      if (name === "sort") this.state.sort = newValue === "date" ? "date" : "relevance";
+      this.state.page = 1;
+      if (this.state.q.trim()) this._search();
+    }
+
+    // ------------------------------------------------------------ configuration
+
+    get apiBase() {
+      const attribute = this.getAttribute("api");
+      if (!attribute) return SCRIPT_BASE;
+      const base = new URL(attribute, location.href).href;
+      return base.endsWith("/") ? base : base + "/";
+    }
+
+    get perPage() {
+      const n = parseInt(this.getAttribute("per-page") || "10", 10);
+      return Number.isFinite(n) ? Math.min(100, Math.max(1, n)) : 10;
+    }
+
+    get syncsUrl() {
+      return this.getAttribute("url-state") !== "off";
+    }
+
+    _defaults() {
+      return {
+        q: "",
+        component: splitList(this.getAttribute("component")),
+        type: splitList(this.getAttribute("type")),
+        sort: this.getAttribute("sort") === "date" ? "date" : "relevance",
+        page: 1,
+      };
+    }
+
+    _initialState() {
+      const state = this._defaults();
+      if (!this.syncsUrl) return state;
+      const params = new URLSearchParams(location.search);
+      state.q = params.get(PARAM + "q") || "";
+      // A filter key present in the URL, even empty, replaces the element's default filters.
+      for (const { key } of FACETS) {
+        if (params.has(PARAM + key)) state[key] = params.getAll(PARAM + key).filter(Boolean);
+      }
+      if (params.get(PARAM + "sort") === "date") state.sort = "date";
+      const page = parseInt(params.get(PARAM + "page") || "1", 10);
+      state.page = Number.isFinite(page) ? Math.min(MAX_PAGE, Math.max(1, page)) : 1;
+      return state;
+    }
+
+    _restoreFromUrl() {
+      this.state = this._initialState();
+      this._input.value = this.state.q;
+      this._sortSelect.value = this.state.sort;
+      this._closeSuggestions();
+      if (this.state.q.trim()) this._search({ history: "none" });
+      else this._showIdle();
+    }
+
+    _writeUrl(mode) {
+      if (!this.syncsUrl || mode === "none") return;
+      const url = new URL(location.href);
+      const params = url.searchParams;
+      for (const key of [...params.keys()]) if (key.startsWith(PARAM)) params.delete(key);
+      const state = this.state;
+      if (state.q.trim()) {
+        params.set(PARAM + "q", state.q);
+        const defaults = this._defaults();
+        for (const { key } of FACETS) {
+          for (const value of state[key]) params.append(PARAM + key, value);
+          const same = state[key].join("\n") === defaults[key].join("\n");
+          if (!state[key].length && !same) params.set(PARAM + key, "");
+        }
+        if (state.sort !== "relevance") params.set(PARAM + "sort", state.sort);
+        if (state.page > 1) params.set(PARAM + "page", String(state.page));
+      }
+      if (url.href === location.href) return;
+      if (mode === "push") history.pushState(history.state, "", url.href);
+      else history.replaceState(history.state, "", url.href);
+    }
+
+    // ------------------------------------------------------------ DOM
+
+    _build() {
+      this._built = true;
+      const root = this._root;
+
+      this._input = el("input", {
+        class: "input",
+        part: "input",
+        type: "search",
+        role: "combobox",
+        autocomplete: "off",
+        autocapitalize: "off",
+        spellcheck: "false",
+        enterkeyhint: "search",
+        "aria-autocomplete": "list",
+        "aria-expanded": "false",
+        "aria-controls": "suggestions",
+        oninput: () => this._onInput(),
+        onkeydown: (event) => this._onInputKey(event),
+        onfocus: () => this._openSuggestions(),
+        onblur: () => this._closeSuggestions(),
+      });
+      this._labelText = el("label", { class: "visually-hidden", for: "input" });
+      this._input.id = "input";
+      this._sortSelect = el(
+        "select",
+        {
+          class: "sort",
+          part: "sort",
+          "aria-label": "Sort results",
+          onchange: () => {
+            this.state.sort = this._sortSelect.value;
+            this.state.page = 1;
+            if (this.state.q.trim()) this._search({ history: "push" });
+          },
+        },
+        el("option", { value: "relevance" }, "Best match"),
+        el("option", { value: "date" }, "Newest first"),
+      );
+      this._suggestionList = el("ul", {
+        class: "suggestions",
+        part: "suggestions",
+        id: "suggestions",
+        role: "listbox",
+        "aria-label": "Suggestions",
+        hidden: true,
+      });
+      this._progress = el("div", { class: "progress", part: "progress", "aria-hidden": "true", hidden: true });
+      this._status = el("div", { class: "status", part: "status", role: "status", "aria-live": "polite" });
+      this._notes = el("p", { class: "notes", part: "notes", hidden: true });
+      this._didYouMean = el("p", { class: "did-you-mean", part: "did-you-mean", hidden: true });
+      this._filters = el("div", { class: "filters", part: "filters", role: "group", "aria-label": "Filters", hidden: true });
+      this._resultList = el("ol", { class: "results", part: "results", "aria-label": "Search results" });
+      this._empty = el("div", { class: "empty", part: "empty", hidden: true });
+      this._pagination = el("nav", { class: "pagination", part: "pagination", "aria-label": "Result pages", hidden: true });
+      this._layout = el(
+        "div",
+        { class: "layout" },
+        this._filters,
+        el("div", { class: "main" }, this._empty, this._resultList, this._pagination),
+      );
+      this._dialog = this._buildDialog();
+
+      root.append(
+        el(
+          "div",
+          { class: "root", part: "root" },
+          el(
+            "div",
+            { class: "search", part: "search", role: "search" },
+            this._labelText,
+            el("div", { class: "box" }, this._input, this._sortSelect),
+            this._suggestionList,
+          ),
+          this._progress,
+          this._status,
+          this._notes,
+          this._didYouMean,
+          this._layout,
+        ),
+        this._dialog,
+      );
+      this._applyLabels();
+    }
+
+    _applyLabels() {
+      const label = this.getAttribute("label") || "Search DHS privacy publications";
+      this._labelText.textContent = label;
+      this._input.placeholder = this.getAttribute("placeholder") || label;
+    }
+
+    _setState(name) {
+      this.setAttribute("data-state", name);
+      this._progress.hidden = name !== "loading";
+      this._resultList.setAttribute("aria-busy", name === "loading" ? "true" : "false");
+    }
+
+    _showIdle() {
+      this._searchId++; // anything in flight is now stale
+      this._setState("idle");
+      this._status.className = "status";
+      this._status.textContent = "";
+      this._notes.hidden = true;
+      this._didYouMean.hidden = true;
+      this._filters.hidden = true;
+      this._layout.classList.remove("has-filters");
+      this._empty.hidden = true;
+      this._resultList.replaceChildren();
+      this._pagination.hidden = true;
+      this._results = [];
+    }
+
+    // ------------------------------------------------------------ typing and suggestions
+
+    _onInput() {
+      this.state.q = this._input.value;
+      this.state.page = 1;
+      clearTimeout(this._searchTimer);
+      clearTimeout(this._suggestTimer);
+      if (!this.state.q.trim()) {
+        this._suggestId++;
+        this._setSuggestions([]);
+        this._showIdle();
+        this._writeUrl("replace");
+        return;
+      }
+      this._suggestTimer = setTimeout(() => this._suggest(), SUGGEST_DELAY_MS);
+      this._searchTimer = setTimeout(() => this._search({ history: "replace" }), SEARCH_DELAY_MS);
+    }
+
+    async _suggest() {
+      const q = this._input.value;
+      const id = ++this._suggestId;
+      let suggestions = this._suggestCache.get(q);
+      if (!suggestions) {
+        try {
+          suggestions = (await this._get("api/suggest", [["q", q], ["limit", "8"]])).suggestions || [];
+        } catch (error) {
+          // Completions are optional: over the rate limit the list just stays as it is.
+          if (id === this._suggestId && error.status !== 429) {
+            console.error(`[privsearch] suggestions failed: ${error.message}`);
+          }
+          return;
+        }
+        this._suggestCache.set(q, suggestions);
+        if (this._suggestCache.size > SUGGEST_CACHE_SIZE) {
+          this._suggestCache.delete(this._suggestCache.keys().next().value);
+        }
+      }
+      if (id !== this._suggestId || q !== this._input.value) return;
+      const typed = q.trim().toLowerCase();
+      this._setSuggestions(suggestions.filter((s) => s.toLowerCase() !== typed));
+    }
+
+    _setSuggestions(suggestions) {
+      this._suggestions = suggestions;
+      this._active = -1;
+      const typed = this._input.value.trimStart();
+      this._suggestionList.replaceChildren(
+        ...suggestions.map((text, i) => {
+          const lead = text.slice(0, typed.length);
+          const prefixed = typed && lead.toLowerCase() === typed.toLowerCase();
+          return el(
+            "li",
+            {
+              class: "suggestion",
+              part: "suggestion",
+              id: `suggestion-${i}`,
+              role: "option",
+              "aria-selected": "false",
+              // mousedown, not click: the input keeps focus and its blur does not close the list
+              onmousedown: (event) => {
+                event.preventDefault();
+                this._pickSuggestion(i);
+              },
+            },
+            prefixed ? [lead, el("strong", {}, text.slice(typed.length))] : text,
+          );
+        }),
+      );
+      if (document.activeElement === this && this._root.activeElement === this._input) {
+        this._openSuggestions();
+      } else {
+        this._closeSuggestions();
+      }
+    }
+
+    _openSuggestions() {
+      const open = this._suggestions.length > 0 && this._input.value.trim() !== "";
+      this._suggestionList.hidden = !open;
+      this._input.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+
+    _closeSuggestions() {
+      this._suggestionList.hidden = true;
+      this._input.setAttribute("aria-expanded", "false");
+      this._highlight(-1);
+    }
+
+    get _suggestionsOpen() {
+      return !this._suggestionList.hidden;
+    }
+
+    _highlight(index) {
+      this._active = index;
+      const items = this._suggestionList.children;
+      for (let i = 0; i < items.length; i++) {
+        items[i].setAttribute("aria-selected", i === index ? "true" : "false");
+      }
+      if (index >= 0 && items[index]) {
+        this._input.setAttribute("aria-activedescendant", items[index].id);
+        items[index].scrollIntoView({ block: "nearest" });
+      } else {
+        this._input.removeAttribute("aria-activedescendant");
+      }
+    }
+
+    _pickSuggestion(index) {
+      const text = this._suggestions[index];
+      if (text === undefined) return;
+      this._input.value = text;
+      this.state.q = text;
+      this.state.page = 1;
+      this._suggestId++;
+      this._setSuggestions([]);
+      this._closeSuggestions();
+      this._search({ history: "push" });
+    }
+
+    _onInputKey(event) {
+      const count = this._suggestions.length;
+      switch (event.key) {
+        case "ArrowDown":
+          event.preventDefault();
+          if (this._suggestionsOpen && this._active < count - 1) this._highlight(this._active + 1);
+          else if (this._suggestionsOpen || !count) this._focusResult(0);
+          else this._openSuggestions();
+          break;
+        case "ArrowUp":
+          if (!this._suggestionsOpen) break;
+          event.preventDefault();
+          this._highlight(this._active > 0 ? this._active - 1 : -1);
+          break;
+        case "Enter":
+          event.preventDefault();
+          if (this._suggestionsOpen && this._active >= 0) {
+            this._pickSuggestion(this._active);
+          } else {
+            this._closeSuggestions();
+            this._suggestId++;
+            if (this._input.value.trim()) this._search({ history: "push" });
+          }
+          break;
+        case "Escape":
+          if (this._suggestionsOpen) {
+            event.preventDefault();
+            this._closeSuggestions();
+          } else if (this._input.value) {
+            event.preventDefault();
+            this._input.value = "";
+            this._onInput();
+          }
+          break;
+        case "Tab":
+          this._closeSuggestions();
+          break;
+        default:
+          break;
+      }
+    }
+
+    // ------------------------------------------------------------ searching
+
+    _searchParams(overrides) {
+      const state = { ...this.state, ...overrides };
+      const params = [["q", state.q.trim()]];
+      for (const value of state.component) params.push(["component", value]);
+      for (const value of state.type) params.push(["type", value]);
+      if (state.sort !== "relevance") params.push(["sort", state.sort]);
+      params.push(["page", String(state.page)], ["per_page", String(state.perPage || this.perPage)]);
+      if (this.hasAttribute("collapse")) params.push(["collapse", "true"]);
+      return params;
+    }
+
+    async _search(options = {}) {
+      clearTimeout(this._searchTimer);
+      const id = ++this._searchId;
+      const query = this.state.q.trim();
+      if (!query) {
+        this._showIdle();
+        return;
+      }
+      this._writeUrl(options.history || "replace");
+      this._setState("loading");
+      // Facet counts for a group with a selection come from the same search without that
+      // group's filter, so its other values stay visible and selectable (values in a group OR).
+      const requests = [this._get("api/search", this._searchParams())];
+      for (const { key } of FACETS) {
+        if (this.state[key].length) {
+          requests.push(this._get("api/search", this._searchParams({ [key]: [], page: 1, perPage: 1 })));
+        }
+      }
+      let responses;
+      try {
+        responses = await Promise.all(requests);
+      } catch (error) {
+        if (id !== this._searchId) return;
+        this._showError(error);
+        return;
+      }
+      if (id !== this._searchId) return;
+      const [data, ...others] = responses;
+      const facets = { ...data.facets };
+      for (const { key, field } of FACETS) {
+        if (this.state[key].length) facets[field || key] = others.shift().facets[field || key];
+      }
+      this._render(data, facets, options);
+    }
+
+    async _get(path, params) {
+      const url = new URL(path, this.apiBase);
+      for (const [key, value] of params) url.searchParams.append(key, value);
+      let response;
+      try {
+        response = await fetch(url.href, { headers: { Accept: "application/json" } });
+      } catch (error) {
+        throw Object.assign(new Error(`cannot reach the search service at ${url.origin}`), {
+          cause: error,
+          network: true,
+        });
+      }
+      let data = null;
+      try {
+        data = await response.json();
+      } catch (_) {
+        /* not JSON: handled below */
+      }
+      if (!response.ok || !data || data.ok === false) {
+        const message = (data && data.error) || `HTTP ${response.status} from ${url.pathname}`;
+        const retryAfter = parseInt(response.headers.get("Retry-After") || "", 10);
+        throw Object.assign(new Error(message), {
+          status: response.status,
+          retryAfter: Number.isFinite(retryAfter) ? retryAfter : 1,
+        });
+      }
+      return data;
+    }
+
+    _showError(error) {
+      this._setState("error");
+      this._resultList.replaceChildren();
+      this._pagination.hidden = true;
+      this._notes.hidden = true;
+      this._didYouMean.hidden = true;
+      this._results = [];
+      this._empty.hidden = true;
+      if (error.status === 429) {
+        // Over the server's rate limit: say so and search again when it allows.
+        const id = this._searchId;
+        const seconds = Math.min(30, Math.max(1, error.retryAfter));
+        this._status.className = "status";
+        this._status.textContent = `Too many searches at once; trying again in ${plural(seconds, "second", "seconds")}…`;
+        setTimeout(() => {
+          if (id === this._searchId) this._search({ history: "none" });
+        }, seconds * 1000);
+        return;
+      }
+      if (error.status && error.status < 500) {
+        // The query itself is wrong (e.g. an unbalanced quote while typing): say how to fix it.
+        this.setAttribute("data-state", "invalid");
+        this._status.className = "status";
+        this._status.textContent = error.message;
+        return;
+      }
+      console.error(`[privsearch] search failed: ${error.message}`);
+      this._status.className = "status error";
+      this._status.replaceChildren(
+        `Search is unavailable: ${error.message}.`,
+        el("button", { class: "link-button retry", type: "button", onclick: () => this._search() }, "Try again"),
+      );
+    }
+
+    // ------------------------------------------------------------ rendering results
+
+    _render(data, facets, options) {
+      const total = data.total || 0;
+      this._results = data.results || [];
+      this._lastQuery = data.query;
+      this._setState(total ? "results" : "empty");
+      this._status.className = "status";
+      const first = (data.page - 1) * data.per_page + 1;
+      const last = first + this._results.length - 1;
+      const where = total > data.per_page ? `, ${first}–${last} shown` : "";
+      this._status.textContent = total
+        ? `${plural(total, "result", "results")} for “${data.query}”${where}`
+        : `No results for “${data.query}”`;
+      this._notes.textContent = (data.notes || []).join(" ");
+      this._notes.hidden = !(data.notes || []).length;
+      this._renderDidYouMean(data.suggestion);
+      this._renderFilters(facets);
+      this._renderEmpty(total);
+      this._resultList.replaceChildren(...this._results.map((hit, i) => this._renderHit(hit, i)));
+      this._renderPagination(total, data.page, data.per_page);
+      if (options.focusFirst) this._focusResult(0);
+    }
+
+    _renderDidYouMean(suggestion) {
+      this._didYouMean.hidden = !suggestion;
+      if (!suggestion) return;
+      this._didYouMean.replaceChildren(
+        "Did you mean ",
+        el(
+          "button",
+          {
+            type: "button",
+            onclick: () => {
+              this._input.value = suggestion;
+              this.state.q = suggestion;
+              this.state.page = 1;
+              this._search({ history: "push" });
+            },
+          },
+          suggestion,
+        ),
+        "?",
+      );
+    }
+
+    _renderEmpty(total) {
+      this._empty.hidden = total > 0;
+      if (total) return;
+      const filtered = FACETS.some(({ key }) => this.state[key].length);
+      this._empty.replaceChildren(
+        ...present(
+        el("p", {}, "Try fewer or different words, or check the spelling."),
+        filtered
+          ? el(
+              "p",
+              {},
+              el(
+                "button",
+                {
+                  class: "link-button",
+                  type: "button",
+                  onclick: () => {
+                    for (const { key } of FACETS) this.state[key] = [];
+                    this.state.page = 1;
+                    this._search({ history: "push" });
+                  },
+                },
+                "Search without filters",
+              ),
+            )
+          : null,
+        ),
+      );
+    }
+
+    _renderFilters(facets) {
+      const groups = [];
+      for (const { key, label, field } of FACETS) {
+        const counts = { ...(facets[field || key] || {}) };
+        for (const value of this.state[key]) if (!(value in counts)) counts[value] = 0;
+        const values = Object.keys(counts).sort((a, b) => counts[b] - counts[a] || a.localeCompare(b));
+        if (!values.length) continue;
+        groups.push(
+          el(
+            "fieldset",
+            { class: "facet", part: "facet", "data-facet": key },
+            el("legend", {}, label),
+            el(
+              "div",
+              { class: "facet-options" },
+              values.map((value) =>
+                el(
+                  "label",
+                  { class: "facet-option", part: "facet-option" },
+                  el("input", {
+                    type: "checkbox",
+                    value,
+                    checked: this.state[key].includes(value),
+                    onchange: (event) => this._toggleFilter(key, value, event.target.checked),
+                  }),
+                  el("span", { class: "value" }, value),
+                  el("span", { class: "count", "aria-label": plural(counts[value], "result", "results") }, String(counts[value])),
+                ),
+              ),
+            ),
+          ),
+        );
+      }
+      this._filters.replaceChildren(...groups);
+      this._filters.hidden = !groups.length;
+      this._layout.classList.toggle("has-filters", groups.length > 0);
+    }
+
+    _toggleFilter(key, value, on) {
+      const values = this.state[key].filter((v) => v !== value);
+      if (on) values.push(value);
+      this.state[key] = values;
+      this.state.page = 1;
+      this._search({ history: "push" });
+    }
+
+    _renderHit(hit, index) {
+      const title = el(
+        "button",
+        {
+          class: "result-title",
+          part: "result-title",
+          type: "button",
+          "data-index": index,
+          onclick: () => this._openDocument(hit, null, title),
+          onkeydown: (event) => this._onResultKey(event, index),
+        },
+        hit.title || hit.id,
+      );
+      const meta = el(
+        "div",
+        { class: "meta", part: "result-meta" },
+        hit.component ? el("span", { class: "tag", title: "Component" }, hit.component) : null,
+        hit.doc_type ? el("span", { class: "tag", title: "Type" }, hit.doc_type) : null,
+        el("span", {}, formatDate(hit.date)),
+        hit.id ? el("span", { class: "id" }, hit.id) : null,
+      );
+      const pages = (hit.pages || []).length
+        ? el(
+            "div",
+            { class: "pages", part: "pages" },
+            hit.pages.length === 1 ? "Match on page" : "Matches on pages",
+            hit.pages.slice(0, 12).map((n) =>
+              el(
+                "button",
+                {
+                  class: "page-link",
+                  type: "button",
+                  "aria-label": `Open page ${n}`,
+                  onclick: (event) => this._openDocument(hit, n, event.currentTarget),
+                },
+                String(n),
+              ),
+            ),
+            hit.pages.length > 12 ? `and ${hit.pages.length - 12} more` : null,
+          )
+        : null;
+      const others = (hit.versions || []).filter((v) => v !== hit.id);
+      return el(
+        "li",
+        { class: "result", part: "result", "data-id": hit.id },
+        el("h3", {}, title),
+        meta,
+        hit.snippet ? el("p", { class: "snippet", part: "snippet" }, markedFragment(hit.snippet)) : null,
+        pages,
+        others.length ? el("p", { class: "versions" }, `Other versions: ${others.join(", ")}`) : null,
+      );
+    }
+
+    _resultTitles() {
+      return [...this._resultList.querySelectorAll(".result-title")];
+    }
+
+    _focusResult(index) {
+      const titles = this._resultTitles();
+      if (!titles.length) return;
+      this._closeSuggestions();
+      titles[Math.max(0, Math.min(index, titles.length - 1))].focus();
+    }
+
+    _onResultKey(event, index) {
+      const titles = this._resultTitles();
+      switch (event.key) {
+        case "ArrowDown":
+          event.preventDefault();
+          if (index < titles.length - 1) titles[index + 1].focus();
+          break;
+        case "ArrowUp":
+          event.preventDefault();
+          if (index > 0) titles[index - 1].focus();
+          else this._input.focus();
+          break;
+        case "Home":
+          event.preventDefault();
+          titles[0].focus();
+          break;
+        case "End":
+          event.preventDefault();
+          titles[titles.length - 1].focus();
+          break;
+        case "Escape":
+          event.preventDefault();
+          this._input.focus();
+          break;
+        default:
+          break;
+      }
+    }
+
+    _renderPagination(total, page, perPage) {
+      const pages = Math.min(MAX_PAGE, Math.ceil(total / perPage));
+      this._pagination.hidden = pages <= 1;
+      if (pages <= 1) {
+        this._pagination.replaceChildren();
+        return;
+      }
+      const go = (n) => () => {
+        this.state.page = n;
+        this._search({ history: "push", focusFirst: true });
+        if (this.getBoundingClientRect().top < 0) this.scrollIntoView({ block: "start" });
+      };
+      const shown = new Set([1, pages]);
+      for (let n = page - 2; n <= page + 2; n++) if (n >= 1 && n <= pages) shown.add(n);
+      const items = [
+        el(
+          "button",
+          { type: "button", part: "page-button", "aria-label": "Previous page", disabled: page <= 1, onclick: go(page - 1) },
+          "‹ Prev",
+        ),
+      ];
+      let previous = 0;
+      for (const n of [...shown].sort((a, b) => a - b)) {
+        if (n - previous > 1) items.push(el("span", { class: "gap", "aria-hidden": "true" }, "…"));
+        items.push(
+          el(
+            "button",
+            {
+              type: "button",
+              part: "page-button",
+              "aria-label": `Page ${n}`,
+              "aria-current": n === page ? "page" : null,
+              onclick: go(n),
+            },
+            String(n),
+          ),
+        );
+        previous = n;
+      }
+      items.push(
+        el(
+          "button",
+          { type: "button", part: "page-button", "aria-label": "Next page", disabled: page >= pages, onclick: go(page + 1) },
+          "Next ›",
+        ),
+      );
+      this._pagination.replaceChildren(...items);
+    }
+
+    // ------------------------------------------------------------ the document panel
+
+    _buildDialog() {
+      this._docTitle = el("h2", { id: "document-title", part: "document-title" });
+      this._docBody = el("div", { class: "document-body" });
+      return el(
+        "dialog",
+        {
+          class: "document",
+          part: "document",
+          "aria-labelledby": "document-title",
+          onclose: () => {
+            this._documentId++;
+            if (this._opener && this._opener.isConnected) this._opener.focus();
+          },
+          onkeydown: (event) => {
+            if (event.target.tagName === "INPUT" || event.target.tagName === "SELECT") return;
+            if (event.key === "ArrowRight" && this._pageNav) this._pageNav(+1, event);
+            if (event.key === "ArrowLeft" && this._pageNav) this._pageNav(-1, event);
+          },
+          // a click on the backdrop lands on the dialog element itself
+          onclick: (event) => {
+            if (event.target === this._dialog) this._dialog.close();
+          },
+        },
+        el(
+          "div",
+          { class: "document-inner" },
+          el(
+            "div",
+            { class: "document-head" },
+            this._docTitle,
+            el(
+              "button",
+              {
+                class: "close",
+                part: "document-close",
+                type: "button",
+                "aria-label": "Close",
+                onclick: () => this._dialog.close(),
+              },
+              "×",
+            ),
+          ),
+          this._docBody,
+        ),
+      );
+    }
+
+    async _openDocument(hit, pageNumber, opener) {
+      const id = ++this._documentId;
+      this._opener = opener || null;
+      this._pageNav = null;
+      this._docTitle.textContent = hit.title || hit.id;
+      this._docBody.replaceChildren(el("p", { class: "loading" }, "Loading…"));
+      if (!this._dialog.open) this._dialog.showModal();
+      let record;
+      try {
+        record = await this._get(`api/documents/${encodeURIComponent(hit.id)}`, []);
+      } catch (error) {
+        if (id !== this._documentId) return;
+        console.error(`[privsearch] cannot open ${hit.id}: ${error.message}`);
+        this._docBody.replaceChildren(el("p", { class: "status error", role: "alert" }, `Cannot open this document: ${error.message}.`));
+        return;
+      }
+      if (id !== this._documentId) return;
+      this._renderDocument(record, hit, pageNumber, id);
+    }
+
+    _renderDocument(record, hit, pageNumber, id) {
+      this._docTitle.textContent = record.title || record.id;
+      const facts = el("dl", { class: "facts", part: "document-meta" });
+      const fact = (term, value) => {
+        if (value) facts.append(el("dt", {}, term), el("dd", {}, value));
+      };
+      fact("Reference", record.id);
+      fact("Component", record.component);
+      fact("Type", record.doc_type);
+      fact("Published", formatDate(record.date));
+      fact("SORNs", (record.sorns || []).join("; "));
+      const others = (record.versions || []).filter((v) => v !== record.id);
+      fact("Other versions", others.join(", "));
+      const link = safeLink(record.url);
+      const pages = (record.pages || []).map((p) => p.number);
+      const matched = new Set(hit.pages || []);
+      const start = pages.includes(pageNumber) ? pageNumber : pages.find((n) => matched.has(n)) || pages[0];
+      const pageArea = el("div", { class: "page-area" });
+      this._docBody.replaceChildren(
+        ...present(
+          facts,
+        record.summary ? el("p", { class: "summary" }, record.summary) : null,
+        link
+          ? el(
+              "p",
+              {},
+              el(
+                "a",
+                { class: "document-link", part: "document-link", href: link, target: "_blank", rel: "noopener noreferrer" },
+                "Read the original publication ↗",
+              ),
+            )
+          : null,
+          pageArea,
+        ),
+      );
+      if (pages.length) this._showPage(record, pages, matched, start, pageArea, id);
+    }
+
+    async _showPage(record, pages, matched, number, area, id) {
+      const index = pages.indexOf(number);
+      const move = (n) => () => this._showPage(record, pages, matched, n, area, id);
+      this._pageNav = (step, event) => {
+        const next = pages[index + step];
+        if (next !== undefined) {
+          event.preventDefault();
+          move(next)();
+        }
+      };
+      const nav = el(
+        "div",
+        { class: "page-nav", part: "document-pages", role: "group", "aria-label": "Pages" },
+        el("button", { type: "button", "aria-label": "Previous page", disabled: index <= 0, onclick: move(pages[index - 1]) }, "‹"),
+        pages.map((n) =>
+          el(
+            "button",
+            {
+              type: "button",
+              class: matched.has(n) ? "matched" : null,
+              "aria-label": `Page ${n}${matched.has(n) ? " (matches)" : ""}`,
+              "aria-current": n === number ? "page" : null,
+              onclick: move(n),
+            },
+            String(n),
+          ),
+        ),
+        el("button", { type: "button", "aria-label": "Next page", disabled: index >= pages.length - 1, onclick: move(pages[index + 1]) }, "›"),
+      );
+      const text = el("div", { class: "page-text", part: "document-text", tabindex: "0", "aria-label": `Page ${number} text` }, "Loading…");
+      const hadFocus = area.contains(this._root.activeElement) ? this._root.activeElement.getAttribute("aria-label") : null;
+      area.replaceChildren(el("h3", { class: "visually-hidden" }, `Page ${number}`), nav, text);
+      if (hadFocus) {
+        const again = [...nav.querySelectorAll("button")].find((b) => b.getAttribute("aria-label") === hadFocus && !b.disabled);
+        (again || nav.querySelector('[aria-current="page"]')).focus();
+      }
+      let page;
+      try {
+        const query = this._lastQuery ? [["q", this._lastQuery]] : [];
+        page = await this._get(`api/documents/${encodeURIComponent(record.id)}/pages/${number}`, query);
+      } catch (error) {
+        if (id !== this._documentId) return;
+        console.error(`[privsearch] cannot load page ${number} of ${record.id}: ${error.message}`);
+        text.className = "page-text status error";
+        text.textContent = `Cannot load page ${number}: ${error.message}.`;
+        return;
+      }
+      if (id !== this._documentId || !text.isConnected) return;
+      text.replaceChildren(markedFragment(page.html));
+      const first = text.querySelector("mark");
+      if (first) text.scrollTop = Math.max(0, first.offsetTop - text.offsetTop - 40);
+    }
+  }
+
+  customElements.define(TAG, PrivsearchSearch);
+})();

@@ -1,0 +1,409 @@
+"""The search widget in a real browser: headless Chromium (Playwright) against `privsearch serve`.
+
+One server per module over an index of the shared DHS corpus plus a publication whose title and
+text are HTML. Every page's console must stay empty (errors, warnings, uncaught exceptions).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import privsearch
+from tests.conftest import DHS, TEST_LIMITS
+from tests.pdfgen import write_text_pdf
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+expect = sync_api.expect
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+HOSTILE_TITLE = "Privacy Impact Assessment for the <img src=x onerror=alert(1)> Zebrafish System"
+HOSTILE_TEXT = "The zebrafish system stores <script>alert(2)</script> &amp; <b>bold</b> claims."
+WIDGET = "privsearch-search"
+# Set to a path (e.g. docs/widget.png) to save the demo page's screenshot there.
+SCREENSHOT_TO = os.environ.get("PRIVSEARCH_WIDGET_SCREENSHOT")
+
+pytestmark = [
+    pytest.mark.skipif(not SHARED.is_dir(), reason=f"the shared DHS corpus is not at {SHARED}"),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _server_command(index: Path, port: int, origin: str) -> list[str]:
+    from privsearch.cli import cli
+
+    if "serve" in getattr(cli, "commands", {}):
+        return [sys.executable, "-m", "privsearch", "serve", "--index", str(index),
+                "--port", str(port), "--allow-origin", origin, "--rate-limit", "0"]  # fmt: skip
+    # What `privsearch serve` runs, for a checkout whose command line does not have it yet.
+    code = (
+        "import sys; from pathlib import Path; from privsearch.http import serve; "
+        "serve(Path(sys.argv[1]), port=int(sys.argv[2]), allow_origins=[sys.argv[3]], "
+        "rate_limit=0)"
+    )
+    return [sys.executable, "-c", code, str(index), str(port), origin]
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    extra = tmp_path_factory.mktemp("hostile")
+    write_text_pdf(
+        extra / "dhs-zz-pia-999.pdf",
+        [f"{HOSTILE_TITLE}\nMarch 3, 2021\n{HOSTILE_TEXT}", "Page two: zebrafish again."],
+        title=HOSTILE_TITLE,
+    )
+    path = tmp_path_factory.mktemp("widget-index")
+    privsearch.build_index([DHS, extra], path, limits=TEST_LIMITS)
+    return path
+
+
+@pytest.fixture(scope="module")
+def other_origin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A plain static site on another port: an agency page that embeds the widget."""
+    root = tmp_path_factory.mktemp("agency-site")
+    handler = functools.partial(_QuietHandler, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", root
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(index_dir: Path, other_origin: tuple[str, Path], tmp_path_factory) -> Iterator[str]:
+    port = _free_port()
+    log = (tmp_path_factory.mktemp("server") / "server.log").open("w+")
+    proc = subprocess.Popen(
+        _server_command(index_dir, port, other_origin[0]), stdout=log, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(url + "/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log.seek(0)
+                pytest.fail(f"privsearch serve did not start:\n{log.read()}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Console:
+    """Everything the page said on its console, uncaught errors, and any alert() it opened."""
+
+    def __init__(self, page) -> None:
+        self.messages: list[str] = []
+        page.on("console", lambda m: self.messages.append(f"console.{m.type}: {m.text}"))
+        page.on("pageerror", lambda e: self.messages.append(f"uncaught: {e}"))
+        page.on("dialog", self._dialog)
+
+    def _dialog(self, dialog) -> None:
+        self.messages.append(f"{dialog.type}(): {dialog.message}")
+        dialog.dismiss()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    console = Console(page)
+    page.console = console
+    yield page
+    context.close()
+    assert console.messages == [], "the browser console was not empty"
+
+
+def widget(page):
+    return page.locator(WIDGET)
+
+
+def search_box(page):
+    return page.get_by_role("combobox", name="Search DHS privacy publications")
+
+
+def suggestions(page):
+    return page.get_by_role("listbox", name="Suggestions").get_by_role("option")
+
+
+def results_shown(page):
+    expect(page.locator(f"{WIDGET}[data-state=results]")).to_have_count(1)
+    return page.locator(f"{WIDGET} .result")
+
+
+def search_for(page, base_url: str, query: str, **params: str) -> None:
+    query_string = "&".join(f"ps-{k}={v}" for k, v in {"q": query, **params}.items())
+    page.goto(f"{base_url}/?{query_string}")
+    results_shown(page)
+
+
+# ---------------------------------------------------------------- tests
+
+
+def test_demo_page_is_served_with_a_strict_policy(page, base_url: str) -> None:
+    response = page.goto(base_url + "/")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self'" in policy and "style-src 'self'" in policy
+    box = search_box(page)
+    expect(box).to_be_visible()
+    # the widget's constructed stylesheet applies under that policy
+    assert box.evaluate("e => getComputedStyle(e).borderTopWidth") == "2px"
+
+
+def test_type_pick_a_suggestion_and_see_highlighted_results(page, base_url: str) -> None:
+    page.goto(base_url + "/")
+    box = search_box(page)
+    box.press_sequentially("facial recog", delay=20)
+    options = suggestions(page)
+    expect(options.first).to_be_visible()
+    expect(box).to_have_attribute("aria-expanded", "true")
+    assert "Facial Recognition" in options.all_inner_texts()
+    options.filter(has_text=re.compile(r"^Facial Recognition$")).click()
+    expect(box).to_have_value("Facial Recognition")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    results = results_shown(page)
+    expect(page.get_by_role("status")).to_contain_text("results for “Facial Recognition”")
+    assert results.count() >= 3
+    first = results.first
+    expect(first.locator(".result-title")).to_contain_text("Facial Recognition")
+    expect(first.locator(".tag").first).to_be_visible()  # component
+    expect(first.locator("mark").first).to_be_visible()
+    assert "facial" in first.locator("mark").first.inner_text().lower()
+    expect(first.locator(".pages")).to_contain_text("page")
+    assert "ps-q=Facial+Recognition" in page.url
+
+
+def test_filter_by_component(page, base_url: str) -> None:
+    search_for(page, base_url, "biometric")
+    component = page.locator(f"{WIDGET} fieldset[data-facet=component]")
+    cbp = component.get_by_role("checkbox", name=re.compile(r"^CBP\b"))
+    cbp.check()
+    expect(page).to_have_url(re.compile(r"ps-component=CBP"))
+    results = results_shown(page)
+    expect(results.first.locator(".tag").first).to_have_text("CBP")
+    for tag in results.locator(".meta .tag:first-child").all_inner_texts():
+        assert tag == "CBP"
+    # the other components stay listed with their counts, so a second one can be added
+    assert component.get_by_role("checkbox").count() > 1
+    expect(cbp).to_be_checked()
+
+
+def test_page_forward(page, base_url: str) -> None:
+    search_for(page, base_url, "biometric")
+    first_page = page.locator(f"{WIDGET} .result-title").all_inner_texts()
+    assert len(first_page) == 10
+    nav = page.get_by_role("navigation", name="Result pages")
+    expect(nav.get_by_role("button", name="Page 1")).to_have_attribute("aria-current", "page")
+    nav.get_by_role("button", name="Next page").click()
+    expect(page.get_by_role("status")).to_contain_text("11–20 shown")
+    expect(nav.get_by_role("button", name="Page 2")).to_have_attribute("aria-current", "page")
+    second_page = page.locator(f"{WIDGET} .result-title").all_inner_texts()
+    assert second_page and not set(second_page) & set(first_page)
+    assert "ps-page=2" in page.url
+    # the first result of the new page has the focus, for keyboard users
+    assert (
+        page.evaluate(
+            "document.querySelector('privsearch-search').shadowRoot.activeElement.textContent"
+        )
+        == second_page[0]
+    )
+
+
+def _focused(page) -> dict[str, str | None]:
+    return page.evaluate(
+        """() => {
+          const e = document.querySelector('privsearch-search').shadowRoot.activeElement;
+          return e && {role: e.getAttribute('role'), cls: e.className, text: e.textContent,
+                       outline: getComputedStyle(e).outlineStyle};
+        }"""
+    )
+
+
+def test_keyboard_only(page, base_url: str) -> None:
+    page.goto(base_url + "/")
+    page.keyboard.press("Tab")
+    assert _focused(page)["role"] == "combobox"
+    page.keyboard.type("facial recog", delay=20)
+    box = search_box(page)
+    expect(suggestions(page).first).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    expect(box).to_have_attribute("aria-activedescendant", "suggestion-0")
+    expect(suggestions(page).first).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("Escape")  # closes the suggestions, keeps the text
+    expect(box).to_have_attribute("aria-expanded", "false")
+    expect(box).to_have_value("facial recog")
+    page.keyboard.press("ArrowDown")  # opens them again
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(box).to_have_value(re.compile("^Facial Recognition"))
+    results_shown(page)
+
+    page.keyboard.press("ArrowDown")  # from the box into the results
+    titles = page.locator(f"{WIDGET} .result-title").all_inner_texts()
+    focused = _focused(page)
+    assert focused["text"] == titles[0]
+    assert focused["outline"] == "solid"  # visible focus
+    page.keyboard.press("ArrowDown")
+    assert _focused(page)["text"] == titles[1]
+
+    page.keyboard.press("Enter")  # opens the document
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    second_id = page.locator(f"{WIDGET} .result").nth(1).get_attribute("data-id")
+    expect(dialog.locator(".facts")).to_contain_text(second_id)
+    expect(dialog.locator(".page-text mark").first).to_be_visible()
+    page.keyboard.press("Escape")  # closes it, and the focus goes back to the result
+    expect(dialog).to_be_hidden()
+    assert _focused(page)["text"] == titles[1]
+
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")  # above the first result: back in the box
+    assert _focused(page)["role"] == "combobox"
+    page.keyboard.press("Escape")  # no suggestions open: clears the search
+    expect(box).to_have_value("")
+    expect(page.locator(f"{WIDGET} .result")).to_have_count(0)
+
+
+def test_document_text_is_never_markup(page, base_url: str) -> None:
+    search_for(page, base_url, "zebrafish")
+    hit = page.locator(f"{WIDGET} .result").first
+    expect(hit.locator(".result-title")).to_have_text(HOSTILE_TITLE)
+    expect(hit.locator(".snippet")).to_contain_text("<script>alert(2)</script>")
+    expect(hit.locator(".snippet mark").first).to_have_text(re.compile("zebrafish", re.I))
+    hit.locator(".result-title").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading", level=2)).to_have_text(HOSTILE_TITLE)
+    text = dialog.locator(".page-text")
+    expect(text).to_contain_text("<script>alert(2)</script> &amp; <b>bold</b>")
+    expect(text.locator("mark").first).to_be_visible()
+    shadow = widget(page)
+    for tag in ("img", "script", "b"):
+        assert shadow.locator(tag).count() == 0, f"a <{tag}> element was made from document text"
+
+
+def test_url_runs_the_search(page, base_url: str) -> None:
+    search_for(page, base_url, "biometric", component="CBP")
+    expect(search_box(page)).to_have_value("biometric")
+    expect(page.get_by_role("checkbox", name=re.compile(r"^CBP\b"))).to_be_checked()
+    expect(page.get_by_role("status")).to_contain_text("for “biometric”")
+
+    page.goto(base_url + "/?ps-q=biometric")
+    assert results_shown(page).count() == 10
+    search_box(page).fill("facial recognition")
+    expect(page).to_have_url(re.compile(r"ps-q=facial\+recognition"))
+
+
+def test_did_you_mean_and_no_results(page, base_url: str) -> None:
+    page.goto(base_url + "/?ps-q=biometic")
+    expect(page.locator(f"{WIDGET}[data-state=empty]")).to_have_count(1)
+    expect(page.get_by_role("status")).to_have_text("No results for “biometic”")
+    page.locator(f"{WIDGET} .did-you-mean").get_by_role("button", name="biometric").click()
+    results_shown(page)
+    expect(search_box(page)).to_have_value("biometric")
+    assert "ps-q=biometric" in page.url
+
+
+def test_service_errors_are_shown_and_logged(page, base_url: str) -> None:
+    page.route(
+        re.compile(r".*/api/search\?.*"),
+        lambda route: route.fulfill(
+            status=500,
+            content_type="application/json",
+            body='{"ok": false, "error": "internal error", "status": 500}',
+        ),
+    )
+    page.goto(base_url + "/?ps-q=biometric")
+    expect(page.locator(f"{WIDGET}[data-state=error]")).to_have_count(1)
+    expect(page.get_by_role("status")).to_contain_text("Search is unavailable: internal error")
+    expect(page.get_by_role("button", name="Try again")).to_be_visible()
+    logged = page.console.messages
+    assert "console.error: [privsearch] search failed: internal error" in logged
+    # Chromium's own line about the failed request is the only other one
+    assert all("[privsearch]" in m or "status of 500" in m for m in logged), logged
+    logged.clear()
+
+
+def test_embedded_in_a_page_from_another_origin(page, base_url: str, other_origin) -> None:
+    origin, root = other_origin
+    (root / "agency.html").write_text(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Agency</title>"
+        '<link rel="icon" href="data:,">'
+        f'<script src="{base_url}/widget.js" defer></script></head>'
+        '<body><h1>Agency privacy</h1><privsearch-search component="CBP" per-page="3">'
+        "</privsearch-search></body></html>"
+    )
+    page.goto(f"{origin}/agency.html")
+    search_box(page).press_sequentially("biometric", delay=20)
+    results = results_shown(page)
+    expect(results).to_have_count(3)
+    for tag in results.locator(".meta .tag:first-child").all_inner_texts():
+        assert tag == "CBP"
+    page.keyboard.press("Escape")  # the suggestions cover the first results
+    results.first.locator(".result-title").click()
+    expect(page.get_by_role("dialog").locator(".facts")).to_contain_text("CBP")
+    assert page.url.startswith(origin) and "ps-q=biometric" in page.url
+
+
+def test_demo_screenshot(page, base_url: str, tmp_path: Path) -> None:
+    page.goto(base_url + "/?ps-q=facial+recognition")
+    results_shown(page)
+    search_box(page).blur()
+    target = Path(SCREENSHOT_TO) if SCREENSHOT_TO else tmp_path / "widget.png"
+    page.screenshot(path=str(target))
+    assert target.stat().st_size > 10_000
