@@ -242,6 +242,10 @@ def test_filter_by_component(page, base_url: str) -> None:
     # the other components stay listed with their counts, so a second one can be added
     assert component.get_by_role("checkbox").count() > 1
     expect(cbp).to_be_checked()
+    page.go_back()  # each filter change is a history entry
+    expect(cbp).not_to_be_checked()
+    expect(page).not_to_have_url(re.compile("ps-component"))
+    expect(results.locator(".meta .tag:first-child").first).not_to_have_text("CBP")
 
 
 def test_page_forward(page, base_url: str) -> None:

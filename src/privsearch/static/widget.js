@@ -201,7 +201,8 @@ button, input, select { font: inherit; color: inherit; }
 @container (min-width: 640px) {
   .layout.has-filters { grid-template-columns: minmax(9em, 13em) 1fr; }
 }
-.filters { display: flex; flex-direction: column; gap: .8em; }
+.filters summary { cursor: pointer; font-weight: 700; margin-bottom: .5em; }
+.filter-groups { display: flex; flex-direction: column; gap: .8em; }
 .facet { margin: 0; padding: 0; border: 0; min-width: 0; }
 .facet legend { padding: 0; margin-bottom: .3em; font-weight: 700; font-size: .9em;
   text-transform: uppercase; letter-spacing: .04em; color: var(--_muted); }
@@ -306,9 +307,9 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
 .demo-header { background: #162e51; color: #ffffff; padding: 1.1em 1.5em; }
 .demo-header h1 { margin: 0; font-size: 1.4em; }
 .demo-header p { margin: .25em 0 0; color: #dfe6f0; }
-.demo-main { max-width: 64em; margin: 0 auto; padding: 1.5em; }
-.demo-footer { max-width: 64em; margin: 0 auto; padding: 0 1.5em 2em; color: #5c5c5c;
-  font-size: .9em; }
+.demo-main { max-width: 64rem; margin: 0 auto; padding: 1.5rem; }
+.demo-footer { max-width: 64rem; margin: 0 auto; padding: 0 1.5rem 2rem; color: #5c5c5c;
+  font-size: .9rem; }
 .demo-footer code { background: #f3f5f8; padding: .1em .3em; border-radius: 3px; }
 .demo-footer a { color: #1a4480; }
 `;
@@ -497,7 +498,14 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       this._status = el("div", { class: "status", part: "status", role: "status", "aria-live": "polite" });
       this._notes = el("p", { class: "notes", part: "notes", hidden: true });
       this._didYouMean = el("p", { class: "did-you-mean", part: "did-you-mean", hidden: true });
-      this._filters = el("div", { class: "filters", part: "filters", role: "group", "aria-label": "Filters", hidden: true });
+      this._filterSummary = el("summary", { part: "filters-summary" }, "Filters");
+      this._filterGroups = el("div", { class: "filter-groups" });
+      this._filters = el(
+        "details",
+        { class: "filters", part: "filters", hidden: true },
+        this._filterSummary,
+        this._filterGroups,
+      );
       this._resultList = el("ol", { class: "results", part: "results", "aria-label": "Search results" });
       this._empty = el("div", { class: "empty", part: "empty", hidden: true });
       this._pagination = el("nav", { class: "pagination", part: "pagination", "aria-label": "Result pages", hidden: true });
@@ -817,7 +825,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         // The query itself is wrong (e.g. an unbalanced quote while typing): say how to fix it.
         this.setAttribute("data-state", "invalid");
         this._status.className = "status";
-        this._status.textContent = error.message;
+        this._status.textContent = error.message.charAt(0).toUpperCase() + error.message.slice(1);
         return;
       }
       console.error(`[privsearch] search failed: ${error.message}`);
@@ -937,8 +945,15 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
           ),
         );
       }
-      this._filters.replaceChildren(...groups);
+      this._filterGroups.replaceChildren(...groups);
       this._filters.hidden = !groups.length;
+      const selected = FACETS.reduce((n, { key }) => n + this.state[key].length, 0);
+      this._filterSummary.textContent = selected ? `Filters (${selected} selected)` : "Filters";
+      if (groups.length && !this._filtersPlaced) {
+        // Open beside the results on a wide widget; folded above them on a narrow one.
+        this._filtersPlaced = true;
+        this._filters.open = this.getBoundingClientRect().width >= 640;
+      }
       this._layout.classList.toggle("has-filters", groups.length > 0);
     }
 
