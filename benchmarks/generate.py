@@ -26,8 +26,21 @@ DEFAULT_RECORDS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "r
 PAGE_CHARS = 4000
 LINE_CHARS = 95
 _SENTENCE = re.compile(r"(?<=[.;:?!])\s+(?=[A-Z(])")
-_ASCII = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-",
-                        "•": "*", "§": "Sec.", "…": "...", "\u00a0": " ", "™": "(TM)"})
+_ASCII = str.maketrans(
+    {
+        "‘": "'",
+        "’": "'",
+        "“": '"',
+        "”": '"',
+        "–": "-",
+        "—": "-",
+        "•": "*",
+        "§": "Sec.",
+        "…": "...",
+        "\u00a0": " ",
+        "™": "(TM)",
+    }
+)
 _TITLE_PREFIX = {
     "PIA": "Privacy Impact Assessment for the",
     "PIA Update": "Privacy Impact Assessment Update for the",
@@ -195,7 +208,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.records.exists():
         print(f"no records at {args.records}", file=sys.stderr)
         return 2
-    stats = generate(args.out, args.docs, args.chars, seed=args.seed, source=load_source(args.records))
+    stats = generate(
+        args.out, args.docs, args.chars, seed=args.seed, source=load_source(args.records)
+    )
     print(
         f"wrote {stats['docs']} documents, {stats['pages']} pages, {stats['text_mb']:.1f} MB of "
         f"text to {args.out} in {stats['seconds']:.1f} s"

@@ -29,7 +29,9 @@ def ndcg_at(ranked: Sequence[str], judgments: Mapping[str, int], k: int = 10) ->
     return dcg([judgments.get(doc, 0) for doc in dedupe(ranked)[:k]]) / ideal
 
 
-def reciprocal_rank(ranked: Sequence[str], judgments: Mapping[str, int], min_grade: int = 1) -> float:
+def reciprocal_rank(
+    ranked: Sequence[str], judgments: Mapping[str, int], min_grade: int = 1
+) -> float:
     """1 / rank of the first document graded at least `min_grade`; 0 when none is returned."""
     for rank, doc in enumerate(dedupe(ranked), start=1):
         if judgments.get(doc, 0) >= min_grade:

@@ -69,9 +69,8 @@ def main(argv: list[str] | None = None) -> int:
             lines.append(f"# {len(todo)} unjudged of {len(pooled)} pooled")
             for doc in sorted(todo):
                 for r in by_id.get(doc, []):
-                    lines.append(
-                        f"\n== {doc} | {r.doc_type} | {r.component} | {r.date} | {len(r.body)} chars"
-                    )
+                    meta = f"{r.doc_type} | {r.component} | {r.date} | {len(r.body)} chars"
+                    lines.append(f"\n== {doc} | {meta}")
                     lines.append(f"   T: {r.title[:160]}")
                     if r.summary:
                         lines.append(f"   S: {r.summary[:300]}")

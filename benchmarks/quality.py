@@ -40,7 +40,9 @@ def build_systems(
     started = time.perf_counter()
     Privsearch.build([corpus], workdir / "privsearch")
     records = privsearch.read_records([corpus])
-    log(f"read {len(records)} records and built privsearch in {time.perf_counter() - started:.1f} s")
+    log(
+        f"read {len(records)} records and built privsearch in {time.perf_counter() - started:.1f} s"
+    )
     systems: dict[str, System] = {"privsearch": Privsearch(workdir / "privsearch")}
     for name in peer_names():
         build_peer(name, records, workdir)
@@ -144,7 +146,10 @@ def per_query_lines(
     lines = ["query | " + " | ".join(systems)]
     for q in queries:
         cells = [f"{ndcg_at(runs[s][q.id], q.judgments):.2f}" for s in systems]
-        lines.append(f"{q.id} {q.text!r}{' [' + q.component + ']' if q.component else ''} | " + " | ".join(cells))
+        lines.append(
+            f"{q.id} {q.text!r}{' [' + q.component + ']' if q.component else ''} | "
+            + " | ".join(cells)
+        )
     return lines
 
 

@@ -259,13 +259,16 @@ def _profile_text(profile: cProfile.Profile, top: int = 30) -> str:
 
 def _run_child(task: dict[str, Any]) -> dict[str, Any]:
     proc = subprocess.run(
-        [sys.executable, "-m", "benchmarks.speed", "--child", json.dumps(task)],
+        [sys.executable, "-m", "benchmarks.speed", "--child"],
         cwd=ROOT,
+        input=json.dumps(task),
         capture_output=True,
         text=True,
     )
     if proc.returncode != 0:
-        raise RuntimeError(f"{task['kind']} {task.get('system', '')} failed:\n{proc.stderr[-3000:]}")
+        raise RuntimeError(
+            f"{task['kind']} {task.get('system', '')} failed:\n{proc.stderr[-3000:]}"
+        )
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -284,7 +287,8 @@ def generated_queries(
         df.update({w for w in _WORD.findall(f"{r.title} {r.summary} {r.body[:20000]}".lower())})
     lo, hi = max(2, len(sample) // 200), len(sample) * 0.4
     vocab = sorted(
-        w for w, c in df.items()
+        w
+        for w, c in df.items()
         if lo <= c <= hi and w.isalpha() and len(w) >= 4 and w not in _QUERY_STOP
     )
     components = sorted({r.component for r in records})
@@ -297,8 +301,14 @@ def generated_queries(
         roll = rng.random()
         if roll < 0.1 and texts:
             words = _WORD.findall(rng.choice(texts))
-            content = [i for i, w in enumerate(words[:-1]) if w.lower() in df and len(w) > 3
-                       and words[i + 1].isalpha() and len(words[i + 1]) > 3]
+            content = [
+                i
+                for i, w in enumerate(words[:-1])
+                if w.lower() in df
+                and len(w) > 3
+                and words[i + 1].isalpha()
+                and len(words[i + 1]) > 3
+            ]
             if not content:
                 continue
             i = rng.choice(content)
@@ -348,14 +358,16 @@ def measure_scale(
     work = workdir / f"run-{'smoke' if smoke else scale}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    result: dict[str, Any] = {"scale": "smoke" if smoke else scale, "corpus": str(corpus)}
+    result: dict[str, Any] = {
+        "scale": "smoke" if smoke else scale,
+        "corpus": str(corpus),
+        "loadavg_before": os.getloadavg()[0],
+    }
 
     log(f"[{result['scale']}] pypdf bare extraction")
     pdfs = sorted(str(p) for p in corpus.rglob("*.pdf"))
     random.Random(3).shuffle(pdfs)
-    result["pypdf"] = _run_child(
-        {"kind": "pypdf", "files": pdfs, "budget": 3.0 if smoke else 25.0}
-    )
+    result["pypdf"] = _run_child({"kind": "pypdf", "files": pdfs, "budget": 3.0 if smoke else 25.0})
 
     log(f"[{result['scale']}] privsearch build_index end to end (and a re-run)")
     privsearch_dir = work / "privsearch"
@@ -394,8 +406,14 @@ def measure_scale(
         log(f"[{result['scale']}] profiling privsearch indexing")
         limit = max(50, len(records) // 8)
         prof = _run_child(
-            {"kind": "index", "system": "privsearch", "records": str(records_path),
-             "workdir": str(work), "profile": True, "limit": limit}
+            {
+                "kind": "index",
+                "system": "privsearch",
+                "records": str(records_path),
+                "workdir": str(work),
+                "profile": True,
+                "limit": limit,
+            }
         )
         (workdir / f"profile-index-{result['scale']}.txt").write_text(prof["profile"])
 
@@ -411,22 +429,40 @@ def measure_scale(
     for name in ["privsearch", *peer_names()]:
         log(f"[{result['scale']}] serving {len(queries)} queries with {name}")
         out = _run_child(
-            {"kind": "serve", "system": name, "workdir": str(work),
-             "privsearch_dir": str(privsearch_dir), "records": str(records_path),
-             "warmup": warmup, "queries": queries, "budget": budget}
+            {
+                "kind": "serve",
+                "system": name,
+                "workdir": str(work),
+                "privsearch_dir": str(privsearch_dir),
+                "records": str(records_path),
+                "warmup": warmup,
+                "queries": queries,
+                "budget": budget,
+            }
         )
         lat = out.pop("latencies_ms")
         out.update(
-            n=len(lat), p50=_percentile(lat, 0.5), p95=_percentile(lat, 0.95),
-            p99=_percentile(lat, 0.99), mean=sum(lat) / len(lat),
+            n=len(lat),
+            p50=_percentile(lat, 0.5),
+            p95=_percentile(lat, 0.95),
+            p99=_percentile(lat, 0.99),
+            mean=sum(lat) / len(lat),
         )
         result["serve"][name] = out
     if profile:
         log(f"[{result['scale']}] profiling privsearch search")
         prof = _run_child(
-            {"kind": "serve", "system": "privsearch", "workdir": str(work),
-             "privsearch_dir": str(privsearch_dir), "records": str(records_path),
-             "warmup": warmup, "queries": queries[:200], "budget": budget, "profile": True}
+            {
+                "kind": "serve",
+                "system": "privsearch",
+                "workdir": str(work),
+                "privsearch_dir": str(privsearch_dir),
+                "records": str(records_path),
+                "warmup": warmup,
+                "queries": queries[:200],
+                "budget": budget,
+                "profile": True,
+            }
         )
         (workdir / f"profile-search-{result['scale']}.txt").write_text(prof["profile"])
     if not smoke:
@@ -462,7 +498,8 @@ def format_scale(r: dict[str, Any]) -> str:
         f"{b['rerun_seconds']:.2f} s = **{b['seconds'] / b['rerun_seconds']:.0f}x** faster "
         f"(target >= 20x). Peak RSS of the build: main process {b['maxrss_mb']:.0f} MB, PDF "
         f"workers {b['workers_maxrss_mb']:.0f} MB. privsearch.read_records alone: "
-        f"{r['read_records_seconds']:.1f} s.",
+        f"{r['read_records_seconds']:.1f} s. Load average before the scale: "
+        f"{r.get('loadavg_before', float('nan')):.2f}.",
         "",
         "**Indexing** the same extracted records (no PDF reading)",
         "",
@@ -479,9 +516,12 @@ def format_scale(r: dict[str, Any]) -> str:
         )
     if "whoosh-defaults" in r["index"]:
         ratio = r["index"]["whoosh-defaults"]["seconds"] / r["index"]["privsearch"]["seconds"]
-        lines += ["", f"privsearch indexing speed / Whoosh defaults: **{ratio:.2f}x** "
-                  "(target >= 1.0). privsearch's full index from build_index: "
-                  f"{_mb(b['index_bytes']):.1f} MB."]
+        lines += [
+            "",
+            f"privsearch indexing speed / Whoosh defaults: **{ratio:.2f}x** "
+            "(target >= 1.0). privsearch's full index from build_index: "
+            f"{_mb(b['index_bytes']):.1f} MB.",
+        ]
     lines += [
         "",
         f"**Query latency**, warm, {r['queries']} distinct queries (judged + generated), top 10 "
@@ -511,7 +551,8 @@ def machine() -> str:
                 cpu = line.split(":", 1)[1].strip()
                 break
         mem = next(
-            line for line in Path("/proc/meminfo").read_text().splitlines()
+            line
+            for line in Path("/proc/meminfo").read_text().splitlines()
             if line.startswith("MemTotal")
         )
         ram = f"{int(mem.split()[1]) / 1024 / 1024:.0f} GB RAM"
@@ -527,16 +568,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scales", default="1x,10x,full")
     parser.add_argument("--workdir", type=Path, help="where corpora and indexes go (default: temp)")
     parser.add_argument("--queries", type=int, default=500, help="generated queries per scale")
-    parser.add_argument("--budget", type=float, default=150.0,
-                        help="seconds of timed queries per system and scale, at most")
-    parser.add_argument("--profile", action="store_true", help="cProfile privsearch's indexing "
-                        "and search; the top functions go to WORKDIR/profile-*.txt")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=150.0,
+        help="seconds of timed queries per system and scale, at most",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile privsearch's indexing "
+        "and search; the top functions go to WORKDIR/profile-*.txt",
+    )
     parser.add_argument("--smoke", action="store_true", help="a tiny generated corpus, 20 queries")
     parser.add_argument("--json", type=Path, help="write every figure as JSON here")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(_child(json.loads(args.child))))
+        print(json.dumps(_child(json.loads(sys.stdin.read()))))
         return 0
     if not DEFAULT_RECORDS.exists():
         print(f"the shared corpus is not at {DEFAULT_RECORDS}", file=sys.stderr)
@@ -557,8 +606,12 @@ def main(argv: list[str] | None = None) -> int:
             print("tantivy is not installed: skipped (pip install tantivy to compare with it)")
         for scale in scales:
             r = measure_scale(
-                scale, workdir, smoke=args.smoke, n_generated=n_generated,
-                budget=5.0 if args.smoke else args.budget, profile=args.profile,
+                scale,
+                workdir,
+                smoke=args.smoke,
+                n_generated=n_generated,
+                budget=5.0 if args.smoke else args.budget,
+                profile=args.profile,
             )
             results.append(r)
             print()

@@ -134,9 +134,13 @@ class Fts5:
         db.close()
 
     def _where(self, component: str | None) -> tuple[str, list[Any]]:
-        return ("docs MATCH ? AND component = ?", [component]) if component else (
-            "docs MATCH ?",
-            [],
+        return (
+            ("docs MATCH ? AND component = ?", [component])
+            if component
+            else (
+                "docs MATCH ?",
+                [],
+            )
         )
 
     def search(self, text: str, component: str | None = None, limit: int = 20) -> list[str]:
@@ -366,7 +370,9 @@ class Tantivy:
         for chunk, is_phrase in _chunks(text):
             words = words_of(chunk)
             if words:
-                parts.append('"' + " ".join(words) + '"' if is_phrase or len(words) > 1 else words[0])
+                parts.append(
+                    '"' + " ".join(words) + '"' if is_phrase or len(words) > 1 else words[0]
+                )
         if not parts:
             return None
         q = self.ix.parse_query(" ".join(parts), ["title", "summary", "body"])
