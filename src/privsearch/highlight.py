@@ -22,6 +22,9 @@ from . import analyze
 SNIPPET_CHARS = 240
 _CONTEXT_BEFORE = 60
 _WHITESPACE = re.compile(r"\s+")
+_WINDOW_BEFORE = 40  # characters read before a probe's occurrence
+_WINDOW_AFTER = 100  # ... and after it: room for the rest of a multi-word pattern
+_MAX_OCCURRENCES = 20  # of one probe on one page: enough to place a snippet
 
 Pattern = tuple[str, ...]
 
@@ -42,9 +45,43 @@ class _Match:
 
 
 def _probe(term: str) -> str:
-    # Stems and compound terms are nearly always substrings of the words they come from, so a
-    # substring test (fast, in C) rules out most pages before they are tokenized.
-    return term[:4] if term.isalpha() else re.split(r"[-/.()]", term)[0][:4]
+    """A prefix of every word the term can stand for, to find candidates with str.find (in C).
+
+    Snowball stems differ from the words they come from only in their last letter (privacy ->
+    privaci), so all but that letter, six at most, is a prefix of the word."""
+    if not term.isalpha():
+        return re.split(r"[-/.()]", term)[0][:6]
+    return term if len(term) <= 4 else term[: min(6, len(term) - 1)]
+
+
+def _windows(lower: str, probes: Collection[str]) -> list[tuple[int, int]]:
+    """Stretches of the text around each occurrence of a probe, widened to whole words."""
+    spans: list[tuple[int, int]] = []
+    for probe in probes:
+        pos = lower.find(probe)
+        seen = 0
+        while pos >= 0 and seen < _MAX_OCCURRENCES:
+            spans.append((pos - _WINDOW_BEFORE, pos + len(probe) + _WINDOW_AFTER))
+            pos = lower.find(probe, pos + len(probe))
+            seen += 1
+    widened = []
+    for start, end in _merge_spans(spans):
+        start = lower.rfind(" ", 0, max(start, 0)) + 1
+        space = lower.find(" ", end)
+        widened.append((start, space if space >= 0 else len(lower)))
+    return _merge_spans(widened)
+
+
+def _tokens(text: str, lower: str, probes: Collection[str]) -> list[tuple[str, int, int]]:
+    """The analyzed tokens near the probes' occurrences (tokenizing a whole long page for a
+    few matches would cost more than the search)."""
+    tokens: list[tuple[str, int, int]] = []
+    for start, end in _windows(lower, probes):
+        tokens.extend(
+            (term, start + s, start + e)
+            for term, s, e in analyze.tokens_with_offsets(text[start:end])
+        )
+    return sorted(tokens, key=lambda t: (t[1], -t[2]))
 
 
 def _find(text: str, patterns: Collection[Pattern]) -> list[_Match]:
@@ -55,7 +92,7 @@ def _find(text: str, patterns: Collection[Pattern]) -> list[_Match]:
     by_first: dict[str, list[Pattern]] = defaultdict(list)
     for pattern in candidates:
         by_first[pattern[0]].append(pattern)
-    tokens = sorted(analyze.tokens_with_offsets(text), key=lambda t: (t[1], -t[2]))
+    tokens = _tokens(text, lower, {_probe(p[0]) for p in candidates})
     starts = [t[1] for t in tokens]
     found: list[_Match] = []
     for i, (term, start, end) in enumerate(tokens):
