@@ -347,10 +347,36 @@ def test_url_runs_the_search(page, base_url: str) -> None:
     expect(page.get_by_role("checkbox", name=re.compile(r"^CBP\b"))).to_be_checked()
     expect(page.get_by_role("status")).to_contain_text("for “biometric”")
 
+    page.goto(base_url + "/?ps-q=biometric&ps-page=99")  # past the end: the last page
+    nav = page.get_by_role("navigation", name="Result pages")
+    expect(nav.locator("[aria-current=page]")).to_have_text("3")
+    expect(page).to_have_url(re.compile(r"ps-page=3"))
+
     page.goto(base_url + "/?ps-q=biometric")
     assert results_shown(page).count() == 10
     search_box(page).fill("facial recognition")
     expect(page).to_have_url(re.compile(r"ps-q=facial\+recognition"))
+
+
+def test_a_late_answer_to_an_older_query_is_dropped(page, base_url: str) -> None:
+    held = []
+    page.route(
+        re.compile(r".*/api/search\?q=biometric&.*"), lambda route: held.append(route)
+    )  # answered later
+    page.goto(base_url + "/")
+    search_box(page).fill("biometric")
+    deadline = time.monotonic() + 5
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+    assert held, "the widget did not search for 'biometric'"
+    search_box(page).fill("facial recognition")
+    status = page.get_by_role("status")
+    expect(status).to_contain_text("for “facial recognition”")
+    with page.expect_event("requestfinished"):
+        held[0].continue_()
+    page.wait_for_timeout(100)
+    expect(status).to_contain_text("for “facial recognition”")
+    expect(page.locator(f"{WIDGET} .result-title").first).to_contain_text("Facial Recognition")
 
 
 def test_did_you_mean_and_no_results(page, base_url: str) -> None:

@@ -634,7 +634,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
           );
         }),
       );
-      if (document.activeElement === this && this._root.activeElement === this._input) {
+      if (this._root.activeElement === this._input) {
         this._openSuggestions();
       } else {
         this._closeSuggestions();
@@ -840,6 +840,12 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
 
     _render(data, facets, options) {
       const total = data.total || 0;
+      if (!(data.results || []).length && total && data.page > 1) {
+        // A shared link past the last page: show the last page instead.
+        this.state.page = Math.min(MAX_PAGE, Math.ceil(total / data.per_page));
+        this._search({ history: "replace" });
+        return;
+      }
       this._results = data.results || [];
       this._lastQuery = data.query;
       this._setState(total ? "results" : "empty");
@@ -1120,7 +1126,11 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
           "aria-labelledby": "document-title",
           onclose: () => {
             this._documentId++;
-            if (this._opener && this._opener.isConnected) this._opener.focus();
+            // "close" fires a task after the dialog shut: if the browser already put the focus
+            // back and the user moved on, leave it where it is.
+            const focused = this._root.activeElement;
+            const lost = !focused || this._dialog.contains(focused);
+            if (lost && this._opener && this._opener.isConnected) this._opener.focus();
           },
           onkeydown: (event) => {
             if (event.target.tagName === "INPUT" || event.target.tagName === "SELECT") return;
