@@ -352,6 +352,13 @@ def test_url_runs_the_search(page, base_url: str) -> None:
     expect(nav.locator("[aria-current=page]")).to_have_text("3")
     expect(page).to_have_url(re.compile(r"ps-page=3"))
 
+    search_for(page, base_url, "biometric", sort="date")
+    expect(page.get_by_role("combobox", name="Sort results")).to_have_value("date")
+    dates = page.locator(f"{WIDGET} .result").evaluate_all(
+        "items => items.map(i => i.querySelector('.meta span:nth-of-type(3)').textContent)"
+    )
+    assert dates[0] != "undated"
+
     page.goto(base_url + "/?ps-q=biometric")
     assert results_shown(page).count() == 10
     search_box(page).fill("facial recognition")

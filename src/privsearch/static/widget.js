@@ -349,6 +349,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       if (!this._built) this._build();
       this.state = this._initialState();
       this._input.value = this.state.q;
+      this._sortSelect.value = this.state.sort;
       window.addEventListener("popstate", this._onPopState);
       if (this.state.q.trim()) this._search();
       else this._showIdle();
