@@ -226,3 +226,16 @@ def test_rate_limiter_refills_and_keeps_clients_apart():
     assert not limiter.allow("a", now=0.0)
     assert limiter.allow("b", now=0.0)
     assert limiter.allow("a", now=1.0) and not limiter.allow("a", now=1.0)
+
+
+def test_a_result_opens_the_publication_it_came_from(client):
+    """Two publications can share an id (a PIA and an update that does not number itself)."""
+    results = client.get("/api/search", params={"q": "travel document checker", "per_page": 20})
+    hits = [h for h in results.json()["results"] if h["id"] == "DHS/TSA/PIA-046"]
+    assert len({h["source"] for h in hits}) == 2
+    for hit in hits:
+        params = {"source": hit["source"]}
+        record = client.get("/api/documents/DHS%2FTSA%2FPIA-046", params=params).json()
+        assert (record["title"], record["source"]) == (hit["title"], hit["source"])
+    missing = client.get("/api/documents/DHS%2FTSA%2FPIA-046", params={"source": "/nowhere"})
+    assert_error(missing, 404, "no record with id 'DHS/TSA/PIA-046' from /nowhere")

@@ -51,6 +51,9 @@ HTML_SECURITY_HEADERS = {
 
 QueryText = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_LENGTH, description="Query")]
 Filter = Annotated[list[str] | None, Query(max_length=20)]
+Source = Annotated[
+    str | None, Query(max_length=4096, description="The source of a search result, to pick it")
+]
 DateBound = Annotated[
     str | None, Query(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", description="YYYY[-MM[-DD]]")
 ]
@@ -225,9 +228,10 @@ def create_app(
         record_id: str,
         number: int,
         q: Annotated[str | None, Query(max_length=MAX_QUERY_LENGTH)] = None,
+        source: Source = None,
     ) -> dict[str, Any]:
         """The page's text, and as HTML with the words of `q` in <mark>."""
-        return ix.page(record_id, number, q)
+        return ix.page(record_id, number, q, source)
 
     @app.get(
         "/api/documents/{record_id:path}",
@@ -235,8 +239,10 @@ def create_app(
         response_model=DocumentBody,
         responses=errors(400, 404, 429),
     )
-    def document(record_id: str) -> dict[str, Any]:
-        record = ix.get(record_id)
+    def document(record_id: str, source: Source = None) -> dict[str, Any]:
+        """The record with this id; `source` (a result's `source`) picks one of several
+        publications that share an id."""
+        record = ix.get(record_id, source)
         data = record.to_dict()
         data["pages"] = [{"number": p.number, "chars": len(p.text)} for p in record.pages]
         data["versions"] = ix.family(record.id)

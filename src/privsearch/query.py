@@ -570,9 +570,11 @@ class Index:
         searcher = self._current()
         return self._view(searcher).completions(searcher.reader()).complete(prefix, limit)
 
-    def page(self, record_id: str, number: int, query: str | None = None) -> dict[str, Any]:
+    def page(
+        self, record_id: str, number: int, query: str | None = None, source: str | None = None
+    ) -> dict[str, Any]:
         """One PDF page of a record: its text, and as HTML with the query's matches marked."""
-        record = self.get(record_id)
+        record = self.get(record_id, source)
         page = next((p for p in record.pages if p.number == number), None)
         if page is None:
             raise RecordNotFoundError(f"{record.id} has no page {number}")
@@ -602,7 +604,8 @@ class Index:
         if source is not None:
             found = [d for d in found if d.get("source") == source]
         if not found:
-            raise RecordNotFoundError(f"no record with id '{record_id}'")
+            where = f" from {source}" if source is not None else ""
+            raise RecordNotFoundError(f"no record with id '{record_id}'{where}")
         best = max(found, key=lambda d: (d.get("page_count", 0), len(d.get("summary", ""))))
         return record_from_stored(best)
 

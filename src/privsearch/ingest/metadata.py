@@ -504,9 +504,11 @@ def choose_reference(title: str, summary: str = "", text: str = "") -> str | Non
     number of the right kind (a PIA number for a PIA, a SORN number for a SORN) in the text."""
     sornish = bool(_SORN_KIND.search(title))
     refs = find_references(title, bare=sornish)
-    if refs:
-        return refs[0]
     top = text[:400]
+    if refs:
+        # A page titled "DHS/TSA/PIA-046 ..." whose PDF says "DHS/TSA/PIA-046(c)" is the update.
+        versions = [r for r in find_references(top) if r.startswith(refs[0] + "(")]
+        return versions[0] if versions else refs[0]
     refs = find_references(top, bare=bool(_SORN_KIND.search(top)))
     if refs:
         return refs[0]

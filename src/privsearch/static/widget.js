@@ -1176,7 +1176,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       if (!this._dialog.open) this._dialog.showModal();
       let record;
       try {
-        record = await this._get(`api/documents/${encodeURIComponent(hit.id)}`, []);
+        record = await this._get(`api/documents/${encodeURIComponent(hit.id)}`, hit.source ? [["source", hit.source]] : []);
       } catch (error) {
         if (id !== this._documentId) return;
         console.error(`[privsearch] cannot open ${hit.id}: ${error.message}`);
@@ -1265,6 +1265,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       let page;
       try {
         const query = this._lastQuery ? [["q", this._lastQuery]] : [];
+        if (record.source) query.push(["source", record.source]);
         page = await this._get(`api/documents/${encodeURIComponent(record.id)}/pages/${number}`, query);
       } catch (error) {
         if (id !== this._documentId) return;
