@@ -10,20 +10,35 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .errors import PrivsearchError
+
 _ENV_PREFIX = "PRIVSEARCH_"
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Caps that keep one hostile input file from taking a run down."""
+    """Caps that keep one hostile input file from taking a run down.
+
+    Each field can be set with the environment variable PRIVSEARCH_<FIELD> (upper case), e.g.
+    PRIVSEARCH_PDF_MEMORY_MB=512. SECURITY.md says what each one guards against.
+    """
 
     pdf_timeout: float = 60.0  # seconds for one PDF, in a worker process that can be killed
-    pdf_max_pages: int = 2000
+    pdf_max_pages: int = 2000  # pages read per PDF; the rest are left out with a warning
     pdf_max_chars: int = 5_000_000  # extracted characters kept per PDF
     pdf_max_bytes: int = 200 * 1024 * 1024  # larger files are skipped unread
-    pdf_memory_mb: int = 1024  # address-space limit of a PDF worker
-    html_max_bytes: int = 50 * 1024 * 1024
+    pdf_max_stream_bytes: int = 75_000_000  # one stream, decompressed (pypdf's own default)
+    pdf_memory_mb: int = 1024  # address-space limit of a PDF worker, above what it starts with
+    html_max_bytes: int = 10 * 1024 * 1024  # larger pages, text listings, manifests are skipped
     workers: int = 0  # 0 = one per core
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise PrivsearchError(f"limit {f.name} must be a number, not {value!r}")
+            if not (value > 0 or (value == 0 and f.name == "workers")):
+                raise PrivsearchError(f"limit {f.name} must be positive, not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -49,9 +64,20 @@ def load_settings(**overrides: Any) -> Settings:
     """Build settings; `overrides` (e.g. from CLI flags) win over the environment."""
     limits = Limits()
     for f in fields(Limits):
-        raw = os.environ.get(f"{_ENV_PREFIX}{f.name.upper()}")
+        name = f"{_ENV_PREFIX}{f.name.upper()}"
+        raw = os.environ.get(name)
         if raw:
-            limits = replace(limits, **{f.name: _coerce(raw, getattr(limits, f.name))})
+            try:
+                value = _coerce(raw, getattr(limits, f.name))
+            except ValueError:
+                kind = type(getattr(limits, f.name)).__name__
+                raise PrivsearchError(
+                    f"{name}={raw!r} is not a valid {'whole number' if kind == 'int' else 'number'}"
+                ) from None
+            try:
+                limits = replace(limits, **{f.name: value})
+            except PrivsearchError as exc:
+                raise PrivsearchError(f"{name}={raw!r}: {exc.message}") from None
     settings = Settings(limits=limits)
     for name in ("index_dir", "corpus_dir"):
         raw = os.environ.get(f"{_ENV_PREFIX}{name.upper()}")

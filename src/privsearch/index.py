@@ -7,13 +7,15 @@ table of contents atomically, so a run that dies midway leaves the previous inde
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import re
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -249,9 +251,23 @@ def build_index(
     limits = limits or Limits()
     started = time.perf_counter()
     index_dir = Path(index_dir)
-    report = IndexReport(index_dir=str(index_dir), rebuilt=rebuild)
     _check_writable(index_dir)
+    with _run_lock(index_dir):
+        try:
+            return _build(paths, index_dir, rebuild, limits, progress, started)
+        except OSError as exc:
+            raise _write_error(index_dir, exc) from exc
 
+
+def _build(
+    paths: Sequence[Path],
+    index_dir: Path,
+    rebuild: bool,
+    limits: Limits,
+    progress: ProgressCallback | None,
+    started: float,
+) -> IndexReport:
+    report = IndexReport(index_dir=str(index_dir), rebuilt=rebuild)
     meta = read_meta(index_dir)
     compatible = index_exists(index_dir) and bool(meta) and _is_compatible(meta)
     if not rebuild and index_exists(index_dir) and meta:
@@ -275,6 +291,9 @@ def build_index(
         ix = index.open_dir(str(index_dir))
     else:
         ix = index.create_in(str(index_dir), build_schema())
+        # Settings first, so that a run killed before its commit leaves an empty index that
+        # opens, rather than one refused for lack of settings.
+        _write_meta(index_dir, {**_analyzer_settings(), "records": 0, "sources": {}})
     try:
         writer = ix.writer(timeout=_WRITER_TIMEOUT)
     except LockError as exc:
@@ -303,7 +322,9 @@ def build_index(
                 progress("read", done, total)
         writer.commit(mergetype=CLEAR if rebuild else None, optimize=False)
     except BaseException:
-        writer.cancel()
+        with contextlib.suppress(Exception):
+            writer.cancel()
+        _remove_unused_files(ix)  # a full disk keeps no half-written segment
         raise
 
     with ix.searcher() as searcher:
@@ -341,6 +362,66 @@ def _add_result(writer: Any, result: SourceResult, report: IndexReport) -> None:
         writer.add_document(**_document(record, position))
         report.records_added += 1
         report.warnings.extend(f"{record.source}: {w}" for w in record.warnings)
+
+
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO}
+
+
+def _write_error(index_dir: Path, exc: OSError) -> PrivsearchError:
+    """One line for a failed write; the previous index is still the one readers see."""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    code = errno.errorcode.get(exc.errno or 0, "")
+    if exc.errno not in _WRITE_ERRNOS:
+        return PrivsearchError(f"indexing failed: {what}{f' [{code}]' if code else ''}")
+    return PrivsearchError(
+        f"cannot write to the index folder {index_dir}: {what}{f' [{code}]' if code else ''}; "
+        "the previous index is unchanged"
+    )
+
+
+def _remove_unused_files(ix: index.Index) -> None:
+    """After a failed run: drop its half-written segment and temporary files (we hold the
+    run lock, so no other writer owns them)."""
+    with contextlib.suppress(Exception):
+        toc = ix._read_toc()  # noqa: SLF001 - whoosh offers no public "current segments"
+        index.clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
+    with contextlib.suppress(Exception):
+        shutil.rmtree(Path(ix.storage.folder) / f"{ix.indexname}.tmp", ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _run_lock(index_dir: Path) -> Iterator[None]:
+    """One indexing run per folder at a time, from reading privsearch.json to rewriting it.
+
+    Whoosh's own lock covers only its writer; without this, a second run could read the
+    settings before the first commits and then write back a stale list of sources.
+    """
+    try:
+        import fcntl
+    except ImportError:  # not on this platform: Whoosh's writer lock still applies
+        yield
+        return
+    try:
+        handle = open(index_dir / ".privsearch-lock", "a+b")  # noqa: SIM115
+    except OSError as exc:
+        raise _write_error(index_dir, exc) from exc
+    with handle:
+        deadline = time.monotonic() + _WRITER_TIMEOUT
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
+                    raise IndexBusyError(
+                        f"the index at {index_dir} is being written by another process; try "
+                        "again when it finishes"
+                    ) from exc
+                time.sleep(0.1)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _check_writable(index_dir: Path) -> None:

@@ -6,6 +6,7 @@ page or manifest links to. A linked PDF is a dependency of the file that links i
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 from collections.abc import Iterator, Sequence
@@ -16,6 +17,7 @@ from ..config import Limits
 from ..models import Skip
 from .html import HtmlPage, decode_html, parse_html, resolve_link
 from .manifest import looks_like_manifest, parse_manifest, pdf_path
+from .pdf import sniff
 from .text import looks_like_listing
 
 KINDS = {".pdf": "pdf", ".html": "html", ".htm": "html", ".txt": "text", ".jsonl": "manifest"}
@@ -73,8 +75,9 @@ def walk(paths: Sequence[Path]) -> tuple[list[Path], list[Skip]]:
                 path = Path(top) / name
                 try:
                     resolved = path.resolve(strict=True)
-                except (OSError, RuntimeError):
-                    skipped.append(Skip(str(path), "broken link"))
+                except (OSError, RuntimeError) as exc:
+                    loop = isinstance(exc, RuntimeError) or getattr(exc, "errno", 0) == errno.ELOOP
+                    skipped.append(Skip(str(path), "symlink loop" if loop else "broken link"))
                     continue
                 if resolved.is_file():
                     found[str(resolved)] = resolved
@@ -105,12 +108,18 @@ def inspect(path: Path, limits: Limits) -> Inspected:
         if kind == "pdf":
             return Inspected(path, "pdf", sha256=sha256_file(path))
         size = path.stat().st_size
-        if kind == "html" and size > limits.html_max_bytes:
+        if size > limits.html_max_bytes:  # pages, listings and manifests are read whole
             return Inspected(
-                path, "html-page", sha256=sha256_file(path),
+                path, "html-page" if kind == "html" else kind, sha256=sha256_file(path),
                 problem=f"too large ({size} bytes; limit {limits.html_max_bytes})",
             )  # fmt: skip
-        data = path.read_bytes()
+        with open(path, "rb") as f:  # at most the cap, even if the file grows meanwhile
+            data = f.read(limits.html_max_bytes + 1)
+        if len(data) > limits.html_max_bytes:
+            return Inspected(
+                path, "html-page" if kind == "html" else kind, sha256=sha256_file(path),
+                problem=f"too large (over {limits.html_max_bytes} bytes)",
+            )  # fmt: skip
     except OSError as exc:
         return Inspected(path, kind, problem=f"cannot read file ({_reason(exc)})")
     sha = hashlib.sha256(data).hexdigest()
@@ -142,12 +151,34 @@ def _split_links(
     return tuple(deps), tuple(missing)
 
 
+def _not_html(data: bytes) -> str:
+    """Why bytes named .html are not a web page ("" when they may be one)."""
+    head = data[:1024]
+    if head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return ""
+    if b"%PDF-" in head:
+        return "not HTML (the file is a PDF; name it .pdf to index it)"
+    what = sniff(head)
+    if what == "binary data" and (head[0::2].count(0) == 0 or head[1::2].count(0) == 0):
+        return ""  # NULs in every other byte: UTF-16 without a BOM
+    if what not in ("HTML", "text"):
+        return f"not HTML (the file looks like {what})"
+    return ""
+
+
 def _classify(path: Path, kind: str, data: bytes, sha: str) -> Inspected:
     if kind == "html":
+        problem = _not_html(data)
+        if problem:
+            return Inspected(path, "html-page", sha256=sha, problem=problem)
         try:
             page = parse_html(decode_html(data))
+        except RecursionError:
+            problem = "cannot parse HTML (elements nested too deeply)"
+            return Inspected(path, "html-page", sha256=sha, problem=problem)
         except Exception as exc:  # the parser is lenient; this guards against the unexpected
-            return Inspected(path, "html-page", sha256=sha, problem=f"cannot parse HTML ({exc})")
+            reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+            return Inspected(path, "html-page", sha256=sha, problem=f"cannot parse HTML ({reason})")
         if page.is_listing:
             return Inspected(path, "html-listing", data, sha, page)
         hrefs = page.pdf_links

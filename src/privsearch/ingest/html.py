@@ -65,10 +65,62 @@ class HtmlPage:
 # --- decoding ------------------------------------------------------------------------------
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+# Labels browsers read as something else (WHATWG Encoding): a page cannot be UTF-16 once its
+# meta tag was readable as ASCII, and latin-1 means windows-1252.
+_LABEL_AS = {
+    "iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "us-ascii": "cp1252",
+    "ascii": "cp1252", "utf-16": "utf-8", "utf-16le": "utf-8", "utf-16be": "utf-8",
+    "utf-32": "utf-8", "x-user-defined": "cp1252",
+}  # fmt: skip
+# Python codecs that are not web text encodings, or that decode markup into something else.
+_NOT_WEB_CODECS = {
+    "undefined", "unicode_escape", "raw_unicode_escape", "punycode", "idna", "utf_7",
+    "mbcs", "oem", "charmap", "palmos", "rot_13", "unicode_internal",
+}  # fmt: skip
+
+
+def _declared_codec(data: bytes) -> str | None:
+    m = _META_CHARSET.search(data[:4096])
+    if not m:
+        return None
+    label = m.group(1).decode("ascii", "replace").lower()
+    label = _LABEL_AS.get(label, label)
+    try:
+        info = codecs.lookup(label)
+    except LookupError:
+        return None
+    if info.name.replace("-", "_") in _NOT_WEB_CODECS or not getattr(
+        info, "_is_text_encoding", True
+    ):
+        return None
+    return info.name
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    head = data[:256]
+    if len(head) < 8:
+        return None
+    if head[1::2].count(0) > len(head) // 4 and head[0::2].count(0) == 0:
+        return "utf-16-le"
+    if head[0::2].count(0) > len(head) // 4 and head[1::2].count(0) == 0:
+        return "utf-16-be"
+    return None
+
+
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 with a few bad bytes (a pasted cp1252 quote, a cut sequence): keep it UTF-8."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.decode("utf-8", "ignore").count("\ufffd")
+    good = sum(1 for ch in text if ch > "\x7f" and ch != "\ufffd")
+    return text if good > bad else None
 
 
 def decode_html(data: bytes) -> str:
-    """Bytes to text: BOM, then <meta charset>, then UTF-8, then cp1252 with replacement."""
+    """Bytes to text: BOM, then <meta charset>, then UTF-8, then cp1252 with replacement.
+
+    Never raises: invalid bytes become U+FFFD. A mostly-UTF-8 page with a few stray bytes
+    stays UTF-8 rather than turning every accented letter into cp1252 mojibake.
+    """
     for bom, encoding in (
         (codecs.BOM_UTF8, "utf-8"),
         (codecs.BOM_UTF32_LE, "utf-32"),
@@ -78,19 +130,20 @@ def decode_html(data: bytes) -> str:
     ):
         if data.startswith(bom):
             return data.decode(encoding, errors="replace").lstrip("\ufeff")
-    m = _META_CHARSET.search(data[:4096])
-    if m:
-        name = m.group(1).decode("ascii", "replace").lower()
-        if name in ("iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii"):
-            name = "cp1252"  # what browsers do with these labels
+    wide = _utf16_without_bom(data)
+    if wide:
+        return data.decode(wide, errors="replace")
+    declared = _declared_codec(data)
+    if declared:
         try:
-            return data.decode(name)
-        except (LookupError, UnicodeDecodeError):
+            return data.decode(declared)
+        except (UnicodeError, ValueError):
             pass
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        pass
+    return _mostly_utf8(data) or data.decode("cp1252", errors="replace")
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -138,6 +191,12 @@ def _soup(text: str) -> BeautifulSoup:
     return soup
 
 
+def _is_decomposed(tag: Tag) -> bool:
+    # Not `tag.decomposed`: on a tag without the private flag, bs4 falls back to
+    # `tag.find("_decomposed")`, a search of the whole subtree (quadratic on deep pages).
+    return bool(vars(tag).get("_decomposed"))
+
+
 def _is_chrome(tag: Tag) -> bool:
     if tag.name in _CHROME_TAGS or tag.get("role") in ("navigation", "banner", "contentinfo"):
         return True
@@ -154,9 +213,7 @@ def _content_root(soup: BeautifulSoup) -> Tag:
         or soup
     )
     for tag in root.find_all(True):
-        if tag.decomposed:
-            continue
-        if _is_chrome(tag):
+        if not _is_decomposed(tag) and _is_chrome(tag):
             tag.decompose()
     return root
 
@@ -273,7 +330,7 @@ def parse_html(text: str) -> HtmlPage:
                 link_text = a.get_text(" ", strip=True)
                 if len(holder.get_text(" ", strip=True)) - len(link_text) > 40:
                     holder = a
-            if not holder.decomposed:
+            if not _is_decomposed(holder):
                 holder.decompose()
     h1 = root.find("h1")
     if h1:

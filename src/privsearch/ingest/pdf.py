@@ -12,6 +12,7 @@ import logging
 import multiprocessing
 import os
 import re
+import signal
 import threading
 import time
 import unicodedata
@@ -80,7 +81,8 @@ def _limit_memory(megabytes: int) -> None:
     except ImportError:  # not on this platform: the time limit still applies
         return
     # The limit is on what the worker may add to the address space it already has after
-    # fork, so a large parent does not leave the worker unable to allocate at all.
+    # fork, so a large parent does not leave the worker unable to allocate at all. RLIMIT_AS
+    # is inherited by anything the worker might start (an external image decoder included).
     try:
         with open("/proc/self/statm") as f:
             baseline = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
@@ -91,9 +93,117 @@ def _limit_memory(megabytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
+def _configure_pypdf(limits: Limits) -> None:
+    """Apply our caps to pypdf's own decoding limits, and never run an external decoder.
+
+    Text extraction does not need images; turning off jbig2dec keeps a JBIG2 "bomb" (a
+    content stream declaring gigabyte bitmaps) from being decoded even where it is installed.
+    """
+    cap = limits.pdf_max_stream_bytes
+    caps = {
+        "maximum_declared_stream_length": cap,
+        "array_based_stream_maximum_output_length": cap,
+        "zlib_maximum_output_length": cap,
+        "lzw_maximum_output_length": cap,
+        "run_length_maximum_output_length": cap,
+        "jbig2_maximum_output_length": cap,
+        "brotli_maximum_output_length": cap,
+        "image_maximum_buffer_size": cap,
+        "jbig2dec_binary": None,
+    }
+    try:
+        from pypdf import Configuration, overwrite_configuration
+    except ImportError:  # pypdf < 7 keeps these as module constants
+        from pypdf import filters
+
+        for name, value in (
+            ("MAX_DECLARED_STREAM_LENGTH", cap),
+            ("MAX_ARRAY_BASED_STREAM_OUTPUT_LENGTH", cap),
+            ("ZLIB_MAX_OUTPUT_LENGTH", cap),
+            ("LZW_MAX_OUTPUT_LENGTH", cap),
+            ("RUN_LENGTH_MAX_OUTPUT_LENGTH", cap),
+            ("JBIG2_MAX_OUTPUT_LENGTH", cap),
+            ("FLATE_MAX_BUFFER_SIZE", cap),
+            ("JBIG2DEC_BINARY", None),
+        ):
+            if hasattr(filters, name):
+                setattr(filters, name, value)
+        return
+    known = {f for f in getattr(Configuration, "__dataclass_fields__", {})}
+    overwrite_configuration(**{k: v for k, v in caps.items() if k in known})
+
+
 def _one_line(exc: BaseException) -> str:
     message = " ".join(str(exc).split())[:200]
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _memory_reason(limits: Limits) -> str:
+    return f"exceeded the memory limit of {limits.pdf_memory_mb} MB (pdf_memory_mb)"
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """pypdf wraps some failures (a RecursionError in "Error reading PDF file"): unwrap them."""
+    seen = 0
+    cause: BaseException | None = exc
+    while cause is not None and seen < 10:
+        if isinstance(cause, (MemoryError, RecursionError)):
+            return cause
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    return exc
+
+
+def _describe(exc: BaseException, limits: Limits) -> str:
+    """A failure in words a user can act on (pypdf's own text where it says more)."""
+    exc = _root_cause(exc)
+    kind = type(exc).__name__
+    if isinstance(exc, MemoryError):
+        return _memory_reason(limits)
+    if isinstance(exc, RecursionError):
+        return "objects nested too deeply"
+    if kind == "LimitReachedError":
+        text = str(exc).lower()
+        if "limit reached while decompressing" in text or (
+            str(limits.pdf_max_stream_bytes) in text and "length" in text
+        ):
+            return (
+                f"a stream is over the decompressed size limit of "
+                f"{limits.pdf_max_stream_bytes} bytes (pdf_max_stream_bytes)"
+            )
+        return "a safety limit was reached: " + " ".join(str(exc).split())[:200]
+    if kind == "DependencyError":
+        return f"needs an image decoder, which text extraction does not use ({_one_line(exc)})"
+    return _one_line(exc)
+
+
+_SIGNATURES = (
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"PK\x03\x04", "a ZIP archive (or an Office document)"),
+    (b"\xd0\xcf\x11\xe0", "an old Office document"),
+    (b"{\\rtf", "an RTF document"),
+    (b"\x1f\x8b", "a gzip archive"),
+)
+
+
+# A file without the header can still be a PDF that pypdf reads: it starts with objects.
+_PDF_OBJECT = re.compile(rb"^(?:%[^\n]*\n)?\s*\d+\s+\d+\s+obj\b")
+
+
+def sniff(head: bytes) -> str:
+    """What a file that is not a PDF looks like, for the skip reason."""
+    for magic, what in _SIGNATURES:
+        if head.startswith(magic):
+            return what
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<!--")) or (
+        b"<html" in head.lower()
+    ):
+        return "HTML"
+    if b"\x00" in head:
+        return "binary data"
+    return "text"
 
 
 def _extract(path: str, limits: Limits) -> dict[str, Any]:
@@ -106,11 +216,14 @@ def _extract(path: str, limits: Limits) -> dict[str, Any]:
         with open(path, "rb") as f:
             head = f.read(1024)
     except OSError as exc:
-        return {"ok": False, "reason": f"cannot read file ({exc.strerror or exc})"}
+        return {"ok": False, "reason": f"cannot read file ({(exc.strerror or str(exc)).lower()})"}
     if size == 0:
         return {"ok": False, "reason": "empty file"}
-    if b"%PDF-" not in head:
-        return {"ok": False, "reason": "not a PDF (no %PDF header)"}
+    if b"%PDF-" not in head and not _PDF_OBJECT.search(head):
+        return {
+            "ok": False,
+            "reason": f"not a PDF (no %PDF header; the file looks like {sniff(head)})",
+        }
     try:
         reader = PdfReader(path, strict=False)
         if reader.is_encrypted:
@@ -121,9 +234,9 @@ def _extract(path: str, limits: Limits) -> dict[str, Any]:
                 return {"ok": False, "reason": f"encrypted ({_one_line(exc)})"}
         page_count = len(reader.pages)
     except MemoryError:
-        return {"ok": False, "reason": f"out of memory (limit {limits.pdf_memory_mb} MB)"}
+        return {"ok": False, "reason": _memory_reason(limits)}
     except (PdfReadError, Exception) as exc:  # noqa: B014 - any parser failure is a corrupt file
-        return {"ok": False, "reason": f"corrupt PDF ({_one_line(exc)})"}
+        return {"ok": False, "reason": f"corrupt PDF ({_describe(exc, limits)})"}
 
     title = ""
     with contextlib.suppress(Exception):
@@ -139,14 +252,10 @@ def _extract(path: str, limits: Limits) -> dict[str, Any]:
     for number in range(1, wanted + 1):
         try:
             raw = reader.pages[number - 1].extract_text() or ""
-        except MemoryError:
-            failed.append(number)
-            problems.append(f"page {number}: out of memory")
-            continue
-        except Exception as exc:  # one bad page must not lose the others
+        except Exception as exc:  # one bad page must not lose the others (MemoryError too)
             failed.append(number)
             if len(problems) < 5:
-                problems.append(f"page {number}: {_one_line(exc)}")
+                problems.append(f"page {number}: {_describe(exc, limits)}")
             continue
         text = clean_text(raw)
         if chars + len(text) > limits.pdf_max_chars:
@@ -163,11 +272,14 @@ def _extract(path: str, limits: Limits) -> dict[str, Any]:
         notes.extend(p for p in problems if p.startswith("page "))
     notes.extend(p for p in problems if not p.startswith("page "))
     if page_count > wanted:
-        notes.append(f"only the first {wanted} of {page_count} pages read")
+        notes.append(f"only the first {wanted} of {page_count} pages read (limit pdf_max_pages)")
     if pages and not any(text for _, text in pages):
         notes.append(NO_TEXT_LAYER)
     if not pages and failed:
-        return {"ok": False, "reason": f"no page could be extracted ({problems[0]})"}
+        first = problems[0].partition(": ")[2]
+        if all(p.partition(": ")[2] == first for p in problems if p.startswith("page ")):
+            return {"ok": False, "reason": f"no page could be extracted: {first}"}
+        return {"ok": False, "reason": f"no page could be extracted: {problems[0]}"}
     return {
         "ok": True,
         "pages": pages,
@@ -178,9 +290,10 @@ def _extract(path: str, limits: Limits) -> dict[str, Any]:
 
 
 def _worker_main(conn: Connection, limits: Limits) -> None:
-    _limit_memory(limits.pdf_memory_mb)
     warnings.simplefilter("ignore")
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+    _configure_pypdf(limits)  # imports pypdf before the memory limit counts against it
+    _limit_memory(limits.pdf_memory_mb)
     while True:
         try:
             path = conn.recv()
@@ -190,10 +303,8 @@ def _worker_main(conn: Connection, limits: Limits) -> None:
             return
         try:
             result = _extract(path, limits)
-        except MemoryError:
-            result = {"ok": False, "reason": f"out of memory (limit {limits.pdf_memory_mb} MB)"}
         except Exception as exc:  # the worker itself must survive any one file
-            result = {"ok": False, "reason": f"unreadable ({_one_line(exc)})"}
+            result = {"ok": False, "reason": f"unreadable ({_describe(exc, limits)})"}
         try:
             conn.send(result)
         except Exception as exc:  # e.g. the result could not be pickled
@@ -266,7 +377,7 @@ class PdfPool:
         try:
             size = os.path.getsize(path)
         except OSError as exc:
-            return f"cannot read file ({exc.strerror or exc})"
+            return f"cannot read file ({(exc.strerror or str(exc)).lower()})"
         if size > self.limits.pdf_max_bytes:
             return f"too large ({size} bytes; limit {self.limits.pdf_max_bytes})"
         return None
@@ -302,8 +413,7 @@ class PdfPool:
                         result = worker.conn.recv()
                     except (EOFError, OSError):
                         worker.kill()
-                        code = worker.process.exitcode
-                        yield path, f"extraction crashed (worker exit code {code})"
+                        yield path, _crash_reason(worker.process.exitcode)
                         continue
                     self._idle.append(worker)
                     yield path, _to_pdf_text(path, result)
@@ -316,6 +426,13 @@ class PdfPool:
         finally:
             for worker in busy.values():
                 worker.kill()
+
+
+def _crash_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        with contextlib.suppress(ValueError):
+            return f"extraction crashed (worker killed by {signal.Signals(-code).name})"
+    return f"extraction crashed (worker exit code {code})"
 
 
 def _to_pdf_text(path: str, result: dict[str, Any]) -> PdfText | str:
