@@ -23,7 +23,7 @@ from typing import Any
 
 from whoosh import columns, fields, index
 from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer
-from whoosh.index import LockError
+from whoosh.util.filelock import try_for
 from whoosh.writing import CLEAR
 
 from . import __version__, analyze
@@ -294,52 +294,68 @@ def _build(
         # Settings first, so that a run killed before its commit leaves an empty index that
         # opens, rather than one refused for lack of settings.
         _write_meta(index_dir, {**_analyzer_settings(), "records": 0, "sources": {}})
-    try:
-        writer = ix.writer(timeout=_WRITER_TIMEOUT)
-    except LockError as exc:
+    # Whoosh's writer lock, taken by us rather than by the writer: a writer that fails while
+    # it sets up (its first file on a full disk) would otherwise keep the lock.
+    lock = ix.lock("WRITELOCK")
+    if not try_for(lock.acquire, timeout=_WRITER_TIMEOUT, delay=0.1):
         raise IndexBusyError(
             f"the index at {index_dir} is being written by another process; try again when it "
             "finishes"
-        ) from exc
+        )
     try:
-        for source in plan.removed:
-            report.records_removed += writer.delete_by_term("source", source)
-            known.pop(source, None)
-            skips.pop(source, None)
-            report.sources_removed += 1
-        total = len(plan.to_read)
-        for done, result in enumerate(read_sources(plan, limits=limits), start=1):
-            report.records_removed += writer.delete_by_term("source", result.source)
-            _add_result(writer, result, report)
-            if result.records or result.files:
-                known[result.source] = dict(result.files)
-            else:
-                known.pop(result.source, None)
-            skips[result.source] = [[skip.path, skip.reason] for skip in result.skipped]
-            if not skips[result.source]:
-                del skips[result.source]
-            if progress:
-                progress("read", done, total)
-        writer.commit(mergetype=CLEAR if rebuild else None, optimize=False)
-    except BaseException:
+        try:
+            writer = ix.writer(_lk=False)
+        except BaseException:
+            _remove_unused_files(ix)
+            raise
+        try:
+            for source in plan.removed:
+                report.records_removed += writer.delete_by_term("source", source)
+                known.pop(source, None)
+                skips.pop(source, None)
+                report.sources_removed += 1
+            total = len(plan.to_read)
+            for done, result in enumerate(read_sources(plan, limits=limits), start=1):
+                report.records_removed += writer.delete_by_term("source", result.source)
+                _add_result(writer, result, report)
+                if result.records or result.files:
+                    known[result.source] = dict(result.files)
+                else:
+                    known.pop(result.source, None)
+                skips[result.source] = [[skip.path, skip.reason] for skip in result.skipped]
+                if not skips[result.source]:
+                    del skips[result.source]
+                if progress:
+                    progress("read", done, total)
+            writer.commit(mergetype=CLEAR if rebuild else None, optimize=False)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                writer.cancel()
+            if not getattr(writer, "is_closed", True):  # cancel failed midway (a full disk)
+                _close_quietly(writer)
+            _remove_unused_files(ix)  # and keep no half-written segment
+            raise
+    finally:
         with contextlib.suppress(Exception):
-            writer.cancel()
-        _remove_unused_files(ix)  # a full disk keeps no half-written segment
-        raise
+            lock.release()
 
     with ix.searcher() as searcher:
         report.records = searcher.doc_count()
-    _write_meta(
-        index_dir,
-        {
-            **_analyzer_settings(),
-            "privsearch_version": __version__,
-            "records": report.records,
-            "indexed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "sources": known,
-            "skipped": skips,
-        },
-    )
+    meta = {
+        **_analyzer_settings(),
+        "privsearch_version": __version__,
+        "records": report.records,
+        "indexed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "sources": known,
+        "skipped": skips,
+    }
+    try:
+        _write_meta(index_dir, meta)
+    except OSError as exc:  # the records are committed; the old list of sources stays
+        raise PrivsearchError(
+            f"the index at {index_dir} was updated, but {META_FILE} could not be written "
+            f"({exc.strerror or exc}); the next run reads the new and changed files again"
+        ) from exc
     report.seconds = time.perf_counter() - started
     return report
 
@@ -377,6 +393,22 @@ def _write_error(index_dir: Path, exc: OSError) -> PrivsearchError:
         f"cannot write to the index folder {index_dir}: {what}{f' [{code}]' if code else ''}; "
         "the previous index is unchanged"
     )
+
+
+def _close_quietly(writer: Any) -> None:
+    """Close the files of a writer whose cancel failed (a full disk), so that the space of the
+    deleted ones comes back while this process lives on."""
+    parts = [getattr(writer, "perdocwriter", None), getattr(writer, "fieldwriter", None)]
+    for part in parts:
+        for value in list(vars(part).values()) if part is not None else []:
+            for handle in (getattr(value, "file", None), value):
+                if hasattr(handle, "close") and hasattr(handle, "write"):
+                    with contextlib.suppress(Exception):
+                        handle.close()
+    with contextlib.suppress(Exception):
+        writer.pool.cleanup()
+    with contextlib.suppress(Exception):
+        writer._tempstorage.destroy()  # noqa: SLF001
 
 
 def _remove_unused_files(ix: index.Index) -> None:

@@ -242,7 +242,7 @@ def _extract(path: str, limits: Limits) -> dict[str, Any]:
     with contextlib.suppress(Exception):
         meta = reader.metadata
         if meta and meta.title:
-            title = " ".join(str(meta.title).split())
+            title = " ".join(str(meta.title)[:2000].split())[:500]
 
     pages: list[tuple[int, str]] = []
     problems: list[str] = []
