@@ -287,6 +287,33 @@ def test_symlink_loops_end(tmp_path: Path) -> None:
     assert time.monotonic() - started < 5
 
 
+def test_links_out_of_the_indexed_folders_are_not_followed(tmp_path: Path) -> None:
+    private = tmp_path / "private"
+    private.mkdir()
+    (private / "diary.html").write_text("<html><body><h1>My diary</h1><p>Secrets.</p></body>")
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "notes.html").symlink_to(private / "diary.html")
+    (docs / "elsewhere").symlink_to(private)
+    write_text_pdf(docs / "real.pdf", ["Privacy Impact Assessment for the Inside File"])
+    plan = scan_sources([docs])
+    assert [p.name for p in plan.to_read] == ["real.pdf"]
+    assert sorted((Path(s.path).name, s.reason) for s in plan.skipped) == [
+        ("elsewhere", "link points outside the folders being indexed"),
+        ("notes.html", "link points outside the folders being indexed"),
+    ]
+    both = scan_sources([docs, private])  # named explicitly, the folder is read (once)
+    assert sorted(p.name for p in both.to_read) == ["diary.html", "real.pdf"]
+
+
+def test_a_worker_killed_by_a_signal_is_reported_by_name() -> None:
+    from privsearch.ingest.pdf import _crash_reason
+
+    assert _crash_reason(-9) == "extraction crashed (worker killed by SIGKILL)"
+    assert _crash_reason(-11) == "extraction crashed (worker killed by SIGSEGV)"
+    assert _crash_reason(1) == "extraction crashed (worker exit code 1)"
+
+
 def test_files_that_disappear_between_scan_and_read(tmp_path: Path) -> None:
     write_text_pdf(tmp_path / "gone.pdf", ["Privacy Impact Assessment for the Vanishing"])
     write_text_pdf(tmp_path / "attached.pdf", ["Privacy Impact Assessment for the Attachment"])

@@ -38,12 +38,19 @@ def _reason(exc: OSError) -> str:
 def walk(paths: Sequence[Path]) -> tuple[list[Path], list[Skip]]:
     """Files with a known extension under `paths` (resolved, sorted), and what could not be read.
 
-    Follows directory symlinks once per real directory, so loops end; skips hidden entries
-    below the given roots.
+    Follows directory symlinks once per real directory, so loops end, and only within the
+    given folders; skips hidden entries below them.
     """
     found: dict[str, Path] = {}
     skipped: list[Skip] = []
     seen_dirs: set[str] = set()
+    roots = [os.path.realpath(p) for p in paths if os.path.isdir(p)]
+
+    def inside(real: str) -> bool:
+        # A link may not pull in files from elsewhere on the machine (e.g. a page named
+        # notes.html pointing at someone's private files), which the HTTP API would then serve.
+        return any(real == root or real.startswith(root.rstrip("/") + "/") for root in roots)
+
     for given in paths:
         given = Path(given)
         try:
@@ -68,7 +75,13 @@ def walk(paths: Sequence[Path]) -> tuple[list[Path], list[Skip]]:
                 dirs[:] = []
                 continue
             seen_dirs.add(top_real)
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            outside = [d for d in dirs if not inside(os.path.realpath(os.path.join(top, d)))]
+            skipped.extend(
+                Skip(os.path.join(top, d), "link points outside the folders being indexed")
+                for d in sorted(outside)
+                if not d.startswith(".")
+            )
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in outside)
             for name in files:
                 if name.startswith(".") or Path(name).suffix.lower() not in KINDS:
                     continue
@@ -79,7 +92,9 @@ def walk(paths: Sequence[Path]) -> tuple[list[Path], list[Skip]]:
                     loop = isinstance(exc, RuntimeError) or getattr(exc, "errno", 0) == errno.ELOOP
                     skipped.append(Skip(str(path), "symlink loop" if loop else "broken link"))
                     continue
-                if resolved.is_file():
+                if not inside(str(resolved)):
+                    skipped.append(Skip(str(path), "link points outside the folders being indexed"))
+                elif resolved.is_file():
                     found[str(resolved)] = resolved
     return [found[k] for k in sorted(found)], skipped
 
