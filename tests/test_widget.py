@@ -388,13 +388,20 @@ def test_a_late_answer_to_an_older_query_is_dropped(page, base_url: str) -> None
 
 
 def test_did_you_mean_and_no_results(page, base_url: str) -> None:
+    # A misspelling with a close word: its results are shown, and the correction offered.
     page.goto(base_url + "/?ps-q=biometic")
-    expect(page.locator(f"{WIDGET}[data-state=empty]")).to_have_count(1)
-    expect(page.get_by_role("status")).to_have_text("No results for “biometic”")
+    results_shown(page)
+    expect(page.locator(f"{WIDGET} .notes")).to_contain_text(
+        'No results for "biometic"; showing results for "biometric".'
+    )
     page.locator(f"{WIDGET} .did-you-mean").get_by_role("button", name="biometric").click()
     results_shown(page)
     expect(search_box(page)).to_have_value("biometric")
     assert "ps-q=biometric" in page.url
+    # Nothing close at all: the empty state.
+    page.goto(base_url + "/?ps-q=qxzqxzqxz")
+    expect(page.locator(f"{WIDGET}[data-state=empty]")).to_have_count(1)
+    expect(page.get_by_role("status")).to_have_text("No results for “qxzqxzqxz”")
 
 
 def test_service_errors_are_shown_and_logged(page, base_url: str) -> None:

@@ -261,7 +261,8 @@ def _print_results(results: SearchResults) -> None:
     console = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
     for note in results.notes:
         console.print(f"[yellow]{escape(note)}[/]")
-    if results.suggestion:
+    corrected = any(f'results for "{results.suggestion}"' in note for note in results.notes)
+    if results.suggestion and not corrected:
         console.print(f"Did you mean: [bold]{escape(results.suggestion)}[/]?")
     first = (results.page - 1) * results.per_page + 1
     last = first + len(results.results) - 1

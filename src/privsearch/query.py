@@ -6,13 +6,14 @@ it and nothing below it.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import re
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,8 @@ FAMILY_BOOST = 3.0  # ... or the document it updates
 SYNONYM_WEIGHT = 0.3  # an expansion scores well below the words the user typed
 PROXIMITY = (("title", 2, 4.0), ("summary", 2, 2.0), ("body", 2, 2.0), ("body", 12, 1.0))
 MAX_PER_PAGE = 100
+PROXIMITY_POOL = 300  # best bag-of-words matches that get the proximity bonus
+SOFT_AND_BELOW = 10  # with fewer all-word matches, documents with some of the words follow
 MAX_EXPANSIONS = 2000  # words one prefix* or typo~ may stand for
 TIME_LIMIT = 5.0  # seconds one search may take to collect its matches
 MAX_PAGE = 1000
@@ -51,6 +54,7 @@ class _Compiled:
     needs: list[set[Pattern]] = field(default_factory=list)  # one group per AND-ed clause
     expandables: list[list[wq.Query]] = field(default_factory=list)  # prefix/fuzzy, to mark
     plain_clauses: list[wq.Query] = field(default_factory=list)  # for the any-word fallback
+    proximity: wq.Query | None = None  # bonus for the words standing together
 
 
 class _Compiler:
@@ -70,11 +74,12 @@ class _Compiler:
             plain_clauses = clauses
             query: wq.Query = wq.And(clauses) if len(clauses) > 1 else clauses[0]
             proximity = _proximity(terms)
-            if proximity is not None:
-                query = wq.AndMaybe(query, proximity)
         else:
             query = self.node(node, negated=False)
-        return _Compiled(query, self.patterns, self.needs, self.expandables, plain_clauses)
+            proximity = None
+        return _Compiled(
+            query, self.patterns, self.needs, self.expandables, plain_clauses, proximity
+        )
 
     def mark(self, need: set[Pattern], negated: bool) -> None:
         """Remember what to highlight for a clause the documents must match."""
@@ -155,8 +160,9 @@ class _Compiler:
     @staticmethod
     def any_field(term: str) -> wq.Query:
         subqueries: list[wq.Query] = [wq.Term(f, term, boost=b) for f, b in FIELD_BOOSTS.items()]
-        subqueries.append(wq.Term("ids", term, boost=ID_BOOST))
-        subqueries.append(wq.Term("family_ids", term, boost=FAMILY_BOOST))
+        if _could_be_reference(term):
+            subqueries.append(wq.Term("ids", term, boost=ID_BOOST))
+            subqueries.append(wq.Term("family_ids", term, boost=FAMILY_BOOST))
         return wq.Or(subqueries)
 
     @staticmethod
@@ -220,6 +226,12 @@ class _Compiler:
         return resolve_facet_value(self.lexicon, fieldname, value)
 
 
+def _could_be_reference(term: str) -> bool:
+    """Reference numbers and slugs hold a digit, a slash or a hyphen; plain words never match
+    the id fields, so they are not asked to."""
+    return not term.isalpha()
+
+
 def _proximity(terms: list[str]) -> wq.Query | None:
     content = [t for t in terms if not analyze.is_stopword(t)]
     if len(content) < 2:
@@ -274,6 +286,12 @@ class _Columns:
         )
 
 
+@dataclass(frozen=True)
+class _Deadline:
+    at: float  # time.perf_counter() value
+    seconds: float  # the limit it was set from, for the message
+
+
 class _DeadlineCollector(collectors.UnlimitedCollector):
     """Collects every match, raising TimeLimit once past the deadline.
 
@@ -292,19 +310,45 @@ class _DeadlineCollector(collectors.UnlimitedCollector):
 
 
 def _matches(
-    searcher: Any, query: wq.Query, filters: wq.Query | None, time_limit: float
+    searcher: Any, query: wq.Query, filters: wq.Query | None, deadline: _Deadline
 ) -> list[tuple[int, float]]:
-    """Every (document number, score) that matches, or QueryTooExpensiveError past the limit."""
-    timed = _DeadlineCollector(time.perf_counter() + time_limit)
+    """Every (document number, score) that matches; QueryTooExpensiveError past the deadline."""
+    timed = _DeadlineCollector(deadline.at)
     # The filter wraps last, so that it sees the documents first.
     collector = collectors.FilterCollector(timed, allow=filters) if filters else timed
     try:
         searcher.search_with_collector(query, collector)
     except collectors.TimeLimit:
         raise QueryTooExpensiveError(
-            f"the query took longer than {time_limit:g} s; make it more specific"
+            f"the query took longer than {deadline.seconds:g} s; make it more specific"
         ) from None
     return list(timed.results().items())
+
+
+def _add_proximity(
+    searcher: Any, matches: list[tuple[int, float]], proximity: wq.Query
+) -> list[tuple[int, float]]:
+    """Add the proximity bonus to the best PROXIMITY_POOL matches.
+
+    Phrase matching reads positions, the costliest thing Whoosh does; scoring it for a few
+    hundred candidates, not for every match, keeps common words cheap.
+    """
+    pool = sorted(d for d, _ in heapq.nlargest(PROXIMITY_POOL, matches, key=lambda m: m[1]))
+    bonus: dict[int, float] = {}
+    context = searcher.context()
+    for subsearcher, offset in searcher.leaf_searchers():
+        end = offset + subsearcher.doc_count_all()
+        matcher = proximity.matcher(subsearcher, context)
+        for docnum in (d for d in pool if offset <= d < end):
+            if not matcher.is_active():
+                break
+            if matcher.id() < docnum - offset:
+                matcher.skip_to(docnum - offset)
+                if not matcher.is_active():
+                    break
+            if matcher.id() == docnum - offset:
+                bonus[docnum] = matcher.score()
+    return [(d, s + bonus.get(d, 0.0)) for d, s in matches]
 
 
 def _rank(
@@ -475,8 +519,13 @@ class Index:
         page: int = 1,
         per_page: int = 10,
         collapse: bool = False,
+        correct: bool = True,
     ) -> SearchResults:
-        """Search; raises QuerySyntaxError or BadParameterError for what a caller got wrong."""
+        """Search; raises QuerySyntaxError or BadParameterError for what a caller got wrong.
+
+        When nothing matches and a close spelling of the query does (`biometic`), the results
+        are those of the corrected query, with a note saying so, unless `correct` is false.
+        """
         started = time.perf_counter()
         _check_paging(page, per_page, sort)
         tree = querylang.parse_query(query)
@@ -487,13 +536,28 @@ class Index:
         notes: list[str] = []
         columns = view.columns
         patterns, needs = _highlight_patterns(searcher, compiled)
-        limit = self.time_limit
-        ranked = _rank(_matches(searcher, compiled.query, filters, limit), columns, sort, collapse)
-        if not ranked and len(compiled.plain_clauses) > 1:
-            relaxed = wq.Or(compiled.plain_clauses)
-            ranked = _rank(_matches(searcher, relaxed, filters, limit), columns, sort, collapse)
-            if ranked:
-                notes.append("No document contains all the words; showing documents with any.")
+        deadline = _Deadline(time.perf_counter() + self.time_limit, self.time_limit)
+        matches = _matches(searcher, compiled.query, filters, deadline)
+        if compiled.proximity is not None and sort == "relevance":
+            matches = _add_proximity(searcher, matches, compiled.proximity)
+        ranked = _rank(matches, columns, sort, collapse)
+        if len(ranked) < SOFT_AND_BELOW and len(compiled.plain_clauses) > 1:
+            # Few documents hold every word: follow them with those that hold some.
+            partial = _matches(searcher, wq.Or(compiled.plain_clauses), filters, deadline)
+            shown = {columns.family[d] if collapse else columns.edition[d] for d, _ in ranked}
+            more = [
+                (d, s)
+                for d, s in _rank(partial, columns, sort, collapse)
+                if (columns.family[d] if collapse else columns.edition[d]) not in shown
+            ]
+            if more:
+                notes.append(
+                    "No document contains all the words; showing documents with some of them."
+                    if not ranked
+                    else f"Only {len(ranked)} document(s) contain all the words; documents "
+                    "with some of them follow."
+                )
+            ranked += more
         total = len(ranked)
         hits = [
             self._hit(searcher, docnum, score, patterns, needs, collapse)
@@ -501,6 +565,28 @@ class Index:
         ]
         facets = {name: _count(columns.facets[name], ranked) for name in FACETS}
         suggestion = self._suggest(searcher, tree, query)
+        if total == 0 and suggestion and correct:
+            corrected = self.search(
+                suggestion,
+                component=component,
+                doc_type=doc_type,
+                since=since,
+                until=until,
+                sort=sort,
+                page=page,
+                per_page=per_page,
+                collapse=collapse,
+                correct=False,
+            )
+            if corrected.total:
+                return replace(
+                    corrected,
+                    query=query,
+                    suggestion=suggestion,
+                    took_ms=(time.perf_counter() - started) * 1000,
+                    notes=(f'No results for "{query}"; showing results for "{suggestion}".',)
+                    + corrected.notes,
+                )
         return SearchResults(
             query=query,
             total=total,
