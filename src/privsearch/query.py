@@ -53,7 +53,7 @@ class _Compiled:
     patterns: set[Pattern] = field(default_factory=set)  # term sequences to mark
     needs: list[set[Pattern]] = field(default_factory=list)  # one group per AND-ed clause
     expandables: list[list[wq.Query]] = field(default_factory=list)  # prefix/fuzzy, to mark
-    plain_clauses: list[wq.Query] = field(default_factory=list)  # for the any-word fallback
+    partial: wq.Query | None = None  # any of the words: what follows too few all-word matches
     proximity: wq.Query | None = None  # bonus for the words standing together
 
 
@@ -67,19 +67,19 @@ class _Compiler:
         self.expandables: list[list[wq.Query]] = []
 
     def compile(self, node: Node) -> _Compiled:
-        plain_clauses: list[wq.Query] = []
+        partial = proximity = None
         if querylang.is_plain(node):
             words = [node] if isinstance(node, Word) else list(node.children)  # type: ignore[union-attr]
             clauses, terms = self.run(words)  # type: ignore[arg-type]
-            plain_clauses = clauses
             query: wq.Query = wq.And(clauses) if len(clauses) > 1 else clauses[0]
             proximity = _proximity(terms)
+            content = [t for t in terms if not analyze.is_stopword(t)]
+            if len(content) > 1:
+                # Each word alone, also those inside a multi-word synonym ("facial", "recognition").
+                partial = wq.Or(clauses + [self.any_field(t) for t in content])
         else:
             query = self.node(node, negated=False)
-            proximity = None
-        return _Compiled(
-            query, self.patterns, self.needs, self.expandables, plain_clauses, proximity
-        )
+        return _Compiled(query, self.patterns, self.needs, self.expandables, partial, proximity)
 
     def mark(self, need: set[Pattern], negated: bool) -> None:
         """Remember what to highlight for a clause the documents must match."""
@@ -541,9 +541,9 @@ class Index:
         if compiled.proximity is not None and sort == "relevance":
             matches = _add_proximity(searcher, matches, compiled.proximity)
         ranked = _rank(matches, columns, sort, collapse)
-        if len(ranked) < SOFT_AND_BELOW and len(compiled.plain_clauses) > 1:
+        if len(ranked) < SOFT_AND_BELOW and compiled.partial is not None:
             # Few documents hold every word: follow them with those that hold some.
-            partial = _matches(searcher, wq.Or(compiled.plain_clauses), filters, deadline)
+            partial = _matches(searcher, compiled.partial, filters, deadline)
             shown = {columns.family[d] if collapse else columns.edition[d] for d, _ in ranked}
             more = [
                 (d, s)
