@@ -159,3 +159,12 @@ def test_killed_run_leaves_the_previous_index_searchable(tmp_path):
     with privsearch.open_index(index_dir) as ix:
         assert ix.search("okapi").total == 1
         assert ix.search("DHS/ICE/PIA-054").results[0].id == "DHS/ICE/PIA-054"
+
+
+def test_an_empty_index_answers(tmp_path):
+    (tmp_path / "nothing").mkdir()
+    privsearch.build_index([tmp_path / "nothing"], tmp_path / "index", limits=TEST_LIMITS)
+    with privsearch.open_index(tmp_path / "index") as ix:
+        results = ix.search("privacy")
+        assert results.total == 0 and results.facets["component"] == {}
+        assert ix.suggest("pri") == [] and ix.stats()["records"] == 0

@@ -76,6 +76,29 @@ def filter_options(func: F) -> F:
     return func
 
 
+def limit_options(func: F) -> F:
+    """The caps on hostile input (SECURITY.md); each also has a PRIVSEARCH_* variable."""
+    options = [
+        click.option(
+            "--workers", type=click.IntRange(0, 64), help="PDF worker processes (0 = cores)."
+        ),
+        click.option("--timeout", "pdf_timeout", type=click.FloatRange(1), help="Seconds per PDF."),
+        click.option("--pdf-memory-mb", type=click.IntRange(64), help="Memory per PDF worker."),
+        click.option("--pdf-max-pages", type=click.IntRange(1), help="Pages read per PDF."),
+        click.option("--pdf-max-chars", type=click.IntRange(1), help="Characters kept per PDF."),
+        click.option("--pdf-max-bytes", type=click.IntRange(1), help="Largest PDF file read."),
+        click.option(
+            "--pdf-max-stream-bytes", type=click.IntRange(1), help="Largest stream, decompressed."
+        ),
+        click.option(
+            "--html-max-bytes", type=click.IntRange(1), help="Largest page, listing or manifest."
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def _stderr(message: str) -> None:
     click.echo(message, err=True)
 
@@ -98,8 +121,7 @@ def cli() -> None:
 @click.option("--rebuild", is_flag=True, help="Start over instead of updating the index.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON.")
 @click.option("--strict", is_flag=True, help="Exit with status 1 if any file was skipped.")
-@click.option("--workers", type=click.IntRange(0, 64), help="PDF worker processes (0 = cores).")
-@click.option("--timeout", "pdf_timeout", type=click.FloatRange(1), help="Seconds per PDF.")
+@limit_options
 @translate_errors
 def index(
     paths: tuple[Path, ...],
@@ -107,8 +129,7 @@ def index(
     rebuild: bool,
     as_json: bool,
     strict: bool,
-    workers: int | None,
-    pdf_timeout: float | None,
+    **limits: Any,
 ) -> None:
     """Index listing pages, publication pages, PDFs and manifests under PATHS.
 
@@ -116,7 +137,7 @@ def index(
 
     Example: privsearch index ../shared/corpus/dhs --index index
     """
-    settings = load_settings(index_dir=index_dir, workers=workers, pdf_timeout=pdf_timeout)
+    settings = load_settings(index_dir=index_dir, **limits)
     report = _build(list(paths), settings.index_dir, rebuild=rebuild, limits=settings.limits)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))

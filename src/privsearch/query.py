@@ -275,7 +275,8 @@ class _Columns:
     @classmethod
     def read(cls, reader: Any) -> _Columns:
         def column(name: str) -> list[Any]:
-            return list(reader.column_reader(name))
+            # An index with no documents has no segment, and so no columns.
+            return list(reader.column_reader(name)) if reader.doc_count_all() else []
 
         return cls(
             edition=column("edition"),
@@ -435,7 +436,7 @@ class _View:
         """The completion table, built on first use from `reader` (of this same version)."""
         with self._lock:
             if self._completions is None:
-                column = reader.column_reader("title_text")
+                column = reader.column_reader("title_text") if reader.doc_count_all() else []
                 titles = [t.decode("utf-8") for t in column if t]
                 self._completions = Completions.build(titles)
             return self._completions
