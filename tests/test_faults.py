@@ -3,6 +3,7 @@ runs at once. The previous index must always open and answer what it answered be
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -75,7 +76,8 @@ def test_kill_9_at_random_points_never_damages_the_index(tmp_path: Path) -> None
             stderr=subprocess.DEVNULL,
         )
         time.sleep(delay)
-        with pytest.raises(ProcessLookupError) if proc.poll() is not None else _nothing():
+        # A run that already finished may still have a PDF worker server winding down.
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         # The index opens and answers everything the last complete run answered...
@@ -104,14 +106,6 @@ def test_kill_9_at_random_points_never_damages_the_index(tmp_path: Path) -> None
     assert report["records"] == 11 * per_batch  # every document once: no duplicates
     for batch in range(11):
         assert len(_ids(index_dir, f"batchtoken{batch}x")) == per_batch
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> bool:
-        return False
 
 
 # --- a full or read-only disk ------------------------------------------------------------------

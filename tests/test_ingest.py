@@ -190,13 +190,21 @@ def test_manifest_fills_missing_fields(tmp_path: Path) -> None:
     (tmp_path / "m.jsonl").write_text(
         "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines[:2]) + "\n{oops\n"
     )
-    [result] = list(read_sources(scan_sources([tmp_path / "m.jsonl"]), limits=LIMITS))
-    first, second = result.records
+    # A manifest's rows come out in batches: those without a PDF at once, the others as their
+    # PDFs are read; every batch names the manifest as its source.
+    results = list(read_sources(scan_sources([tmp_path / "m.jsonl"]), limits=LIMITS))
+    assert {r.source for r in results} == {str((tmp_path / "m.jsonl").resolve())}
+    records = {r.id: r for result in results for r in result.records}
+    first, second = records["DHS/CBP/PIA-056"], records["DHS/TSA/PIA-044"]
     assert (first.id, first.component, first.doc_type, first.date) == (
         "DHS/CBP/PIA-056", "CBP", "PIA", "2018-11-14",
     )  # fmt: skip
+    assert first.pages and str(tmp_path / "tvs.pdf") in {
+        f for result in results for f in result.files
+    }
     assert (second.id, second.component) == ("DHS/TSA/PIA-044", "TSA")
-    assert any("line 3: invalid JSON" in s.reason for s in result.skipped)
+    skipped = [s for result in results for s in result.skipped]
+    assert any("line 3: invalid JSON" in s.reason for s in skipped)
 
 
 def test_robustness_pdfs_indexed_or_skipped() -> None:

@@ -14,11 +14,13 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from queue import Empty, Full, Queue
 from typing import Any
 
 from whoosh import columns, fields, index
@@ -36,6 +38,7 @@ SCHEMA_VERSION = 1
 META_FILE = "privsearch.json"
 _WRITER_TIMEOUT = 5.0  # seconds to wait for another writer before reporting the index busy
 
+_SPELLING_CHARS = 20_000  # of a body, read for the spelling vocabulary
 _VERSION_SUFFIX = re.compile(r"(\(\w{1,3}\)|-\d{1,2})$")
 _REFERENCE_TAIL = re.compile(r"^DHS/(?:[^/]+/)?")
 
@@ -97,7 +100,9 @@ def _record_key(record: Record, position: int) -> str:
 
 def _document(record: Record, position: int) -> dict[str, Any]:
     family = family_of(record.id)
-    text = "\n".join([record.title, record.summary, record.body])
+    # "Did you mean" needs the vocabulary, not every occurrence: the opening of a long body
+    # holds nearly all of its words, at a fraction of the cost of reading it twice.
+    text = "\n".join([record.title, record.summary, record.body[:_SPELLING_CHARS]])
     return {
         "key": _record_key(record, position),
         "id": record.id,
@@ -315,18 +320,25 @@ def _build(
                 skips.pop(source, None)
                 report.sources_removed += 1
             total = len(plan.to_read)
-            for done, result in enumerate(read_sources(plan, limits=limits), start=1):
-                report.records_removed += writer.delete_by_term("source", result.source)
-                _add_result(writer, result, report)
-                if result.records or result.files:
-                    known[result.source] = dict(result.files)
-                else:
-                    known.pop(result.source, None)
-                skips[result.source] = [[skip.path, skip.reason] for skip in result.skipped]
-                if not skips[result.source]:
-                    del skips[result.source]
+            added: dict[str, int] = {}  # source -> records added in this run
+            for result in _prefetched(read_sources(plan, limits=limits)):
+                source = result.source
+                if source not in added:  # its first result: replace what the index held
+                    report.records_removed += writer.delete_by_term("source", source)
+                    report.sources_read += 1
+                    added[source] = 0
+                    known[source] = {}
+                    skips[source] = []
+                added[source] += _add_result(writer, result, report, added[source])
+                known[source].update(result.files)
+                skips[source] += [[skip.path, skip.reason] for skip in result.skipped]
                 if progress:
-                    progress("read", done, total)
+                    progress("read", len(added), total)
+            for source in added:
+                if not known[source] and not added[source]:
+                    del known[source]
+                if not skips[source]:
+                    del skips[source]
             writer.commit(mergetype=CLEAR if rebuild else None, optimize=False)
         except BaseException:
             with contextlib.suppress(Exception):
@@ -370,14 +382,65 @@ def _known_under(known: dict[str, dict[str, str]], paths: Sequence[Path]) -> dic
     }
 
 
-def _add_result(writer: Any, result: SourceResult, report: IndexReport) -> None:
-    report.sources_read += 1
+def _add_result(writer: Any, result: SourceResult, report: IndexReport, first: int) -> int:
+    """Add a result's records, numbered from `first` within their source; return how many."""
     report.pages += result.pages
     report.skipped.extend(result.skipped)
-    for position, record in enumerate(result.records):
+    for position, record in enumerate(result.records, start=first):
         writer.add_document(**_document(record, position))
         report.records_added += 1
         report.warnings.extend(f"{record.source}: {w}" for w in record.warnings)
+    return len(result.records)
+
+
+_PREFETCH = 64  # results read ahead of the writer
+
+
+def _prefetched(results: Iterator[SourceResult]) -> Iterator[SourceResult]:
+    """The same results, read in a background thread.
+
+    Reading drives the PDF worker processes; without this, they would wait while this thread
+    analyzes and writes the records of the previous result.
+    """
+    queue: Queue[tuple[str, Any]] = Queue(maxsize=_PREFETCH)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for result in results:
+                while not stop.is_set():
+                    try:
+                        queue.put(("result", result), timeout=0.1)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    break
+            queue.put(("done", None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            queue.put(("error", exc))
+        finally:
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()
+
+    thread = threading.Thread(target=produce, name="privsearch-read", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, value = queue.get()
+            if kind == "result":
+                yield value
+            elif kind == "error":
+                raise value
+            else:
+                return
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a producer waiting on a full queue
+            with contextlib.suppress(Empty):
+                queue.get(timeout=0.1)
+        thread.join()
 
 
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO}

@@ -88,9 +88,58 @@ class _Job:
         return all(str(p) in self.results for p in self.pdfs)
 
 
+@dataclass
+class _ManifestJob:
+    """A manifest being read: its rows come out in batches, as their PDFs come back, so that
+    a manifest of thousands of PDFs is indexed while it is being read."""
+
+    item: Inspected
+    rows: list[ManifestRow]
+    seen_ids: dict[str, int] = field(default_factory=dict)
+
+    def batch(
+        self,
+        indexes: Sequence[int],
+        pdf: Path | None,
+        result: PdfText | str | None,
+        problems: Sequence[str] = (),
+    ) -> SourceResult:
+        source = str(self.item.path)
+        files: dict[str, str] = {}
+        skipped = [Skip(source, p) for p in problems]
+        text = result if isinstance(result, PdfText) else None
+        if pdf is not None:
+            try:
+                files[str(pdf)] = sha256_file(pdf)
+            except OSError:
+                pass
+            if isinstance(result, str):
+                skipped.append(Skip(str(pdf), result))
+        records = []
+        for i in indexes:
+            row = self.rows[i]
+            path = pdf_path(row, self.item.path)
+            note = ""
+            if path is not None and text is None:
+                note = (
+                    f"attachment {path.name} skipped: {result}"
+                    if isinstance(result, str)
+                    else f"linked PDF not found: {row.pdf}"
+                )
+            records.append(self._unique(_manifest_row(row, self.item.path, text, note)))
+        pages = len(text.pages) if text else 0
+        return SourceResult(source, files, tuple(records), tuple(skipped), pages)
+
+    def _unique(self, record: Record) -> Record:
+        n = self.seen_ids.get(record.id, 0) + 1
+        self.seen_ids[record.id] = n
+        return record if n == 1 else _replace_id(record, f"{record.id}-{n}")
+
+
 def read_sources(plan: SourcePlan, *, limits: Limits = DEFAULT_LIMITS) -> Iterator[SourceResult]:
-    """Read every main file of `plan`, yielding one result per file as each completes."""
-    waiting: dict[str, list[_Job]] = {}
+    """Read every main file of `plan`, yielding results as they complete: one per file, or for
+    a manifest several, each with some of its rows (the first also with the manifest itself)."""
+    waiting: dict[str, list[_Job | tuple[_ManifestJob, list[int]]]] = {}
     for path in plan.to_read:
         path = Path(path).resolve()
         item = inspect(path, limits)
@@ -98,6 +147,9 @@ def read_sources(plan: SourcePlan, *, limits: Limits = DEFAULT_LIMITS) -> Iterat
             reason = item.problem or "not a page, listing, manifest or PDF"
             files = {str(path): item.sha256} if item.sha256 else {}
             yield SourceResult(str(path), files, (), (Skip(str(path), reason),), 0)
+            continue
+        if item.kind == "manifest":
+            yield from _start_manifest(item, waiting)
             continue
         job = _Job(item, [path] if item.kind == "pdf" else list(item.deps))
         if job.ready:
@@ -109,10 +161,36 @@ def read_sources(plan: SourcePlan, *, limits: Limits = DEFAULT_LIMITS) -> Iterat
         return
     with PdfPool(limits) as pool:
         for pdf, result in pool.extract(list(waiting)):
-            for job in waiting.pop(pdf, []):
-                job.results[pdf] = result
-                if job.ready:
-                    yield _finish(job)
+            for listener in waiting.pop(pdf, []):
+                if isinstance(listener, tuple):
+                    manifest, rows = listener
+                    yield manifest.batch(rows, Path(pdf), result)
+                    continue
+                listener.results[pdf] = result
+                if listener.ready:
+                    yield _finish(listener)
+
+
+def _start_manifest(
+    item: Inspected, waiting: dict[str, list[_Job | tuple[_ManifestJob, list[int]]]]
+) -> Iterator[SourceResult]:
+    """The manifest's own result (its rows without a PDF to read), and its PDFs put on the
+    waiting list."""
+    rows, problems = parse_manifest(item.data.decode("utf-8", errors="replace"))
+    job = _ManifestJob(item, rows)
+    existing = {str(p) for p in item.deps}
+    now: list[int] = []
+    by_pdf: dict[str, list[int]] = {}
+    for i, row in enumerate(rows):
+        path = pdf_path(row, item.path)
+        if path is not None and str(path) in existing:
+            by_pdf.setdefault(str(path), []).append(i)
+        else:
+            now.append(i)
+    first = job.batch(now, None, None, problems)
+    yield SourceResult(first.source, {str(item.path): item.sha256}, first.records, first.skipped, 0)
+    for pdf, indexes in by_pdf.items():
+        waiting.setdefault(pdf, []).append((job, indexes))
 
 
 def read_paths(paths: Sequence[Path], *, limits: Limits = DEFAULT_LIMITS) -> list[Record]:
@@ -162,11 +240,8 @@ def _finish(job: _Job) -> SourceResult:
         records = [_pdf_record(item.path, pdf_texts[0])] if pdf_texts else []
     elif item.kind == "html-page":
         records = [_page_record(item, pdf_texts, notes)]
-    elif item.kind in ("html-listing", "text"):
+    else:  # listings; manifests are read by _ManifestJob
         records = _listing_records(item)
-    else:
-        records, problems = _manifest_records(item, {t.path: t for t in pdf_texts}, job.results)
-        skipped.extend(Skip(source, p) for p in problems)
     pages = sum(len(t.pages) for t in pdf_texts)
     return SourceResult(source, files, _unique(records), tuple(skipped), pages)
 
@@ -310,26 +385,6 @@ def _manifest_row(row: ManifestRow, manifest: Path, pdf: PdfText | None, note: s
         url=row.text("url"),
         warnings=[*(pdf.warnings if pdf else ()), *([note] if note else [])],
     )
-
-
-def _manifest_records(
-    item: Inspected, pdfs: dict[str, PdfText], results: Mapping[str, PdfText | str]
-) -> tuple[list[Record], list[str]]:
-    rows, problems = parse_manifest(item.data.decode("utf-8", errors="replace"))
-    records = []
-    for row in rows:
-        path = pdf_path(row, item.path)
-        pdf = pdfs.get(str(path)) if path else None
-        note = ""
-        if path and pdf is None:
-            outcome = results.get(str(path))
-            note = (
-                f"attachment {path.name} skipped: {outcome}"
-                if outcome
-                else f"linked PDF not found: {row.pdf}"
-            )
-        records.append(_manifest_row(row, item.path, pdf, note))
-    return records, problems
 
 
 _ = NO_TEXT_LAYER  # re-exported for callers that check warnings
