@@ -3,6 +3,7 @@ requests never get a 5xx, every answer has a documented status and the documente
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -80,3 +81,41 @@ def test_api_conforms_to_its_schema(server, tmp_path):
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "generated" in result.stdout
+
+
+def test_serve_with_two_worker_processes(bundled_index):
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "privsearch",
+            "serve",
+            "--index",
+            str(bundled_index),
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                health = json.loads(urllib.request.urlopen(f"{url}/healthz", timeout=1).read())
+                break
+            except OSError:
+                assert proc.poll() is None, "the server exited"
+                time.sleep(0.1)
+        assert health["records"] > 0
+        for _ in range(6):  # answered by either process
+            found = json.loads(
+                urllib.request.urlopen(f"{url}/api/search?q=facial+recognition", timeout=5).read()
+            )
+            assert found["results"][0]["id"] == "DHS/USSS/PIA-024"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

@@ -194,6 +194,8 @@ def test_searches_keep_working_while_the_index_is_updated(tmp_path):
     assert not errors
     assert totals and min(totals) >= 1
     with TestClient(app) as after:
+        # The answer cache follows the index: the same query now counts the new documents.
+        assert after.get("/api/search", params={"q": "license plate"}).json()["total"] > min(totals)
         final = after.get("/api/search", params={"q": "license plate pilot"}).json()
         records = after.get("/healthz").json()["records"]
     pilots = {r.id for r in privsearch.read_records([docs]) if "Pilot" in r.title}

@@ -491,6 +491,13 @@ def stopwords(paths: tuple[Path, ...], min_df: float, limit: int) -> None:
     show_default=True,
     help="API requests a minute per client address (0: no limit).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Server processes (one per core serves most).",
+)
 @translate_errors
 def serve(
     index_dir: Path | None,
@@ -498,6 +505,7 @@ def serve(
     port: int,
     allow_origins: tuple[str, ...],
     rate_limit: int,
+    workers: int,
 ) -> None:
     """Serve the HTTP JSON API, the search widget (/widget.js) and a demo page (/).
 
@@ -516,4 +524,5 @@ def serve(
         port=port,
         allow_origins=allow_origins,
         rate_limit=rate_limit,
+        workers=workers,
     )

@@ -5,6 +5,7 @@ This is the only module that reads the environment.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -88,3 +89,16 @@ def load_settings(**overrides: Any) -> Settings:
         settings = replace(settings, limits=replace(settings.limits, **limit_overrides))
     top = {k: v for k, v in overrides.items() if k in ("index_dir", "corpus_dir") and v is not None}
     return replace(settings, **top) if top else settings
+
+
+_SERVE_ENV = f"{_ENV_PREFIX}SERVE"
+
+
+def export_serve_options(options: dict[str, Any]) -> None:
+    """Hand `privsearch serve`'s options to the worker processes uvicorn starts."""
+    os.environ[_SERVE_ENV] = json.dumps(options)
+
+
+def serve_options() -> dict[str, Any]:
+    """The options `export_serve_options` handed over ({} when there are none)."""
+    return dict(json.loads(os.environ.get(_SERVE_ENV, "{}")))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
@@ -22,6 +23,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
+from .config import export_serve_options, serve_options
 from .errors import PrivsearchError
 from .httpschema import (
     DocumentBody,
@@ -100,6 +102,30 @@ class RateLimiter:
             return allowed
 
 
+class ResponseCache:
+    """The latest answers, by index version and request: popular searches repeat, and an
+    answer stays right until the index changes."""
+
+    def __init__(self, size: int = 2048) -> None:
+        self.size = size
+        self._answers: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> dict[str, Any] | None:
+        with self._lock:
+            answer = self._answers.get(key)
+            if answer is not None:
+                self._answers.move_to_end(key)
+            return answer
+
+    def put(self, key: tuple[Any, ...], answer: dict[str, Any]) -> None:
+        with self._lock:
+            self._answers[key] = answer
+            self._answers.move_to_end(key)
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+
+
 def create_app(
     index_dir: Path | str,
     allow_origins: Sequence[str] = (),
@@ -113,6 +139,7 @@ def create_app(
     address (0: no limit); a search may collect matches for `time_limit` seconds.
     """
     ix = Index(index_dir, time_limit=time_limit)
+    cache = ResponseCache()
     app = FastAPI(
         title="privsearch",
         version=__version__,
@@ -180,6 +207,21 @@ def create_app(
     ) -> dict[str, Any]:
         """Ranked results, facet counts over all matches and a "did you mean" suggestion:
         the same JSON as `privsearch search --json`."""
+        key = (
+            ix.generation(),
+            q,
+            tuple(component or ()),
+            tuple(type or ()),
+            since,
+            until,
+            sort,
+            page,
+            per_page,
+            collapse,
+        )
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
         results = ix.search(
             q,
             component=component,
@@ -191,7 +233,9 @@ def create_app(
             per_page=per_page,
             collapse=collapse,
         )
-        return results.to_dict()
+        answer = results.to_dict()
+        cache.put(key, answer)
+        return answer
 
     @app.get(
         "/api/suggest",
@@ -277,15 +321,42 @@ def create_app(
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The app of a `privsearch serve --workers N` worker process."""
+    options = serve_options()
+    return create_app(
+        options["index_dir"], options["allow_origins"], rate_limit=options["rate_limit"]
+    )
+
+
 def serve(
     index_dir: Path,
     host: str = "127.0.0.1",
     port: int = 8000,
     allow_origins: Sequence[str] = (),
     rate_limit: int = DEFAULT_RATE_LIMIT,
+    workers: int = 1,
 ) -> None:
-    """Run the API with uvicorn until interrupted."""
+    """Run the API with uvicorn until interrupted, in `workers` processes."""
     import uvicorn
 
-    app = create_app(index_dir, allow_origins, rate_limit=rate_limit)
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+    if workers <= 1:
+        app = create_app(index_dir, allow_origins, rate_limit=rate_limit)
+        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+        return
+    export_serve_options(
+        {
+            "index_dir": str(index_dir),
+            "allow_origins": list(allow_origins),
+            "rate_limit": rate_limit,
+        }
+    )
+    uvicorn.run(
+        "privsearch.http:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=False,
+    )

@@ -495,6 +495,10 @@ class Index:
         self._local.searcher = searcher
         return searcher
 
+    def generation(self) -> int:
+        """The version of the index that searches see now; it grows with every commit."""
+        return int(self._current().reader().generation())
+
     def _view(self, searcher: Any) -> _View:
         generation = searcher.reader().generation()
         with self._lock:
