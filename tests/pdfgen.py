@@ -37,6 +37,12 @@ def write_text_pdf(path: Path, pages: list[str], title: str | None = None) -> Pa
     if title:
         objects.append(f"<< /Title ({_escape(title)}) >>".encode("latin-1", "replace"))
         info = len(objects)
+    path.write_bytes(pdf_bytes(objects, info))
+    return path
+
+
+def pdf_bytes(objects: list[bytes], info: int | None = None) -> bytes:
+    """A PDF of `objects` (object 1 is the catalog), with a correct cross-reference table."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -48,5 +54,4 @@ def write_text_pdf(path: Path, pages: list[str], title: str | None = None) -> Pa
     trailer = f"<< /Size {len(objects) + 1} /Root 1 0 R"
     trailer += f" /Info {info} 0 R >>" if info else " >>"
     out += f"trailer\n{trailer}\nstartxref\n{xref}\n%%EOF\n".encode()
-    path.write_bytes(bytes(out))
-    return path
+    return bytes(out)

@@ -3,6 +3,7 @@ requests never get a 5xx, every answer has a documented status and the documente
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import socket
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,8 +25,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(bundled_index: Path):
+@contextlib.contextmanager
+def serving(index: Path, *options: str) -> Iterator[str]:
+    """`privsearch serve` on a free loopback port, until the block ends; yields its URL."""
     port = _free_port()
     proc = subprocess.Popen(
         [
@@ -33,28 +36,35 @@ def server(bundled_index: Path):
             "privsearch",
             "serve",
             "--index",
-            str(bundled_index),
+            str(index),
             "--port",
             str(port),
-            "--rate-limit",
-            "0",
+            *options,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
     )
     url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{url}/healthz", timeout=1).read()
-            break
-        except OSError:
-            if proc.poll() is not None:
-                pytest.fail(f"the server did not start: {proc.stderr.read()}")
-            time.sleep(0.1)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=10)
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(f"{url}/healthz", timeout=1).read()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail(f"the server did not start: {proc.stderr.read()}")
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(bundled_index: Path) -> Iterator[str]:
+    with serving(bundled_index, "--rate-limit", "0") as url:
+        yield url
 
 
 @pytest.mark.skipif(SCHEMATHESIS is None, reason="schemathesis is not installed")
@@ -84,38 +94,11 @@ def test_api_conforms_to_its_schema(server, tmp_path):
 
 
 def test_serve_with_two_worker_processes(bundled_index):
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "privsearch",
-            "serve",
-            "--index",
-            str(bundled_index),
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                health = json.loads(urllib.request.urlopen(f"{url}/healthz", timeout=1).read())
-                break
-            except OSError:
-                assert proc.poll() is None, "the server exited"
-                time.sleep(0.1)
+    with serving(bundled_index, "--workers", "2") as url:
+        health = json.loads(urllib.request.urlopen(f"{url}/healthz", timeout=5).read())
         assert health["records"] > 0
         for _ in range(6):  # answered by either process
             found = json.loads(
                 urllib.request.urlopen(f"{url}/api/search?q=facial+recognition", timeout=5).read()
             )
             assert found["results"][0]["id"] == "DHS/USSS/PIA-024"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)

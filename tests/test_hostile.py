@@ -20,7 +20,7 @@ from privsearch import PrivsearchError
 from privsearch.config import Limits, load_settings
 from privsearch.ingest import read_sources, scan_sources
 from privsearch.ingest.pdf import extract_pdf
-from tests.pdfgen import write_text_pdf
+from tests.pdfgen import pdf_bytes, write_text_pdf
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 ROBUSTNESS = SHARED / "pdfs" / "robustness"
@@ -30,22 +30,7 @@ PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
 
 # --- writing PDFs by hand ----------------------------------------------------------------------
 
-
-def _pdf(objects: list[bytes]) -> bytes:
-    """A PDF of `objects` (object 1 is the catalog), with a correct cross-reference table."""
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+_pdf = pdf_bytes
 
 
 def _stream(data: bytes, extra: bytes = b"") -> bytes:
