@@ -256,7 +256,7 @@ def test_search_gives_results_or_a_clean_error(dhs, text):
 
 
 def test_prefix_matching_too_many_words_is_refused(dhs, monkeypatch):
-    monkeypatch.setattr("privsearch.query.MAX_EXPANSIONS", 5)
+    monkeypatch.setattr("privsearch.queryplan.MAX_EXPANSIONS", 5)
     with pytest.raises(privsearch.QueryTooExpensiveError, match="more than 5 different words"):
         dhs.search("co*")
     assert dhs.search("biometr*").total > 0

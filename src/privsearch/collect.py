@@ -1,0 +1,148 @@
+"""Collecting matches: every match under a deadline, the proximity bonus for the best,
+grouping copies and families, facet counts from column values."""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh import collectors
+from whoosh import query as wq
+
+from .errors import QueryTooExpensiveError
+
+FACETS = ("component", "doc_type", "year")
+PROXIMITY_POOL = 300  # best bag-of-words matches that get the proximity bonus
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Column values by document number: what grouping, sorting and facets need."""
+
+    edition: list[str]
+    family: list[str]
+    date: list[str]
+    page_count: list[int]
+    facets: dict[str, list[str]]
+
+    @classmethod
+    def read(cls, reader: Any) -> Columns:
+        def column(name: str) -> list[Any]:
+            # An index with no documents has no segment, and so no columns.
+            return list(reader.column_reader(name)) if reader.doc_count_all() else []
+
+        return cls(
+            edition=column("edition"),
+            family=column("family"),
+            date=column("date"),
+            page_count=column("page_count"),
+            facets={name: column(name) for name in FACETS},
+        )
+
+
+@dataclass(frozen=True)
+class Deadline:
+    at: float  # time.perf_counter() value
+    seconds: float  # the limit it was set from, for the message
+
+
+class DeadlineCollector(collectors.UnlimitedCollector):
+    """Collects every match, raising TimeLimit once past the deadline.
+
+    Whoosh's TimeLimitCollector needs signals (main thread only) or sits outside the filter;
+    this one works in any thread, under a filter.
+    """
+
+    def __init__(self, deadline: float) -> None:
+        super().__init__()
+        self.deadline = deadline
+
+    def collect(self, sub_docnum: int) -> Any:
+        if time.perf_counter() > self.deadline:
+            raise collectors.TimeLimit
+        return super().collect(sub_docnum)
+
+
+def collect_matches(
+    searcher: Any, query: wq.Query, filters: wq.Query | None, deadline: Deadline
+) -> list[tuple[int, float]]:
+    """Every (document number, score) that matches; QueryTooExpensiveError past the deadline."""
+    timed = DeadlineCollector(deadline.at)
+    # The filter wraps last, so that it sees the documents first.
+    collector = collectors.FilterCollector(timed, allow=filters) if filters else timed
+    try:
+        searcher.search_with_collector(query, collector)
+    except collectors.TimeLimit:
+        raise QueryTooExpensiveError(
+            f"the query took longer than {deadline.seconds:g} s; make it more specific"
+        ) from None
+    return list(timed.results().items())
+
+
+def add_proximity(
+    searcher: Any, matches: list[tuple[int, float]], proximity: wq.Query
+) -> list[tuple[int, float]]:
+    """Add the proximity bonus to the best PROXIMITY_POOL matches.
+
+    Phrase matching reads positions, the costliest thing Whoosh does; scoring it for a few
+    hundred candidates, not for every match, keeps common words cheap.
+    """
+    pool = sorted(d for d, _ in heapq.nlargest(PROXIMITY_POOL, matches, key=lambda m: m[1]))
+    bonus: dict[int, float] = {}
+    context = searcher.context()
+    for subsearcher, offset in searcher.leaf_searchers():
+        end = offset + subsearcher.doc_count_all()
+        matcher = proximity.matcher(subsearcher, context)
+        for docnum in (d for d in pool if offset <= d < end):
+            if not matcher.is_active():
+                break
+            if matcher.id() < docnum - offset:
+                matcher.skip_to(docnum - offset)
+                if not matcher.is_active():
+                    break
+            if matcher.id() == docnum - offset:
+                bonus[docnum] = matcher.score()
+    return [(d, s + bonus.get(d, 0.0)) for d, s in matches]
+
+
+def rank(
+    matches: list[tuple[int, float]], columns: Columns, sort: str, collapse: bool
+) -> list[tuple[int, float]]:
+    """One (document, score) per group, best first.
+
+    Without `collapse` a group is one edition: copies of the same publication (same id and
+    date, read from a listing and from its PDF, say) show once, as the copy with the most pages.
+    With `collapse` a group is a document family (a PIA and its updates), shown as its best
+    match. A group ranks by its best score.
+    """
+    key = columns.family if collapse else columns.edition
+    groups: dict[str, tuple[int, float, float]] = {}  # key -> (docnum, own score, best score)
+    for docnum, score in matches:
+        k = key[docnum]
+        current = groups.get(k)
+        if current is None:
+            groups[k] = (docnum, score, score)
+            continue
+        best = max(score, current[2])
+        if collapse:
+            better = score > current[1]
+        else:
+            better = (columns.page_count[docnum], score) > (
+                columns.page_count[current[0]],
+                current[1],
+            )
+        groups[k] = (docnum, score, best) if better else (current[0], current[1], best)
+    ranked = [(docnum, best) for docnum, _, best in groups.values()]
+    if sort == "date":
+        ranked.sort(key=lambda ds: (columns.date[ds[0]], ds[1]), reverse=True)
+    else:
+        ranked.sort(key=lambda ds: (-ds[1], ds[0]))
+    return ranked
+
+
+def count_values(values: list[str], ranked: list[tuple[int, float]]) -> dict[str, int]:
+    counts = Counter(values[docnum] for docnum, _ in ranked)
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

@@ -1,0 +1,295 @@
+"""From a parsed query to Whoosh queries: fields and boosts, synonyms, proximity, filters,
+and what to highlight."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from whoosh import query as wq
+
+from . import analyze, querylang
+from .errors import BadParameterError, QueryTooExpensiveError
+from .highlight import Pattern
+from .querylang import And, Fuzzy, Node, Not, Or, Phrase, Prefix, Word
+
+# BM25F field weights: a word in the title counts most, then the summary, then the body.
+FIELD_BOOSTS = {"title": 3.0, "summary": 2.0, "body": 1.0, "sorns": 1.0}
+ID_BOOST = 12.0  # the query names this document's reference number
+FAMILY_BOOST = 3.0  # ... or the document it updates
+SYNONYM_WEIGHT = 0.3  # an expansion scores well below the words the user typed
+PROXIMITY = (("title", 2, 4.0), ("summary", 2, 2.0), ("body", 2, 2.0), ("body", 12, 1.0))
+MAX_EXPANSIONS = 2000  # words one prefix* or typo~ may stand for
+_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+@dataclass
+class Compiled:
+    """A Whoosh query plus what the highlighter needs to know about it."""
+
+    query: wq.Query
+    patterns: set[Pattern] = field(default_factory=set)  # term sequences to mark
+    needs: list[set[Pattern]] = field(default_factory=list)  # one group per AND-ed clause
+    expandables: list[list[wq.Query]] = field(default_factory=list)  # prefix/fuzzy, to mark
+    partial: wq.Query | None = None  # any of the words: what follows too few all-word matches
+    proximity: wq.Query | None = None  # bonus for the words standing together
+
+
+class Compiler:
+    """Turns a parsed query into Whoosh queries over the index's fields."""
+
+    def __init__(self, lexicon: dict[str, dict[str, str]]) -> None:
+        self.lexicon = lexicon  # field -> {normalized value: stored value}
+        self.patterns: set[Pattern] = set()
+        self.needs: list[set[Pattern]] = []
+        self.expandables: list[list[wq.Query]] = []
+
+    def compile(self, node: Node) -> Compiled:
+        partial = proximity = None
+        if querylang.is_plain(node):
+            words = [node] if isinstance(node, Word) else list(node.children)  # type: ignore[union-attr]
+            clauses, terms = self.run(words)  # type: ignore[arg-type]
+            query: wq.Query = wq.And(clauses) if len(clauses) > 1 else clauses[0]
+            proximity = _proximity(terms)
+            content = [t for t in terms if not analyze.is_stopword(t)]
+            if len(content) > 1:
+                # Each word alone, also those inside a multi-word synonym ("facial", "recognition").
+                partial = wq.Or(clauses + [self.any_field(t) for t in content])
+        else:
+            query = self.node(node, negated=False)
+        return Compiled(query, self.patterns, self.needs, self.expandables, partial, proximity)
+
+    def mark(self, need: set[Pattern], negated: bool) -> None:
+        """Remember what to highlight for a clause the documents must match."""
+        if not negated:
+            self.patterns.update(need)
+            self.needs.append(need)
+
+    # -- nodes ----------------------------------------------------------------------------------
+
+    def node(self, node: Node, negated: bool) -> wq.Query:
+        if isinstance(node, And):
+            return self.conjunction(node, negated)
+        if isinstance(node, Or):
+            return wq.Or([self.node(c, negated) for c in node.children])
+        if isinstance(node, Not):
+            return wq.Not(self.node(node.child, not negated))
+        if isinstance(node, Word) and node.field is None:
+            clauses, _ = self.run([node], negated)
+            return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+        return self.leaf(node, negated)
+
+    def conjunction(self, node: And, negated: bool) -> wq.Query:
+        required: list[wq.Query] = []
+        excluded: list[wq.Query] = []
+        run: list[Word] = []
+        for child in [*node.children, None]:
+            if isinstance(child, Word) and child.field is None:
+                run.append(child)
+                continue
+            if run:
+                required.extend(self.run(run, negated)[0])
+                run = []
+            if isinstance(child, Not):
+                excluded.append(self.node(child.child, not negated))
+            elif child is not None:
+                required.append(self.node(child, negated))
+        query: wq.Query = wq.And(required) if len(required) > 1 else required[0]
+        if excluded:
+            query = wq.AndNot(query, wq.Or(excluded) if len(excluded) > 1 else excluded[0])
+        return query
+
+    def run(self, words: list[Word], negated: bool = False) -> tuple[list[wq.Query], list[str]]:
+        """Clauses for adjacent plain words, with synonyms; also the typed terms, in order."""
+        terms: list[str] = []
+        for word in words:
+            terms.extend(analyze.analyze(word.text, mode="query", removestops=False))
+        if not terms:
+            return [wq.NullQuery], []
+        keep_stops = all(analyze.is_stopword(t) for t in terms)
+        matches = {m.start: m for m in analyze.find_synonyms(terms)}
+        clauses: list[wq.Query] = []
+        typed: list[str] = []
+        i = 0
+        while i < len(terms):
+            match = matches.get(i)
+            if match is not None:
+                span = terms[match.start : match.end]
+                original = [self.any_field(t) for t in span]
+                alternatives = [self.alternative(alt) for alt in match.alternatives]
+                clauses.append(
+                    wq.Or([wq.And(original) if len(original) > 1 else original[0], *alternatives])
+                )
+                typed.extend(span)
+                self.mark({tuple(span), *match.alternatives}, negated)
+                if not negated:
+                    self.patterns.update((t,) for t in span)
+                i = match.end
+                continue
+            term = terms[i]
+            i += 1
+            if analyze.is_stopword(term) and not keep_stops:
+                continue
+            clauses.append(self.any_field(term))
+            typed.append(term)
+            self.mark({(term,)}, negated)
+        return clauses or [wq.NullQuery], typed
+
+    @staticmethod
+    def any_field(term: str) -> wq.Query:
+        subqueries: list[wq.Query] = [wq.Term(f, term, boost=b) for f, b in FIELD_BOOSTS.items()]
+        if _could_be_reference(term):
+            subqueries.append(wq.Term("ids", term, boost=ID_BOOST))
+            subqueries.append(wq.Term("family_ids", term, boost=FAMILY_BOOST))
+        return wq.Or(subqueries)
+
+    @staticmethod
+    def alternative(terms: tuple[str, ...]) -> wq.Query:
+        if len(terms) == 1:
+            return wq.Or(
+                [wq.Term(f, terms[0], boost=b * SYNONYM_WEIGHT) for f, b in FIELD_BOOSTS.items()]
+            )
+        return wq.Or(
+            [wq.Phrase(f, list(terms), boost=b * SYNONYM_WEIGHT) for f, b in FIELD_BOOSTS.items()]
+        )
+
+    def leaf(self, node: Node, negated: bool) -> wq.Query:
+        fieldname = getattr(node, "field", None)
+        if fieldname in ("component", "doc_type", "year"):
+            return wq.Term(fieldname, self.facet_value(fieldname, node.text))  # type: ignore[union-attr]
+        if fieldname == "id":
+            return wq.Term("ids", node.text.lower())  # type: ignore[union-attr]
+        fields = [fieldname] if fieldname else list(FIELD_BOOSTS)
+        if isinstance(node, Phrase):
+            terms = analyze.analyze(node.text, mode="query", removestops=False)
+            if not terms:
+                return wq.NullQuery
+            queries = [
+                wq.Phrase(f, terms, boost=FIELD_BOOSTS[f])
+                if len(terms) > 1
+                else wq.Term(f, terms[0], boost=FIELD_BOOSTS[f])
+                for f in fields
+            ]
+            self.mark({tuple(terms)}, negated)
+        elif isinstance(node, Prefix):
+            text = node.text.lower()
+            queries = [wq.Prefix(f, text, boost=FIELD_BOOSTS[f]) for f in fields]
+            if not negated:
+                self.expandables.append(queries)
+        elif isinstance(node, Fuzzy):
+            terms = analyze.analyze(node.text, mode="query", removestops=False) or [
+                node.text.lower()
+            ]
+            queries = [
+                wq.FuzzyTerm(f, terms[0], boost=FIELD_BOOSTS[f], maxdist=node.distance)
+                for f in fields
+            ]
+            if not negated:
+                self.expandables.append(queries)
+        else:  # a Word in one text field
+            terms = analyze.analyze(node.text, mode="query", removestops=False)  # type: ignore[union-attr]
+            if not terms:
+                return wq.NullQuery
+            queries = [
+                wq.And([wq.Term(f, t, boost=FIELD_BOOSTS[f]) for t in terms])
+                if len(terms) > 1
+                else wq.Term(f, terms[0], boost=FIELD_BOOSTS[f])
+                for f in fields
+            ]
+            for term in terms:
+                self.mark({(term,)}, negated)
+        return wq.Or(queries) if len(queries) > 1 else queries[0]
+
+    def facet_value(self, fieldname: str, value: str) -> str:
+        return resolve_facet_value(self.lexicon, fieldname, value)
+
+
+def _could_be_reference(term: str) -> bool:
+    """Reference numbers and slugs hold a digit, a slash or a hyphen; plain words never match
+    the id fields, so they are not asked to."""
+    return not term.isalpha()
+
+
+def _proximity(terms: list[str]) -> wq.Query | None:
+    content = [t for t in terms if not analyze.is_stopword(t)]
+    if len(content) < 2:
+        return None
+    return wq.Or([wq.Phrase(f, content, slop=slop, boost=b) for f, slop, b in PROXIMITY])
+
+
+def normalize_facet(value: str) -> str:
+    return re.sub(r"[\s_\-]+", " ", value.strip().lower())
+
+
+def resolve_facet_value(lexicon: dict[str, dict[str, str]], fieldname: str, value: str) -> str:
+    """Map what a user typed (`ice`, `pia-update`) to the stored value (`ICE`, `PIA Update`)."""
+    known = lexicon.get(fieldname, {})
+    found = known.get(normalize_facet(value))
+    if found is not None:
+        return found
+    label = {"doc_type": "type"}.get(fieldname, fieldname)
+    choices = ", ".join(sorted(known.values())) or "none indexed"
+    raise BadParameterError(f"unknown {label} '{value}' (known: {choices})")
+
+
+def _date_bound(value: str, upper: bool) -> str:
+    if not _DATE.match(value):
+        raise BadParameterError(f"invalid date '{value}': use YYYY, YYYY-MM or YYYY-MM-DD")
+    if upper and len(value) < 10:
+        return value + ("-12-31" if len(value) == 4 else "-31")
+    return value
+
+
+def build_filters(
+    lexicon: dict[str, dict[str, str]],
+    component: str | list[str] | None,
+    doc_type: str | list[str] | None,
+    since: str | None,
+    until: str | None,
+) -> wq.Query | None:
+    clauses: list[wq.Query] = []
+    for name, values in (("component", component), ("doc_type", doc_type)):
+        values = [values] if isinstance(values, str) else list(values or [])
+        values = [v for v in values if v.strip()]  # an empty filter is no filter
+        if not values:
+            continue
+        terms = [wq.Term(name, resolve_facet_value(lexicon, name, v)) for v in values]
+        clauses.append(wq.Or(terms) if len(terms) > 1 else terms[0])
+    if since or until:
+        low = _date_bound(since, upper=False) if since else None
+        high = _date_bound(until, upper=True) if until else None
+        if low and high and low > high:
+            raise BadParameterError(f"--since {since} is after --until {until}")
+        clauses.append(wq.TermRange("date", low or "0", high or "9999-12-31"))
+    if not clauses:
+        return None
+    return wq.And(clauses) if len(clauses) > 1 else clauses[0]
+
+
+def highlight_patterns(
+    searcher: Any, compiled: Compiled
+) -> tuple[set[Pattern], list[set[Pattern]]]:
+    """The compiled patterns, plus the index terms that prefix and fuzzy leaves expand to.
+
+    A prefix or fuzzy term that expands to more than MAX_EXPANSIONS words is refused: it would
+    make a huge OR query.
+    """
+    reader = searcher.reader()
+    patterns = set(compiled.patterns)
+    needs = list(compiled.needs)
+    for leaves in compiled.expandables:
+        expanded: set[Pattern] = set()
+        for leaf in leaves:
+            words = list(itertools.islice(leaf._btexts(reader), MAX_EXPANSIONS + 1))
+            if len(words) > MAX_EXPANSIONS:
+                raise QueryTooExpensiveError(
+                    f"'{leaf.text}' matches more than {MAX_EXPANSIONS} different words; "
+                    "type more of the word"
+                )
+            expanded.update((w.decode("utf-8") if isinstance(w, bytes) else w,) for w in words)
+        if expanded:
+            patterns |= expanded
+            needs.append(expanded)
+    return patterns, needs
