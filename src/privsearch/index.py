@@ -520,11 +520,11 @@ def _run_lock(index_dir: Path) -> Iterator[None]:
 
 
 def _check_writable(index_dir: Path) -> None:
-    probe = index_dir / ".privsearch-write-test"
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-        probe.write_bytes(b"")
-        probe.unlink()
+        # A probe of its own: two runs starting at once must not remove each other's.
+        with tempfile.NamedTemporaryFile(dir=index_dir, prefix=".privsearch-write-test-"):
+            pass
     except OSError as exc:
         raise PrivsearchError(
             f"cannot write to the index folder {index_dir}: {exc.strerror}"
