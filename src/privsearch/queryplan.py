@@ -15,6 +15,17 @@ from .errors import BadParameterError, QueryTooExpensiveError
 from .highlight import Pattern
 from .querylang import And, Fuzzy, Node, Not, Or, Phrase, Prefix, Word
 
+
+class UnionOr(wq.Or):
+    """Whoosh's Or, always matched by a tree of union matchers.
+
+    For indexes under 5,000 documents Whoosh's Or preloads every sub-query's matches into
+    arrays, which costs more than it saves on queries of a few terms over several fields
+    (the judged queries: 8.9 -> 7.2 ms, with the same results)."""
+
+    matcher_type = wq.Or.DEFAULT_MATCHER
+
+
 # BM25F field weights: a word in the title counts most, then the summary, then the body.
 FIELD_BOOSTS = {"title": 3.0, "summary": 2.0, "body": 1.0, "sorns": 1.0}
 ID_BOOST = 12.0  # the query names this document's reference number
@@ -56,7 +67,7 @@ class Compiler:
             content = [t for t in terms if not analyze.is_stopword(t)]
             if len(content) > 1:
                 # Each word alone, also those inside a multi-word synonym ("facial", "recognition").
-                partial = wq.Or(clauses + [self.any_field(t) for t in content])
+                partial = UnionOr(clauses + [self.any_field(t) for t in content])
         else:
             query = self.node(node, negated=False)
         return Compiled(query, self.patterns, self.needs, self.expandables, partial, proximity)
@@ -73,7 +84,7 @@ class Compiler:
         if isinstance(node, And):
             return self.conjunction(node, negated)
         if isinstance(node, Or):
-            return wq.Or([self.node(c, negated) for c in node.children])
+            return UnionOr([self.node(c, negated) for c in node.children])
         if isinstance(node, Not):
             return wq.Not(self.node(node.child, not negated))
         if isinstance(node, Word) and node.field is None:
@@ -98,7 +109,7 @@ class Compiler:
                 required.append(self.node(child, negated))
         query: wq.Query = wq.And(required) if len(required) > 1 else required[0]
         if excluded:
-            query = wq.AndNot(query, wq.Or(excluded) if len(excluded) > 1 else excluded[0])
+            query = wq.AndNot(query, UnionOr(excluded) if len(excluded) > 1 else excluded[0])
         return query
 
     def run(self, words: list[Word], negated: bool = False) -> tuple[list[wq.Query], list[str]]:
@@ -120,7 +131,7 @@ class Compiler:
                 original = [self.any_field(t) for t in span]
                 alternatives = [self.alternative(alt) for alt in match.alternatives]
                 clauses.append(
-                    wq.Or([wq.And(original) if len(original) > 1 else original[0], *alternatives])
+                    UnionOr([wq.And(original) if len(original) > 1 else original[0], *alternatives])
                 )
                 typed.extend(span)
                 self.mark({tuple(span), *match.alternatives}, negated)
@@ -143,15 +154,15 @@ class Compiler:
         if _could_be_reference(term):
             subqueries.append(wq.Term("ids", term, boost=ID_BOOST))
             subqueries.append(wq.Term("family_ids", term, boost=FAMILY_BOOST))
-        return wq.Or(subqueries)
+        return UnionOr(subqueries)
 
     @staticmethod
     def alternative(terms: tuple[str, ...]) -> wq.Query:
         if len(terms) == 1:
-            return wq.Or(
+            return UnionOr(
                 [wq.Term(f, terms[0], boost=b * SYNONYM_WEIGHT) for f, b in FIELD_BOOSTS.items()]
             )
-        return wq.Or(
+        return UnionOr(
             [wq.Phrase(f, list(terms), boost=b * SYNONYM_WEIGHT) for f, b in FIELD_BOOSTS.items()]
         )
 
@@ -200,7 +211,7 @@ class Compiler:
             ]
             for term in terms:
                 self.mark({(term,)}, negated)
-        return wq.Or(queries) if len(queries) > 1 else queries[0]
+        return UnionOr(queries) if len(queries) > 1 else queries[0]
 
     def facet_value(self, fieldname: str, value: str) -> str:
         return resolve_facet_value(self.lexicon, fieldname, value)
@@ -216,7 +227,7 @@ def _proximity(terms: list[str]) -> wq.Query | None:
     content = [t for t in terms if not analyze.is_stopword(t)]
     if len(content) < 2:
         return None
-    return wq.Or([wq.Phrase(f, content, slop=slop, boost=b) for f, slop, b in PROXIMITY])
+    return UnionOr([wq.Phrase(f, content, slop=slop, boost=b) for f, slop, b in PROXIMITY])
 
 
 def normalize_facet(value: str) -> str:
@@ -256,7 +267,7 @@ def build_filters(
         if not values:
             continue
         terms = [wq.Term(name, resolve_facet_value(lexicon, name, v)) for v in values]
-        clauses.append(wq.Or(terms) if len(terms) > 1 else terms[0])
+        clauses.append(UnionOr(terms) if len(terms) > 1 else terms[0])
     if since or until:
         low = _date_bound(since, upper=False) if since else None
         high = _date_bound(until, upper=True) if until else None
