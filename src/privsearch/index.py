@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -529,15 +529,3 @@ def _check_writable(index_dir: Path) -> None:
         raise PrivsearchError(
             f"cannot write to the index folder {index_dir}: {exc.strerror}"
         ) from exc
-
-
-def remove_index(index_dir: Path) -> None:
-    """Delete an index folder's contents (used by tests and `--rebuild` of a broken index)."""
-    if index_dir.is_dir():
-        shutil.rmtree(index_dir)
-
-
-def iter_stored(ix: index.Index) -> Iterable[dict[str, Any]]:
-    """Every live document's stored fields."""
-    with ix.searcher() as searcher:
-        yield from searcher.all_stored_fields()

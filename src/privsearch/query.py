@@ -325,11 +325,11 @@ class Index:
     ) -> Iterator[Record]:
         """Every record matching the filters, ordered by id."""
         searcher = self._current()
-        filters = build_filters(self._view(searcher).lexicon, component, doc_type, since, until)
+        view = self._view(searcher)
+        filters = build_filters(view.lexicon, component, doc_type, since, until)
         query = filters or wq.Every()
-        docnums = sorted(
-            searcher.docs_for_query(query), key=lambda n: searcher.stored_fields(n)["id"]
-        )
+        # The edition column ("id|date") orders by id without loading any stored document.
+        docnums = sorted(searcher.docs_for_query(query), key=lambda n: view.columns.edition[n])
         for docnum in docnums:
             yield record_from_stored(searcher.stored_fields(docnum))
 
