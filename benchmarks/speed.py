@@ -136,22 +136,12 @@ def _child_build(task: dict[str, Any]) -> dict[str, Any]:
 
 
 def index_privsearch_records(records: list[Any], index_dir: Path) -> None:
-    """privsearch's schema and writer over already extracted records (indexing only).
-
-    Uses privsearch.index's schema and document mapping, so the work is exactly what
-    build_index does per record, without reading any file.
-    """
-    from whoosh import index as windex
-
+    """privsearch's indexing of already extracted records: what build_index does after
+    reading, without reading any file."""
     from privsearch import index as pindex
 
     shutil.rmtree(index_dir, ignore_errors=True)
-    index_dir.mkdir(parents=True)
-    ix = windex.create_in(str(index_dir), pindex.build_schema())
-    writer = ix.writer()
-    for position, record in enumerate(records):
-        writer.add_document(**pindex._document(record, position))
-    writer.commit(optimize=False)
+    pindex.write_records(records, index_dir)
 
 
 def _child_index(task: dict[str, Any]) -> dict[str, Any]:

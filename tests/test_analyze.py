@@ -415,6 +415,53 @@ def test_round_trip_on_real_records():
         assert "DHS/TSA/PIA-043" not in ids("DHS/ALL/PIA-043")
 
 
+# --- the indexing fast path --------------------------------------------------------------------
+
+
+def _positions_from_tokens(text: str) -> dict[str, list[int]]:
+    """Term -> positions as Whoosh's Positions format collects them from the token stream."""
+    positions: dict[str, list[int]] = {}
+    for token in build_analyzer()(text, mode="index", positions=True):
+        positions.setdefault(token.text, []).append(token.pos)
+    return positions
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "See 8 U.S.C. § 1367 and DHS/ICE/PIA-054(a), e.g. 1,000,000 records.",
+        "PIA – 024 and DHS– 2017 and DHS\u00a0–\u00a02017 but not pia – 024 or AB \t– 1",
+        "Services/Service reports/report don't O'Neill's Departmentʹs café naïve",
+        "www.dhs.gov 5.33 end.Next DHS/USCIS--013 Services—011 " + "x" * 70,
+        "",
+        "   \n\t ",
+    ],
+)
+def test_index_positions_agree_with_the_token_stream(text):
+    assert analysis.index_positions(text) == _positions_from_tokens(text)
+
+
+@needs_corpus
+def test_index_positions_agree_with_the_token_stream_on_real_records():
+    for record in _records()[:120]:
+        for text in (record["title"], record["fulltext"]):
+            assert analysis.index_positions(text) == _positions_from_tokens(text), record["id"]
+
+
+_FRAGMENT = st.tuples(
+    st.sampled_from(
+        ["PIA", "DHS", "024", "a", "Services", "U.S.", "§", "1,000", "(a)", "don't", "ʹs", "é"]
+    ),
+    st.sampled_from([" ", " – ", "-", "/", ".", ",", "\u00a0–\u00a0", "", "\n", "--", "—"]),
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_FRAGMENT, max_size=12).map("".join) | st.text())
+def test_index_positions_agree_with_the_token_stream_on_any_text(text):
+    assert analysis.index_positions(text) == _positions_from_tokens(text)
+
+
 # --- properties ---------------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -69,11 +70,15 @@ def test_kill_9_at_random_points_never_damages_the_index(tmp_path: Path) -> None
         pending.append(batch)
         expected_run = 0.5 + seconds_per_doc * per_batch * len(pending)
         delay = rng.uniform(0.1, 1.3) * expected_run
+        # Every other run also writes in worker processes, whose segments it publishes with
+        # its own in one commit.
+        parallel = {"PRIVSEARCH_PARALLEL_INDEX_MB": "0.01"} if batch % 2 else {}
         proc = subprocess.Popen(
             _index_command(str(corpus), "--index", str(index_dir)),
             start_new_session=True,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            env={**os.environ, **parallel},
         )
         time.sleep(delay)
         # A run that already finished may still have a PDF worker server winding down.
@@ -138,14 +143,18 @@ def _small_index(docs: Path, index_dir: Path) -> None:
     assert _ids(index_dir, "okapi") == {"DHS/PIA-okapi"} or len(_ids(index_dir, "okapi")) == 1
 
 
-def test_full_disk_is_a_clear_error_and_keeps_the_index(tmp_path: Path, small_fs: Path) -> None:
+@pytest.mark.parametrize("writers", ["one writer", "writer processes"])
+def test_full_disk_is_a_clear_error_and_keeps_the_index(
+    tmp_path: Path, small_fs: Path, writers: str
+) -> None:
     docs, index_dir = tmp_path / "docs", small_fs / "index"
     _small_index(docs, index_dir)
     before = _ids(index_dir, "okapi")
     _write_batch(docs, 1, 60, random.Random(1))  # far more index than 1 MB holds
     free_before = shutil.disk_usage(small_fs).free
+    limits = LIMITS if writers == "one writer" else replace(LIMITS, parallel_index_mb=0.01)
     with pytest.raises(privsearch.PrivsearchError) as caught:
-        privsearch.build_index([docs], index_dir, limits=LIMITS)
+        privsearch.build_index([docs], index_dir, limits=limits)
     assert caught.value.message == (
         f"cannot write to the index folder {index_dir}: No space left on device [ENOSPC]; "
         "the previous index is unchanged"

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from whoosh import index as whoosh_index
 import privsearch
 from privsearch import IndexBusyError, IndexVersionError
 from privsearch.index import META_FILE
-from tests.conftest import DHS, TEST_LIMITS, require_shared
+from tests.conftest import CORPUS, DHS, TEST_LIMITS, require_shared
 from tests.pdfgen import write_text_pdf
 
 
@@ -168,3 +169,118 @@ def test_an_empty_index_answers(tmp_path):
         results = ix.search("privacy")
         assert results.total == 0 and results.facets["component"] == {}
         assert ix.suggest("pri") == [] and ix.stats()["records"] == 0
+
+
+# --- writer processes ----------------------------------------------------------------------------
+
+# Indexes in writer processes from the first megabyte of text on, whatever the corpus size.
+PARALLEL = replace(TEST_LIMITS, workers=2, parallel_index_mb=0.001)
+SERIAL = replace(TEST_LIMITS, workers=1)
+
+_QUERIES = [
+    "facial recognition",
+    '"Section 1367"',
+    "PIA-054",
+    "biometic",
+    "license plate readers",
+    "body worn cameras",
+    "social media",
+    "E-Verify",
+]
+
+
+def _answers(index_dir: Path) -> list[tuple]:
+    with privsearch.open_index(index_dir) as ix:
+        answers = []
+        for query in _QUERIES:
+            found = ix.search(query, per_page=50)
+            results = found.results
+            hits = [(h.id, h.source, round(h.score, 6), h.pages, h.snippet) for h in results]
+            answers.append((query, found.total, hits, found.facets, found.suggestion))
+        answers.append(ix.suggest("fac"))
+        answers.append(sorted((r.source, r.id, r.title, r.body) for r in ix.records()))
+        return answers
+
+
+def test_writer_processes_build_the_same_index_as_one_writer(tmp_path):
+    require_shared()
+    privsearch.build_index([DHS], tmp_path / "serial", limits=SERIAL)
+    report = privsearch.build_index([DHS], tmp_path / "parallel", limits=PARALLEL)
+    assert report.records == 348
+    # The documents went to more than one segment, all published by the run's one commit.
+    segments = whoosh_index.open_dir(str(tmp_path / "parallel"))._segments()
+    assert len(segments) >= 2
+    assert sum(s.doc_count() for s in segments) == 348
+    assert _answers(tmp_path / "parallel") == _answers(tmp_path / "serial")
+    # Incremental runs over a multi-segment index: nothing changed, then one source gone.
+    again = privsearch.build_index([DHS], tmp_path / "parallel", limits=PARALLEL)
+    assert again.sources_read == 0 and again.records == 348
+
+
+def test_a_writer_process_that_dies_fails_the_run_and_keeps_the_index(tmp_path, monkeypatch):
+    require_shared()
+    index_dir = tmp_path / "index"
+    privsearch.build_index([CORPUS], index_dir, limits=SERIAL)
+    before = _answers(index_dir)
+
+    from privsearch import index as pindex
+
+    start_worker = pindex._SegmentWorker.__init__
+
+    def start_and_kill(self, *args):  # as the kernel's OOM killer might
+        start_worker(self, *args)
+        os.kill(self.process.pid, signal.SIGKILL)
+
+    monkeypatch.setattr(pindex._SegmentWorker, "__init__", start_and_kill)
+    with pytest.raises(privsearch.PrivsearchError, match="writer process ended early .*SIGKILL"):
+        privsearch.build_index([DHS], index_dir, rebuild=True, limits=PARALLEL)
+    assert _answers(index_dir) == before
+    # Nothing of the failed run is left beside the index.
+    toc = whoosh_index.open_dir(str(index_dir))._read_toc()
+    names = {s.segment_id() for s in toc.segments}
+    assert all(
+        not f.endswith(".seg") or f.rsplit(".", 1)[0] in names for f in os.listdir(index_dir)
+    )
+
+
+def _session_processes(session: int) -> list[int]:
+    """Processes whose process group is `session` (every process a run started)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields_after_name = stat.rsplit(")", 1)[1].split()
+            if int(fields_after_name[2]) == session and fields_after_name[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_writer_processes_end_when_their_run_is_killed(tmp_path):
+    require_shared()
+    env = {**os.environ, "PRIVSEARCH_PARALLEL_INDEX_MB": "0.001", "PRIVSEARCH_WORKERS": "2"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "privsearch", "index", str(DHS), "--index", str(tmp_path / "ix")],
+        start_new_session=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    # Wait until the run has started its workers (the run, a fork server, two PDF workers and
+    # two writers), then kill the run alone, not its group.
+    deadline = time.monotonic() + 60
+    while len(_session_processes(proc.pid)) < 6 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run ended before its workers could be seen"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 15
+    while _session_processes(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = _session_processes(proc.pid)
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "worker processes outlived the killed run"

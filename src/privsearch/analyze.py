@@ -38,6 +38,7 @@ __all__ = [
     "analyze",
     "build_analyzer",
     "find_synonyms",
+    "index_positions",
     "is_stopword",
     "propose_stopwords",
     "stem",
@@ -231,6 +232,72 @@ class _CompoundTokenizer(Tokenizer):
                     t.endchar = start_char + match.end(kind)  # type: ignore[arg-type]
                 yield t
             pos += 1
+
+
+def index_positions(value: str) -> dict[str, list[int]]:
+    """Each index-mode term of `value` with its positions: what the analyzer's token stream
+    gives Whoosh's Positions format, computed without a Token per word.
+
+    Indexing spends most of its time here. The text is read by whitespace-separated chunks,
+    each analyzed once per process and then looked up: the token grammar never crosses
+    whitespace except in a dash set off by spaces ("PIA – 024"), which is closed up first.
+    `tests/test_analyze.py` checks that this agrees with the token stream.
+    """
+    positions: dict[str, list[int]] = {}
+    known = _CHUNK_TERMS
+    if len(known) >= _MAX_CACHED_STEMS:
+        known.clear()
+    if _SPACED_DASH_RE.search(value):
+        value = _SPACED_DASH_RE.sub(_close_dash, value)
+    pos = 0
+    for chunk in value.split():
+        tokens = known.get(chunk)
+        if tokens is None:
+            tokens = known[chunk] = tuple(
+                _index_terms(*groups) for groups in _TOKEN_RE.findall(chunk)
+            )
+        for terms in tokens:
+            for term in terms:
+                found = positions.get(term)
+                if found is None:
+                    positions[term] = [pos]
+                else:
+                    found.append(pos)
+            pos += 1
+    return positions
+
+
+# The index-mode terms of each whitespace-separated chunk seen: texts repeat their words.
+_CHUNK_TERMS: dict[str, tuple[tuple[str, ...], ...]] = {}
+# The one construct of the token grammar that spans a space: "PIA – 024", "DHS– 2017".
+_SPACED_DASH_RE = re.compile(rf"(?<=[A-Z]{{2}})(\s?)([{_HYPHENS}{_LONG_DASHES}])(\s?)(?=\d)")
+
+
+def _close_dash(match: re.Match[str]) -> str:
+    """The dash of a spaced connector without its spaces, if the grammar would join it."""
+    if all(not space or space in " \u00a0" for space in (match.group(1), match.group(3))):
+        return match.group(2)
+    return match.group()
+
+
+def _index_terms(abbr: str, section: str, number: str, word: str) -> tuple[str, ...]:
+    """The index-mode terms of one match of the token grammar (one group is non-empty)."""
+    if word:
+        if word.isalnum():
+            texts: Iterable[str] = [word.lower() if word.isascii() else _fold(word)]
+        else:
+            texts = [text for text, _, _ in _compound_pieces(word)]
+    elif abbr:
+        texts = [_fold(abbr.replace(".", ""))]
+    elif section:
+        texts = ["section"]
+    else:
+        texts = [number.replace(",", "")]
+    return tuple(
+        stem(text) if text.isalpha() and text not in _UNSTEMMED else text
+        for text in texts
+        if 0 < len(text) <= _MAX_TERM_CHARS
+    )
 
 
 class _QueryStopFilter(Filter):

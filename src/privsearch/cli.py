@@ -80,7 +80,9 @@ def limit_options(func: F) -> F:
     """The caps on hostile input (SECURITY.md); each also has a PRIVSEARCH_* variable."""
     options = [
         click.option(
-            "--workers", type=click.IntRange(0, 64), help="PDF worker processes (0 = cores)."
+            "--workers",
+            type=click.IntRange(0, 64),
+            help="PDF worker and index writer processes (0 = cores).",
         ),
         click.option("--timeout", "pdf_timeout", type=click.FloatRange(1), help="Seconds per PDF."),
         click.option("--pdf-memory-mb", type=click.IntRange(64), help="Memory per PDF worker."),
@@ -92,6 +94,11 @@ def limit_options(func: F) -> F:
         ),
         click.option(
             "--html-max-bytes", type=click.IntRange(1), help="Largest page, listing or manifest."
+        ),
+        click.option(
+            "--index-memory-mb",
+            type=click.IntRange(16),
+            help="Postings an index writer keeps in memory.",
         ),
     ]
     for option in reversed(options):

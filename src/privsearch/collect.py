@@ -136,10 +136,12 @@ def rank(
             )
         groups[k] = (docnum, score, best) if better else (current[0], current[1], best)
     ranked = [(docnum, best) for docnum, _, best in groups.values()]
+    # Ties go by the group's key, not by document number: the order of documents on disk
+    # depends on which writer process indexed them.
     if sort == "date":
-        ranked.sort(key=lambda ds: (columns.date[ds[0]], ds[1]), reverse=True)
+        ranked.sort(key=lambda ds: (columns.date[ds[0]], ds[1], key[ds[0]]), reverse=True)
     else:
-        ranked.sort(key=lambda ds: (-ds[1], ds[0]))
+        ranked.sort(key=lambda ds: (-ds[1], key[ds[0]]))
     return ranked
 
 

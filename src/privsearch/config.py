@@ -31,7 +31,9 @@ class Limits:
     pdf_max_stream_bytes: int = 75_000_000  # one stream, decompressed (pypdf's own default)
     pdf_memory_mb: int = 1024  # address-space limit of a PDF worker, above what it starts with
     html_max_bytes: int = 10 * 1024 * 1024  # larger pages, text listings, manifests are skipped
-    workers: int = 0  # 0 = one per core
+    workers: int = 0  # 0 = one per core; PDF workers, and index writers for a large run
+    index_memory_mb: int = 256  # postings a writer holds in memory before spilling to disk
+    parallel_index_mb: float = 4.0  # text a run reads before it writes in worker processes too
 
     def __post_init__(self) -> None:
         for f in fields(self):

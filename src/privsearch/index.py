@@ -13,10 +13,12 @@ import json
 import os
 import re
 import shutil
+import signal
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,13 +27,15 @@ from typing import Any
 
 from whoosh import columns, fields, index
 from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer
+from whoosh.system import pack_uint
 from whoosh.util.filelock import try_for
-from whoosh.writing import CLEAR
+from whoosh.writing import CLEAR, SegmentWriter
 
 from . import __version__, analyze
 from .config import Limits
 from .errors import IndexBusyError, IndexNotFoundError, IndexVersionError, PrivsearchError
 from .ingest import SourceResult, read_sources, scan_sources
+from .ingest.pdf import worker_context
 from .models import Page, Record, Skip
 
 SCHEMA_VERSION = 1
@@ -43,13 +47,41 @@ _VERSION_SUFFIX = re.compile(r"(\(\w{1,3}\)|-\d{1,2})$")
 _REFERENCE_TAIL = re.compile(r"^DHS/(?:[^/]+/)?")
 
 
+_SPELLING_WORD = r"[A-Za-z][a-z]{2,}"
+_SPELLING_WORD_RE = re.compile(_SPELLING_WORD)
+
+
 def _spelling_analyzer() -> Analyzer:
     """Plain lowercase words, unstemmed: the vocabulary "did you mean" draws from."""
-    return RegexTokenizer(r"[A-Za-z][a-z]{2,}") | LowercaseFilter()
+    return RegexTokenizer(_SPELLING_WORD) | LowercaseFilter()
+
+
+class Text(fields.TEXT):
+    """A TEXT field with privsearch's analyzer, indexed through `analyze.index_positions`:
+    the same postings as Whoosh's token stream gives, at a fraction of the cost."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(analyzer=analyze.build_analyzer(), **kwargs)
+
+    def index(self, value: str, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        boost, encode = self.format.field_boost, self.format.encode
+        for term, poses in analyze.index_positions(value).items():
+            yield term.encode("utf-8"), len(poses), len(poses) * boost, encode(poses)
+
+
+class SpellingWords(fields.TEXT):
+    """The unstemmed words of a text with their frequencies, for "did you mean"."""
+
+    def __init__(self) -> None:
+        super().__init__(analyzer=_spelling_analyzer(), phrase=False)
+
+    def index(self, value: str, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        boost = self.format.field_boost
+        for word, freq in Counter(map(str.lower, _SPELLING_WORD_RE.findall(value))).items():
+            yield word.encode("utf-8"), freq, freq * boost, pack_uint(freq)
 
 
 def build_schema() -> fields.Schema:
-    text = analyze.build_analyzer()
     return fields.Schema(
         key=fields.ID(stored=True, unique=True),
         id=fields.ID(stored=True, sortable=True),
@@ -57,12 +89,12 @@ def build_schema() -> fields.Schema:
         family=fields.ID(stored=True, sortable=True),
         edition=fields.ID(sortable=True),
         family_ids=fields.KEYWORD(lowercase=True, commas=True, scorable=True),
-        title=fields.TEXT(analyzer=text, stored=True),
+        title=Text(stored=True),
         title_text=fields.COLUMN(columns.VarBytesColumn()),
-        summary=fields.TEXT(analyzer=text, stored=True),
-        body=fields.TEXT(analyzer=text),
-        sorns=fields.TEXT(analyzer=text, stored=True),
-        spell=fields.TEXT(analyzer=_spelling_analyzer(), phrase=False),
+        summary=Text(stored=True),
+        body=Text(),
+        sorns=Text(stored=True),
+        spell=SpellingWords(),
         component=fields.ID(stored=True, sortable=True),
         doc_type=fields.ID(stored=True, sortable=True),
         date=fields.ID(stored=True, sortable=True),
@@ -309,10 +341,11 @@ def _build(
         )
     try:
         try:
-            writer = ix.writer(_lk=False)
+            writer = ix.writer(_lk=False, limitmb=limits.index_memory_mb)
         except BaseException:
             _remove_unused_files(ix)
             raise
+        sink = _Writers(ix, writer, limits)
         try:
             for source in plan.removed:
                 report.records_removed += writer.delete_by_term("source", source)
@@ -329,7 +362,7 @@ def _build(
                     added[source] = 0
                     known[source] = {}
                     skips[source] = []
-                added[source] += _add_result(writer, result, report, added[source])
+                added[source] += _add_result(sink, result, report, added[source])
                 known[source].update(result.files)
                 skips[source] += [[skip.path, skip.reason] for skip in result.skipped]
                 if progress:
@@ -339,8 +372,9 @@ def _build(
                     del known[source]
                 if not skips[source]:
                     del skips[source]
-            writer.commit(mergetype=CLEAR if rebuild else None, optimize=False)
+            sink.commit(mergetype=CLEAR if rebuild else None)
         except BaseException:
+            sink.kill()
             with contextlib.suppress(Exception):
                 writer.cancel()
             if not getattr(writer, "is_closed", True):  # cancel failed midway (a full disk)
@@ -372,6 +406,32 @@ def _build(
     return report
 
 
+def write_records(
+    records: Iterable[Record], index_dir: Path, *, limits: Limits | None = None
+) -> int:
+    """Replace the index at `index_dir` by one holding `records`, read already; return how
+    many it holds. Indexing alone, as `build_index` does it: benchmarks time it."""
+    limits = limits or Limits()
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with _run_lock(index_dir):
+        ix = index.create_in(str(index_dir), build_schema())
+        writer = ix.writer(limitmb=limits.index_memory_mb)
+        sink = _Writers(ix, writer, limits)
+        try:
+            count = 0
+            for count, record in enumerate(records, start=1):
+                sink.add(_document(record, count))
+            sink.commit(mergetype=None)
+        except BaseException:
+            sink.kill()
+            with contextlib.suppress(Exception):
+                writer.cancel()
+            raise
+        _write_meta(index_dir, {**_analyzer_settings(), "records": count, "sources": {}})
+        return count
+
+
 def _known_under(known: dict[str, dict[str, str]], paths: Sequence[Path]) -> dict[str, dict]:
     """The previously indexed sources that lie under the paths of this run."""
     roots = [str(Path(p).resolve()) for p in paths]
@@ -382,15 +442,191 @@ def _known_under(known: dict[str, dict[str, str]], paths: Sequence[Path]) -> dic
     }
 
 
-def _add_result(writer: Any, result: SourceResult, report: IndexReport, first: int) -> int:
+def _add_result(sink: _Writers, result: SourceResult, report: IndexReport, first: int) -> int:
     """Add a result's records, numbered from `first` within their source; return how many."""
     report.pages += result.pages
     report.skipped.extend(result.skipped)
     for position, record in enumerate(result.records, start=first):
-        writer.add_document(**_document(record, position))
+        sink.add(_document(record, position))
         report.records_added += 1
         report.warnings.extend(f"{record.source}: {w}" for w in record.warnings)
     return len(result.records)
+
+
+class _Writers:
+    """Where a run's documents go: the run's own Whoosh writer and, once the run has read
+    `limits.parallel_index_mb` of text, also worker processes that each write one new segment,
+    so that analysis and posting lists are built on every core.
+
+    The run's writer still makes the deletions and the single commit that publishes every
+    segment at once; until then readers see the previous generation.
+    """
+
+    _BATCH_CHARS = 1_000_000  # text per batch sent to a worker
+
+    def __init__(self, ix: index.Index, writer: SegmentWriter, limits: Limits) -> None:
+        self.ix, self.writer, self.limits = ix, writer, limits
+        self.processes = limits.workers or os.cpu_count() or 1
+        self._threshold = limits.parallel_index_mb * 1_000_000
+        self._seen = 0  # characters of text added
+        self._batch: list[dict[str, Any]] = []
+        self._batch_chars = 0
+        self._workers: list[_SegmentWorker] = []
+        self._jobs: Any = None
+
+    def add(self, document: dict[str, Any]) -> None:
+        chars = len(document["body"]) + len(document["summary"]) + len(document["title"])
+        self._seen += chars
+        if self.processes < 2 or (not self._workers and self._seen < self._threshold):
+            self.writer.add_document(**document)
+            return
+        self._batch.append(document)
+        self._batch_chars += chars
+        if self._batch_chars >= min(self._BATCH_CHARS, self._threshold):
+            self._send_batch()
+
+    def _send_batch(self) -> None:
+        if not self._workers:
+            ctx = worker_context()
+            self._jobs = ctx.Queue(maxsize=2 * self.processes)
+            self._workers = [
+                _SegmentWorker(ctx, self._jobs, self.ix, self.limits) for _ in range(self.processes)
+            ]
+        while True:  # a worker that died would never take the batch: do not wait for it
+            try:
+                self._jobs.put(self._batch, timeout=1.0)
+                break
+            except Full:
+                self._check_workers()
+        self._batch, self._batch_chars = [], 0
+
+    def _check_workers(self) -> None:
+        for worker in self._workers:
+            worker.check()
+
+    def commit(self, mergetype: Any) -> None:
+        """Collect the workers' segments and publish them with the run's own, atomically."""
+        if self._batch:
+            self._send_batch()
+        segments = []
+        if self._workers:
+            for _ in self._workers:
+                self._jobs.put(None)
+            segments = [s for s in (w.result() for w in self._workers) if s is not None]
+            self._jobs.close()
+        writer = self.writer
+        if not segments:
+            writer.commit(mergetype=mergetype, optimize=False)
+            return
+        # What SegmentWriter.commit does, with the workers' segments added to the table of
+        # contents (as Whoosh's own multiprocessing writer does).
+        final = writer._merge_segments(mergetype, False, None)  # noqa: SLF001
+        if writer._added:  # noqa: SLF001
+            final.append(writer._finalize_segment())  # noqa: SLF001
+        else:
+            writer._close_segment()  # noqa: SLF001
+        writer._commit_toc(final + segments)  # noqa: SLF001
+        writer._finish()  # noqa: SLF001
+
+    def kill(self) -> None:
+        """Stop every worker at once; their unpublished segments are removed with the rest."""
+        for worker in self._workers:
+            worker.kill()
+        if self._jobs is not None:
+            self._jobs.cancel_join_thread()  # batches nobody will read must not block the exit
+            self._jobs.close()
+
+
+class _SegmentWorker:
+    """One worker process writing the documents it takes from the queue into one segment."""
+
+    def __init__(self, ctx: Any, jobs: Any, ix: index.Index, limits: Limits) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(
+            target=_segment_worker_main,
+            args=(jobs, child, self.conn, ix.storage.folder, ix.indexname, limits.index_memory_mb),
+            daemon=True,
+        )
+        self.process.start()
+        child.close()
+
+    def check(self) -> None:
+        """Raise if the worker has ended: while it is sent documents, it never should."""
+        if self.process.exitcode is not None:
+            self.result()  # raises the error the worker reported, if it could
+            raise self._ended_early()
+
+    def result(self) -> Any:
+        """The segment this worker wrote (None if it received no documents)."""
+        try:
+            status, value = self.conn.recv()  # a worker that died reads as end of file
+        except (EOFError, OSError):
+            self.process.join(timeout=5)
+            raise self._ended_early() from None
+        self.process.join(timeout=5)
+        if status == "oserror":  # a full disk, say: reported like the run's own writes
+            raise OSError(*value)
+        if status != "ok":
+            raise PrivsearchError(f"indexing failed in a writer process: {value}")
+        return value
+
+    def _ended_early(self) -> PrivsearchError:
+        return PrivsearchError(
+            f"indexing failed: a writer process ended early ({_exit_reason(self.process)})"
+        )
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+        self.process.join(timeout=5)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
+def _exit_reason(process: Any) -> str:
+    code = process.exitcode
+    if code is not None and code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
+
+
+def _segment_worker_main(
+    jobs: Any, conn: Any, parent_end: Any, folder: str, indexname: str, limitmb: int
+) -> None:
+    """In a worker process: add each batch of documents to a new segment until told to stop,
+    then hand the finished (not yet published) segment back."""
+    parent_end.close()  # so that the run's end, even by kill -9, reads here as end of file
+    parent = os.getppid()
+    writer = SegmentWriter(index.open_dir(folder, indexname), _lk=False, limitmb=limitmb)
+    try:
+        while True:
+            try:
+                batch = jobs.get(timeout=1.0)
+            except Empty:
+                # The run sends nothing on `conn`: readable means closed. A forked worker
+                # shares the run's descriptors, so it also watches its parent instead.
+                if conn.poll() or os.getppid() != parent:
+                    raise SystemExit(1) from None
+                continue
+            if batch is None:
+                break
+            for document in batch:
+                writer.add_document(**document)
+        # Not writer.cancel()/commit(): both would also remove the temporary folder that every
+        # writer of the run shares.
+        segment = writer._finalize_segment() if writer._added else None  # noqa: SLF001
+        conn.send(("ok", segment))
+    except BaseException as exc:
+        with contextlib.suppress(Exception):
+            writer._close_segment()  # noqa: SLF001
+        with contextlib.suppress(Exception):
+            if isinstance(exc, OSError) and exc.errno:
+                conn.send(("oserror", (exc.errno, exc.strerror or str(exc))))
+            else:
+                conn.send(("error", f"{type(exc).__name__}: {exc}"))
+        if not isinstance(exc, Exception):
+            raise
 
 
 _PREFETCH = 64  # results read ahead of the writer

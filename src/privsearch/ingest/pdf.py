@@ -314,7 +314,8 @@ def _worker_main(conn: Connection, limits: Limits) -> None:
 # --- the pool, in the parent ---------------------------------------------------------------
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def worker_context() -> multiprocessing.context.BaseContext:
+    """How to start a worker process from this one."""
     # fork is the cheapest start, but forking a multi-threaded process can deadlock the child.
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
@@ -360,7 +361,7 @@ class PdfPool:
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         self.limits = limits
         self.size = max(1, limits.workers or os.cpu_count() or 1)
-        self._ctx = _context()
+        self._ctx = worker_context()
         self._idle: list[_Worker] = []
 
     def __enter__(self) -> PdfPool:
