@@ -5,8 +5,9 @@ Builds an index of ../shared/corpus/dhs, starts the server, and drives it with w
 and variants, with and without filters), suggestions and document lookups. Meanwhile the
 corpus is re-indexed again and again (`nice privsearch index --rebuild`), so the server must
 keep answering while new index versions are committed (each one empties its answer cache).
-Prints requests per second, latency percentiles and error counts. Traffic goes to 127.0.0.1
-only, and wrk stops after --seconds.
+Prints requests per second, latency percentiles and error counts. The timed run follows
+--warmup seconds of the same load (a server that has been up a while); traffic goes to
+127.0.0.1 only, and wrk stops after --seconds.
 
     python -m benchmarks.load --connections 50 --seconds 30
 """
@@ -105,8 +106,23 @@ def _parse_wrk(output: str) -> dict[str, float]:
     }
 
 
+def _wrk(threads: int, connections: int, seconds: int, script: Path, url: str) -> list[str]:
+    return [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        url,
+    ]
+
+
 def run(
-    connections: int, seconds: int, threads: int, reindex: bool, workers: int
+    connections: int, seconds: int, threads: int, reindex: bool, workers: int, warmup: int
 ) -> dict[str, float]:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
@@ -143,21 +159,14 @@ def run(
         _wait_ready(url, server)
         script = work / "paths.lua"
         script.write_text(_lua(_paths()))
+        if warmup:  # a server that has been up a while: not timed
+            subprocess.run(
+                _wrk(threads, connections, warmup, script, url),
+                stdout=subprocess.DEVNULL,
+                check=True,
+            )
         wrk = subprocess.Popen(
-            [
-                "wrk",
-                f"-t{threads}",
-                f"-c{connections}",
-                f"-d{seconds}s",
-                "--latency",
-                "--timeout",
-                "10s",
-                "-s",
-                str(script),
-                url,
-            ],
-            stdout=subprocess.PIPE,
-            text=True,
+            _wrk(threads, connections, seconds, script, url), stdout=subprocess.PIPE, text=True
         )
         while reindex and wrk.poll() is None:
             # Re-indexing is a batch job: at a lower priority than the server, as a deployment
@@ -185,7 +194,13 @@ def run(
         server.wait(timeout=20)
         shutil.rmtree(work, ignore_errors=True)
     figures = _parse_wrk(output)
-    figures.update(connections=connections, seconds=seconds, reindexes=reindexes, workers=workers)
+    figures.update(
+        connections=connections,
+        seconds=seconds,
+        reindexes=reindexes,
+        workers=workers,
+        warmup=warmup,
+    )
     print(output)
     return figures
 
@@ -197,8 +212,18 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="server processes")
     parser.add_argument("--no-reindex", action="store_true", help="no re-index during the run")
+    parser.add_argument(
+        "--warmup", type=int, default=5, help="seconds of the same load before the timed run"
+    )
     args = parser.parse_args()
-    figures = run(args.connections, args.seconds, args.threads, not args.no_reindex, args.workers)
+    figures = run(
+        args.connections,
+        args.seconds,
+        args.threads,
+        not args.no_reindex,
+        args.workers,
+        args.warmup,
+    )
     print(json.dumps(figures, indent=2))
     return 0 if figures["non_2xx"] == 0 and figures["socket_errors"] == 0 else 1
 

@@ -284,3 +284,18 @@ def test_writer_processes_end_when_their_run_is_killed(tmp_path):
     for pid in left:
         os.kill(pid, signal.SIGKILL)
     assert not left, "worker processes outlived the killed run"
+
+
+def test_a_run_that_changes_nothing_makes_no_new_version(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    write_text_pdf(docs / "a.pdf", ["Privacy Impact Assessment for the Okapi Registry"])
+    privsearch.build_index([docs], tmp_path / "index", limits=SERIAL)
+    with privsearch.open_index(tmp_path / "index") as ix:
+        first = ix.generation()
+        privsearch.build_index([docs], tmp_path / "index", limits=SERIAL)
+        assert ix.generation() == first  # servers keep their caches
+        write_text_pdf(docs / "b.pdf", ["Privacy Impact Assessment for the Narwhal Tracker"])
+        privsearch.build_index([docs], tmp_path / "index", limits=SERIAL)
+        assert ix.generation() > first
+        assert ix.search("narwhal").total == 1

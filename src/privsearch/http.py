@@ -11,15 +11,18 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
+from queue import Queue
 from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
@@ -39,6 +42,7 @@ from .querylang import MAX_QUERY_LENGTH
 
 log = logging.getLogger("privsearch.http")
 DEFAULT_RATE_LIMIT = 600  # API requests a minute per client address
+WARM_LIMIT = 512  # answers computed again after a commit, most recently used first
 
 # Served with the demo page and any other HTML: the widget needs nothing but its own origin.
 HTML_SECURITY_HEADERS = {
@@ -102,28 +106,116 @@ class RateLimiter:
             return allowed
 
 
+CacheKey = tuple[str, tuple[Any, ...]]  # (endpoint, its parameters)
+
+
 class ResponseCache:
-    """The latest answers, by index version and request: popular searches repeat, and an
-    answer stays right until the index changes."""
+    """Serialized answers by request, each with the index version it was computed on.
 
-    def __init__(self, size: int = 2048) -> None:
+    A commit does not empty it: the most recently used answers are computed again on the new
+    version in the background (what Solr calls autowarming), and until one is, its previous
+    answer is served, for at most `warm_seconds`. Requests that are not in the cache see the
+    new version at once. So a commit makes no request wait for a burst of recomputation.
+    """
+
+    def __init__(self, size: int = 2048, warm_seconds: float = 5.0) -> None:
         self.size = size
-        self._answers: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self.warm_seconds = warm_seconds
+        self._answers: OrderedDict[CacheKey, tuple[int, bytes]] = OrderedDict()
         self._lock = threading.Lock()
+        self._warming: tuple[int, float] | None = None  # (generation, since when)
+        self._warmed = -1  # the newest generation warmed (or found with nothing to warm)
 
-    def get(self, key: tuple[Any, ...]) -> dict[str, Any] | None:
+    def get(self, key: CacheKey, generation: int, now: float | None = None) -> bytes | None:
+        """The answer to send for `generation`, or None when it must be computed."""
         with self._lock:
-            answer = self._answers.get(key)
-            if answer is not None:
-                self._answers.move_to_end(key)
-            return answer
+            entry = self._answers.get(key)
+            if entry is None:
+                return None
+            self._answers.move_to_end(key)
+            version, body = entry
+            if version >= generation:
+                return body
+            warming = self._warming
+            now = time.monotonic() if now is None else now
+            if warming and warming[0] == generation and now - warming[1] < self.warm_seconds:
+                return body
+            return None
 
-    def put(self, key: tuple[Any, ...], answer: dict[str, Any]) -> None:
+    def put(self, key: CacheKey, generation: int, body: bytes) -> None:
         with self._lock:
-            self._answers[key] = answer
+            current = self._answers.get(key)
+            if current is not None and current[0] > generation:
+                return  # a newer answer is there already
+            self._answers[key] = (generation, body)
             self._answers.move_to_end(key)
             while len(self._answers) > self.size:
                 self._answers.popitem(last=False)
+
+    def start_warming(
+        self, generation: int, limit: int, now: float | None = None
+    ) -> list[CacheKey] | None:
+        """Begin warming the cache for `generation`: the keys of the older answers to compute
+        again, most recently used first; None when that generation is warm or warming."""
+        with self._lock:
+            if generation <= self._warmed or (self._warming and self._warming[0] >= generation):
+                return None
+            stale = [k for k, (v, _) in reversed(self._answers.items()) if v < generation]
+            if not stale:
+                self._warmed = generation
+                return None
+            self._warming = (generation, time.monotonic() if now is None else now)
+            return stale[:limit]
+
+    def finish_warming(self, generation: int) -> None:
+        with self._lock:
+            if self._warming and self._warming[0] == generation:
+                self._warming = None
+            self._warmed = max(self._warmed, generation)
+
+
+class _Warmer:
+    """One background thread that computes again, on a new index version, the answers the
+    cache held for the previous one."""
+
+    def __init__(
+        self, cache: ResponseCache, ix: Index, compute: Callable[[CacheKey], bytes], limit: int
+    ) -> None:
+        self.cache, self.ix, self.compute, self.limit = cache, ix, compute, limit
+        self._jobs: Queue[tuple[int, list[CacheKey]]] = Queue()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def notice(self, generation: int) -> None:
+        """A request saw `generation`: warm the cache for it unless that is done or underway."""
+        keys = self.cache.start_warming(generation, self.limit)
+        if keys is None:
+            return
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="privsearch-warm", daemon=True
+                )
+                self._thread.start()
+        self._jobs.put((generation, keys))
+
+    def _run(self) -> None:
+        while True:
+            generation, keys = self._jobs.get()
+            for key in keys:
+                if self.ix.generation() > generation:
+                    break  # a newer commit: its own warming takes over
+                try:
+                    body = self.compute(key)
+                except Exception:  # noqa: BLE001 - an answer that fails now is computed on demand
+                    continue
+                self.cache.put(key, generation, body)
+            self.cache.finish_warming(generation)
+
+
+def _json(model: type[BaseModel], data: dict[str, Any]) -> bytes:
+    """`data` as the JSON FastAPI would send for `model`."""
+    return model.model_validate(data).model_dump_json().encode("utf-8")
 
 
 def create_app(
@@ -193,8 +285,75 @@ def create_app(
         log.error("unexpected error answering %s", request.url.path, exc_info=exc)
         return error_response(500, "internal error")
 
+    def compute_search(
+        q: str,
+        component: tuple[str, ...],
+        doc_type: tuple[str, ...],
+        since: str | None,
+        until: str | None,
+        sort: str,
+        page: int,
+        per_page: int,
+        collapse: bool,
+    ) -> bytes:
+        results = ix.search(
+            q,
+            component=list(component) or None,
+            doc_type=list(doc_type) or None,
+            since=since,
+            until=until,
+            sort=sort,
+            page=page,
+            per_page=per_page,
+            collapse=collapse,
+        )
+        return _json(SearchBody, results.to_dict())
+
+    def compute_suggest(q: str, limit: int) -> bytes:
+        return _json(SuggestBody, {"query": q, "suggestions": ix.suggest(q, limit)})
+
+    def compute_facets() -> bytes:
+        stats = ix.stats()
+        counts = {k: stats[k] for k in ("component", "doc_type", "year")}
+        return _json(FacetsBody, {"total": stats["records"], **counts})
+
+    def compute_page(record_id: str, number: int, q: str | None, source: str | None) -> bytes:
+        return _json(PageBody, ix.page(record_id, number, q, source))
+
+    def compute_document(record_id: str, source: str | None) -> bytes:
+        record = ix.get(record_id, source)
+        data = record.to_dict()
+        data["pages"] = [{"number": p.number, "chars": len(p.text)} for p in record.pages]
+        data["versions"] = ix.family(record.id)
+        return _json(DocumentBody, data)
+
+    computers: dict[str, Callable[..., bytes]] = {
+        "search": compute_search,
+        "suggest": compute_suggest,
+        "facets": compute_facets,
+        "page": compute_page,
+        "document": compute_document,
+    }
+
+    def compute(key: CacheKey) -> bytes:
+        kind, params = key
+        return computers[kind](*params)
+
+    warmer = _Warmer(cache, ix, compute, limit=WARM_LIMIT)
+
+    async def answer(kind: str, *params: Any) -> Response:
+        """From the cache when it can; otherwise computed in a worker thread, then cached."""
+        key = (kind, params)
+        generation = ix.generation()
+        warmer.notice(generation)
+        body = cache.get(key, generation)
+        if body is None:
+            body = await run_in_threadpool(compute, key)
+            cache.put(key, generation, body)
+        return Response(body, media_type="application/json")
+
     @app.get("/api/search", summary="Search", response_model=SearchBody, responses=errors(400, 429))
-    def search(
+    async def search(
         q: QueryText,
         component: Filter = None,
         type: Filter = None,  # noqa: A002 - the public parameter name
@@ -204,38 +363,11 @@ def create_app(
         page: Annotated[int, Query(ge=1, le=1000)] = 1,
         per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 10,
         collapse: bool = False,
-    ) -> dict[str, Any]:
+    ) -> Response:
         """Ranked results, facet counts over all matches and a "did you mean" suggestion:
         the same JSON as `privsearch search --json`."""
-        key = (
-            ix.generation(),
-            q,
-            tuple(component or ()),
-            tuple(type or ()),
-            since,
-            until,
-            sort,
-            page,
-            per_page,
-            collapse,
-        )
-        cached = cache.get(key)
-        if cached is not None:
-            return cached
-        results = ix.search(
-            q,
-            component=component,
-            doc_type=type,
-            since=since,
-            until=until,
-            sort=sort,
-            page=page,
-            per_page=per_page,
-            collapse=collapse,
-        )
-        answer = results.to_dict()
-        cache.put(key, answer)
-        return answer
+        filters = (tuple(component or ()), tuple(type or ()))
+        return await answer("search", q, *filters, since, until, sort, page, per_page, collapse)
 
     @app.get(
         "/api/suggest",
@@ -243,11 +375,11 @@ def create_app(
         response_model=SuggestBody,
         responses=errors(400, 429),
     )
-    def suggest(
+    async def suggest(
         q: Annotated[str, Query(max_length=MAX_QUERY_LENGTH)],
         limit: Annotated[int, Query(ge=1, le=20)] = 8,
-    ) -> dict[str, Any]:
-        return {"query": q, "suggestions": ix.suggest(q, limit)}
+    ) -> Response:
+        return await answer("suggest", q, limit)
 
     @app.get(
         "/api/facets",
@@ -255,12 +387,8 @@ def create_app(
         response_model=FacetsBody,
         responses=errors(429),
     )
-    def facets() -> dict[str, Any]:
-        stats = ix.stats()
-        return {
-            "total": stats["records"],
-            **{k: stats[k] for k in ("component", "doc_type", "year")},
-        }
+    async def facets() -> Response:
+        return await answer("facets")
 
     @app.get(
         "/api/documents/{record_id:path}/pages/{number}",
@@ -268,14 +396,14 @@ def create_app(
         response_model=PageBody,
         responses=errors(400, 404, 429),
     )
-    def document_page(
+    async def document_page(
         record_id: str,
         number: int,
         q: Annotated[str | None, Query(max_length=MAX_QUERY_LENGTH)] = None,
         source: Source = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         """The page's text, and as HTML with the words of `q` in <mark>."""
-        return ix.page(record_id, number, q, source)
+        return await answer("page", record_id, number, q, source)
 
     @app.get(
         "/api/documents/{record_id:path}",
@@ -283,14 +411,10 @@ def create_app(
         response_model=DocumentBody,
         responses=errors(400, 404, 429),
     )
-    def document(record_id: str, source: Source = None) -> dict[str, Any]:
+    async def document(record_id: str, source: Source = None) -> Response:
         """The record with this id; `source` (a result's `source`) picks one of several
         publications that share an id."""
-        record = ix.get(record_id, source)
-        data = record.to_dict()
-        data["pages"] = [{"number": p.number, "chars": len(p.text)} for p in record.pages]
-        data["versions"] = ix.family(record.id)
-        return data
+        return await answer("document", record_id, source)
 
     @app.get("/healthz", summary="Index status", response_model=HealthBody)
     def healthz() -> dict[str, Any]:

@@ -372,7 +372,10 @@ def _build(
                     del known[source]
                 if not skips[source]:
                     del skips[source]
-            sink.commit(mergetype=CLEAR if rebuild else None)
+            if added or plan.removed or rebuild:
+                sink.commit(mergetype=CLEAR if rebuild else None)
+            else:  # nothing changed: no new version for searchers to move to
+                writer.cancel()
         except BaseException:
             sink.kill()
             with contextlib.suppress(Exception):

@@ -113,7 +113,7 @@ class Index:
 
     def generation(self) -> int:
         """The version of the index that searches see now; it grows with every commit."""
-        return int(self._current().reader().generation())
+        return int(self._ix.latest_generation())
 
     def _view(self, searcher: Any) -> _View:
         generation = searcher.reader().generation()
