@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from privsearch.ingest.html import decode_html, parse_html
 from privsearch.ingest.metadata import (
@@ -207,6 +212,35 @@ def test_clean_text() -> None:
     assert "e-mail system" in cleaned  # the hyphen is real: "e-mail" also occurs within a line
     assert "\x00" not in cleaned and "\x07" not in cleaned
     assert "  " not in cleaned and "\n\n\n" not in cleaned
+
+
+def _clean_text_line_by_line(text: str) -> str:
+    """clean_text spelled out one line at a time: the reference the fast version must match."""
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]", "", text)
+    text = text.replace("\u00a0", " ").replace("\u00ad", "")
+    text = "\n".join(re.sub(r"[ \t\f\v]+", " ", line).strip() for line in text.split("\n"))
+
+    def join(m: re.Match[str]) -> str:
+        first, second = m.group(1), m.group(2)
+        if len(first) < 2 or f"{first}-{second}" in text:
+            return f"{first}-{second}"
+        return first + second
+
+    text = re.sub(r"\b([a-z]+)-\n\s*([a-z]{2,})\b", join, text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+_PAGE_PIECES = st.sampled_from(
+    ["ab", "cd", "x", "Data", "e", "mail", "-", "-\n", "\n", " ", "  ", "\t", "\u2003", "_", "9"]
+    + ["\u00e9", "\r\n", "\x0c", "\u00ad", "e-mail", "infor-\n  mation", "\x85", "\n\n\n"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PAGE_PIECES, max_size=30).map("".join) | st.text())
+def test_clean_text_matches_its_line_by_line_definition(raw: str) -> None:
+    assert clean_text(raw) == _clean_text_line_by_line(raw)
 
 
 def test_text_listing_keeps_nested_bullets() -> None:

@@ -49,7 +49,11 @@ class PdfText:
 # --- text cleanup --------------------------------------------------------------------------
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-_HYPHEN_BREAK = re.compile(r"\b([a-z]+)-\n\s*([a-z]{2,})\b")
+# The part of "data-\n  base" after the hyphen; the part before is found by looking back.
+_BREAK_TAIL = re.compile(r"-\n\s*([a-z]{2,})\b")
+_SPACE_RUN = re.compile(r"[\t\f\v][ \t\f\v]*| [ \t\f\v]+")  # blanks that are not one space
+_LINE_EDGE = re.compile(r"[^\S\n]+\n[^\S\n]*|\n[^\S\n]+")  # blanks around a line break
+_BLANK_LINES = re.compile(r"\n{3,}")
 
 
 def clean_text(text: str) -> str:
@@ -60,16 +64,31 @@ def clean_text(text: str) -> str:
     """
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text).replace("\u00a0", " ").replace("\u00ad", "")
-    text = "\n".join(re.sub(r"[ \t\f\v]+", " ", line).strip() for line in text.split("\n"))
+    # Each line's blanks collapsed and its ends stripped, over the whole text at once.
+    text = _LINE_EDGE.sub("\n", _SPACE_RUN.sub(" ", text)).strip()
+    if "-\n" in text:
+        text = _join_line_breaks(text)
+    return _BLANK_LINES.sub("\n\n", text).strip()
 
-    def join(m: re.Match[str]) -> str:
-        first, second = m.group(1), m.group(2)
-        if len(first) < 2 or f"{first}-{second}" in text:
-            return f"{first}-{second}"
-        return first + second
 
-    text = _HYPHEN_BREAK.sub(join, text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+def _join_line_breaks(text: str) -> str:
+    """Join "data-" and "base" across a line break into "database": two lowercase fragments,
+    each a whole word, unless "data-base" occurs in the text (then the hyphen stays)."""
+    out: list[str] = []
+    done = 0  # the text before this is settled
+    for match in _BREAK_TAIL.finditer(text):
+        hyphen = start = match.start()
+        while start > done and "a" <= text[start - 1] <= "z":
+            start -= 1
+        before = text[start - 1] if start else " "
+        if start == hyphen or before.isalnum() or before == "_":  # not the start of a word
+            continue
+        first, second = text[start:hyphen], match.group(1)
+        hyphenated = f"{first}-{second}"
+        keep = len(first) < 2 or hyphenated in text
+        out += [text[done:start], hyphenated if keep else first + second]
+        done = match.end()
+    return "".join(out) + text[done:] if out else text
 
 
 # --- work done inside a worker process -----------------------------------------------------
@@ -389,44 +408,63 @@ class PdfPool:
         timeout = self.limits.pdf_timeout
         try:
             while pending or busy:
-                while pending and len(busy) < self.size:
-                    path = pending.popleft()
-                    reason = self._precheck(path)
-                    if reason:
-                        yield path, reason
-                        continue
-                    worker = self._idle.pop() if self._idle else _Worker(self._ctx, self.limits)
-                    try:
-                        worker.conn.send(path)
-                    except OSError:  # a stale idle worker: replace it once
-                        worker.kill()
-                        worker = _Worker(self._ctx, self.limits)
-                        worker.conn.send(path)
-                    worker.path, worker.deadline = path, time.monotonic() + timeout
-                    busy[worker.conn] = worker
-                if not busy:
-                    continue
-                wait_for = max(0.0, min(w.deadline for w in busy.values()) - time.monotonic())
-                for conn in wait(list(busy), timeout=wait_for):
-                    worker = busy.pop(conn)  # type: ignore[arg-type]
-                    path = worker.path or ""
-                    try:
-                        result = worker.conn.recv()
-                    except (EOFError, OSError):
-                        worker.kill()
-                        yield path, _crash_reason(worker.process.exitcode)
-                        continue
-                    self._idle.append(worker)
-                    yield path, _to_pdf_text(path, result)
-                now = time.monotonic()
-                for conn, worker in list(busy.items()):
-                    if worker.deadline <= now:
-                        del busy[conn]
-                        worker.kill()
-                        yield worker.path or "", f"timed out after {timeout:g} s"
+                # Every idle worker gets its next file before any result is handed over: the
+                # caller's work on a result must not leave a worker waiting.
+                done = self._start(pending, busy)
+                if busy:
+                    done += self._collect(busy, timeout)
+                    done += self._start(pending, busy)
+                yield from done
         finally:
             for worker in busy.values():
                 worker.kill()
+
+    def _start(
+        self, pending: deque[str], busy: dict[Connection, _Worker]
+    ) -> list[tuple[str, PdfText | str]]:
+        """Send files to workers until each is busy; return the files skipped unread."""
+        skipped: list[tuple[str, PdfText | str]] = []
+        while pending and len(busy) < self.size:
+            path = pending.popleft()
+            reason = self._precheck(path)
+            if reason:
+                skipped.append((path, reason))
+                continue
+            worker = self._idle.pop() if self._idle else _Worker(self._ctx, self.limits)
+            try:
+                worker.conn.send(path)
+            except OSError:  # a stale idle worker: replace it once
+                worker.kill()
+                worker = _Worker(self._ctx, self.limits)
+                worker.conn.send(path)
+            worker.path, worker.deadline = path, time.monotonic() + self.limits.pdf_timeout
+            busy[worker.conn] = worker
+        return skipped
+
+    def _collect(
+        self, busy: dict[Connection, _Worker], timeout: float
+    ) -> list[tuple[str, PdfText | str]]:
+        """Wait for the first results (or the first deadline); return what finished."""
+        done: list[tuple[str, PdfText | str]] = []
+        wait_for = max(0.0, min(w.deadline for w in busy.values()) - time.monotonic())
+        for conn in wait(list(busy), timeout=wait_for):
+            worker = busy.pop(conn)  # type: ignore[arg-type]
+            path = worker.path or ""
+            try:
+                result = worker.conn.recv()
+            except (EOFError, OSError):
+                worker.kill()
+                done.append((path, _crash_reason(worker.process.exitcode)))
+                continue
+            self._idle.append(worker)
+            done.append((path, _to_pdf_text(path, result)))
+        now = time.monotonic()
+        for conn, worker in list(busy.items()):
+            if worker.deadline <= now:
+                del busy[conn]
+                worker.kill()
+                done.append((worker.path or "", f"timed out after {timeout:g} s"))
+        return done
 
 
 def _crash_reason(code: int | None) -> str:
