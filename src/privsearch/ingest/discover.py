@@ -153,14 +153,13 @@ def inspect(path: Path, limits: Limits) -> Inspected:
 def _split_links(
     paths: list[Path | None], hrefs: Sequence[str]
 ) -> tuple[tuple[Path, ...], tuple[str, ...]]:
-    deps: list[Path] = []
+    deps: dict[Path, None] = {}  # in order, once each: a manifest may list thousands
     missing: list[str] = []
     for href, path in zip(hrefs, paths, strict=True):
         if path is None:
             continue
         if path.is_file():
-            if path not in deps:
-                deps.append(path)
+            deps.setdefault(path)
         else:
             missing.append(href)
     return tuple(deps), tuple(missing)

@@ -128,9 +128,14 @@ def abbreviate_components(text: str) -> str:
         lambda m: table.canonical(re.sub(r"^the\s+", "", m.group(0), flags=re.I)) or m.group(0),
         text,
     )
-    tokens = "|".join(re.escape(t) for t in _reference_tokens())
     # "CBP (CBP)" after the rewrite of "U.S. Customs and Border Protection (CBP)"
-    return re.sub(rf"\b({tokens})\s*\(\s*\1\s*\)", r"\1", text)
+    return _repeated_abbreviation_pattern().sub(r"\1", text)
+
+
+@lru_cache(maxsize=1)
+def _repeated_abbreviation_pattern() -> re.Pattern[str]:
+    tokens = "|".join(re.escape(t) for t in _reference_tokens())
+    return re.compile(rf"\b({tokens})\s*\(\s*\1\s*\)")
 
 
 def find_components(text: str) -> list[str]:
