@@ -70,9 +70,9 @@ def test_kill_9_at_random_points_never_damages_the_index(tmp_path: Path) -> None
         pending.append(batch)
         expected_run = 0.5 + seconds_per_doc * per_batch * len(pending)
         delay = rng.uniform(0.1, 1.3) * expected_run
-        # Every other run also writes in worker processes, whose segments it publishes with
-        # its own in one commit.
-        parallel = {"PRIVSEARCH_PARALLEL_INDEX_MB": "0.01"} if batch % 2 else {}
+        # Every other run writes in worker processes, whose segments it publishes in one
+        # commit; the others write with their own writer only.
+        parallel = {"PRIVSEARCH_PARALLEL_INDEX_MB": "0.01" if batch % 2 else "1000"}
         proc = subprocess.Popen(
             _index_command(str(corpus), "--index", str(index_dir)),
             start_new_session=True,
@@ -152,7 +152,7 @@ def test_full_disk_is_a_clear_error_and_keeps_the_index(
     before = _ids(index_dir, "okapi")
     _write_batch(docs, 1, 60, random.Random(1))  # far more index than 1 MB holds
     free_before = shutil.disk_usage(small_fs).free
-    limits = LIMITS if writers == "one writer" else replace(LIMITS, parallel_index_mb=0.01)
+    limits = replace(LIMITS, parallel_index_mb=1000 if writers == "one writer" else 0.01)
     with pytest.raises(privsearch.PrivsearchError) as caught:
         privsearch.build_index([docs], index_dir, limits=limits)
     assert caught.value.message == (

@@ -175,7 +175,7 @@ def test_an_empty_index_answers(tmp_path):
 
 # Indexes in writer processes from the first megabyte of text on, whatever the corpus size.
 PARALLEL = replace(TEST_LIMITS, workers=2, parallel_index_mb=0.001)
-SERIAL = replace(TEST_LIMITS, workers=1)
+SERIAL = replace(TEST_LIMITS, parallel_index_mb=1000)
 
 _QUERIES = [
     "facial recognition",

@@ -33,7 +33,7 @@ class Limits:
     html_max_bytes: int = 10 * 1024 * 1024  # larger pages, text listings, manifests are skipped
     workers: int = 0  # 0 = one per core; PDF workers, and index writers for a large run
     index_memory_mb: int = 256  # postings a writer holds in memory before spilling to disk
-    parallel_index_mb: float = 4.0  # text a run reads before it writes in worker processes too
+    parallel_index_mb: float = 0.25  # text a run reads before it indexes in worker processes
 
     def __post_init__(self) -> None:
         for f in fields(self):

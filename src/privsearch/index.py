@@ -457,15 +457,15 @@ def _add_result(sink: _Writers, result: SourceResult, report: IndexReport, first
 
 
 class _Writers:
-    """Where a run's documents go: the run's own Whoosh writer and, once the run has read
-    `limits.parallel_index_mb` of text, also worker processes that each write one new segment,
-    so that analysis and posting lists are built on every core.
+    """Where a run's documents go: the run's own Whoosh writer for a small run; for a run that
+    reads `limits.parallel_index_mb` of text or more, worker processes that each write one new
+    segment, so that analysis and posting lists are built on every core.
 
     The run's writer still makes the deletions and the single commit that publishes every
     segment at once; until then readers see the previous generation.
     """
 
-    _BATCH_CHARS = 1_000_000  # text per batch sent to a worker
+    _BATCH_CHARS_MIN = 100_000  # text per batch sent to a worker, at least
 
     def __init__(self, ix: index.Index, writer: SegmentWriter, limits: Limits) -> None:
         self.ix, self.writer, self.limits = ix, writer, limits
@@ -478,14 +478,16 @@ class _Writers:
         self._jobs: Any = None
 
     def add(self, document: dict[str, Any]) -> None:
-        chars = len(document["body"]) + len(document["summary"]) + len(document["title"])
-        self._seen += chars
-        if self.processes < 2 or (not self._workers and self._seen < self._threshold):
+        if self.processes < 2:
             self.writer.add_document(**document)
             return
+        # Held back until the run proves large enough to be worth the processes; a small run
+        # is written by the run's own writer at the end.
+        chars = len(document["body"]) + len(document["summary"]) + len(document["title"])
+        self._seen += chars
         self._batch.append(document)
         self._batch_chars += chars
-        if self._batch_chars >= min(self._BATCH_CHARS, self._threshold):
+        if self._seen >= self._threshold and self._batch_chars >= self._BATCH_CHARS_MIN:
             self._send_batch()
 
     def _send_batch(self) -> None:
@@ -509,7 +511,10 @@ class _Writers:
 
     def commit(self, mergetype: Any) -> None:
         """Collect the workers' segments and publish them with the run's own, atomically."""
-        if self._batch:
+        if self._batch and not self._workers:
+            for document in self._batch:
+                self.writer.add_document(**document)
+        elif self._batch:
             self._send_batch()
         segments = []
         if self._workers:
@@ -599,7 +604,10 @@ def _segment_worker_main(
 ) -> None:
     """In a worker process: add each batch of documents to a new segment until told to stop,
     then hand the finished (not yet published) segment back."""
-    parent_end.close()  # so that the run's end, even by kill -9, reads here as end of file
+    # So that the run's end, even by kill -9, reads here as the end of both pipes: the queue's
+    # write end and the result pipe's other end stay with the run alone.
+    parent_end.close()
+    jobs._writer.close()  # noqa: SLF001 - multiprocessing offers no public way
     parent = os.getppid()
     writer = SegmentWriter(index.open_dir(folder, indexname), _lk=False, limitmb=limitmb)
     try:
@@ -610,7 +618,7 @@ def _segment_worker_main(
                 # The run sends nothing on `conn`: readable means closed. A forked worker
                 # shares the run's descriptors, so it also watches its parent instead.
                 if conn.poll() or os.getppid() != parent:
-                    raise SystemExit(1) from None
+                    raise EOFError from None
                 continue
             if batch is None:
                 break
@@ -623,6 +631,8 @@ def _segment_worker_main(
     except BaseException as exc:
         with contextlib.suppress(Exception):
             writer._close_segment()  # noqa: SLF001
+        if isinstance(exc, EOFError):  # the run is gone: nothing will publish this segment
+            return
         with contextlib.suppress(Exception):
             if isinstance(exc, OSError) and exc.errno:
                 conn.send(("oserror", (exc.errno, exc.strerror or str(exc))))
