@@ -278,6 +278,16 @@ def test_cache_serves_the_previous_answer_only_while_it_warms():
     assert cache.get(old, 3, now=1.0) is None  # evicted
 
 
+def test_cache_is_bounded_in_bytes():
+    cache = ResponseCache(size=100, max_bytes=6400)
+    cache.put(("page", ("huge",)), 1, b"x" * 101)  # over a 64th of the budget: not kept
+    assert cache.get(("page", ("huge",)), 1) is None
+    for n in range(100):
+        cache.put(("page", (n,)), 1, b"x" * 100)
+    kept = [n for n in range(100) if cache.get(("page", (n,)), 1) is not None]
+    assert kept == list(range(36, 100))  # the most recent 6,400 bytes
+
+
 def test_a_commit_is_warmed_in_the_background(tmp_path):
     require_shared()
     docs = tmp_path / "docs"

@@ -118,9 +118,13 @@ class ResponseCache:
     new version at once. So a commit makes no request wait for a burst of recomputation.
     """
 
-    def __init__(self, size: int = 2048, warm_seconds: float = 5.0) -> None:
+    def __init__(
+        self, size: int = 2048, warm_seconds: float = 5.0, max_bytes: int = 64 * 1024 * 1024
+    ) -> None:
         self.size = size
         self.warm_seconds = warm_seconds
+        self.max_bytes = max_bytes  # in all; one answer larger than a 64th of it is not kept
+        self._bytes = 0
         self._answers: OrderedDict[CacheKey, tuple[int, bytes]] = OrderedDict()
         self._lock = threading.Lock()
         self._warming: tuple[int, float] | None = None  # (generation, since when)
@@ -143,14 +147,19 @@ class ResponseCache:
             return None
 
     def put(self, key: CacheKey, generation: int, body: bytes) -> None:
+        if len(body) > self.max_bytes // 64:  # a huge page of text: not worth the memory
+            return
         with self._lock:
             current = self._answers.get(key)
             if current is not None and current[0] > generation:
                 return  # a newer answer is there already
+            if current is not None:
+                self._bytes -= len(current[1])
             self._answers[key] = (generation, body)
             self._answers.move_to_end(key)
-            while len(self._answers) > self.size:
-                self._answers.popitem(last=False)
+            self._bytes += len(body)
+            while len(self._answers) > self.size or self._bytes > self.max_bytes:
+                self._bytes -= len(self._answers.popitem(last=False)[1][1])
 
     def start_warming(
         self, generation: int, limit: int, now: float | None = None

@@ -497,17 +497,17 @@ class _Writers:
             self._workers = [
                 _SegmentWorker(ctx, self._jobs, self.ix, self.limits) for _ in range(self.processes)
             ]
-        while True:  # a worker that died would never take the batch: do not wait for it
-            try:
-                self._jobs.put(self._batch, timeout=1.0)
-                break
-            except Full:
-                self._check_workers()
+        self._put(self._batch)
         self._batch, self._batch_chars = [], 0
 
-    def _check_workers(self) -> None:
-        for worker in self._workers:
-            worker.check()
+    def _put(self, job: list[dict[str, Any]] | None) -> None:
+        while True:  # a worker that died would never take the job: do not wait for it
+            try:
+                self._jobs.put(job, timeout=1.0)
+                return
+            except Full:
+                for worker in self._workers:
+                    worker.check()
 
     def commit(self, mergetype: Any) -> None:
         """Collect the workers' segments and publish them with the run's own, atomically."""
@@ -519,7 +519,7 @@ class _Writers:
         segments = []
         if self._workers:
             for _ in self._workers:
-                self._jobs.put(None)
+                self._put(None)
             segments = [s for s in (w.result() for w in self._workers) if s is not None]
             self._jobs.close()
         writer = self.writer
