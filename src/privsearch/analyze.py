@@ -245,7 +245,7 @@ def index_positions(value: str) -> dict[str, list[int]]:
     """
     positions: dict[str, list[int]] = {}
     known = _CHUNK_TERMS
-    if len(known) >= _MAX_CACHED_STEMS:
+    if len(known) >= _MAX_CACHED_CHUNKS:
         known.clear()
     if _SPACED_DASH_RE.search(value):
         value = _SPACED_DASH_RE.sub(_close_dash, value)
@@ -269,6 +269,7 @@ def index_positions(value: str) -> dict[str, list[int]]:
 
 # The index-mode terms of each whitespace-separated chunk seen: texts repeat their words.
 _CHUNK_TERMS: dict[str, tuple[tuple[str, ...], ...]] = {}
+_MAX_CACHED_CHUNKS = 1 << 18  # tens of MB at most; cleared rather than grown
 # The one construct of the token grammar that spans a space: "PIA – 024", "DHS– 2017".
 _SPACED_DASH_RE = re.compile(rf"(?<=[A-Z]{{2}})(\s?)([{_HYPHENS}{_LONG_DASHES}])(\s?)(?=\d)")
 
