@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.pdfgen import pdf_bytes, pdf_string
+
 DEFAULT_RECORDS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "records.jsonl"
 PAGE_CHARS = 4000
 LINE_CHARS = 95
@@ -90,10 +92,6 @@ def _wrap(text: str, width: int = LINE_CHARS) -> list[str]:
     return lines
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-
 def write_pdf(path: Path, pages: list[str], title: str = "") -> None:
     """A text PDF whose page i shows pages[i], wrapped; pypdf extracts the text back."""
     objects: list[bytes] = [b"<< /Type /Catalog /Pages 2 0 R >>"]
@@ -102,7 +100,7 @@ def write_pdf(path: Path, pages: list[str], title: str = "") -> None:
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     for i, text in enumerate(pages):
         ops = ["BT", "/F1 9 Tf", "11 TL", "40 760 Td"]
-        ops += [f"({_escape(line)}) Tj T*" for line in _wrap(text)[:66]]
+        ops += [f"({pdf_string(line)}) Tj T*" for line in _wrap(text)[:66]]
         ops.append("ET")
         stream = "\n".join(ops).encode("latin-1", "replace")
         objects.append(
@@ -111,19 +109,8 @@ def write_pdf(path: Path, pages: list[str], title: str = "") -> None:
         )
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     if title:
-        objects.append(f"<< /Title ({_escape(title)}) >>".encode("latin-1", "replace"))
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    info = f" /Info {len(objects)} 0 R" if title else ""
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R{info} >>\n".encode()
-    out += f"startxref\n{xref}\n%%EOF\n".encode()
-    path.write_bytes(bytes(out))
+        objects.append(f"<< /Title ({pdf_string(title)}) >>".encode("latin-1", "replace"))
+    path.write_bytes(pdf_bytes(objects, len(objects) if title else None))
 
 
 def _reference(n: int, component: str, doc_type: str) -> str:

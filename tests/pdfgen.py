@@ -6,14 +6,15 @@ import textwrap
 from pathlib import Path
 
 
-def _escape(text: str) -> str:
+def pdf_string(text: str) -> str:
+    """`text` as the inside of a PDF literal string: backslashes and parentheses escaped."""
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
 def _content(text: str) -> bytes:
     lines = [ln for para in text.split("\n") for ln in (textwrap.wrap(para, 90) or [""])]
     ops = ["BT", "/F1 10 Tf", "12 TL", "50 750 Td"]
-    ops += [f"({_escape(line)}) Tj T*" for line in lines[:60]]
+    ops += [f"({pdf_string(line)}) Tj T*" for line in lines[:60]]
     ops.append("ET")
     return "\n".join(ops).encode("latin-1", "replace")
 
@@ -35,7 +36,7 @@ def write_text_pdf(path: Path, pages: list[str], title: str | None = None) -> Pa
         objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
     info = None
     if title:
-        objects.append(f"<< /Title ({_escape(title)}) >>".encode("latin-1", "replace"))
+        objects.append(f"<< /Title ({pdf_string(title)}) >>".encode("latin-1", "replace"))
         info = len(objects)
     path.write_bytes(pdf_bytes(objects, info))
     return path

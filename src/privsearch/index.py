@@ -13,7 +13,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import tempfile
 import threading
 import time
@@ -35,7 +34,7 @@ from . import __version__, analyze
 from .config import Limits
 from .errors import IndexBusyError, IndexNotFoundError, IndexVersionError, PrivsearchError
 from .ingest import SourceResult, read_sources, scan_sources
-from .ingest.pdf import worker_context
+from .ingest.pdf import exit_reason, kill_worker, worker_context
 from .models import Page, Record, Skip
 
 SCHEMA_VERSION = 1
@@ -580,23 +579,11 @@ class _SegmentWorker:
 
     def _ended_early(self) -> PrivsearchError:
         return PrivsearchError(
-            f"indexing failed: a writer process ended early ({_exit_reason(self.process)})"
+            f"indexing failed: a writer process ended early ({exit_reason(self.process.exitcode)})"
         )
 
     def kill(self) -> None:
-        with contextlib.suppress(Exception):
-            self.process.kill()
-        self.process.join(timeout=5)
-        with contextlib.suppress(Exception):
-            self.conn.close()
-
-
-def _exit_reason(process: Any) -> str:
-    code = process.exitcode
-    if code is not None and code < 0:
-        with contextlib.suppress(ValueError):
-            return f"killed by {signal.Signals(-code).name}"
-    return f"exit code {code}"
+        kill_worker(self.process, self.conn)
 
 
 def _segment_worker_main(

@@ -354,11 +354,7 @@ class _Worker:
         self.deadline = 0.0
 
     def kill(self) -> None:
-        with contextlib.suppress(Exception):
-            self.process.kill()
-        self.process.join(timeout=5)
-        with contextlib.suppress(Exception):
-            self.conn.close()
+        kill_worker(self.process, self.conn)
 
     def stop(self) -> None:
         with contextlib.suppress(Exception):
@@ -405,14 +401,13 @@ class PdfPool:
     def extract(self, paths: Iterable[str]) -> Iterator[tuple[str, PdfText | str]]:
         pending = deque(paths)
         busy: dict[Connection, _Worker] = {}
-        timeout = self.limits.pdf_timeout
         try:
             while pending or busy:
                 # Every idle worker gets its next file before any result is handed over: the
                 # caller's work on a result must not leave a worker waiting.
                 done = self._start(pending, busy)
                 if busy:
-                    done += self._collect(busy, timeout)
+                    done += self._collect(busy)
                     done += self._start(pending, busy)
                 yield from done
         finally:
@@ -441,9 +436,7 @@ class PdfPool:
             busy[worker.conn] = worker
         return skipped
 
-    def _collect(
-        self, busy: dict[Connection, _Worker], timeout: float
-    ) -> list[tuple[str, PdfText | str]]:
+    def _collect(self, busy: dict[Connection, _Worker]) -> list[tuple[str, PdfText | str]]:
         """Wait for the first results (or the first deadline); return what finished."""
         done: list[tuple[str, PdfText | str]] = []
         wait_for = max(0.0, min(w.deadline for w in busy.values()) - time.monotonic())
@@ -463,15 +456,29 @@ class PdfPool:
             if worker.deadline <= now:
                 del busy[conn]
                 worker.kill()
-                done.append((worker.path or "", f"timed out after {timeout:g} s"))
+                done.append((worker.path or "", f"timed out after {self.limits.pdf_timeout:g} s"))
         return done
 
 
 def _crash_reason(code: int | None) -> str:
+    return f"extraction crashed (worker {exit_reason(code)})"
+
+
+def exit_reason(code: int | None) -> str:
+    """How a worker process ended: "killed by SIGKILL", "exit code 1"."""
     if code is not None and code < 0:
         with contextlib.suppress(ValueError):
-            return f"extraction crashed (worker killed by {signal.Signals(-code).name})"
-    return f"extraction crashed (worker exit code {code})"
+            return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
+
+
+def kill_worker(process: Any, conn: Any) -> None:
+    """Kill a worker process now, wait for it, and close its pipe."""
+    with contextlib.suppress(Exception):
+        process.kill()
+    process.join(timeout=5)
+    with contextlib.suppress(Exception):
+        conn.close()
 
 
 def _to_pdf_text(path: str, result: dict[str, Any]) -> PdfText | str:
