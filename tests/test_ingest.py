@@ -13,6 +13,7 @@ import pytest
 
 from privsearch.config import Limits
 from privsearch.ingest import read_paths, read_sources, scan_sources
+from privsearch.ingest.pdf import PdfPool
 from privsearch.models import Record
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -265,6 +266,26 @@ def test_timeout_kills_the_worker(tmp_path: Path) -> None:
     reasons = {Path(s.path).name: s.reason for r in results for s in r.skipped}
     assert reasons == {name: "timed out after 1.5 s" for name in SLOW_PDFS}
     assert [r.records[0].id for r in results if r.records] == ["DHS/ALL-004"]
+    assert elapsed < 15
+
+
+def test_files_waiting_behind_a_killed_worker_are_read() -> None:
+    """One worker holds two files at a time: when the one it is reading times out, the file
+    waiting behind it is read by the next worker, under its own time limit."""
+    slow = [str(_require(PDFS / "robustness" / name)) for name in SLOW_PDFS]
+    quick = [str(_require(CORPUS / "dhs" / "docs" / f"dhs-all-{n}.pdf")) for n in ("004", "016")]
+    started = time.monotonic()
+    with PdfPool(Limits(pdf_timeout=1.5, workers=1)) as pool:
+        results = list(pool.extract([slow[0], quick[0], slow[1], quick[1]]))
+    elapsed = time.monotonic() - started
+    outcome = {path: r if isinstance(r, str) else r.has_text for path, r in results}
+    assert outcome == {
+        slow[0]: "timed out after 1.5 s",
+        quick[0]: True,
+        slow[1]: "timed out after 1.5 s",
+        quick[1]: True,
+    }
+    assert [path for path, _ in results] == [slow[0], quick[0], slow[1], quick[1]]
     assert elapsed < 15
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -17,6 +19,7 @@ from privsearch.ingest.metadata import (
     find_date,
     infer_component,
     load_components,
+    name_trie,
     normalize_reference,
     parse_date,
     title_from_text,
@@ -241,6 +244,49 @@ _PAGE_PIECES = st.sampled_from(
 @given(st.lists(_PAGE_PIECES, max_size=30).map("".join) | st.text())
 def test_clean_text_matches_its_line_by_line_definition(raw: str) -> None:
     assert clean_text(raw) == _clean_text_line_by_line(raw)
+
+
+def _component_names() -> list[str]:
+    """The names written out (not acronyms), which abbreviate_components rewrites."""
+    table = load_components()
+    names = [n for names in table.names.values() for n in names]
+    return [n for n in names if not re.fullmatch(r"[A-Z&\-]{2,10}", n)]
+
+
+def _names_pattern(alternatives: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w&])(?:the\s+)?{alternatives}(?![\w&])", re.I)
+
+
+def _longest_first(names: list[str]) -> str:
+    names = sorted(names, key=len, reverse=True)
+    return "(?:" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names) + ")"
+
+
+_NAME_PIECES = st.sampled_from(
+    [*_component_names(), "the", "The", " ", "\n", "-", "&", "/", "x", "Office", "U.S.", "of"]
+    + ["Customs", "and", "Service", "Services", "Security", "-010", "CUSTOMS AND BORDER"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_NAME_PIECES, max_size=25).map(" ".join) | st.lists(_NAME_PIECES).map("".join))
+def test_name_trie_matches_what_the_longest_first_alternation_matches(text: str) -> None:
+    slow = _names_pattern(_longest_first(_component_names()))
+    fast = _names_pattern(name_trie(_component_names()))
+    assert [m.span() for m in fast.finditer(text)] == [m.span() for m in slow.finditer(text)]
+
+
+def test_name_trie_on_real_text() -> None:
+    records = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "records.jsonl"
+    if not records.exists():
+        pytest.skip(f"shared test data not found at {records}")
+    lines = records.read_text("utf-8").splitlines()[:150]
+    text = "\n".join(json.loads(line)["fulltext"][:20_000] for line in lines)
+    slow = _names_pattern(_longest_first(_component_names()))
+    fast = _names_pattern(name_trie(_component_names()))
+    spans = [m.span() for m in slow.finditer(text)]
+    assert len(spans) > 100
+    assert [m.span() for m in fast.finditer(text)] == spans
 
 
 def test_text_listing_keeps_nested_bullets() -> None:

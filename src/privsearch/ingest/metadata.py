@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -100,9 +101,36 @@ def _long_name_pattern() -> re.Pattern[str]:
     """Multi-word component names, longest first, to rewrite them as abbreviations."""
     table = load_components()
     names = [n for ns in table.names.values() for n in ns if not _is_acronym(n)]
-    names.sort(key=len, reverse=True)
-    alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
-    return re.compile(rf"(?<![\w&])(?:the\s+)?(?:{alternatives})(?![\w&])", re.IGNORECASE)
+    return re.compile(rf"(?<![\w&])(?:the\s+)?{name_trie(names)}(?![\w&])", re.IGNORECASE)
+
+
+def name_trie(names: Iterable[str]) -> str:
+    """A regex for any of `names`, longest first, any whitespace between words, each leading
+    word written once: "customs\\s+(?:and\\s+border\\s+protection|service)". Words are lowercased:
+    compile it with IGNORECASE. It matches what the names' longest-first alternation matches,
+    without trying every name at every position."""
+    trie: dict[str, dict] = {}
+    for name in names:
+        node = trie
+        for word in name.lower().split():
+            node = node.setdefault(word, {})
+        node[""] = {}  # a name ends here
+    return _trie_branches(trie)
+
+
+def _trie_branches(node: dict[str, dict]) -> str:
+    def longest(item: tuple[str, dict]) -> int:
+        word, child = item
+        return len(word) + max((1 + longest(c) for c in child.items() if c[0]), default=0)
+
+    parts = []
+    for word, child in sorted(((w, c) for w, c in node.items() if w), key=longest, reverse=True):
+        if not any(child.keys() - {""}):
+            parts.append(re.escape(word))
+            continue
+        rest = rf"\s+{_trie_branches(child)}"
+        parts.append(re.escape(word) + (f"(?:{rest})?" if "" in child else rest))
+    return parts[0] if len(parts) == 1 else f"(?:{'|'.join(parts)})"
 
 
 @lru_cache(maxsize=1)
@@ -113,10 +141,7 @@ def _any_component_pattern() -> re.Pattern[str]:
     long_names = sorted((w for w in words if not _is_acronym(w)), key=len, reverse=True)
     # "ALL" only means department-wide inside a reference number, not in capitalized prose.
     acronyms = sorted((w for w in words if _is_acronym(w) and w != "ALL"), key=len, reverse=True)
-    alternatives = "|".join(
-        [f"(?i:{re.escape(n).replace(chr(92) + ' ', chr(92) + 's+')})" for n in long_names]
-        + [re.escape(a) for a in acronyms]
-    )
+    alternatives = "|".join([f"(?i:{name_trie(long_names)})"] + [re.escape(a) for a in acronyms])
     return re.compile(rf"(?<![\w&])(?:{alternatives})(?![\w&]|-(?:[A-Z]))")
 
 
@@ -194,13 +219,20 @@ def _format_reference(comps: str, num: str, sub: str | None, ver: str | None) ->
     return ref
 
 
+# A reference's number: three digits, with no digit either side (names hold no digits).
+_THREE_DIGITS = re.compile(r"(?<!\d)\d{3}(?!\d)")
+
+
 def find_references(text: str, *, bare: bool = False) -> list[str]:
     """Normalized DHS reference numbers in `text`, in order, without repeats.
 
     With `bare`, also accept a component name directly followed by a number
     ("United States Coast Guard--030"), as Federal Register SORN titles write them.
     """
-    text = abbreviate_components(unicodedata.normalize("NFKC", text))
+    text = unicodedata.normalize("NFKC", text)
+    if not _THREE_DIGITS.search(text):  # every reference number has one
+        return []
+    text = abbreviate_components(text)
     found: list[tuple[int, str]] = []
     for m in _reference_pattern().finditer(text):
         found.append((m.start(), _format_reference(m["comps"], m["num"], m["sub"], m["ver"])))

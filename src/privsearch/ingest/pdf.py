@@ -345,13 +345,17 @@ def worker_context() -> multiprocessing.context.BaseContext:
 
 
 class _Worker:
+    """One worker process and the files sent to it, in the order it reads them: the first is
+    being read, the others wait in its pipe."""
+
     def __init__(self, ctx: multiprocessing.context.BaseContext, limits: Limits) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker_main, args=(child, limits), daemon=True)
         self.process.start()
         child.close()
-        self.path: str | None = None
-        self.deadline = 0.0
+        self.queue: deque[str] = deque()
+        self.deadline = 0.0  # for the file being read
+        self.full = False  # takes no more files (its pipe is broken)
 
     def kill(self) -> None:
         kill_worker(self.process, self.conn)
@@ -370,8 +374,12 @@ class PdfPool:
     """Up to `limits.workers` PDF extractions at a time, each under the per-file limits.
 
     Use as a context manager; `extract(paths)` yields (path, PdfText or skip reason) as each
-    file completes.
+    file completes. Each worker has its next file waiting in its pipe while it reads one, so
+    it never waits for the caller between files; the time limit counts from when a worker
+    starts a file.
     """
+
+    DEPTH = 2  # files in flight per worker
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         self.limits = limits
@@ -403,11 +411,11 @@ class PdfPool:
         busy: dict[Connection, _Worker] = {}
         try:
             while pending or busy:
-                # Every idle worker gets its next file before any result is handed over: the
+                # Every worker gets its next files before any result is handed over: the
                 # caller's work on a result must not leave a worker waiting.
                 done = self._start(pending, busy)
                 if busy:
-                    done += self._collect(busy)
+                    done += self._collect(pending, busy)
                     done += self._start(pending, busy)
                 yield from done
         finally:
@@ -417,47 +425,88 @@ class PdfPool:
     def _start(
         self, pending: deque[str], busy: dict[Connection, _Worker]
     ) -> list[tuple[str, PdfText | str]]:
-        """Send files to workers until each is busy; return the files skipped unread."""
+        """Send files until every worker has DEPTH in flight, one each to all workers first;
+        return the files skipped unread."""
         skipped: list[tuple[str, PdfText | str]] = []
-        while pending and len(busy) < self.size:
-            path = pending.popleft()
-            reason = self._precheck(path)
-            if reason:
-                skipped.append((path, reason))
-                continue
-            worker = self._idle.pop() if self._idle else _Worker(self._ctx, self.limits)
-            try:
-                worker.conn.send(path)
-            except OSError:  # a stale idle worker: replace it once
-                worker.kill()
-                worker = _Worker(self._ctx, self.limits)
-                worker.conn.send(path)
-            worker.path, worker.deadline = path, time.monotonic() + self.limits.pdf_timeout
-            busy[worker.conn] = worker
+        for depth in range(1, self.DEPTH + 1):
+            while pending:
+                worker = self._worker_with_room(busy, depth)
+                if worker is None:
+                    break
+                path = pending.popleft()
+                reason = self._precheck(path)
+                if reason:
+                    skipped.append((path, reason))
+                    continue
+                if worker.queue:
+                    try:
+                        worker.conn.send(path)
+                    except OSError:  # it has just died: _collect reports its file
+                        worker.full = True
+                        pending.appendleft(path)
+                        continue
+                else:
+                    worker = self._send_first(worker, path)
+                    worker.deadline = time.monotonic() + self.limits.pdf_timeout
+                worker.queue.append(path)
+                busy[worker.conn] = worker
         return skipped
 
-    def _collect(self, busy: dict[Connection, _Worker]) -> list[tuple[str, PdfText | str]]:
-        """Wait for the first results (or the first deadline); return what finished."""
+    def _worker_with_room(self, busy: dict[Connection, _Worker], depth: int) -> _Worker | None:
+        """A busy worker with fewer than `depth` files, else an idle or new one (up to size)."""
+        for worker in busy.values():
+            if len(worker.queue) < depth and not worker.full:
+                return worker
+        if len(busy) < self.size:
+            return self._idle.pop() if self._idle else _Worker(self._ctx, self.limits)
+        return None
+
+    def _send_first(self, worker: _Worker, path: str) -> _Worker:
+        try:
+            worker.conn.send(path)
+        except OSError:  # a stale idle worker: replace it once
+            worker.kill()
+            worker = _Worker(self._ctx, self.limits)
+            worker.conn.send(path)
+        return worker
+
+    def _collect(
+        self, pending: deque[str], busy: dict[Connection, _Worker]
+    ) -> list[tuple[str, PdfText | str]]:
+        """Wait for the first results (or the first deadline); return what finished. Files
+        waiting behind one that killed its worker go back to the front of `pending`."""
         done: list[tuple[str, PdfText | str]] = []
         wait_for = max(0.0, min(w.deadline for w in busy.values()) - time.monotonic())
         for conn in wait(list(busy), timeout=wait_for):
-            worker = busy.pop(conn)  # type: ignore[arg-type]
-            path = worker.path or ""
+            worker = busy[conn]  # type: ignore[index]
+            path = worker.queue.popleft()
             try:
                 result = worker.conn.recv()
             except (EOFError, OSError):
-                worker.kill()
+                self._lose(worker, busy, pending)
                 done.append((path, _crash_reason(worker.process.exitcode)))
                 continue
-            self._idle.append(worker)
             done.append((path, _to_pdf_text(path, result)))
+            if worker.queue:  # it has started on the next one
+                worker.deadline = time.monotonic() + self.limits.pdf_timeout
+            else:
+                del busy[conn]  # type: ignore[arg-type]
+                self._idle.append(worker)
         now = time.monotonic()
-        for conn, worker in list(busy.items()):
+        for worker in list(busy.values()):
             if worker.deadline <= now:
-                del busy[conn]
-                worker.kill()
-                done.append((worker.path or "", f"timed out after {self.limits.pdf_timeout:g} s"))
+                path = worker.queue.popleft()
+                self._lose(worker, busy, pending)
+                done.append((path, f"timed out after {self.limits.pdf_timeout:g} s"))
         return done
+
+    @staticmethod
+    def _lose(worker: _Worker, busy: dict[Connection, _Worker], pending: deque[str]) -> None:
+        """Kill a worker; the files it had not started are read by another."""
+        del busy[worker.conn]
+        worker.kill()
+        pending.extendleft(reversed(worker.queue))
+        worker.queue.clear()
 
 
 def _crash_reason(code: int | None) -> str:
