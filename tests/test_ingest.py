@@ -13,6 +13,7 @@ import pytest
 
 from privsearch.config import Limits
 from privsearch.ingest import read_paths, read_sources, scan_sources
+from privsearch.ingest.manifest import ManifestRow, pdf_paths
 from privsearch.ingest.pdf import PdfPool
 from privsearch.models import Record
 
@@ -287,6 +288,24 @@ def test_files_waiting_behind_a_killed_worker_are_read() -> None:
     }
     assert [path for path, _ in results] == [slow[0], quick[0], slow[1], quick[1]]
     assert elapsed < 15
+
+
+def test_manifest_pdf_paths_resolve_like_pathlib(tmp_path: Path) -> None:
+    (tmp_path / "real" / "deep").mkdir(parents=True)
+    (tmp_path / "real" / "a.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "real" / "deep" / "b.pdf").write_bytes(b"%PDF-1.4")
+    (tmp_path / "linked").symlink_to(tmp_path / "real")
+    (tmp_path / "real" / "c.pdf").symlink_to(tmp_path / "real" / "deep" / "b.pdf")
+    (tmp_path / "real" / "dangling.pdf").symlink_to(tmp_path / "nowhere.pdf")
+    written = [
+        "real/a.pdf", "linked/a.pdf", "linked/deep/b.pdf", "real/c.pdf", "linked/c.pdf",
+        "real/deep/../a.pdf", "./real/a.pdf", "real//a.pdf", "missing/x.pdf", "real/dangling.pdf",
+        str(tmp_path / "linked" / "a.pdf"), "real/..", "https://example.gov/x.pdf", "", "x.pdf",
+    ]  # fmt: skip
+    rows = [ManifestRow(n, {"title": "t", "pdf": pdf}) for n, pdf in enumerate(written)]
+    expected = [(tmp_path / pdf).resolve() if pdf and "://" not in pdf else None for pdf in written]
+    assert pdf_paths(rows, tmp_path) == expected
+    assert expected[1] == tmp_path / "real" / "a.pdf" and expected[4] == expected[2]
 
 
 def _copy_subset(dst: Path) -> None:

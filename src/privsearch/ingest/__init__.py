@@ -18,7 +18,7 @@ from ..config import Limits
 from ..models import Page, Record, Skip
 from .discover import Inspected, discover, inspect, sha256_file
 from .html import ListingItem
-from .manifest import ManifestRow, parse_manifest, pdf_path
+from .manifest import Manifest, ManifestRow
 from .metadata import (
     DOC_TYPES,
     Described,
@@ -50,6 +50,7 @@ class SourcePlan:
     unchanged: tuple[str, ...]  # known sources whose files all still hash the same
     removed: tuple[str, ...]  # known sources gone, or no longer a main file
     skipped: tuple[Skip, ...]  # discovery problems
+    hashes: Mapping[str, str] = field(default_factory=dict)  # files of to_read -> sha256
 
 
 def scan_sources(
@@ -63,13 +64,16 @@ def scan_sources(
     known = known or {}
     to_read: list[Path] = []
     unchanged: list[str] = []
+    hashes: dict[str, str] = {}
     for source, files in found.hashes.items():
         if source in known and dict(known[source]) == files:
             unchanged.append(source)
         else:
             to_read.append(Path(source))
+            hashes.update(files)
     removed = tuple(sorted(s for s in known if s not in found.hashes))
-    return SourcePlan(tuple(to_read), tuple(sorted(unchanged)), removed, tuple(found.skipped))
+    skipped = tuple(found.skipped)
+    return SourcePlan(tuple(to_read), tuple(sorted(unchanged)), removed, skipped, hashes)
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -81,6 +85,7 @@ class _Job:
 
     item: Inspected
     pdfs: list[Path] = field(default_factory=list)
+    hashes: Mapping[str, str] = field(default_factory=dict)  # as scanned
     results: dict[str, PdfText | str] = field(default_factory=dict)
 
     @property
@@ -94,7 +99,8 @@ class _ManifestJob:
     a manifest of thousands of PDFs is indexed while it is being read."""
 
     item: Inspected
-    rows: list[ManifestRow]
+    manifest: Manifest
+    hashes: Mapping[str, str]  # as scanned
     seen_ids: dict[str, int] = field(default_factory=dict)
 
     def batch(
@@ -109,16 +115,14 @@ class _ManifestJob:
         skipped = [Skip(source, p) for p in problems]
         text = result if isinstance(result, PdfText) else None
         if pdf is not None:
-            try:
-                files[str(pdf)] = sha256_file(pdf)
-            except OSError:
-                pass
+            sha = _file_hash(pdf, self.hashes)
+            if sha:
+                files[str(pdf)] = sha
             if isinstance(result, str):
                 skipped.append(Skip(str(pdf), result))
         records = []
         for i in indexes:
-            row = self.rows[i]
-            path = pdf_path(row, self.item.path)
+            row, path = self.manifest.rows[i], self.manifest.pdfs[i]
             note = ""
             if path is not None and text is None:
                 note = (
@@ -149,9 +153,9 @@ def read_sources(plan: SourcePlan, *, limits: Limits = DEFAULT_LIMITS) -> Iterat
             yield SourceResult(str(path), files, (), (Skip(str(path), reason),), 0)
             continue
         if item.kind == "manifest":
-            yield from _start_manifest(item, waiting)
+            yield from _start_manifest(item, plan.hashes, waiting)
             continue
-        job = _Job(item, [path] if item.kind == "pdf" else list(item.deps))
+        job = _Job(item, [path] if item.kind == "pdf" else list(item.deps), plan.hashes)
         if job.ready:
             yield _finish(job)
             continue
@@ -172,22 +176,23 @@ def read_sources(plan: SourcePlan, *, limits: Limits = DEFAULT_LIMITS) -> Iterat
 
 
 def _start_manifest(
-    item: Inspected, waiting: dict[str, list[_Job | tuple[_ManifestJob, list[int]]]]
+    item: Inspected,
+    hashes: Mapping[str, str],
+    waiting: dict[str, list[_Job | tuple[_ManifestJob, list[int]]]],
 ) -> Iterator[SourceResult]:
     """The manifest's own result (its rows without a PDF to read), and its PDFs put on the
     waiting list."""
-    rows, problems = parse_manifest(item.data.decode("utf-8", errors="replace"))
-    job = _ManifestJob(item, rows)
+    assert item.manifest is not None
+    job = _ManifestJob(item, item.manifest, hashes)
     existing = {str(p) for p in item.deps}
     now: list[int] = []
     by_pdf: dict[str, list[int]] = {}
-    for i, row in enumerate(rows):
-        path = pdf_path(row, item.path)
+    for i, path in enumerate(item.manifest.pdfs):
         if path is not None and str(path) in existing:
             by_pdf.setdefault(str(path), []).append(i)
         else:
             now.append(i)
-    first = job.batch(now, None, None, problems)
+    first = job.batch(now, None, None, item.manifest.problems)
     yield SourceResult(first.source, {str(item.path): item.sha256}, first.records, first.skipped, 0)
     for pdf, indexes in by_pdf.items():
         waiting.setdefault(pdf, []).append((job, indexes))
@@ -226,10 +231,9 @@ def _finish(job: _Job) -> SourceResult:
     notes: list[str] = [f"linked PDF not found: {href}" for href in item.missing]
     for pdf in job.pdfs:
         result = job.results[str(pdf)]
-        try:
-            files[str(pdf)] = files.get(str(pdf)) or sha256_file(pdf)
-        except OSError:
-            pass
+        sha = files.get(str(pdf)) or _file_hash(pdf, job.hashes)
+        if sha:
+            files[str(pdf)] = sha
         if isinstance(result, str):
             skipped.append(Skip(str(pdf), result))
             if item.kind != "pdf":
@@ -244,6 +248,17 @@ def _finish(job: _Job) -> SourceResult:
         records = _listing_records(item)
     pages = sum(len(t.pages) for t in pdf_texts)
     return SourceResult(source, files, _unique(records), tuple(skipped), pages)
+
+
+def _file_hash(path: Path, scanned: Mapping[str, str]) -> str | None:
+    """A file's sha256 as scanned, else as it is now; None if it cannot be read. (A file
+    changed since the scan is read again next run: its hash then differs.)"""
+    if str(path) in scanned:
+        return scanned[str(path)]
+    try:
+        return sha256_file(path)
+    except OSError:
+        return None
 
 
 def _pages(texts: Sequence[PdfText]) -> tuple[Page, ...]:

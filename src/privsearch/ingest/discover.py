@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 from ..config import Limits
 from ..models import Skip
 from .html import HtmlPage, decode_html, parse_html, resolve_link
-from .manifest import looks_like_manifest, parse_manifest, pdf_path
+from .manifest import Manifest, looks_like_manifest, read_manifest
 from .pdf import sniff
 from .text import looks_like_listing
 
@@ -83,7 +84,12 @@ def walk(paths: Sequence[Path]) -> tuple[list[Path], list[Skip]]:
             )
             dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in outside)
             for name in files:
-                if name.startswith(".") or Path(name).suffix.lower() not in KINDS:
+                if name.startswith(".") or os.path.splitext(name)[1].lower() not in KINDS:
+                    continue
+                real = _plain_file(os.path.join(top_real, name))
+                if real is not None:  # the common case, one system call
+                    if inside(real):
+                        found[real] = Path(real)
                     continue
                 path = Path(top) / name
                 try:
@@ -99,6 +105,15 @@ def walk(paths: Sequence[Path]) -> tuple[list[Path], list[Skip]]:
     return [found[k] for k in sorted(found)], skipped
 
 
+def _plain_file(path: str) -> str | None:
+    """`path` if it is a regular file and not a link (in a folder already resolved)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return None
+    return path if stat.S_ISREG(mode) else None
+
+
 @dataclass(frozen=True)
 class Inspected:
     """One candidate file, read and classified."""
@@ -110,6 +125,7 @@ class Inspected:
     page: HtmlPage | None = None
     deps: tuple[Path, ...] = ()  # linked PDFs that exist
     missing: tuple[str, ...] = ()  # linked PDFs that do not
+    manifest: Manifest | None = None  # a manifest's rows
     problem: str = ""  # why it cannot be read
 
 
@@ -204,10 +220,10 @@ def _classify(path: Path, kind: str, data: bytes, sha: str) -> Inspected:
     if kind == "manifest":
         if not looks_like_manifest(text):
             return Inspected(path, "", data, sha)
-        rows, _ = parse_manifest(text)
-        hrefs = [row.pdf for row in rows]
-        deps, missing = _split_links([pdf_path(row, path) for row in rows], hrefs)
-        return Inspected(path, "manifest", data, sha, deps=deps, missing=missing)
+        manifest = read_manifest(text, path)
+        hrefs = [row.pdf for row in manifest.rows]
+        deps, missing = _split_links(list(manifest.pdfs), hrefs)
+        return Inspected(path, "manifest", data, sha, deps=deps, missing=missing, manifest=manifest)
     return Inspected(path, "", data, sha)
 
 

@@ -7,6 +7,8 @@ other document's.
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,7 +80,35 @@ def parse_manifest(text: str) -> tuple[list[ManifestRow], list[str]]:
     return rows, problems
 
 
-def pdf_path(row: ManifestRow, manifest: Path) -> Path | None:
-    if not row.pdf or "://" in row.pdf:
-        return None
-    return (manifest.parent / row.pdf).resolve()
+@dataclass(frozen=True)
+class Manifest:
+    """A manifest as parsed: its rows, its unusable lines, and each row's PDF on disk."""
+
+    rows: tuple[ManifestRow, ...]
+    problems: tuple[str, ...]
+    pdfs: tuple[Path | None, ...]  # resolved; None for a row without a PDF or with a URL
+
+
+def read_manifest(text: str, location: Path) -> Manifest:
+    """Parse the manifest at `location` (its PDF paths are relative to its folder)."""
+    rows, problems = parse_manifest(text)
+    return Manifest(tuple(rows), tuple(problems), tuple(pdf_paths(rows, location.parent)))
+
+
+def pdf_paths(rows: Sequence[ManifestRow], folder: Path) -> list[Path | None]:
+    """Each row's PDF path, resolved as Path.resolve() does, each folder resolved once."""
+    real_folders: dict[str, str] = {}
+    out: list[Path | None] = []
+    for row in rows:
+        if not row.pdf or "://" in row.pdf:
+            out.append(None)
+            continue
+        parent, _, name = row.pdf.rpartition("/")
+        if row.pdf.startswith("/") or name in ("", ".", ".."):
+            out.append((folder / row.pdf).resolve())
+            continue
+        if parent not in real_folders:
+            real_folders[parent] = os.path.realpath(folder / parent)
+        path = os.path.join(real_folders[parent], name)
+        out.append(Path(os.path.realpath(path) if os.path.islink(path) else path))
+    return out
