@@ -13,15 +13,19 @@ from hypothesis import strategies as st
 
 from privsearch.ingest.html import decode_html, parse_html
 from privsearch.ingest.metadata import (
+    abbreviate_before_numbers,
+    abbreviate_components,
     classify_doc_type,
     describe,
     find_components,
     find_date,
+    find_references,
     infer_component,
     load_components,
     name_trie,
     normalize_reference,
     parse_date,
+    references_in,
     title_from_text,
 )
 from privsearch.ingest.pdf import clean_text
@@ -287,6 +291,50 @@ def test_name_trie_on_real_text() -> None:
     spans = [m.span() for m in slow.finditer(text)]
     assert len(spans) > 100
     assert [m.span() for m in fast.finditer(text)] == spans
+
+
+_REFERENCE_PIECES = st.sampled_from(
+    [*_component_names(), "DHS", "Department of Homeland Security", "PIA", "CBP", "ICE", "ALL"]
+    + ["/", "-", "--", "\u2013", " ", "\n", "(a)", " (b)", "010", "054", "2", "12", "1999", "x"]
+    + ["the", "CBP (CBP)", "(", ")", ",", "&", "Privacy Act", "7"]
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_REFERENCE_PIECES, max_size=30).map("".join))
+def test_abbreviating_before_numbers_finds_what_abbreviating_everything_finds(text: str) -> None:
+    expected = references_in(abbreviate_components(text))
+    assert references_in(abbreviate_before_numbers(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("DHS/U.S. Customs and Border Protection-010", ["DHS/CBP-010"]),
+        ("DHS/Customs Service010", []),  # a name does not run into its number
+        (
+            "1 DHS/the Coast Guard 2 DHS/ICE-011 and DHS/Coast Guard-060",
+            ["DHS/ICE-011", "DHS/USCG-060"],
+        ),
+        ("Department of Homeland Security/CBP (CBP) PIA-056 of 2018", ["DHS/CBP/PIA-056"]),
+    ],
+)
+def test_references_after_names(text: str, found: list[str]) -> None:
+    assert find_references(text) == found
+    assert references_in(abbreviate_components(text)) == found
+
+
+def test_abbreviating_before_numbers_on_real_text() -> None:
+    records = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "records.jsonl"
+    if not records.exists():
+        pytest.skip(f"shared test data not found at {records}")
+    found = 0
+    for line in records.read_text("utf-8").splitlines():
+        text = unicodedata.normalize("NFKC", json.loads(line)["fulltext"][:20_000])
+        expected = references_in(abbreviate_components(text))
+        assert references_in(abbreviate_before_numbers(text)) == expected
+        found += len(expected)
+    assert found > 150
 
 
 def test_text_listing_keeps_nested_bullets() -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -165,13 +165,21 @@ def _repeated_abbreviation_pattern() -> re.Pattern[str]:
 
 def find_components(text: str) -> list[str]:
     """Canonical components named in `text`, in order of first appearance."""
+    return list(dict.fromkeys(_components_in(text)))
+
+
+def _components_in(text: str) -> Iterator[str]:
     table = load_components()
-    found: list[str] = []
     for m in _any_component_pattern().finditer(text):
         abbr = table.canonical(m.group(0))
-        if abbr and abbr not in found:
-            found.append(abbr)
-    return found
+        if abbr:
+            yield abbr
+
+
+def _first_owner(text: str) -> str | None:
+    """The first component named in `text` other than the Privacy Office, which reviews
+    nearly everything and so owns a document only when nobody else is named."""
+    return next((c for c in _components_in(text) if c != "PRIV"), None)
 
 
 # --- reference numbers ---------------------------------------------------------------------
@@ -221,6 +229,7 @@ def _format_reference(comps: str, num: str, sub: str | None, ver: str | None) ->
 
 # A reference's number: three digits, with no digit either side (names hold no digits).
 _THREE_DIGITS = re.compile(r"(?<!\d)\d{3}(?!\d)")
+_DIGITS = re.compile(r"\d+")
 
 
 def find_references(text: str, *, bare: bool = False) -> list[str]:
@@ -232,7 +241,34 @@ def find_references(text: str, *, bare: bool = False) -> list[str]:
     text = unicodedata.normalize("NFKC", text)
     if not _THREE_DIGITS.search(text):  # every reference number has one
         return []
-    text = abbreviate_components(text)
+    if bare:
+        return references_in(abbreviate_components(text), bare=True)
+    return references_in(abbreviate_before_numbers(text))
+
+
+def abbreviate_before_numbers(text: str) -> str:
+    """`text` with component names abbreviated where a reference number can use them: in the
+    digit-free stretch before each three-digit number. Elsewhere the text is left as is.
+
+    A reference number is "DHS", names and separators, then its three digits, none of them a
+    digit, so the reference pattern finds in this text what it finds in the whole text
+    abbreviated. Each stretch is rewritten with the digit after it, which a name must not
+    run into ("Customs Service010" is not "CBP010").
+    """
+    out: list[str] = []
+    done = 0  # text[:done] is in out
+    previous = 0  # end of the previous run of digits
+    for m in _DIGITS.finditer(text):
+        if m.end() - m.start() == 3:
+            rewritten = abbreviate_components(text[previous : m.start() + 1])[:-1]
+            out += [text[done:previous], rewritten]
+            done = m.start()
+        previous = m.end()
+    return "".join(out) + text[done:]
+
+
+def references_in(text: str, *, bare: bool = False) -> list[str]:
+    """The reference numbers in `text` whose component names are already abbreviated."""
     found: list[tuple[int, str]] = []
     for m in _reference_pattern().finditer(text):
         found.append((m.start(), _format_reference(m["comps"], m["num"], m["sub"], m["ver"])))
@@ -370,7 +406,17 @@ _UPDATE_PHRASES = re.compile(
 
 
 def _has(pattern: str, text: str) -> bool:
-    return re.search(pattern, text, re.I) is not None
+    return _ignoring_case(pattern).search(text) is not None
+
+
+@lru_cache(maxsize=256)
+def _ignoring_case(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.I)
+
+
+def _says_updated(text: str) -> bool:
+    """Whether `text` says it updates a PIA (every phrase holds "updat")."""
+    return "updat" in text.lower() and _UPDATE_PHRASES.search(text) is not None
 
 
 def _type_from_title(title: str, lead: str = "") -> str | None:
@@ -410,7 +456,7 @@ def classify_doc_type(reference: str | None, title: str, text: str = "") -> str:
     if reference and (is_pia_reference(reference) or (pia_words and "(" in reference)):
         if _has(r"\bAppendix\b", title):
             return "PIA Appendix"
-        if re.search(r"\([a-z]\)$", reference) or _UPDATE_PHRASES.search(both):
+        if re.search(r"\([a-z]\)$", reference) or _says_updated(both):
             return "PIA Update"
         return "PIA"
     if reference and not is_pia_reference(reference):
@@ -421,7 +467,7 @@ def classify_doc_type(reference: str | None, title: str, text: str = "") -> str:
             return "Notice"
         if _has(r"\bAppendix\b", title):
             return "PIA Appendix"
-        return "PIA Update" if _UPDATE_PHRASES.search(both) else "PIA"
+        return "PIA Update" if _says_updated(both) else "PIA"
     if _has(r"System(?:s)?\s+of\s+Records|^Privacy\s+Act\b", title):
         return "SORN" if _has(r"System(?:s)?\s+of\s+Records", title + head[:1500]) else "Notice"
     if _has(r"\bOIG-\d\d-\d+", f"{title}\n{head[:400]}"):
@@ -443,12 +489,12 @@ def classify_doc_type(reference: str | None, title: str, text: str = "") -> str:
     lead = head[:600]
     if _has(r"Contact\s+Point.{0,400}Reviewing\s+Official", lead.replace("\n", " ")):
         # the title page layout of every DHS PIA
-        return "PIA Update" if _UPDATE_PHRASES.search(both) else "PIA"
+        return "PIA Update" if _says_updated(both) else "PIA"
     if lead.strip() and lead.strip() != title.strip():
         again = classify_doc_type(reference, lead, "")
         if again in ("PIA", "PIA Update", "PIA Appendix", "PCR", "SORN"):
             return again
-    if _UPDATE_PHRASES.search(both):
+    if _says_updated(both):
         return "PIA Update"
     return "Notice" if federal_register else "Other"
 
@@ -478,22 +524,22 @@ def _named_component(reference: str | None, title: str, text: str) -> str:
         owner = reference_component(reference)
         if owner:
             return owner
-    in_title = [c for c in find_components(title) if c != "PRIV"]
+    in_title = _first_owner(title)
     if in_title:
-        return in_title[0]
+        return in_title
     if _PRIVACY_OFFICE.search(title):
         return "PRIV"
     head = text[:2000]
     agency = re.search(r"\bAGENCY:\s*(.{0,200}?)(?:\bACTION:|\bSUMMARY:|\n)", head, re.S)
     if agency:
-        named = [c for c in find_components(agency.group(1)) if c != "PRIV"]
+        named = _first_owner(agency.group(1))
         if named:
-            return named[0]
+            return named
     # The Privacy Office reviews nearly everything: on a title page it is the reviewer, and in
     # a notice the publishing office, not the owner; it counts only when nobody else is named.
-    named = [c for c in find_components(head) if c != "PRIV"]
+    named = _first_owner(head)
     if named:
-        return named[0]
+        return named
     if _PRIVACY_OFFICE.search(head):
         return "PRIV"
     if _has(r"Department\s+of\s+Homeland\s+Security|\bDHS\b", f"{title}\n{head}"):
