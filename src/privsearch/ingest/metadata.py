@@ -228,7 +228,7 @@ def _format_reference(comps: str, num: str, sub: str | None, ver: str | None) ->
 
 
 # A reference's number: three digits, with no digit either side (names hold no digits).
-_THREE_DIGITS = re.compile(r"(?<!\d)\d{3}(?!\d)")
+_THREE_DIGITS = re.compile(r"\d{3}(?<!\d{4})(?!\d)")
 _DIGITS = re.compile(r"\d+")
 
 

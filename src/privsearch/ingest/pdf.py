@@ -51,9 +51,9 @@ class PdfText:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 # The part of "data-\n  base" after the hyphen; the part before is found by looking back.
 _BREAK_TAIL = re.compile(r"-\n\s*([a-z]{2,})\b")
-_SPACE_RUN = re.compile(r"[\t\f\v][ \t\f\v]*| [ \t\f\v]+")  # blanks that are not one space
-_LINE_EDGE = re.compile(r"[^\S\n]+\n[^\S\n]*|\n[^\S\n]+")  # blanks around a line break
-_BLANK_LINES = re.compile(r"\n{3,}")
+# blanks that are not one space (written to start with a class, which re scans for quickly)
+_SPACE_RUN = re.compile(r"[ \t\f\v](?:[ \t\f\v]+|(?<=[\t\f\v]))")
+_BLANK_LINES = re.compile(r"\n\n\n+")
 
 
 def clean_text(text: str) -> str:
@@ -64,11 +64,12 @@ def clean_text(text: str) -> str:
     """
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
     text = _CONTROL.sub("", text).replace("\u00a0", " ").replace("\u00ad", "")
-    # Each line's blanks collapsed and its ends stripped, over the whole text at once.
-    text = _LINE_EDGE.sub("\n", _SPACE_RUN.sub(" ", text)).strip()
+    if "  " in text or "\t" in text or "\f" in text or "\v" in text:
+        text = _SPACE_RUN.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n")).strip()
     if "-\n" in text:
         text = _join_line_breaks(text)
-    return _BLANK_LINES.sub("\n\n", text).strip()
+    return _BLANK_LINES.sub("\n\n", text).strip() if "\n\n\n" in text else text
 
 
 def _join_line_breaks(text: str) -> str:
