@@ -12,6 +12,7 @@ import codecs
 import re
 import warnings
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -182,11 +183,34 @@ def render_text(node: Tag, skip: Tag | None = None) -> str:
 # --- structure -----------------------------------------------------------------------------
 
 
+# find_all and find build filter objects on every call; these walk the tree directly.
+
+
+def _tags(node: Tag) -> list[Tag]:
+    """Every element below `node`, in document order: find_all(True)."""
+    return [t for t in node.descendants if isinstance(t, Tag)]
+
+
+def _child_tags(node: Tag) -> list[Tag]:
+    """The elements directly below `node`: find_all(True, recursive=False)."""
+    return [t for t in node.children if isinstance(t, Tag)]
+
+
+def _links(node: Tag) -> list[Tag]:
+    """The <a> elements with an href below `node`: find_all("a", href=True)."""
+    return [t for t in _tags(node) if t.name == "a" and t.get("href") is not None]
+
+
+def _first(node: Tag, names: Collection[str]) -> Tag | None:
+    """The first element below `node` named one of `names`: find(names)."""
+    return next((t for t in node.descendants if isinstance(t, Tag) and t.name in names), None)
+
+
 def _soup(text: str) -> BeautifulSoup:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # bs4 warns about markup that looks like a URL/file
         soup = BeautifulSoup(text, "html.parser")
-    for tag in soup.find_all(_DROP):
+    for tag in [t for t in _tags(soup) if t.name in _DROP]:
         tag.decompose()
     return soup
 
@@ -212,7 +236,7 @@ def _content_root(soup: BeautifulSoup) -> Tag:
         or soup.body
         or soup
     )
-    for tag in root.find_all(True):
+    for tag in _tags(root):
         if not _is_decomposed(tag) and _is_chrome(tag):
             tag.decompose()
     return root
@@ -236,12 +260,15 @@ def _is_pdf_href(href: str) -> bool:
     return urlsplit(href).path.lower().endswith(".pdf")
 
 
+_HEADINGS = ("h2", "h3", "h4", "h5", "h6")
+
+
 def _as_item(tag: Tag) -> ListingItem | None:
-    heading = tag.find(["h2", "h3", "h4", "h5", "h6"])
-    link = heading.find("a") if heading else None
+    heading = _first(tag, _HEADINGS)
+    link = _first(heading, ("a",)) if heading else None
     title_el: Tag | None = heading
     if title_el is None:
-        link = tag.find("a", href=True)
+        link = next(iter(_links(tag)), None)
         title_el = link
     if title_el is None:
         return None
@@ -260,9 +287,9 @@ def _as_item(tag: Tag) -> ListingItem | None:
 def _listing_items(root: Tag) -> tuple[ListingItem, ...]:
     """The largest run of sibling blocks that each hold a linked title and a description."""
     best: list[ListingItem] = []
-    for parent in [root, *root.find_all(True)]:
+    for parent in [root, *_tags(root)]:
         groups: dict[tuple[str, tuple[str, ...]], list[Tag]] = defaultdict(list)
-        for child in parent.find_all(True, recursive=False):
+        for child in _child_tags(parent):
             groups[(child.name, tuple(sorted(child.get("class") or [])))].append(child)
         for siblings in groups.values():
             if len(siblings) < 2 or len(siblings) <= len(best):
@@ -313,7 +340,7 @@ def parse_html(text: str) -> HtmlPage:
     root = _content_root(soup)
     title = _page_title(soup, root)
     pdf_links: list[str] = []
-    for a in root.find_all("a", href=True):
+    for a in _links(root):
         href = str(a["href"]).strip()
         if _is_pdf_href(href) and href not in pdf_links:
             pdf_links.append(href)
@@ -322,7 +349,7 @@ def parse_html(text: str) -> HtmlPage:
         return HtmlPage(title=title, items=items, canonical_url=canonical_url)
 
     # A publication: take the attachment blocks and the title out of the text first.
-    for a in root.find_all("a", href=True):
+    for a in _links(root):
         if _is_pdf_href(str(a["href"])):
             holder = a.find_parent("table")
             if holder is None or holder.find_parent() is None:
