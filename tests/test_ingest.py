@@ -209,6 +209,27 @@ def test_manifest_fills_missing_fields(tmp_path: Path) -> None:
     assert any("line 3: invalid JSON" in s.reason for s in skipped)
 
 
+def test_manifest_fields_are_taken_as_written(tmp_path: Path) -> None:
+    """A row's own id, component and type stand, whatever its PDF suggests; a date it leaves
+    out comes from its PDF or its summary, and a component not known is inferred."""
+    shutil.copy(_require(CORPUS / "dhs" / "docs" / "dhs-cbp-pia-056.pdf"), tmp_path / "tvs.pdf")
+    rows = [
+        {"id": "own-1", "title": "A", "component": "ICE", "doc_type": "SORN", "pdf": "tvs.pdf"},
+        {"id": "own-2", "title": "B", "component": "TSA", "doc_type": "Notice"}
+        | {"summary": "The notice of the program, published December 18, 2015."},
+        {"id": "own-3", "title": "C", "component": "Agency Unknown", "doc_type": "PIA"}
+        | {"pdf": "tvs.pdf", "date": "2020-01-02"},
+    ]
+    (tmp_path / "m.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    records = {r.id: r for r in read_paths([tmp_path / "m.jsonl"], limits=LIMITS)}
+    described = {i: (r.component, r.doc_type, r.date) for i, r in records.items()}
+    assert described == {
+        "own-1": ("ICE", "SORN", "2018-11-14"),
+        "own-2": ("TSA", "Notice", "2015-12-18"),
+        "own-3": ("CBP", "PIA", "2020-01-02"),
+    }
+
+
 def test_robustness_pdfs_indexed_or_skipped() -> None:
     folder = _require(PDFS / "robustness")
     files = sorted(str(p.resolve()) for p in folder.glob("*.pdf"))
@@ -373,6 +394,56 @@ def test_incremental_plan(tmp_path: Path) -> None:
     assert r / "pages/new.html" in plan.to_read
     [result] = [x for x in read_sources(plan, limits=LIMITS) if x.source.endswith("new.html")]
     assert result.records[0].attachments == (str(r / "standalone/dhs-all-039.pdf"),)
+
+
+class _RecordingPool(PdfPool):
+    """A pool that notes which files the scan reads ahead."""
+
+    def __init__(self, limits: Limits) -> None:
+        super().__init__(limits)
+        self.read_ahead: list[str] = []
+
+    def prefetch(self, path: str) -> None:
+        self.read_ahead.append(Path(path).name)
+        super().prefetch(path)
+
+
+def test_the_scan_reads_ahead_only_pdfs_the_read_needs(tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    _copy_subset(root)
+    with _RecordingPool(LIMITS) as pool:
+        plan = scan_sources([root], limits=LIMITS, pool=pool)
+        results = list(read_sources(plan, limits=LIMITS, pool=pool))
+    assert sorted(pool.read_ahead) == sorted(p.name for p in root.rglob("*.pdf"))
+    alone = list(read_sources(scan_sources([root]), limits=LIMITS))
+    assert sorted(results, key=lambda r: r.source) == sorted(alone, key=lambda r: r.source)
+    known = {r.source: r.files for r in results}
+
+    # Changed: a standalone PDF, and a page whose PDF stays the same. Only the changed PDF is
+    # read ahead; the page's PDF is read with the page.
+    with open(root / "standalone/dhs-all-039.pdf", "ab") as f:
+        f.write(b"\n% appended\n")
+    page = root / "pages/dhs-all-004.html"
+    page.write_text(page.read_text("utf-8").replace("</main>", "<p>Revised.</p></main>"))
+    with _RecordingPool(LIMITS) as pool:
+        plan = scan_sources([root], known, limits=LIMITS, pool=pool)
+        results = list(read_sources(plan, limits=LIMITS, pool=pool))
+    assert pool.read_ahead == ["dhs-all-039.pdf"]
+    assert sorted(Path(r.source).name for r in results) == ["dhs-all-004.html", "dhs-all-039.pdf"]
+    assert all(r.pages for r in results)
+
+
+def test_files_read_ahead_are_handed_over_when_asked_for() -> None:
+    names = ("004", "016", "020")
+    files = [str(_require(CORPUS / "dhs" / "docs" / f"dhs-all-{n}.pdf")) for n in names]
+    with PdfPool(Limits(workers=1)) as pool:
+        for path in files:
+            pool.prefetch(path)
+        pool.pump()  # two in the worker, one waiting
+        assert [path for path, _ in pool.extract(files[1:2])] == files[1:2]
+        later = dict(pool.extract([files[2], files[0]]))
+        assert sorted(later) == sorted([files[0], files[2]])
+        assert all(not isinstance(r, str) and r.has_text for r in later.values())
 
 
 def test_file_gone_between_scan_and_read(tmp_path: Path) -> None:

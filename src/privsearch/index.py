@@ -34,7 +34,7 @@ from . import __version__, analyze
 from .config import Limits
 from .errors import IndexBusyError, IndexNotFoundError, IndexVersionError, PrivsearchError
 from .ingest import SourceResult, read_sources, scan_sources
-from .ingest.pdf import exit_reason, kill_worker, worker_context
+from .ingest.pdf import PdfPool, exit_reason, kill_worker, worker_context
 from .models import Page, Record, Skip
 
 SCHEMA_VERSION = 1
@@ -290,7 +290,8 @@ def build_index(
     _check_writable(index_dir)
     with _run_lock(index_dir):
         try:
-            return _build(paths, index_dir, rebuild, limits, progress, started)
+            with PdfPool(limits) as pool:  # read ahead in during the scan, then read in
+                return _build(paths, index_dir, rebuild, limits, progress, started, pool)
         except OSError as exc:
             raise _write_error(index_dir, exc) from exc
 
@@ -302,6 +303,7 @@ def _build(
     limits: Limits,
     progress: ProgressCallback | None,
     started: float,
+    pool: PdfPool,
 ) -> IndexReport:
     report = IndexReport(index_dir=str(index_dir), rebuilt=rebuild)
     meta = read_meta(index_dir)
@@ -313,7 +315,7 @@ def _build(
     if rebuild:
         known, skips = {}, {}
 
-    plan = scan_sources(list(paths), _known_under(known, paths), limits=limits)
+    plan = scan_sources(list(paths), _known_under(known, paths), limits=limits, pool=pool)
     report.skipped.extend(plan.skipped)
     report.sources_unchanged = len(plan.unchanged)
     # Files skipped by an earlier run and unchanged since are still left out: say so again.
@@ -353,7 +355,7 @@ def _build(
                 report.sources_removed += 1
             total = len(plan.to_read)
             added: dict[str, int] = {}  # source -> records added in this run
-            for result in _prefetched(read_sources(plan, limits=limits)):
+            for result in _prefetched(read_sources(plan, limits=limits, pool=pool)):
                 source = result.source
                 if source not in added:  # its first result: replace what the index held
                     report.records_removed += writer.delete_by_term("source", source)

@@ -10,7 +10,8 @@ that nothing links to. PDFs linked from a page or manifest are read into that so
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from .metadata import (
     DOC_TYPES,
     Described,
     describe,
+    infer_date,
     load_components,
     normalize_reference,
     parse_date,
@@ -58,10 +60,14 @@ def scan_sources(
     known: Mapping[str, Mapping[str, str]] | None = None,
     *,
     limits: Limits = DEFAULT_LIMITS,
+    pool: PdfPool | None = None,
 ) -> SourcePlan:
-    """Find the main files under `paths` and compare them with the previous run's hashes."""
-    found = discover(paths, limits)
+    """Find the main files under `paths` and compare them with the previous run's hashes.
+
+    With a `pool`, the PDFs that the read will need start being read during the scan.
+    """
     known = known or {}
+    found = discover(paths, limits, _read_ahead(pool, known) if pool else None)
     to_read: list[Path] = []
     unchanged: list[str] = []
     hashes: dict[str, str] = {}
@@ -74,6 +80,21 @@ def scan_sources(
     removed = tuple(sorted(s for s in known if s not in found.hashes))
     skipped = tuple(found.skipped)
     return SourcePlan(tuple(to_read), tuple(sorted(unchanged)), removed, skipped, hashes)
+
+
+def _read_ahead(
+    pool: PdfPool, known: Mapping[str, Mapping[str, str]]
+) -> Callable[[Inspected], None]:
+    """A PDF whose path and hash no previous source had is read whatever links to it: every
+    source holding it has changed. Those are read while the scan goes on."""
+    seen = {(path, sha) for files in known.values() for path, sha in files.items()}
+
+    def on_inspected(item: Inspected) -> None:
+        if item.kind == "pdf" and not item.problem and (str(item.path), item.sha256) not in seen:
+            pool.prefetch(str(item.path))
+        pool.pump()
+
+    return on_inspected
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -140,9 +161,12 @@ class _ManifestJob:
         return record if n == 1 else _replace_id(record, f"{record.id}-{n}")
 
 
-def read_sources(plan: SourcePlan, *, limits: Limits = DEFAULT_LIMITS) -> Iterator[SourceResult]:
+def read_sources(
+    plan: SourcePlan, *, limits: Limits = DEFAULT_LIMITS, pool: PdfPool | None = None
+) -> Iterator[SourceResult]:
     """Read every main file of `plan`, yielding results as they complete: one per file, or for
-    a manifest several, each with some of its rows (the first also with the manifest itself)."""
+    a manifest several, each with some of its rows (the first also with the manifest itself).
+    PDFs are read in `pool` (the one the scan read ahead in), else in a pool of its own."""
     waiting: dict[str, list[_Job | tuple[_ManifestJob, list[int]]]] = {}
     for path in plan.to_read:
         path = Path(path).resolve()
@@ -163,8 +187,8 @@ def read_sources(plan: SourcePlan, *, limits: Limits = DEFAULT_LIMITS) -> Iterat
             waiting.setdefault(str(pdf), []).append(job)
     if not waiting:
         return
-    with PdfPool(limits) as pool:
-        for pdf, result in pool.extract(list(waiting)):
+    with contextlib.nullcontext(pool) if pool else PdfPool(limits) as pdfs:
+        for pdf, result in pdfs.extract(list(waiting)):
             for listener in waiting.pop(pdf, []):
                 if isinstance(listener, tuple):
                     manifest, rows = listener
@@ -201,8 +225,10 @@ def _start_manifest(
 def read_paths(paths: Sequence[Path], *, limits: Limits = DEFAULT_LIMITS) -> list[Record]:
     """Every record under `paths`, read in full (no incrementality)."""
     records: list[Record] = []
-    for result in read_sources(scan_sources(paths, limits=limits), limits=limits):
-        records.extend(result.records)
+    with PdfPool(limits) as pool:
+        plan = scan_sources(paths, limits=limits, pool=pool)
+        for result in read_sources(plan, limits=limits, pool=pool):
+            records.extend(result.records)
     return records
 
 
@@ -372,24 +398,31 @@ def _manifest_row(row: ManifestRow, manifest: Path, pdf: PdfText | None, note: s
         else None
     )
     fallback = reference or given_id or slugify(title or f"{manifest.stem}-line-{row.line}")
-    d = describe(
-        title=title or fallback,
-        fallback_id=fallback,
-        summary=row.text("summary"),
-        text=text,
-        date_text=row.text("date"),
-    )
     component = (
         load_components().canonical(row.text("component")) if row.text("component") else None
     )
-    d = Described(
-        id=fallback if (reference or given_id) else d.id,
-        title=title or fallback,
-        component=component or d.component,
-        doc_type=_given_doc_type(row.text("doc_type")) or d.doc_type,
-        date=parse_date(row.text("date")) if row.text("date") else d.date,
-        reference=reference or d.reference,
-    )
+    doc_type = _given_doc_type(row.text("doc_type"))
+    date = parse_date(row.text("date")) if row.text("date") else None
+    if given_id and component and doc_type:  # the row says all but perhaps the date
+        if not row.text("date"):
+            date = infer_date(text=text, summary=row.text("summary"))
+        d = Described(fallback, title or fallback, component, doc_type, date, reference)
+    else:
+        d = describe(
+            title=title or fallback,
+            fallback_id=fallback,
+            summary=row.text("summary"),
+            text=text,
+            date_text=row.text("date"),
+        )
+        d = Described(
+            id=fallback if (reference or given_id) else d.id,
+            title=title or fallback,
+            component=component or d.component,
+            doc_type=doc_type or d.doc_type,
+            date=date if row.text("date") else d.date,
+            reference=reference or d.reference,
+        )
     return _record(
         d,
         summary=row.text("summary"),

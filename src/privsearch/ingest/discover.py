@@ -10,7 +10,7 @@ import errno
 import hashlib
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -234,9 +234,18 @@ class Discovery:
     skipped: list[Skip]
 
 
-def discover(paths: Sequence[Path], limits: Limits) -> Discovery:
+def discover(
+    paths: Sequence[Path],
+    limits: Limits,
+    on_inspected: Callable[[Inspected], None] | None = None,
+) -> Discovery:
+    """The main files under `paths` and their hashes; `on_inspected` sees each file read."""
     files, skipped = walk(paths)
-    inspected = [inspect(path, limits) for path in files]
+    inspected = []
+    for path in files:
+        inspected.append(inspect(path, limits))
+        if on_inspected:
+            on_inspected(inspected[-1])
     linked: set[Path] = set()
     for item in inspected:
         if item.problem:

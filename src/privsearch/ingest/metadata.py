@@ -686,7 +686,13 @@ def describe(
     reference = choose_reference(title, summary, text)
     doc_type = classify_doc_type(reference, title, f"{text[:2000]}\n{summary}")
     component = infer_component(reference, title, f"{text[:2000]}\n{summary}", doc_type)
-    when = parse_date(date_text) if date_text.strip() else None
-    when = when or (find_date(text[:1500]) if text else None) or _edge_date(summary)
+    when = infer_date(date_text, text, summary)
     record_id = reference if reference and doc_type in ID_DOC_TYPES else fallback_id
     return Described(record_id, title, component, doc_type, when, reference)
+
+
+def infer_date(date_text: str = "", text: str = "", summary: str = "") -> str | None:
+    """A document's date: as labelled, else the first in its text, else one that opens or
+    closes its summary."""
+    when = parse_date(date_text) if date_text.strip() else None
+    return when or (find_date(text[:1500]) if text else None) or _edge_date(summary)

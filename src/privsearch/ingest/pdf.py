@@ -314,8 +314,14 @@ def _worker_main(conn: Connection, limits: Limits) -> None:
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     _configure_pypdf(limits)  # imports pypdf before the memory limit counts against it
     _limit_memory(limits.pdf_memory_mb)
+    parent = os.getppid()
     while True:
         try:
+            # A forked worker shares the run's end of its pipe, so the run's end (kill -9
+            # included) may not read here as the pipe's end: it watches its parent as well.
+            while not conn.poll(1.0):
+                if os.getppid() != parent:
+                    return
             path = conn.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
@@ -377,16 +383,21 @@ class PdfPool:
     Use as a context manager; `extract(paths)` yields (path, PdfText or skip reason) as each
     file completes. Each worker has its next file waiting in its pipe while it reads one, so
     it never waits for the caller between files; the time limit counts from when a worker
-    starts a file.
+    starts a file. Files can be read ahead, before they are asked for: `prefetch(path)` queues
+    one and `pump()`, called now and then, keeps the workers busy without waiting for them.
     """
 
     DEPTH = 2  # files in flight per worker
+    READ_AHEAD = 256  # files read ahead and not yet asked for, at most
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         self.limits = limits
         self.size = max(1, limits.workers or os.cpu_count() or 1)
-        self._ctx = worker_context()
         self._idle: list[_Worker] = []
+        self._busy: dict[Connection, _Worker] = {}
+        self._pending: deque[str] = deque()  # not yet sent to a worker
+        self._done: dict[str, PdfText | str] = {}  # finished, not yet handed over
+        self._queued: set[str] = set()  # pending, in a worker, or done
 
     def __enter__(self) -> PdfPool:
         return self
@@ -395,8 +406,102 @@ class PdfPool:
         self.close()
 
     def close(self) -> None:
+        self._drop_all()
         while self._idle:
             self._idle.pop().stop()
+
+    def prefetch(self, path: str) -> None:
+        """Queue `path` to be read before it is asked for, unless READ_AHEAD files are."""
+        if path not in self._queued and len(self._queued) < self.READ_AHEAD:
+            self._pending.append(path)
+            self._queued.add(path)
+
+    def pump(self) -> None:
+        """Send queued files to idle workers and keep what finished; never waits."""
+        self._start()
+        if self._busy:
+            self._collect(wait_up_to=0.0)
+            self._start()
+
+    def extract(self, paths: Iterable[str]) -> Iterator[tuple[str, PdfText | str]]:
+        wanted = list(dict.fromkeys(paths))
+        remaining = set(wanted)
+        # Files read ahead that nobody asks for are not started.
+        self._queued.difference_update(p for p in self._pending if p not in remaining)
+        self._pending = deque(p for p in self._pending if p in remaining)
+        for path in wanted:
+            if path not in self._queued:
+                self._pending.append(path)
+                self._queued.add(path)
+        try:
+            while remaining:
+                # Every worker gets its next files before any result is handed over: the
+                # caller's work on a result must not leave a worker waiting.
+                self._start()
+                done = [p for p in self._done if p in remaining]
+                if not done:
+                    self._collect(wait_up_to=None)
+                    self._start()
+                    done = [p for p in self._done if p in remaining]
+                for path in done:
+                    remaining.discard(path)
+                    self._queued.discard(path)
+                    yield path, self._done.pop(path)
+        finally:
+            if remaining:  # the caller stopped early: nothing of this call is wanted now
+                self._drop_all()
+
+    def _drop_all(self) -> None:
+        for worker in self._busy.values():
+            worker.kill()
+        self._busy.clear()
+        self._pending.clear()
+        self._done.clear()
+        self._queued.clear()
+
+    def _start(self) -> None:
+        """Send files until every worker has DEPTH in flight, one each to all workers first;
+        files refused unread are done at once."""
+        for depth in range(1, self.DEPTH + 1):
+            while self._pending:
+                worker = self._worker_with_room(depth)
+                if worker is None:
+                    break
+                path = self._pending.popleft()
+                reason = self._precheck(path)
+                if reason:
+                    self._done[path] = reason
+                    continue
+                if worker.queue:
+                    try:
+                        worker.conn.send(path)
+                    except OSError:  # it has just died: _collect reports its file
+                        worker.full = True
+                        self._pending.appendleft(path)
+                        continue
+                else:
+                    worker = self._send_first(worker, path)
+                    worker.deadline = time.monotonic() + self.limits.pdf_timeout
+                worker.queue.append(path)
+                self._busy[worker.conn] = worker
+
+    def _worker_with_room(self, depth: int) -> _Worker | None:
+        """A busy worker with fewer than `depth` files, else an idle or new one (up to size)."""
+        for worker in self._busy.values():
+            if len(worker.queue) < depth and not worker.full:
+                return worker
+        if len(self._busy) < self.size:
+            return self._idle.pop() if self._idle else _Worker(worker_context(), self.limits)
+        return None
+
+    def _send_first(self, worker: _Worker, path: str) -> _Worker:
+        try:
+            worker.conn.send(path)
+        except OSError:  # a stale idle worker: replace it once
+            worker.kill()
+            worker = _Worker(worker_context(), self.limits)
+            worker.conn.send(path)
+        return worker
 
     def _precheck(self, path: str) -> str | None:
         try:
@@ -407,106 +512,42 @@ class PdfPool:
             return f"too large ({size} bytes; limit {self.limits.pdf_max_bytes})"
         return None
 
-    def extract(self, paths: Iterable[str]) -> Iterator[tuple[str, PdfText | str]]:
-        pending = deque(paths)
-        busy: dict[Connection, _Worker] = {}
-        try:
-            while pending or busy:
-                # Every worker gets its next files before any result is handed over: the
-                # caller's work on a result must not leave a worker waiting.
-                done = self._start(pending, busy)
-                if busy:
-                    done += self._collect(pending, busy)
-                    done += self._start(pending, busy)
-                yield from done
-        finally:
-            for worker in busy.values():
-                worker.kill()
-
-    def _start(
-        self, pending: deque[str], busy: dict[Connection, _Worker]
-    ) -> list[tuple[str, PdfText | str]]:
-        """Send files until every worker has DEPTH in flight, one each to all workers first;
-        return the files skipped unread."""
-        skipped: list[tuple[str, PdfText | str]] = []
-        for depth in range(1, self.DEPTH + 1):
-            while pending:
-                worker = self._worker_with_room(busy, depth)
-                if worker is None:
-                    break
-                path = pending.popleft()
-                reason = self._precheck(path)
-                if reason:
-                    skipped.append((path, reason))
-                    continue
-                if worker.queue:
-                    try:
-                        worker.conn.send(path)
-                    except OSError:  # it has just died: _collect reports its file
-                        worker.full = True
-                        pending.appendleft(path)
-                        continue
-                else:
-                    worker = self._send_first(worker, path)
-                    worker.deadline = time.monotonic() + self.limits.pdf_timeout
-                worker.queue.append(path)
-                busy[worker.conn] = worker
-        return skipped
-
-    def _worker_with_room(self, busy: dict[Connection, _Worker], depth: int) -> _Worker | None:
-        """A busy worker with fewer than `depth` files, else an idle or new one (up to size)."""
-        for worker in busy.values():
-            if len(worker.queue) < depth and not worker.full:
-                return worker
-        if len(busy) < self.size:
-            return self._idle.pop() if self._idle else _Worker(self._ctx, self.limits)
-        return None
-
-    def _send_first(self, worker: _Worker, path: str) -> _Worker:
-        try:
-            worker.conn.send(path)
-        except OSError:  # a stale idle worker: replace it once
-            worker.kill()
-            worker = _Worker(self._ctx, self.limits)
-            worker.conn.send(path)
-        return worker
-
-    def _collect(
-        self, pending: deque[str], busy: dict[Connection, _Worker]
-    ) -> list[tuple[str, PdfText | str]]:
-        """Wait for the first results (or the first deadline); return what finished. Files
-        waiting behind one that killed its worker go back to the front of `pending`."""
-        done: list[tuple[str, PdfText | str]] = []
-        wait_for = max(0.0, min(w.deadline for w in busy.values()) - time.monotonic())
-        for conn in wait(list(busy), timeout=wait_for):
-            worker = busy[conn]  # type: ignore[index]
+    def _collect(self, wait_up_to: float | None) -> None:
+        """Keep the results that are in, waiting for the first one at most `wait_up_to`
+        seconds (None: until the first result or deadline). Files waiting behind one that
+        killed its worker go back to the front of the queue."""
+        if not self._busy:
+            return
+        wait_for = max(0.0, min(w.deadline for w in self._busy.values()) - time.monotonic())
+        if wait_up_to is not None:
+            wait_for = min(wait_for, wait_up_to)
+        for conn in wait(list(self._busy), timeout=wait_for):
+            worker = self._busy[conn]  # type: ignore[index]
             path = worker.queue.popleft()
             try:
                 result = worker.conn.recv()
             except (EOFError, OSError):
-                self._lose(worker, busy, pending)
-                done.append((path, _crash_reason(worker.process.exitcode)))
+                self._lose(worker)
+                self._done[path] = _crash_reason(worker.process.exitcode)
                 continue
-            done.append((path, _to_pdf_text(path, result)))
+            self._done[path] = _to_pdf_text(path, result)
             if worker.queue:  # it has started on the next one
                 worker.deadline = time.monotonic() + self.limits.pdf_timeout
             else:
-                del busy[conn]  # type: ignore[arg-type]
+                del self._busy[conn]  # type: ignore[arg-type]
                 self._idle.append(worker)
         now = time.monotonic()
-        for worker in list(busy.values()):
+        for worker in list(self._busy.values()):
             if worker.deadline <= now:
                 path = worker.queue.popleft()
-                self._lose(worker, busy, pending)
-                done.append((path, f"timed out after {self.limits.pdf_timeout:g} s"))
-        return done
+                self._lose(worker)
+                self._done[path] = f"timed out after {self.limits.pdf_timeout:g} s"
 
-    @staticmethod
-    def _lose(worker: _Worker, busy: dict[Connection, _Worker], pending: deque[str]) -> None:
+    def _lose(self, worker: _Worker) -> None:
         """Kill a worker; the files it had not started are read by another."""
-        del busy[worker.conn]
+        del self._busy[worker.conn]
         worker.kill()
-        pending.extendleft(reversed(worker.queue))
+        self._pending.extendleft(reversed(worker.queue))
         worker.queue.clear()
 
 
