@@ -391,6 +391,8 @@ class PdfPool:
     READ_AHEAD = 256  # files read ahead and not yet asked for, at most
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
+        import pypdf  # noqa: F401 - imported once here; forked workers start with it
+
         self.limits = limits
         self.size = max(1, limits.workers or os.cpu_count() or 1)
         self._idle: list[_Worker] = []
