@@ -446,6 +446,24 @@ def test_files_read_ahead_are_handed_over_when_asked_for() -> None:
         assert all(not isinstance(r, str) and r.has_text for r in later.values())
 
 
+def test_reading_ahead_stops_while_the_results_held_are_large() -> None:
+    files = [str(_require(CORPUS / "dhs" / "docs" / f"dhs-all-{n}.pdf")) for n in ("004", "016")]
+    pool = PdfPool(Limits(workers=1))
+    pool.DEPTH, pool.READ_AHEAD_CHARS = 1, 1000  # one file at a time; any PDF's text is more
+    with pool:
+        for path in files:
+            pool.prefetch(path)
+        deadline = time.monotonic() + 30
+        while not pool._done and time.monotonic() < deadline:  # noqa: SLF001
+            pool.pump()
+            time.sleep(0.01)
+        for _ in range(20):
+            pool.pump()
+            time.sleep(0.01)
+        assert list(pool._done) == files[:1]  # noqa: SLF001 - the second was not started
+        assert sorted(dict(pool.extract(files))) == sorted(files)
+
+
 def test_file_gone_between_scan_and_read(tmp_path: Path) -> None:
     pdf = _require(CORPUS / "dhs" / "standalone" / "dhs-all-011.pdf")
     shutil.copy(pdf, tmp_path / "a.pdf")

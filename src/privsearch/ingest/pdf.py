@@ -389,6 +389,7 @@ class PdfPool:
 
     DEPTH = 2  # files in flight per worker
     READ_AHEAD = 256  # files read ahead and not yet asked for, at most
+    READ_AHEAD_CHARS = 16_000_000  # no more files are started while results hold this much
 
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         import pypdf  # noqa: F401 - imported once here; forked workers start with it
@@ -399,6 +400,7 @@ class PdfPool:
         self._busy: dict[Connection, _Worker] = {}
         self._pending: deque[str] = deque()  # not yet sent to a worker
         self._done: dict[str, PdfText | str] = {}  # finished, not yet handed over
+        self._done_chars = 0  # their text
         self._queued: set[str] = set()  # pending, in a worker, or done
 
     def __enter__(self) -> PdfPool:
@@ -420,9 +422,8 @@ class PdfPool:
 
     def pump(self) -> None:
         """Send queued files to idle workers and keep what finished; never waits."""
-        self._start()
-        if self._busy:
-            self._collect(wait_up_to=0.0)
+        self._collect(wait_up_to=0.0)
+        if self._done_chars < self.READ_AHEAD_CHARS:
             self._start()
 
     def extract(self, paths: Iterable[str]) -> Iterator[tuple[str, PdfText | str]]:
@@ -448,7 +449,9 @@ class PdfPool:
                 for path in done:
                     remaining.discard(path)
                     self._queued.discard(path)
-                    yield path, self._done.pop(path)
+                    result = self._done.pop(path)
+                    self._done_chars -= _chars(result)
+                    yield path, result
         finally:
             if remaining:  # the caller stopped early: nothing of this call is wanted now
                 self._drop_all()
@@ -459,6 +462,7 @@ class PdfPool:
         self._busy.clear()
         self._pending.clear()
         self._done.clear()
+        self._done_chars = 0
         self._queued.clear()
 
     def _start(self) -> None:
@@ -472,7 +476,7 @@ class PdfPool:
                 path = self._pending.popleft()
                 reason = self._precheck(path)
                 if reason:
-                    self._done[path] = reason
+                    self._keep(path, reason)
                     continue
                 if worker.queue:
                     try:
@@ -530,9 +534,9 @@ class PdfPool:
                 result = worker.conn.recv()
             except (EOFError, OSError):
                 self._lose(worker)
-                self._done[path] = _crash_reason(worker.process.exitcode)
+                self._keep(path, _crash_reason(worker.process.exitcode))
                 continue
-            self._done[path] = _to_pdf_text(path, result)
+            self._keep(path, _to_pdf_text(path, result))
             if worker.queue:  # it has started on the next one
                 worker.deadline = time.monotonic() + self.limits.pdf_timeout
             else:
@@ -543,7 +547,11 @@ class PdfPool:
             if worker.deadline <= now:
                 path = worker.queue.popleft()
                 self._lose(worker)
-                self._done[path] = f"timed out after {self.limits.pdf_timeout:g} s"
+                self._keep(path, f"timed out after {self.limits.pdf_timeout:g} s")
+
+    def _keep(self, path: str, result: PdfText | str) -> None:
+        self._done[path] = result
+        self._done_chars += _chars(result)
 
     def _lose(self, worker: _Worker) -> None:
         """Kill a worker; the files it had not started are read by another."""
@@ -551,6 +559,10 @@ class PdfPool:
         worker.kill()
         self._pending.extendleft(reversed(worker.queue))
         worker.queue.clear()
+
+
+def _chars(result: PdfText | str) -> int:
+    return sum(len(text) for _, text in result.pages) if isinstance(result, PdfText) else 0
 
 
 def _crash_reason(code: int | None) -> str:
