@@ -290,7 +290,7 @@ def build_index(
     _check_writable(index_dir)
     with _run_lock(index_dir):
         try:
-            with PdfPool(limits) as pool:  # read ahead in during the scan, then read in
+            with PdfPool(limits) as pool:  # one pool: PDFs start during the scan
                 return _build(paths, index_dir, rebuild, limits, progress, started, pool)
         except OSError as exc:
             raise _write_error(index_dir, exc) from exc

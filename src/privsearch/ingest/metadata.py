@@ -138,7 +138,7 @@ def _any_component_pattern() -> re.Pattern[str]:
     table = load_components()
     words = {n for ns in table.names.values() for n in ns} | set(table.abbreviations)
     # Short all-caps abbreviations must match in capitals ("ALL", "OPS" are also words).
-    long_names = sorted((w for w in words if not _is_acronym(w)), key=len, reverse=True)
+    long_names = sorted(w for w in words if not _is_acronym(w))  # name_trie puts longer first
     # "ALL" only means department-wide inside a reference number, not in capitalized prose.
     acronyms = sorted((w for w in words if _is_acronym(w) and w != "ALL"), key=len, reverse=True)
     alternatives = "|".join([f"(?i:{name_trie(long_names)})"] + [re.escape(a) for a in acronyms])
