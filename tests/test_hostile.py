@@ -19,6 +19,7 @@ import pytest
 from privsearch import PrivsearchError
 from privsearch.config import Limits, load_settings
 from privsearch.ingest import read_sources, scan_sources
+from privsearch.ingest.html import parse_html
 from privsearch.ingest.pdf import extract_pdf
 from tests.pdfgen import pdf_bytes, write_text_pdf
 
@@ -425,6 +426,30 @@ def test_deeply_nested_html_is_skipped_quickly(tmp_path: Path) -> None:
     started = time.monotonic()
     assert _outcome(tmp_path) == {"deep.html": "cannot parse HTML (elements nested too deeply)"}
     assert time.monotonic() - started < 30
+
+
+def test_control_characters_do_not_reach_titles_or_summaries(tmp_path: Path) -> None:
+    page = "<html><body><h1>Ctl\x01 title\x0cword</h1><p>Body\x00 text\x07 here and\x0bthere.</p>"
+    (tmp_path / "ctl.html").write_text(page + "</body></html>")
+    [result] = list(read_sources(scan_sources([tmp_path]), limits=LIMITS))
+    [record] = result.records
+    assert (record.title, record.summary) == ("Ctl title word", "Body text here and there.")
+
+
+def test_a_text_longer_than_the_parsers_default_limit_is_kept_whole(tmp_path: Path) -> None:
+    words = "retention " * 1_030_000  # one text node of 10.3 million characters
+    (tmp_path / "long.html").write_text(f"<html><body><h1>Long</h1><p>{words}</p></body></html>")
+    [result] = list(read_sources(scan_sources([tmp_path]), limits=LIMITS))
+    [record] = result.records
+    assert record.title == "Long" and len(record.summary) == len(words) - 1
+
+
+def test_a_page_linking_many_pdfs_lists_each_once_in_order() -> None:
+    cells = (f"<tr><td><a href='d{n % 30_000}.pdf'>Doc {n}</a></td></tr>" for n in range(40_000))
+    rows = "".join(cells)
+    page = parse_html(f"<html><body><main><h1>Many</h1><table>{rows}</table></main></body></html>")
+    assert page.pdf_links == tuple(f"d{n}.pdf" for n in range(30_000))
+    assert page.summary == ""  # the attachment table is not summary text
 
 
 # --- settings ----------------------------------------------------------------------------------

@@ -7,12 +7,14 @@ import json
 import re
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from privsearch.config import Limits
 from privsearch.ingest import read_paths, read_sources, scan_sources
+from privsearch.ingest.html import HtmlPage, NestedTooDeeply, decode_html, parse_html
 from privsearch.ingest.manifest import ManifestRow, pdf_paths
 from privsearch.ingest.pdf import PdfPool
 from privsearch.models import Record
@@ -142,6 +144,25 @@ def test_listing_pages(corpus_records: dict[str, list[Record]]) -> None:
     assert len(items) == 10  # ten <li> items; banner, breadcrumb and intro are not items
     assert items[0].title == "DHS/ALL/PIA-003 - DHScovery"
     assert all(not r.summary.startswith(("Privacy", "The DHS Privacy Office is")) for r in items)
+
+
+def _parsed(text: str) -> HtmlPage | str:
+    try:
+        return parse_html(text)
+    except NestedTooDeeply as exc:
+        return str(exc)
+
+
+def test_pages_parse_the_same_on_several_threads_at_once() -> None:
+    pages = [decode_html(p.read_bytes()) for p in sorted(_require(CORPUS).rglob("*.html"))]
+    assert len(pages) > 100
+    deep = "<html><body><h1>Deep</h1>" + "<div>" * 3000 + "x" + "</div>" * 3000 + "</body></html>"
+    pages = [page for pair in zip(pages, [deep] * len(pages), strict=True) for page in pair]
+    alone = [_parsed(page) for page in pages]
+    assert alone[1] == "elements nested too deeply" and alone[0].title
+    with ThreadPoolExecutor(4) as threads:
+        together = list(threads.map(_parsed, pages * 3))
+    assert together == alone * 3
 
 
 def test_seed_text_listing() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..config import Limits
 from ..models import Skip
-from .html import HtmlPage, decode_html, parse_html, resolve_link
+from .html import HtmlPage, NestedTooDeeply, decode_html, parse_html, resolve_link
 from .manifest import Manifest, looks_like_manifest, read_manifest
 from .pdf import sniff
 from .text import looks_like_listing
@@ -203,7 +203,7 @@ def _classify(path: Path, kind: str, data: bytes, sha: str) -> Inspected:
             return Inspected(path, "html-page", sha256=sha, problem=problem)
         try:
             page = parse_html(decode_html(data))
-        except RecursionError:
+        except (NestedTooDeeply, RecursionError):
             problem = "cannot parse HTML (elements nested too deeply)"
             return Inspected(path, "html-page", sha256=sha, problem=problem)
         except Exception as exc:  # the parser is lenient; this guards against the unexpected

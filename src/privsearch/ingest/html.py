@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import codecs
 import re
-import warnings
+import threading
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+import lxml.html
+from lxml import etree
+from lxml.html import HtmlElement
 
 _DROP = ("script", "style", "noscript", "template", "iframe", "svg", "object", "embed", "canvas")
 _CHROME_TAGS = ("nav", "header", "footer", "aside", "form", "button", "select")
@@ -147,29 +149,86 @@ def decode_html(data: bytes) -> str:
     return _mostly_utf8(data) or data.decode("cp1252", errors="replace")
 
 
+# --- parsing -------------------------------------------------------------------------------
+
+
+class NestedTooDeeply(ValueError):
+    """The page nests elements deeper than the parser follows."""
+
+
+# Characters the parser lets through but that lxml refuses as element text once the tree is
+# edited (control characters other than whitespace; form feed counts as a space in HTML).
+_NOT_XML_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+_PARSERS = threading.local()
+
+
+def _parser() -> lxml.html.HTMLParser:
+    """This thread's parser (a parser must not be used by two threads at once)."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        # huge_tree: a text node may be longer than libxml2's 10 MB default (the page size
+        # cap bounds it instead), and elements nest up to 2,048 deep rather than 256.
+        parser = _PARSERS.parser = lxml.html.HTMLParser(
+            encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True,
+            huge_tree=True,
+        )  # fmt: skip
+    return parser
+
+
+def _element_tree(text: str) -> HtmlElement | None:
+    """The page's element tree, comments and processing instructions left out; None when it
+    holds no element at all. Raises NestedTooDeeply rather than returning a cut-off tree."""
+    # The text goes in as UTF-8 bytes with that encoding named, so a <meta charset> or an
+    # XML declaration cannot make the parser decode it a second time.
+    parser = _parser()
+    data = _NOT_XML_TEXT.sub(" ", text).encode("utf-8", "replace")
+    try:
+        doc = lxml.html.document_fromstring(data, parser=parser)
+    except etree.ParserError:  # "Document is empty"
+        return None
+    if any("Excessive depth" in error.message for error in parser.error_log):
+        raise NestedTooDeeply("elements nested too deeply")
+    etree.strip_elements(doc, *_DROP, with_tail=False)
+    return doc
+
+
+def _text(node: HtmlElement) -> str:
+    """The text below `node`, one space between its pieces (bs4's get_text(" "))."""
+    return " ".join(node.itertext())
+
+
+def _words(node: HtmlElement) -> str:
+    return " ".join(_text(node).split())
+
+
 # --- rendering -----------------------------------------------------------------------------
 
 
-def _render(node: Tag | NavigableString, depth: int = 0, skip: Tag | None = None) -> str:
-    if isinstance(node, NavigableString):
-        return str(node) if type(node) is NavigableString else ""
-    if node is skip or node.name in _DROP:
+def _render(node: HtmlElement, depth: int = 0, skip: HtmlElement | None = None) -> str:
+    tag = node.tag
+    if node is skip or not isinstance(tag, str) or tag in _DROP:
         return ""
-    if node.name == "br":
+    if tag == "br":
         return "\n"
-    nested = depth + 1 if node.name in ("ul", "ol") else depth
-    inner = "".join(_render(child, nested, skip) for child in node.children)
-    if node.name == "li":
+    nested = depth + 1 if tag in ("ul", "ol") else depth
+    parts = [node.text or ""]
+    for child in node:
+        parts.append(_render(child, nested, skip))
+        parts.append(child.tail or "")
+    inner = "".join(parts)
+    if tag == "li":
         body = " ".join(inner.split()) if "\n" not in inner.strip() else inner.strip()
         first, _, rest = body.partition("\n")
         indent = "  " * max(0, depth - 1)
         return f"\n{indent}{_BULLET}{' '.join(first.split())}\n{rest}\n"
-    if node.name in _BLOCK:
+    if tag in _BLOCK:
         return f"\n{inner}\n"
     return inner
 
 
-def render_text(node: Tag, skip: Tag | None = None) -> str:
+def render_text(node: HtmlElement, skip: HtmlElement | None = None) -> str:
     """Visible text with one block per line; list items as bullets indented by depth."""
     lines = []
     for line in _render(node, 0, skip).split("\n"):
@@ -183,77 +242,71 @@ def render_text(node: Tag, skip: Tag | None = None) -> str:
 # --- structure -----------------------------------------------------------------------------
 
 
-# find_all and find build filter objects on every call; these walk the tree directly.
+def _tags(node: HtmlElement, *names: str) -> Iterator[HtmlElement]:
+    """The elements below `node` (not `node` itself) in document order, or those named so."""
+    return node.iterdescendants(*names) if names else node.iterdescendants(etree.Element)
 
 
-def _tags(node: Tag) -> list[Tag]:
-    """Every element below `node`, in document order: find_all(True)."""
-    return [t for t in node.descendants if isinstance(t, Tag)]
+def _child_tags(node: HtmlElement) -> list[HtmlElement]:
+    return list(node.iterchildren(etree.Element))
 
 
-def _child_tags(node: Tag) -> list[Tag]:
-    """The elements directly below `node`: find_all(True, recursive=False)."""
-    return [t for t in node.children if isinstance(t, Tag)]
+def _links(node: HtmlElement) -> list[HtmlElement]:
+    """The <a> elements with an href below `node`."""
+    return [a for a in _tags(node, "a") if a.get("href") is not None]
 
 
-def _links(node: Tag) -> list[Tag]:
-    """The <a> elements with an href below `node`: find_all("a", href=True)."""
-    return [t for t in _tags(node) if t.name == "a" and t.get("href") is not None]
+def _first(node: HtmlElement, *names: str) -> HtmlElement | None:
+    return next(_tags(node, *names), None)
 
 
-def _first(node: Tag, names: Collection[str]) -> Tag | None:
-    """The first element below `node` named one of `names`: find(names)."""
-    return next((t for t in node.descendants if isinstance(t, Tag) and t.name in names), None)
+def _classes(tag: HtmlElement) -> list[str]:
+    return (tag.get("class") or "").split()
 
 
-def _soup(text: str) -> BeautifulSoup:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # bs4 warns about markup that looks like a URL/file
-        soup = BeautifulSoup(text, "html.parser")
-    for tag in [t for t in _tags(soup) if t.name in _DROP]:
-        tag.decompose()
-    return soup
-
-
-def _is_decomposed(tag: Tag) -> bool:
-    # Not `tag.decomposed`: on a tag without the private flag, bs4 falls back to
-    # `tag.find("_decomposed")`, a search of the whole subtree (quadratic on deep pages).
-    return bool(vars(tag).get("_decomposed"))
-
-
-def _is_chrome(tag: Tag) -> bool:
-    if tag.name in _CHROME_TAGS or tag.get("role") in ("navigation", "banner", "contentinfo"):
+def _is_chrome(tag: HtmlElement) -> bool:
+    if tag.tag in _CHROME_TAGS or tag.get("role") in ("navigation", "banner", "contentinfo"):
         return True
-    marks = " ".join([*(tag.get("class") or []), str(tag.get("id") or "")])
-    return bool(marks and _CHROME_WORDS.search(marks))
+    marks = " ".join([*_classes(tag), tag.get("id") or ""])
+    return bool(marks.strip() and _CHROME_WORDS.search(marks))
 
 
-def _content_root(soup: BeautifulSoup) -> Tag:
-    root = (
-        soup.find("main")
-        or soup.find(attrs={"role": "main"})
-        or soup.find(id=re.compile(r"^(main-content|content|main)$", re.I))
-        or soup.body
-        or soup
+_MAIN_ID = re.compile(r"^(main-content|content|main)$", re.I)
+
+
+def _content_root(doc: HtmlElement) -> HtmlElement:
+    candidates = (
+        lambda: _first(doc, "main"),
+        lambda: next((t for t in _tags(doc) if t.get("role") == "main"), None),
+        lambda: next((t for t in _tags(doc) if _MAIN_ID.match(t.get("id") or "")), None),
+        lambda: _first(doc, "body"),
     )
-    for tag in _tags(root):
-        if not _is_decomposed(tag) and _is_chrome(tag):
-            tag.decompose()
+    root = next((found for find in candidates if (found := find()) is not None), doc)
+    stack = _child_tags(root)
+    while stack:  # chrome goes with everything in it, so its insides are not looked at
+        tag = stack.pop()
+        if _is_chrome(tag):
+            tag.drop_tree()
+        else:
+            stack.extend(_child_tags(tag))
     return root
 
 
-def _page_title(soup: BeautifulSoup, root: Tag) -> str:
-    h1 = root.find("h1") or soup.find("h1")
-    if h1 and h1.get_text(strip=True):
-        return " ".join(h1.get_text(" ").split())
-    if soup.title and soup.title.get_text(strip=True):
-        title = " ".join(soup.title.get_text(" ").split())
+def _page_title(doc: HtmlElement, root: HtmlElement) -> str:
+    h1 = _first(root, "h1")
+    if h1 is None:
+        h1 = _first(doc, "h1")
+    if h1 is not None and _words(h1):
+        return _words(h1)
+    title_tag = _first(doc, "title")
+    if title_tag is not None and _words(title_tag):
+        title = _words(title_tag)
         return re.split(r"\s+[|\u2013\u2014]\s+", title)[0] if " | " in title else title
-    og = soup.find("meta", attrs={"property": "og:title"})
-    if og and og.get("content"):
-        return " ".join(str(og["content"]).split())
-    h2 = root.find(["h2", "h3"])
-    return " ".join(h2.get_text(" ").split()) if h2 else ""
+    og = next((m for m in _tags(doc, "meta") if m.get("property") == "og:title"), None)
+    if og is not None and og.get("content"):
+        return " ".join(og.get("content", "").split())
+    h2 = _first(root, "h2", "h3")
+    return _words(h2) if h2 is not None else ""
 
 
 def _is_pdf_href(href: str) -> bool:
@@ -263,34 +316,34 @@ def _is_pdf_href(href: str) -> bool:
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
 
 
-def _as_item(tag: Tag) -> ListingItem | None:
-    heading = _first(tag, _HEADINGS)
-    link = _first(heading, ("a",)) if heading else None
-    title_el: Tag | None = heading
+def _as_item(tag: HtmlElement) -> ListingItem | None:
+    heading = _first(tag, *_HEADINGS)
+    link = _first(heading, "a") if heading is not None else None
+    title_el = heading
     if title_el is None:
         link = next(iter(_links(tag)), None)
         title_el = link
     if title_el is None:
         return None
-    title = " ".join(title_el.get_text(" ").split())
+    title = _words(title_el)
     if len(title) < 3:
         return None
     summary = render_text(tag, skip=title_el)
     if summary.startswith(_BULLET):  # the item's own <li> bullet
         summary = summary[len(_BULLET) :]
-    if len(summary) < 15 and not (heading and link):
+    if len(summary) < 15 and not (heading is not None and link is not None):
         return None
-    href = str(link.get("href") or "") if link else ""
+    href = str(link.get("href") or "") if link is not None else ""
     return ListingItem(title=title, summary=summary, href=href)
 
 
-def _listing_items(root: Tag) -> tuple[ListingItem, ...]:
+def _listing_items(root: HtmlElement) -> tuple[ListingItem, ...]:
     """The largest run of sibling blocks that each hold a linked title and a description."""
     best: list[ListingItem] = []
     for parent in [root, *_tags(root)]:
-        groups: dict[tuple[str, tuple[str, ...]], list[Tag]] = defaultdict(list)
+        groups: dict[tuple[str, tuple[str, ...]], list[HtmlElement]] = defaultdict(list)
         for child in _child_tags(parent):
-            groups[(child.name, tuple(sorted(child.get("class") or [])))].append(child)
+            groups[(child.tag, tuple(sorted(_classes(child))))].append(child)
         for siblings in groups.values():
             if len(siblings) < 2 or len(siblings) <= len(best):
                 continue
@@ -331,42 +384,51 @@ def _fields(text: str) -> tuple[list[str], list[str], str]:
 
 
 def parse_html(text: str) -> HtmlPage:
-    """Parse decoded HTML into a publication page or a listing."""
-    soup = _soup(text)
-    canonical = soup.find("link", rel="canonical")
-    canonical_url = str(canonical.get("href") or "") if canonical else ""
+    """Parse decoded HTML into a publication page or a listing.
+
+    Raises NestedTooDeeply for a page nested deeper than the parser follows.
+    """
+    doc = _element_tree(text)
+    if doc is None:
+        return HtmlPage(title="")
+    canonical = next(
+        (t for t in _tags(doc, "link") if "canonical" in (t.get("rel") or "").lower().split()),
+        None,
+    )
+    canonical_url = (canonical.get("href") or "") if canonical is not None else ""
     if not canonical_url.startswith(("http://", "https://")):
         canonical_url = ""
-    root = _content_root(soup)
-    title = _page_title(soup, root)
-    pdf_links: list[str] = []
-    for a in _links(root):
-        href = str(a["href"]).strip()
-        if _is_pdf_href(href) and href not in pdf_links:
-            pdf_links.append(href)
+    root = _content_root(doc)
+    title = _page_title(doc, root)
+    hrefs = (a.get("href", "").strip() for a in _links(root))
+    pdf_links = list(dict.fromkeys(href for href in hrefs if _is_pdf_href(href)))
     items = _listing_items(root)
     if len(items) >= 2:
         return HtmlPage(title=title, items=items, canonical_url=canonical_url)
 
     # A publication: take the attachment blocks and the title out of the text first.
     for a in _links(root):
-        if _is_pdf_href(str(a["href"])):
-            holder = a.find_parent("table")
-            if holder is None or holder.find_parent() is None:
-                holder = a.parent if isinstance(a.parent, Tag) else a
-                link_text = a.get_text(" ", strip=True)
-                if len(holder.get_text(" ", strip=True)) - len(link_text) > 40:
+        if _is_pdf_href(a.get("href", "")):
+            holder = next(a.iterancestors("table"), None)
+            if holder is None or holder.getparent() is None:
+                holder = a.getparent() if a.getparent() is not None else a
+                link_text = " ".join(_text(a).split())
+                if len(" ".join(_text(holder).split())) - len(link_text) > 40:
                     holder = a
-            if not _is_decomposed(holder):
-                holder.decompose()
-    h1 = root.find("h1")
-    if h1:
-        h1.decompose()
+            # drop_tree keeps the text after the block; one already taken out (with an
+            # earlier link's block) has no parent, and taking out what it holds changes nothing.
+            if holder is root:
+                root.clear()
+            elif holder.getparent() is not None:
+                holder.drop_tree()
+    h1 = _first(root, "h1")
+    if h1 is not None:
+        h1.drop_tree()
     lines, sorns, date_text = _fields(render_text(root))
     summary = "\n".join(line for line in lines if line.strip() != title).strip()
     if not summary:
-        meta = soup.find("meta", attrs={"name": "description"})
-        summary = " ".join(str(meta.get("content") or "").split()) if meta else ""
+        meta = next((m for m in _tags(doc, "meta") if m.get("name") == "description"), None)
+        summary = " ".join((meta.get("content") or "").split()) if meta is not None else ""
     return HtmlPage(
         title=title,
         summary=summary,
