@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import html
 import re
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from whoosh import query as wq
+from whoosh.query.spans import Span, SpanNear2
 
 import privsearch
 from privsearch import BadParameterError, QuerySyntaxError, analyze
-from privsearch.index import family_of, id_variants
+from privsearch.index import family_of, id_variants, open_whoosh
+from privsearch.queryplan import PhraseQuery, near_spans
 
 
 def ids(results: privsearch.SearchResults) -> list[str]:
@@ -90,6 +94,59 @@ def test_phrase_excludes_scattered_words(dhs):
     for hit in scattered:
         text = record_text(dhs, hit.id, hit.source)
         assert not contains_terms(text, "information sharing agreement"), hit.id
+
+
+class _Positions:
+    """A term matcher on one document, as Whoosh's SpanNear2 matcher reads it."""
+
+    def __init__(self, positions: list[int]) -> None:
+        self.positions = positions
+
+    def spans(self) -> list[Span]:
+        return [Span(p) for p in self.positions]
+
+
+_POSITION_LISTS = st.lists(
+    st.lists(st.integers(0, 40), max_size=8, unique=True).map(sorted), min_size=1, max_size=4
+)
+
+
+def _agree_with_whoosh(positions, slop, ordered, mindist):
+    whoosh_matcher = SimpleNamespace(
+        ms=[_Positions(p) for p in positions], slop=slop, ordered=ordered, mindist=mindist
+    )
+    theirs = SpanNear2.SpanNear2Matcher._get_spans(whoosh_matcher)
+    ours = near_spans(positions, slop, ordered, mindist)
+    assert ours == sorted({(span.start, span.end) for span in theirs})
+
+
+@settings(max_examples=300, deadline=None)
+@given(_POSITION_LISTS, st.integers(0, 12), st.booleans(), st.integers(0, 2))
+def test_near_spans_agree_with_whooshs_span_near(positions, slop, ordered, mindist):
+    _agree_with_whoosh(positions, slop, ordered, mindist)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_POSITION_LISTS)
+def test_exact_phrase_spans_agree_with_whooshs_span_near(positions):
+    _agree_with_whoosh(positions, slop=1, ordered=True, mindist=1)
+
+
+@pytest.mark.parametrize("slop", [1, 2, 12])
+def test_phrase_query_finds_and_scores_as_whooshs_phrase(dhs_index, slop):
+    phrases = [
+        ["privaci", "impact", "assess"], ["facial", "recognit"], ["homeland", "secur"],
+        ["custom", "and", "border", "protect"], ["inform", "share", "agreement"],
+    ]  # fmt: skip
+    found = 0
+    with open_whoosh(dhs_index).searcher() as searcher:
+        for field in ("title", "summary", "body"):
+            for words in phrases:
+                ours = searcher.search(PhraseQuery(field, words, slop=slop, boost=2.0), limit=None)
+                theirs = searcher.search(wq.Phrase(field, words, slop=slop, boost=2.0), limit=None)
+                assert [(h.docnum, h.score) for h in ours] == [(h.docnum, h.score) for h in theirs]
+                found += len(ours)
+    assert found > 300
 
 
 def test_phrase_keeps_stopwords(dhs):

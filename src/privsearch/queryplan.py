@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import itertools
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.matching import NullMatcher, WrappingMatcher
+from whoosh.query.spans import Span, SpanNear2
 
 from . import analyze, querylang
 from .errors import BadParameterError, QueryTooExpensiveError
@@ -24,6 +27,75 @@ class UnionOr(wq.Or):
     (the judged queries: 8.9 -> 7.2 ms, with the same results)."""
 
     matcher_type = wq.Or.DEFAULT_MATCHER
+
+
+def near_spans(
+    positions: list[list[int]], slop: int = 1, ordered: bool = True, mindist: int = 1
+) -> list[tuple[int, int]]:
+    """Where the terms stand within `slop` of one another, in order: Whoosh's SpanNear2
+    matching, on the terms' sorted position lists instead of a Span object per position.
+
+    Returns the (start, end) spans of the matches, sorted; empty when there is none.
+    """
+    if slop == 1 and ordered and mindist == 1:  # an exact phrase: term k at start + k
+        starts = positions[0]
+        for k in range(1, len(positions)):
+            later = set(positions[k])
+            starts = [p for p in starts if p + k in later]
+            if not starts:
+                return []
+        return [(p, p + len(positions) - 1) for p in starts]
+    spans = {(p, p) for p in positions[0]}
+    for later in positions[1:]:
+        found: set[tuple[int, int]] = set()
+        for start, end in spans:
+            j = bisect_left(later, start if ordered else max(0, start - slop))
+            for q in itertools.islice(later, j, None):
+                if q < start - slop or (ordered and start > q):
+                    continue
+                if q > end + slop:
+                    break
+                dist = 0 if start <= q <= end else (q - end if end < q else start - q)
+                if mindist <= dist <= slop:
+                    found.add((min(start, q), max(end, q)))
+        if not found:
+            return []
+        spans = found
+    return sorted(spans)
+
+
+class _NearMatcher(SpanNear2.SpanNear2Matcher):
+    """SpanNear2's matcher, finding spans with `near_spans`."""
+
+    def _get_spans(self) -> list[Span]:
+        found = near_spans(
+            [m.value_as("positions") for m in self.ms], self.slop, self.ordered, self.mindist
+        )
+        return [Span(start, end) for start, end in found]
+
+
+class PhraseQuery(wq.Phrase):
+    """Whoosh's Phrase (the same documents, spans and scores), matched by `_NearMatcher`:
+    about three times faster on phrases of common words."""
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        field = searcher.schema[self.fieldname] if self.fieldname in searcher.schema else None
+        if field is None:
+            return NullMatcher()
+        if not field.format or not field.format.supports("positions"):
+            raise wq.QueryError(f"Phrase search: {self.fieldname!r} field has no positions")
+        reader = searcher.reader()
+        matchers = []
+        for word in self.words:
+            try:
+                term = field.to_bytes(word)
+            except ValueError:
+                return NullMatcher()
+            if (self.fieldname, term) not in reader:
+                return NullMatcher()
+            matchers.append(wq.Term(self.fieldname, term).matcher(searcher, context))
+        matcher = _NearMatcher(matchers, slop=self.slop, ordered=True, mindist=1)
+        return WrappingMatcher(matcher, boost=self.boost) if self.boost != 1.0 else matcher
 
 
 # BM25F field weights: a word in the title counts most, then the summary, then the body.
@@ -163,7 +235,7 @@ class Compiler:
                 [wq.Term(f, terms[0], boost=b * SYNONYM_WEIGHT) for f, b in FIELD_BOOSTS.items()]
             )
         return UnionOr(
-            [wq.Phrase(f, list(terms), boost=b * SYNONYM_WEIGHT) for f, b in FIELD_BOOSTS.items()]
+            [PhraseQuery(f, list(terms), boost=b * SYNONYM_WEIGHT) for f, b in FIELD_BOOSTS.items()]
         )
 
     def leaf(self, node: Node, negated: bool) -> wq.Query:
@@ -178,7 +250,7 @@ class Compiler:
             if not terms:
                 return wq.NullQuery
             queries = [
-                wq.Phrase(f, terms, boost=FIELD_BOOSTS[f])
+                PhraseQuery(f, terms, boost=FIELD_BOOSTS[f])
                 if len(terms) > 1
                 else wq.Term(f, terms[0], boost=FIELD_BOOSTS[f])
                 for f in fields
@@ -227,7 +299,7 @@ def _proximity(terms: list[str]) -> wq.Query | None:
     content = [t for t in terms if not analyze.is_stopword(t)]
     if len(content) < 2:
         return None
-    return UnionOr([wq.Phrase(f, content, slop=slop, boost=b) for f, slop, b in PROXIMITY])
+    return UnionOr([PhraseQuery(f, content, slop=slop, boost=b) for f, slop, b in PROXIMITY])
 
 
 def normalize_facet(value: str) -> str:
