@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import itertools
 import re
 from types import SimpleNamespace
 
@@ -10,12 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from whoosh import query as wq
+from whoosh.formats import Positions
 from whoosh.query.spans import Span, SpanNear2
 
 import privsearch
 from privsearch import BadParameterError, QuerySyntaxError, analyze
 from privsearch.index import family_of, id_variants, open_whoosh
-from privsearch.queryplan import PhraseQuery, near_spans
+from privsearch.queryplan import PhraseQuery, near_spans, term_positions
 
 
 def ids(results: privsearch.SearchResults) -> list[str]:
@@ -130,6 +132,24 @@ def test_near_spans_agree_with_whooshs_span_near(positions, slop, ordered, mindi
 @given(_POSITION_LISTS)
 def test_exact_phrase_spans_agree_with_whooshs_span_near(positions):
     _agree_with_whoosh(positions, slop=1, ordered=True, mindist=1)
+
+
+def test_term_positions_decode_as_whoosh_does(dhs_index):
+    decoded = 0
+    with open_whoosh(dhs_index).searcher() as searcher:
+        segments = [segment for segment, _ in searcher.leaf_searchers()]
+        for segment, (field, term) in itertools.product(
+            segments, [("body", "privaci"), ("body", "the"), ("summary", "secur")]
+        ):
+            if (field, term) not in segment.reader():
+                continue
+            matcher = segment.postings(field, term)  # what a search matches, segment by segment
+            assert type(matcher.format) is Positions  # the quick path, not the fallback
+            while matcher.is_active():
+                assert term_positions(matcher) == matcher.value_as("positions")
+                decoded += 1
+                matcher.next()
+    assert decoded > 300
 
 
 @pytest.mark.parametrize("slop", [1, 2, 12])

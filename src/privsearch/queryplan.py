@@ -6,12 +6,17 @@ from __future__ import annotations
 import itertools
 import re
 from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate
+from pickle import loads
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.formats import Positions
 from whoosh.matching import NullMatcher, WrappingMatcher
 from whoosh.query.spans import Span, SpanNear2
+from whoosh.system import _INT_SIZE
 
 from . import analyze, querylang
 from .errors import BadParameterError, QueryTooExpensiveError
@@ -30,23 +35,26 @@ class UnionOr(wq.Or):
 
 
 def near_spans(
-    positions: list[list[int]], slop: int = 1, ordered: bool = True, mindist: int = 1
+    positions: Iterable[Sequence[int]], slop: int = 1, ordered: bool = True, mindist: int = 1
 ) -> list[tuple[int, int]]:
     """Where the terms stand within `slop` of one another, in order: Whoosh's SpanNear2
     matching, on the terms' sorted position lists instead of a Span object per position.
 
+    `positions` is read lazily: the lists after the first mismatch are never asked for.
     Returns the (start, end) spans of the matches, sorted; empty when there is none.
     """
+    lists = iter(positions)
+    first = next(lists, [])
     if slop == 1 and ordered and mindist == 1:  # an exact phrase: term k at start + k
-        starts = positions[0]
-        for k in range(1, len(positions)):
-            later = set(positions[k])
-            starts = [p for p in starts if p + k in later]
+        starts, last = list(first), 0
+        for last, later in enumerate(lists, 1):
+            wanted = set(later)
+            starts = [p for p in starts if p + last in wanted]
             if not starts:
                 return []
-        return [(p, p + len(positions) - 1) for p in starts]
-    spans = {(p, p) for p in positions[0]}
-    for later in positions[1:]:
+        return [(p, p + last) for p in starts]
+    spans = {(p, p) for p in first}
+    for later in lists:
         found: set[tuple[int, int]] = set()
         for start, end in spans:
             j = bisect_left(later, start if ordered else max(0, start - slop))
@@ -64,12 +72,21 @@ def near_spans(
     return sorted(spans)
 
 
+def term_positions(matcher: Any) -> list[int]:
+    """The positions of a term matcher's current posting (Whoosh's Positions format decoded
+    with a running sum instead of a Python loop)."""
+    if type(getattr(matcher, "format", None)) is not Positions:
+        return matcher.value_as("positions")
+    deltas = matcher.value()[_INT_SIZE:]  # a pickled list, maybe stored without its STOP
+    return list(accumulate(loads(deltas if deltas.endswith(b".") else deltas + b".")))
+
+
 class _NearMatcher(SpanNear2.SpanNear2Matcher):
     """SpanNear2's matcher, finding spans with `near_spans`."""
 
     def _get_spans(self) -> list[Span]:
         found = near_spans(
-            [m.value_as("positions") for m in self.ms], self.slop, self.ordered, self.mindist
+            (term_positions(m) for m in self.ms), self.slop, self.ordered, self.mindist
         )
         return [Span(start, end) for start, end in found]
 
