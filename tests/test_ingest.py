@@ -165,6 +165,19 @@ def test_pages_parse_the_same_on_several_threads_at_once() -> None:
     assert together == alone * 3
 
 
+def test_a_layout_table_around_the_content_is_not_taken_for_the_attachment_block() -> None:
+    page = parse_html(
+        '<html><body><table class="layout"><tr><td><div id="content"><h1>Layout</h1>'
+        "<p>The program collects information about travelers for screening purposes.</p>"
+        '<p><a href="files/pia.pdf">Download the PIA (PDF)</a></p></div></td></tr></table>'
+        "</body></html>"
+    )
+    assert page.pdf_links == ("files/pia.pdf",)
+    assert page.summary == (
+        "The program collects information about travelers for screening purposes."
+    )
+
+
 def test_seed_text_listing() -> None:
     _require(SEED)
     plan = scan_sources([SEED])

@@ -383,6 +383,16 @@ def _fields(text: str) -> tuple[list[str], list[str], str]:
     return summary, sorns, date_text.strip()
 
 
+def _table_around(tag: HtmlElement, root: HtmlElement) -> HtmlElement | None:
+    """The nearest table holding `tag` inside `root` (a layout table around it does not count)."""
+    for ancestor in tag.iterancestors():
+        if ancestor is root:
+            return None
+        if ancestor.tag == "table":
+            return ancestor
+    return None
+
+
 def parse_html(text: str) -> HtmlPage:
     """Parse decoded HTML into a publication page or a listing.
 
@@ -409,8 +419,8 @@ def parse_html(text: str) -> HtmlPage:
     # A publication: take the attachment blocks and the title out of the text first.
     for a in _links(root):
         if _is_pdf_href(a.get("href", "")):
-            holder = next(a.iterancestors("table"), None)
-            if holder is None or holder.getparent() is None:
+            holder = _table_around(a, root)
+            if holder is None:
                 holder = a.getparent() if a.getparent() is not None else a
                 link_text = " ".join(_text(a).split())
                 if len(" ".join(_text(holder).split())) - len(link_text) > 40:
