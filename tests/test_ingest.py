@@ -178,6 +178,15 @@ def test_a_layout_table_around_the_content_is_not_taken_for_the_attachment_block
     )
 
 
+def test_text_after_the_end_of_the_page_is_kept_as_browsers_show_it() -> None:
+    page = parse_html(
+        "<html><body><h1>Ends early</h1><p>The program screens travelers.</p></body></html>"
+        "<p>Associated SORN(s): DHS/TSA-019</p><p>It retains records for seven years.</p>"
+    )
+    assert page.sorns == ("DHS/TSA-019",)
+    assert page.summary.endswith("It retains records for seven years.")
+
+
 def test_seed_text_listing() -> None:
     _require(SEED)
     plan = scan_sources([SEED])

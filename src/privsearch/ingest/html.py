@@ -161,6 +161,8 @@ class NestedTooDeeply(ValueError):
 _NOT_XML_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
+_BODY_END = re.compile(r"</\s*(?:body|html)\s*>", re.I)
+
 _PARSERS = threading.local()
 
 
@@ -183,7 +185,9 @@ def _element_tree(text: str) -> HtmlElement | None:
     # The text goes in as UTF-8 bytes with that encoding named, so a <meta charset> or an
     # XML declaration cannot make the parser decode it a second time.
     parser = _parser()
-    data = _NOT_XML_TEXT.sub(" ", text).encode("utf-8", "replace")
+    # Browsers show what follows </body> or </html> as part of the body; libxml2 drops it.
+    text = _BODY_END.sub("", _NOT_XML_TEXT.sub(" ", text))
+    data = text.encode("utf-8", "replace")
     try:
         doc = lxml.html.document_fromstring(data, parser=parser)
     except etree.ParserError:  # "Document is empty"
