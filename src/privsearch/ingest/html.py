@@ -198,13 +198,9 @@ def _element_tree(text: str) -> HtmlElement | None:
     return doc
 
 
-def _text(node: HtmlElement) -> str:
-    """The text below `node`, one space between its pieces (bs4's get_text(" "))."""
-    return " ".join(node.itertext())
-
-
 def _words(node: HtmlElement) -> str:
-    return " ".join(_text(node).split())
+    """The text below `node`, its words separated by single spaces."""
+    return " ".join(" ".join(node.itertext()).split())
 
 
 # --- rendering -----------------------------------------------------------------------------
@@ -212,7 +208,7 @@ def _words(node: HtmlElement) -> str:
 
 def _render(node: HtmlElement, depth: int = 0, skip: HtmlElement | None = None) -> str:
     tag = node.tag
-    if node is skip or not isinstance(tag, str) or tag in _DROP:
+    if node is skip or not isinstance(tag, str):  # _DROP elements are gone already
         return ""
     if tag == "br":
         return "\n"
@@ -300,11 +296,10 @@ def _page_title(doc: HtmlElement, root: HtmlElement) -> str:
     h1 = _first(root, "h1")
     if h1 is None:
         h1 = _first(doc, "h1")
-    if h1 is not None and _words(h1):
-        return _words(h1)
+    if h1 is not None and (words := _words(h1)):
+        return words
     title_tag = _first(doc, "title")
-    if title_tag is not None and _words(title_tag):
-        title = _words(title_tag)
+    if title_tag is not None and (title := _words(title_tag)):
         return re.split(r"\s+[|\u2013\u2014]\s+", title)[0] if " | " in title else title
     og = next((m for m in _tags(doc, "meta") if m.get("property") == "og:title"), None)
     if og is not None and og.get("content"):
@@ -426,8 +421,7 @@ def parse_html(text: str) -> HtmlPage:
             holder = _table_around(a, root)
             if holder is None:
                 holder = a.getparent() if a.getparent() is not None else a
-                link_text = " ".join(_text(a).split())
-                if len(" ".join(_text(holder).split())) - len(link_text) > 40:
+                if len(_words(holder)) - len(_words(a)) > 40:
                     holder = a
             # drop_tree keeps the text after the block; one already taken out (with an
             # earlier link's block) has no parent, and taking out what it holds changes nothing.
