@@ -3,6 +3,7 @@
 pypdf runs in a small pool of reusable worker processes. Each worker has an address-space
 limit; a worker that runs past the per-file time limit or dies is killed and replaced, and the
 file is reported as skipped. Text extraction reads content streams only: images are never decoded.
+The workers run pypdf with faster equivalents of its hot spots (`pypdf_speedups`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Limits
+from . import pypdf_speedups
 
 DEFAULT_LIMITS = Limits()
 
@@ -313,6 +315,7 @@ def _worker_main(conn: Connection, limits: Limits) -> None:
     warnings.simplefilter("ignore")
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     _configure_pypdf(limits)  # imports pypdf before the memory limit counts against it
+    pypdf_speedups.install()
     _limit_memory(limits.pdf_memory_mb)
     parent = os.getppid()
     while True:
@@ -328,7 +331,8 @@ def _worker_main(conn: Connection, limits: Limits) -> None:
         if path is None:
             return
         try:
-            result = _extract(path, limits)
+            with pypdf_speedups.one_document():
+                result = _extract(path, limits)
         except Exception as exc:  # the worker itself must survive any one file
             result = {"ok": False, "reason": f"unreadable ({_describe(exc, limits)})"}
         try:

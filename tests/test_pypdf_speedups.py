@@ -1,0 +1,203 @@
+"""The PDF workers' faster pypdf code gives pypdf's own results: the same text from real PDFs,
+the same bytes or the same error from the ASCII85 decoder."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from privsearch.config import Limits
+from privsearch.ingest import pypdf_speedups
+from privsearch.ingest.pdf import PdfPool, clean_text
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+PDFS = SHARED / "pdfs"
+CORPUS_DOCS = SHARED / "corpus" / "dhs" / "docs"
+# multi-page documents whose fonts carry ToUnicode maps, which pypdf builds on every page
+GOVERNMENT = ("ca1-opinion-20-1507-calvary-chapel.pdf", "azd-district-court-order.pdf")
+WHITESPACE = b" \n\r\t\x00\x0c"  # what pypdf's ASCII85 filter ignores
+
+
+@pytest.fixture
+def speedups() -> Iterator[None]:
+    pypdf_speedups.install()
+    yield
+    pypdf_speedups.uninstall()
+
+
+def _outcome(call):  # type: ignore[no-untyped-def]
+    try:
+        return "ok", call()
+    except Exception as exc:
+        return type(exc), str(exc)
+
+
+def _sample_pdfs() -> list[Path]:
+    if not PDFS.is_dir() or not CORPUS_DOCS.is_dir():
+        pytest.skip(f"shared test data not found at {SHARED}")
+    return [
+        *sorted(CORPUS_DOCS.glob("*.pdf"))[:30],  # ReportLab's: ASCII85, standard fonts
+        *(PDFS / "government" / name for name in GOVERNMENT),
+        *sorted((PDFS / "robustness").glob("font_*.pdf")),  # CID, Type3, odd encodings
+    ]
+
+
+def _page_texts(path: Path) -> list[object]:
+    from pypdf import PdfReader
+
+    with warnings.catch_warnings(), pypdf_speedups.one_document():
+        warnings.simplefilter("ignore")
+        try:
+            return [_outcome(page.extract_text) for page in PdfReader(path, strict=False).pages]
+        except Exception as exc:
+            return [(type(exc), str(exc))]
+
+
+# --- text extraction -------------------------------------------------------------------------
+
+
+def test_the_same_text_from_real_pdfs_with_and_without() -> None:
+    pdfs = _sample_pdfs()
+    before = {path.name: _page_texts(path) for path in pdfs}
+    pypdf_speedups.install()
+    try:
+        after = {path.name: _page_texts(path) for path in pdfs}
+    finally:
+        pypdf_speedups.uninstall()
+    assert after == before
+    pages = sum(len(texts) for texts in before.values())
+    assert pages > len(pdfs)  # multi-page documents among them
+    assert sum(1 for texts in before.values() for kind, text in texts if kind == "ok" and text)
+
+
+def test_fonts_are_built_once_per_document(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pypdf import PdfReader
+    from pypdf.generic._font import Font
+
+    path = PDFS / "government" / GOVERNMENT[0]
+    if not path.is_file():
+        pytest.skip(f"{path} is not present")
+    built: list[int] = []  # the font dictionaries pypdf's own code built a Font from
+    build = vars(Font)["from_font_resource"].__func__
+
+    def counted(cls: type, font: object) -> object:
+        built.append(id(font))
+        return build(cls, font)
+
+    monkeypatch.setattr(Font, "from_font_resource", classmethod(counted))
+    without = _page_texts(path)
+    builds_without, built[:] = len(built), []
+    pypdf_speedups.install()
+    try:
+        assert _page_texts(path) == without
+        builds_with, fonts = len(built), len(set(built))
+        with pypdf_speedups.one_document():
+            font = next(iter(PdfReader(path).pages[0]["/Resources"]["/Font"].values()))
+            first, again = (Font.from_font_resource(font.get_object()) for _ in range(2))
+    finally:
+        pypdf_speedups.uninstall()
+    assert len(without) > 10
+    assert builds_with == fonts < builds_without / 2
+    assert first == again and first is not again  # a copy for each page
+    assert pypdf_speedups._fonts == {}  # dropped with the document
+
+
+def test_uninstall_puts_pypdf_back() -> None:
+    from pypdf import filters
+    from pypdf.generic._font import Font
+
+    original = vars(Font)["from_font_resource"]
+    pypdf_speedups.install()
+    pypdf_speedups.install()  # once only
+    assert len(pypdf_speedups.installed()) == 4
+    assert filters.a85decode is pypdf_speedups.a85decode
+    pypdf_speedups.uninstall()
+    assert pypdf_speedups.installed() == []
+    assert filters.a85decode is base64.a85decode
+    assert vars(Font)["from_font_resource"] is original
+
+
+def test_encoding_tables_are_fresh_copies(speedups: None) -> None:
+    from pypdf import _codecs
+    from pypdf._text_extraction import _text_extractor
+
+    table = _text_extractor.encoding_dict_from_named_encoding("cp1252")
+    assert table == _codecs.encoding_dict_from_named_encoding("cp1252")
+    assert table[0x80] == "\u20ac"
+    table[0x80] = "changed"  # as a font's /Differences do
+    assert _text_extractor.encoding_dict_from_named_encoding("cp1252")[0x80] == "\u20ac"
+
+
+def test_the_pool_extracts_what_pypdf_does() -> None:
+    path = PDFS / "government" / GOVERNMENT[0]
+    if not path.is_file():
+        pytest.skip(f"{path} is not present")
+    expected = [clean_text(text) for kind, text in _page_texts(path) if kind == "ok"]
+    with PdfPool(Limits(workers=1)) as pool:
+        [(_, result)] = list(pool.extract([str(path)]))
+    assert not isinstance(result, str)
+    assert [text for _, text in result.pages] == expected
+
+
+# --- ASCII85 ---------------------------------------------------------------------------------
+
+
+def _decoded_both_ways(encoded: bytes, adobe: bool) -> tuple[object, object]:
+    """(privsearch's result, the standard library's): the bytes, or the error and its text."""
+    return tuple(  # type: ignore[return-value]
+        _outcome(functools.partial(decode, encoded, adobe=adobe, ignorechars=WHITESPACE))
+        for decode in (pypdf_speedups.a85decode, base64.a85decode)
+    )
+
+
+@pytest.mark.parametrize(
+    "encoded",
+    [
+        b'<~87cURD]i,"Ebo80~>',
+        b'87cURD]i,"Ebo80~>',
+        b"z!!!!!z~>",  # zero groups
+        b"87c z~>",  # "z" inside a group
+        b's8W-"~>',  # over 2**32 - 1
+        b"s8W-!~>",  # the largest group
+        b'87cURD]i,"Ebo8',  # no end marker
+        b'87cU\nRD]\ti,"E\x00bo80~>',  # whitespace anywhere
+        b'87cURD]i,"Ebo80v~>',  # not a digit
+        b"8~>",  # one digit: nothing
+        b"~>",
+        b"",
+    ],
+)
+def test_ascii85_known_cases(encoded: bytes) -> None:
+    for adobe in (True, False):
+        fast, standard = _decoded_both_ways(encoded, adobe)
+        assert fast == standard
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    data=st.binary(max_size=64),
+    adobe=st.booleans(),
+    wrap=st.integers(min_value=0, max_value=12),
+    noise=st.lists(
+        st.tuples(st.integers(min_value=0), st.sampled_from(b" \n\x00zuy!~<>v\xffs")), max_size=3
+    ),
+    cut=st.none() | st.integers(min_value=0),
+)
+def test_ascii85_matches_the_standard_library(
+    data: bytes, adobe: bool, wrap: int, noise: list[tuple[int, int]], cut: int | None
+) -> None:
+    encoded = bytearray(base64.a85encode(data, adobe=adobe, wrapcol=wrap))
+    for at, byte in noise:
+        encoded.insert(at % (len(encoded) + 1), byte)
+    if cut is not None:
+        del encoded[cut % (len(encoded) + 1) :]
+    for as_adobe in (adobe, not adobe):
+        fast, standard = _decoded_both_ways(bytes(encoded), as_adobe)
+        assert fast == standard
