@@ -168,7 +168,11 @@ def read_sources(
     a manifest several, each with some of its rows (the first also with the manifest itself).
     PDFs are read in `pool` (the one the scan read ahead in), else in a pool of its own."""
     waiting: dict[str, list[_Job | tuple[_ManifestJob, list[int]]]] = {}
+    # The workers are reading ahead meanwhile: keep them supplied between records.
+    tick = pool.pump if pool else None
     for path in plan.to_read:
+        if tick:
+            tick()
         path = Path(path).resolve()
         item = inspect(path, limits)
         if item.problem or not item.kind:
@@ -181,7 +185,7 @@ def read_sources(
             continue
         job = _Job(item, [path] if item.kind == "pdf" else list(item.deps), plan.hashes)
         if job.ready:
-            yield _finish(job)
+            yield _finish(job, tick)
             continue
         for pdf in job.pdfs:
             waiting.setdefault(str(pdf), []).append(job)
@@ -248,7 +252,7 @@ def _replace_id(record: Record, new_id: str) -> Record:
     return replace(record, id=new_id)
 
 
-def _finish(job: _Job) -> SourceResult:
+def _finish(job: _Job, tick: Callable[[], None] | None = None) -> SourceResult:
     item = job.item
     source = str(item.path)
     files = {source: item.sha256}
@@ -271,7 +275,7 @@ def _finish(job: _Job) -> SourceResult:
     elif item.kind == "html-page":
         records = [_page_record(item, pdf_texts, notes)]
     else:  # listings; manifests are read by _ManifestJob
-        records = _listing_records(item)
+        records = _listing_records(item, tick)
     pages = sum(len(t.pages) for t in pdf_texts)
     return SourceResult(source, files, _unique(records), tuple(skipped), pages)
 
@@ -366,7 +370,8 @@ def _page_record(item: Inspected, pdfs: list[PdfText], notes: list[str]) -> Reco
     )
 
 
-def _listing_records(item: Inspected) -> list[Record]:
+def _listing_records(item: Inspected, tick: Callable[[], None] | None = None) -> list[Record]:
+    """A record per listed item; `tick` is called between them."""
     if item.kind == "text":
         text = item.data.decode("utf-8", errors="replace")
         entries = [ListingItem(i.title, i.summary) for i in parse_text_listing(text)]
@@ -378,6 +383,8 @@ def _listing_records(item: Inspected) -> list[Record]:
         d = describe(title=entry.title, fallback_id=slugify(entry.title), summary=entry.summary)
         url = entry.href if entry.href.startswith(("http://", "https://")) else ""
         records.append(_record(d, summary=entry.summary, source=str(item.path), url=url))
+        if tick:
+            tick()
     return records
 
 

@@ -9,6 +9,7 @@ The workers run pypdf with faster equivalents of its hot spots (`pypdf_speedups`
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import multiprocessing
 import os
@@ -316,6 +317,8 @@ def _worker_main(conn: Connection, limits: Limits) -> None:
     logging.getLogger("pypdf").setLevel(logging.CRITICAL)
     _configure_pypdf(limits)  # imports pypdf before the memory limit counts against it
     pypdf_speedups.install()
+    # What the worker inherited stays put: the collector neither scans it nor copies its pages
+    gc.freeze()
     _limit_memory(limits.pdf_memory_mb)
     parent = os.getppid()
     while True:
