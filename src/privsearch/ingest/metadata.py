@@ -259,12 +259,20 @@ def abbreviate_before_numbers(text: str) -> str:
     done = 0  # text[:done] is in out
     previous = 0  # end of the previous run of digits
     for m in _DIGITS.finditer(text):
-        if m.end() - m.start() == 3:
+        if m.end() - m.start() == 3 and _may_open_reference(text, previous, m.start()):
             rewritten = abbreviate_components(text[previous : m.start() + 1])[:-1]
             out += [text[done:previous], rewritten]
             done = m.start()
         previous = m.end()
     return "".join(out) + text[done:]
+
+
+def _may_open_reference(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] holds what a reference number opens with: "DHS", as written or
+    as "Department of Homeland Security" (no other name is abbreviated to it). Without it, no
+    rewrite can make the number part of a reference."""
+    stretch = text[start:end].lower()
+    return "dhs" in stretch or "homeland" in stretch
 
 
 def references_in(text: str, *, bare: bool = False) -> list[str]:
@@ -328,14 +336,20 @@ _MONTHS = {
     for m in names
 }
 _MONTH = r"(?P<month>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"  # noqa: E501
+# Each pattern opens with a lookahead on its first character: the regex engine then skips the
+# positions that cannot start a date (a third of the time of find_date).
+_AT_MONTH = "(?=[ADFJMNOSadfjmnos])"
+_AT_DIGIT = r"(?=\d)"
 _DATE_PATTERNS = (
     re.compile(
-        rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<year>(?:19|20)\d\d)\b", re.I
+        rf"{_AT_MONTH}\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+"
+        rf"(?P<year>(?:19|20)\d\d)\b",
+        re.I,
     ),
-    re.compile(rf"\b(?P<day>\d{{1,2}})\s+{_MONTH}\s+(?P<year>(?:19|20)\d\d)\b", re.I),
-    re.compile(r"\b(?P<year>(?:19|20)\d\d)-(?P<mnum>\d{1,2})-(?P<day>\d{1,2})\b"),
-    re.compile(r"\b(?P<mnum>\d{1,2})/(?P<day>\d{1,2})/(?P<year>(?:19|20)\d\d)\b"),
-    re.compile(rf"\b{_MONTH}\s+(?P<year>(?:19|20)\d\d)\b", re.I),
+    re.compile(rf"{_AT_DIGIT}\b(?P<day>\d{{1,2}})\s+{_MONTH}\s+(?P<year>(?:19|20)\d\d)\b", re.I),
+    re.compile(rf"{_AT_DIGIT}\b(?P<year>(?:19|20)\d\d)-(?P<mnum>\d{{1,2}})-(?P<day>\d{{1,2}})\b"),
+    re.compile(rf"{_AT_DIGIT}\b(?P<mnum>\d{{1,2}})/(?P<day>\d{{1,2}})/(?P<year>(?:19|20)\d\d)\b"),
+    re.compile(rf"{_AT_MONTH}\b{_MONTH}\s+(?P<year>(?:19|20)\d\d)\b", re.I),
 )
 _DATE_LABEL = re.compile(
     r"(?:Last\s+Published\s+Date|Publication\s+Date|Published|Date\s+Published|Date)\s*:\s*",
