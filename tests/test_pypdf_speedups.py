@@ -4,6 +4,7 @@ the same bytes or the same error from the ASCII85 decoder."""
 from __future__ import annotations
 
 import base64
+import copy
 import functools
 import warnings
 from collections.abc import Iterator
@@ -111,17 +112,103 @@ def test_fonts_are_built_once_per_document(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_uninstall_puts_pypdf_back() -> None:
     from pypdf import filters
+    from pypdf._text_extraction import _text_extractor
     from pypdf.generic._font import Font
 
-    original = vars(Font)["from_font_resource"]
+    original = vars(Font)["from_font_resource"], _text_extractor.get_text_operands
     pypdf_speedups.install()
     pypdf_speedups.install()  # once only
-    assert len(pypdf_speedups.installed()) == 4
+    assert sorted(pypdf_speedups.installed()) == [
+        "pypdf._text_extraction._text_extractor.encoding_dict_from_named_encoding",
+        "pypdf._text_extraction._text_extractor.get_text_operands",
+        "pypdf.filters.a85decode",
+        "pypdf.generic._font.Font.from_font_resource",
+        "pypdf.generic._font.encoding_dict_from_named_encoding",
+    ]
     assert filters.a85decode is pypdf_speedups.a85decode
     pypdf_speedups.uninstall()
     assert pypdf_speedups.installed() == []
     assert filters.a85decode is base64.a85decode
-    assert vars(Font)["from_font_resource"] is original
+    assert (vars(Font)["from_font_resource"], _text_extractor.get_text_operands) == original
+
+
+def test_text_operands_only_over_the_source_they_repeat(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pypdf's function changed (another version): its own stays in place."""
+    monkeypatch.setattr(pypdf_speedups, "_GET_TEXT_OPERANDS_SHA256", "0" * 64)
+    pypdf_speedups.install()
+    try:
+        installed = pypdf_speedups.installed()
+    finally:
+        pypdf_speedups.uninstall()
+    assert "pypdf._text_extraction._text_extractor.get_text_operands" not in installed
+    assert "pypdf.generic._font.Font.from_font_resource" in installed
+
+
+def test_plain_fonts_are_built_once_for_all_documents(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pypdf.generic._font import Font
+
+    if not CORPUS_DOCS.is_dir():
+        pytest.skip(f"{CORPUS_DOCS} is not present")
+    pdfs = sorted(CORPUS_DOCS.glob("*.pdf"))[:10]
+    built: list[str] = []
+    build = vars(Font)["from_font_resource"].__func__
+
+    def counted(cls: type, font: object) -> object:
+        built.append(str(font["/BaseFont"]))  # type: ignore[index]
+        return build(cls, font)
+
+    monkeypatch.setattr(Font, "from_font_resource", classmethod(counted))
+    without = [_page_texts(path) for path in pdfs]
+    builds_without, built[:] = len(built), []
+    pypdf_speedups.install()
+    try:
+        assert [_page_texts(path) for path in pdfs] == without
+    finally:
+        pypdf_speedups.uninstall()
+    assert builds_without >= 3 * len(pdfs)  # ReportLab's three standard fonts in each
+    assert sorted(built) == sorted(set(built))  # each once, for all ten documents
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    shown=st.binary(max_size=40),
+    differences=st.dictionaries(
+        st.integers(min_value=0, max_value=255), st.sampled_from(["", "ff", "\u2019", "x", " "])
+    ),
+    tm=st.sampled_from([[1, 0, 0, 1, 0, 0], [0, 1, -1, 0, 0, 0], [-1, 0, 0, -1, 5, 5]]),
+    orientations=st.sampled_from([(0, 90, 180, 270), (0,), (90, 270)]),
+)
+def test_text_operands_as_pypdf_decodes_them(
+    shown: bytes,
+    differences: dict[int, str],
+    tm: list[float],
+    orientations: tuple[int, ...],
+) -> None:
+    """A string shown in a font whose encoding maps bytes: the same text and the same width."""
+    from pypdf._text_extraction import _text_extractor, get_text_operands
+    from pypdf.generic import ByteStringObject
+    from pypdf.generic._font import Font, FontDescriptor
+
+    encoding = {**dict.fromkeys(range(32, 127), "?"), **differences}
+    font = Font(
+        name="Test",
+        encoding=encoding,
+        font_descriptor=FontDescriptor(),
+        character_map={},
+        character_widths={"default": 500, "a": 333, " ": 250},
+        space_width=250,
+    )
+    cm = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0]
+    operands = [ByteStringObject(shown)]
+    expected = get_text_operands(operands, cm, tm, font, orientations)
+    pypdf_speedups.install()
+    try:
+        fast = _text_extractor.get_text_operands
+        assert fast is not get_text_operands
+        got = fast(operands, cm, tm, pypdf_speedups._with_byte_table(copy.copy(font)), orientations)
+    finally:
+        pypdf_speedups.uninstall()
+    assert got == expected
 
 
 def test_encoding_tables_are_fresh_copies(speedups: None) -> None:

@@ -1,4 +1,4 @@
-"""Faster equivalents of three pypdf hot spots, installed in the PDF worker processes.
+"""Faster equivalents of pypdf's hot spots in text extraction, installed in the PDF workers.
 
 Each gives pypdf's own result, byte for byte (the tests extract the shared PDFs both ways and
 compare), and each is installed only where the pypdf in use has the code it replaces:
@@ -6,6 +6,12 @@ compare), and each is installed only where the pypdf in use has the code it repl
 - fonts: pypdf builds every font of a page again on each page, its ToUnicode map included; the
   fonts of one document are built once (`one_document`) and copied for each page. On the
   shared government PDFs (embedded fonts with ToUnicode maps) this is a third of the time.
+  A font whose dictionary holds only names and numbers (the standard 14 fonts, as ReportLab
+  writes them) depends on nothing else, and is built once for all documents.
+- text strings: pypdf decodes a string shown in a font with a byte table by looking up each
+  byte in turn; the font's table is made once and applied with `str.translate`. This one
+  replaces a pypdf function whose common case it repeats, so it is installed only over the
+  exact source it was written against (`_GET_TEXT_OPERANDS_SHA256`).
 - named encodings: each page's text state starts from a 256-entry cp1252 table decoded byte by
   byte; the table is decoded once and copied.
 - ASCII85 (ReportLab's PDFs): the standard library decodes one byte at a time; this decodes
@@ -18,6 +24,8 @@ import base64
 import contextlib
 import copy
 import functools
+import hashlib
+import inspect
 import struct
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -25,15 +33,21 @@ from typing import Any
 _DIGITS = bytes(range(ord("!"), ord("u") + 1))
 _DIGIT_VALUE = bytes((byte - ord("!")) % 256 for byte in range(256))
 _MAX_FONTS = 10_000  # cached fonts, at most, should a caller never end a document
+_MAX_SHARED_FONTS = 256
+# pypdf 7.1's get_text_operands, the function _fast_text_operands repeats the common case of
+_GET_TEXT_OPERANDS_SHA256 = "69fb76da3698971310b3ecb3e1531a156d493a5b949626608c344c25286db7b1"
+_TABLE = "_privsearch_byte_table"  # on a Font: (its encoding, that as str.translate takes it)
 
 _originals: list[tuple[Any, str, Any]] = []  # (owner, name, value) to put back
 _fonts: dict[int, tuple[Any, Any]] = {}  # id(font dictionary) -> (it, its Font)
+_shared_fonts: dict[tuple[Any, ...], Any] = {}  # a plain font dictionary's items -> its Font
 
 
 def install() -> None:
     """Replace the hot spots in the pypdf of this process (once; `uninstall` undoes it)."""
     if not _originals:
         _install_font_cache()
+        _install_text_operands()
         _install_encoding_tables()
         _install_ascii85()
 
@@ -43,6 +57,7 @@ def uninstall() -> None:
         owner, name, value = _originals.pop()
         setattr(owner, name, value)
     _fonts.clear()
+    _shared_fonts.clear()
 
 
 def installed() -> list[str]:
@@ -74,6 +89,7 @@ def _replace(owner: Any, name: str, value: Any) -> None:
 
 def _install_font_cache() -> None:
     try:
+        from pypdf.generic import FloatObject, NameObject, NumberObject
         from pypdf.generic._font import Font
     except ImportError:
         return
@@ -81,6 +97,21 @@ def _install_font_cache() -> None:
     if not isinstance(original, classmethod):
         return
     build: Callable[..., Any] = original.__func__
+    plain = (NameObject, NumberObject, FloatObject)
+
+    def built(cls: type, pdf_font_dict: Any) -> Any:
+        items = []
+        for key, value in pdf_font_dict.items():
+            if type(value) not in plain:  # it may refer to other objects: this document's
+                return _with_byte_table(build(cls, pdf_font_dict))
+            items.append((key, type(value), value))
+        shared = tuple(sorted(items))
+        font = _shared_fonts.get(shared)
+        if font is None:
+            if len(_shared_fonts) >= _MAX_SHARED_FONTS:
+                _shared_fonts.clear()
+            font = _shared_fonts[shared] = _with_byte_table(build(cls, pdf_font_dict))
+        return font
 
     def from_font_resource(cls: type, pdf_font_dict: Any) -> Any:
         # Keyed by identity: pypdf hands out one object per indirect font, and the cache holds
@@ -89,11 +120,71 @@ def _install_font_cache() -> None:
         if cached is None or cached[0] is not pdf_font_dict:
             if len(_fonts) >= _MAX_FONTS:
                 _fonts.clear()
-            cached = _fonts[id(pdf_font_dict)] = (pdf_font_dict, build(cls, pdf_font_dict))
+            cached = _fonts[id(pdf_font_dict)] = (pdf_font_dict, built(cls, pdf_font_dict))
         # A copy: pypdf sets a page's space width on the Font it gets
         return copy.copy(cached[1])
 
     _replace(Font, "from_font_resource", classmethod(from_font_resource))
+
+
+def _with_byte_table(font: Any) -> Any:
+    """`font`, carrying the table that decodes its strings when its encoding maps bytes."""
+    encoding = getattr(font, "encoding", None)
+    if isinstance(encoding, dict):
+        table = [encoding.get(byte, chr(byte)) for byte in range(256)]
+        if all(type(text) is str for text in table):
+            setattr(font, _TABLE, (encoding, table))
+    return font
+
+
+def _install_text_operands() -> None:
+    try:
+        from pypdf import _text_extraction
+        from pypdf._text_extraction import _text_extractor
+    except ImportError:
+        return
+    original = getattr(_text_extractor, "get_text_operands", None)
+    if original is None or original is not getattr(_text_extraction, "get_text_operands", None):
+        return
+    try:
+        source = inspect.getsource(original)
+    except (OSError, TypeError):
+        return
+    if hashlib.sha256(source.encode()).hexdigest() != _GET_TEXT_OPERANDS_SHA256:
+        return
+    mult, orient = _text_extraction.mult, _text_extraction.orient
+
+    def get_text_operands(
+        operands: list[Any],
+        cm_matrix: list[float],
+        tm_matrix: list[float],
+        font: Any,
+        orientations: tuple[int, ...],
+    ) -> tuple[str, bool, float]:
+        """pypdf's, for bytes shown in a font with a byte table; anything else goes to it."""
+        encoding, table = getattr(font, _TABLE, (None, None))
+        if (
+            encoding is None
+            or font.encoding is not encoding  # (pypdf never replaces it; should it ever)
+            or not operands
+            or not isinstance(operands[0], bytes)
+        ):
+            return original(operands, cm_matrix, tm_matrix, font, orientations)
+        if orient(mult(tm_matrix, cm_matrix)) not in orientations:
+            return "", False, 0.0
+        raw_characters = operands[0].decode("latin-1")  # chr() of each byte
+        widths = 0.0
+        width_cache: dict[str, float] = {}
+        for char in raw_characters:  # pypdf's sum, in its order: the same float
+            if char == font.space_char:
+                widths += font.space_width
+            else:
+                if char not in width_cache:
+                    width_cache[char] = font.get_text_width(char)
+                widths += width_cache[char]
+        return raw_characters.translate(table), False, widths
+
+    _replace(_text_extractor, "get_text_operands", get_text_operands)
 
 
 def _install_encoding_tables() -> None:
