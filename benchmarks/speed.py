@@ -602,7 +602,7 @@ def format_scale(r: dict[str, Any]) -> str:
         f"| pypdf extract_text, bare, {cores} processes | {p['all_cores_pages_per_s']:.0f} | "
         f"{p['all_cores_pages_per_s'] / cores:.0f} |",
         "",
-        f"privsearch's workers run pypdf with faster equivalents of three of its hot spots "
+        f"privsearch's workers run pypdf with faster equivalents of its hot spots "
         f"(`pypdf_speedups`: the same text): on the same files, on one core, pypdf imported, "
         f"{p['warm_bare_seconds']:.2f} s bare, {p['warm_speedups_seconds']:.2f} s with them "
         f"({1 - p['warm_speedups_seconds'] / p['warm_bare_seconds']:.0%} less).",
