@@ -15,7 +15,9 @@ every 50 ms.
 
 Ingest (`privsearch.read_records`) and bare pypdf are each timed in fresh processes, in turn;
 where an ingest takes under SHORT_RUN seconds (1x), both are timed up to REPEATS times and the
-medians are reported, since one run of under a second varies by several percent.
+medians are reported, since one run of under a second varies by several percent. The first
+bare run also times pypdf on one core with and without the speedups privsearch's PDF workers
+install (`privsearch.ingest.pypdf_speedups`); the bare figures are pypdf's own.
 """
 
 from __future__ import annotations
