@@ -34,7 +34,7 @@ _DIGITS = bytes(range(ord("!"), ord("u") + 1))
 _DIGIT_VALUE = bytes((byte - ord("!")) % 256 for byte in range(256))
 _MAX_FONTS = 10_000  # cached fonts, at most, should a caller never end a document
 _MAX_SHARED_FONTS = 256
-# pypdf 7.1's get_text_operands, the function _fast_text_operands repeats the common case of
+# The source of pypdf 7.0-7.1's get_text_operands, whose common case ours repeats
 _GET_TEXT_OPERANDS_SHA256 = "69fb76da3698971310b3ecb3e1531a156d493a5b949626608c344c25286db7b1"
 _TABLE = "_privsearch_byte_table"  # on a Font: (its encoding, that as str.translate takes it)
 
@@ -73,7 +73,8 @@ def _qualified(owner: Any) -> str:
 
 @contextlib.contextmanager
 def one_document() -> Iterator[None]:
-    """Fonts are shared between the pages of one document, never across documents."""
+    """A document's fonts are kept for its pages and dropped after; only fonts whose
+    dictionaries hold nothing but names and numbers are kept across documents."""
     _fonts.clear()
     try:
         yield
