@@ -127,6 +127,37 @@ def test_fonts_are_built_once_per_document(monkeypatch: pytest.MonkeyPatch) -> N
     assert pypdf_speedups._fonts == {}  # dropped with the document
 
 
+def test_the_font_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document with more fonts than the cache holds: the same text, the cache never over."""
+    _require_speedup(FONTS)
+    path = PDFS / "government" / GOVERNMENT[0]
+    if not path.is_file():
+        pytest.skip(f"{path} is not present")
+    without = _page_texts(path)
+    monkeypatch.setattr(pypdf_speedups, "_MAX_FONTS", 3)
+    sizes: list[int] = []
+    store = pypdf_speedups._fonts
+    monkeypatch.setattr(pypdf_speedups, "_fonts", _Recorded(store, sizes))
+    pypdf_speedups.install()
+    try:
+        assert _page_texts(path) == without
+    finally:
+        pypdf_speedups.uninstall()
+    assert sizes and max(sizes) <= 3
+
+
+class _Recorded(dict):  # type: ignore[type-arg]
+    """A dict that notes its size after each insertion."""
+
+    def __init__(self, store: dict, sizes: list[int]) -> None:  # type: ignore[type-arg]
+        super().__init__(store)
+        self.sizes = sizes
+
+    def __setitem__(self, key: object, value: object) -> None:
+        super().__setitem__(key, value)
+        self.sizes.append(len(self))
+
+
 def test_uninstall_puts_pypdf_back() -> None:
     from pypdf import filters
     from pypdf._text_extraction import _text_extractor

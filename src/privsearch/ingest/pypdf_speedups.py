@@ -32,7 +32,9 @@ from typing import Any
 
 _DIGITS = bytes(range(ord("!"), ord("u") + 1))
 _DIGIT_VALUE = bytes((byte - ord("!")) % 256 for byte in range(256))
-_MAX_FONTS = 10_000  # cached fonts, at most, should a caller never end a document
+# Fonts kept per document, at most: a page rarely uses more than a few, and a font with a large
+# ToUnicode map can take megabytes (the workers run under a memory limit)
+_MAX_FONTS = 128
 _MAX_SHARED_FONTS = 256
 # The source of pypdf 7.0-7.1's get_text_operands, whose common case ours repeats
 _GET_TEXT_OPERANDS_SHA256 = "69fb76da3698971310b3ecb3e1531a156d493a5b949626608c344c25286db7b1"
