@@ -229,6 +229,26 @@ def test_files_that_are_not_what_their_extension_says(tmp_path: Path) -> None:
     }  # binary-named.txt: a .txt that is not a listing is not a source, like any prose file
 
 
+def test_empty_and_blank_pages_are_skipped_with_a_reason(tmp_path: Path) -> None:
+    blank = "nothing to index (no title, text or links on the page)"
+    (tmp_path / "empty.html").write_bytes(b"")
+    (tmp_path / "spaces.html").write_bytes(b" \n\t\n")
+    (tmp_path / "comment.html").write_bytes(b"<!-- nothing here yet -->\n")
+    (tmp_path / "bodyless.html").write_bytes(b"<html><head></head><body>  </body></html>")
+    (tmp_path / "code.html").write_bytes(b"<body><script>var a = 1;</script><style>p{}</style>")
+    (tmp_path / "titled.html").write_bytes(b"<html><head><title>Only a title</title></head></html>")
+    (tmp_path / "linked.html").write_bytes(b'<body><a href="missing.pdf">the PIA</a></body>')
+    assert _outcome(tmp_path) == {
+        "empty.html": "empty file",
+        "spaces.html": "empty file",
+        "comment.html": blank,
+        "bodyless.html": blank,
+        "code.html": blank,
+        "titled.html": "indexed",
+        "linked.html": "indexed",  # with a warning that its PDF is missing
+    }
+
+
 def test_pdf_without_its_header_is_still_read(tmp_path: Path) -> None:
     data = _one_page_pdf(_TEXT)
     (tmp_path / "headless.pdf").write_bytes(b"%\xe2\xe3\xcf\xd3\n" + data[len(b"%PDF-1.4\n") :])

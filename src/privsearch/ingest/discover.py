@@ -198,7 +198,7 @@ def _not_html(data: bytes) -> str:
 
 def _classify(path: Path, kind: str, data: bytes, sha: str) -> Inspected:
     if kind == "html":
-        problem = _not_html(data)
+        problem = "empty file" if not data.strip() else _not_html(data)
         if problem:
             return Inspected(path, "html-page", sha256=sha, problem=problem)
         try:
@@ -209,6 +209,9 @@ def _classify(path: Path, kind: str, data: bytes, sha: str) -> Inspected:
         except Exception as exc:  # the parser is lenient; this guards against the unexpected
             reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
             return Inspected(path, "html-page", sha256=sha, problem=f"cannot parse HTML ({reason})")
+        if page.is_blank:
+            problem = "nothing to index (no title, text or links on the page)"
+            return Inspected(path, "html-page", sha256=sha, problem=problem)
         if page.is_listing:
             return Inspected(path, "html-listing", data, sha, page)
         hrefs = page.pdf_links

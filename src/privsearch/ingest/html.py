@@ -64,6 +64,14 @@ class HtmlPage:
     def is_listing(self) -> bool:
         return len(self.items) >= 2
 
+    @property
+    def is_blank(self) -> bool:
+        """Nothing to index: no title, text, fields, links or items."""
+        return (
+            not (self.title or self.summary or self.sorns or self.date_text or self.pdf_links)
+            and not self.items
+        )
+
 
 # --- decoding ------------------------------------------------------------------------------
 
