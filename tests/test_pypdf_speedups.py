@@ -127,6 +127,33 @@ def test_fonts_are_built_once_per_document(monkeypatch: pytest.MonkeyPatch) -> N
     assert pypdf_speedups._fonts == {}  # dropped with the document
 
 
+def test_a_page_is_not_lost_to_a_font_an_earlier_page_broke(tmp_path: Path) -> None:
+    """A corrupt font file ("endstream" misspelt): pypdf fails the second page once the first
+    has touched that font, though the second page read on its own extracts. Built once for the
+    document, the font gives the second page the text pypdf gives it on its own."""
+    from pypdf import PdfReader
+
+    _require_speedup(FONTS)
+    source = PDFS / "government" / "ca2-clerk-notice.pdf"
+    if not source.is_file():
+        pytest.skip(f"{source} is not present")
+    data = bytearray(source.read_bytes())
+    data[data.index(b"endstream\nendobj\n3 0 obj") + 2] = ord("/")
+    path = tmp_path / "broken-font.pdf"
+    path.write_bytes(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        alone = _outcome(PdfReader(path, strict=False).pages[1].extract_text)
+    pypdf_speedups.install()
+    try:
+        texts = _page_texts(path)
+    finally:
+        pypdf_speedups.uninstall()
+    assert alone[0] == "ok" and len(alone[1]) > 1000
+    assert texts[1] == alone
+    assert texts[0][0] == "ok"
+
+
 def test_the_font_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     """A document with more fonts than the cache holds: the same text, the cache never over."""
     _require_speedup(FONTS)

@@ -1,7 +1,10 @@
 """Faster equivalents of pypdf's hot spots in text extraction, installed in the PDF workers.
 
 Each gives pypdf's own result, byte for byte (the tests extract the shared PDFs both ways and
-compare), and each is installed only where the pypdf in use has the code it replaces:
+compare), and each is installed only where the pypdf in use has the code it replaces. One
+difference was found, in randomly corrupted PDFs: where pypdf fails a page only because an
+earlier page touched the same broken font, building the font once gives that page the text
+pypdf gives it when read on its own.
 
 - fonts: pypdf builds every font of a page again on each page, its ToUnicode map included; the
   fonts of one document are built once (`one_document`) and copied for each page. On the
