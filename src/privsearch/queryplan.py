@@ -57,8 +57,9 @@ def near_spans(
     for later in lists:
         found: set[tuple[int, int]] = set()
         for start, end in spans:
-            j = bisect_left(later, start if ordered else max(0, start - slop))
-            for q in itertools.islice(later, j, None):
+            first_q = bisect_left(later, start if ordered else max(0, start - slop))
+            for k in range(first_q, len(later)):  # (islice would step over the ones before)
+                q = later[k]
                 if q < start - slop or (ordered and start > q):
                     continue
                 if q > end + slop:

@@ -198,7 +198,7 @@ def _not_html(data: bytes) -> str:
 
 def _classify(path: Path, kind: str, data: bytes, sha: str) -> Inspected:
     if kind == "html":
-        problem = "empty file" if not data.strip() else _not_html(data)
+        problem = "empty file" if not data or data.isspace() else _not_html(data)
         if problem:
             return Inspected(path, "html-page", sha256=sha, problem=problem)
         try:
