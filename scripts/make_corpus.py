@@ -1,89 +1,88 @@
-"""Build the bundled sample corpus in corpus/ from the seed listing page.
+"""Build the bundled corpus, corpus/dhs-privacy.jsonl.gz, from the shared DHS records.
 
-The seed page (a text rendering of the DHS Privacy Office publications listing) stays in
-corpus/ as it is: the listing ingester reads it. For each listed Privacy Impact Assessment this
-script also writes a short PDF laid out like a DHS PIA (a title page with the reference number,
-then the abstract: the listing's summary), so that the bundled corpus exercises PDF ingestion,
-page numbers and reference-number lookup with no network. Nothing is invented: every word in
-the PDFs comes from the seed page.
+The records (../shared/corpus/records.jsonl beside the repository, or the file given) are
+public-domain DHS privacy publications: id, title, component, doc_type, date, urls, summary,
+sorns and the text of their first pages. Each becomes one manifest row (`privsearch index`
+reads `.jsonl.gz` manifests) with its first URL as `url` and its text as `text`. Nothing is
+added: a record without a date stays without one, and the ingester infers it from the text
+when the text states it.
 
-Run from the repository root (needs the `dev` extra for reportlab):
-    python scripts/make_corpus.py
+The output is the same bytes on every run: rows sorted by id, fields in a fixed order, and a
+gzip header without a file name or time.
+
+Run from anywhere (standard library only):
+    python scripts/make_corpus.py [RECORDS.jsonl] [--out FILE]
 """
 
 from __future__ import annotations
 
-import re
-import shutil
-import sys
+import argparse
+import gzip
+import io
+import json
+import os
+from collections.abc import Iterable
 from pathlib import Path
-from xml.sax.saxutils import escape
-
-from reportlab.lib.pagesizes import LETTER
-from reportlab.lib.styles import getSampleStyleSheet
-from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
-
-import privsearch
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED_NAME = "dhs-privacy-publications-library.txt"
-SEED = ROOT.parent / "shared" / "seeds" / SEED_NAME
-CORPUS = ROOT / "corpus"
+RECORDS = ROOT.parent / "shared" / "corpus" / "records.jsonl"
+OUT = ROOT / "corpus" / "dhs-privacy.jsonl.gz"
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+def manifest_row(record: dict) -> dict:
+    """One manifest row: the fields privsearch reads, in a fixed order, empty ones left out."""
+    urls = record.get("urls") or []
+    row = {
+        "id": record.get("id"),
+        "title": record.get("title"),
+        "component": record.get("component"),
+        "doc_type": record.get("doc_type"),
+        "date": record.get("date"),
+        "summary": record.get("summary"),
+        "sorns": record.get("sorns"),
+        "url": urls[0] if urls else "",
+        "text": record.get("fulltext"),
+    }
+    return {k: v for k, v in row.items() if v}
 
 
-def _pia_title(record: privsearch.Record) -> str:
-    name = record.title.replace(record.id, "").strip(" -–")
-    return f"Privacy Impact Assessment for the {name}"
+def read_records(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
 
 
-def _write_pdf(record: privsearch.Record, path: Path) -> None:
-    styles = getSampleStyleSheet()
-    doc = SimpleDocTemplate(
-        str(path),
-        pagesize=LETTER,
-        title=_pia_title(record),
-        author="DHS Privacy Office",
-        subject=record.id,
-        # A fixed date keeps the files byte-for-byte reproducible.
-        invariant=1,
-    )
-    story = [
-        Spacer(1, 120),
-        Paragraph(escape(_pia_title(record)), styles["Title"]),
-        Spacer(1, 24),
-        Paragraph(escape(record.id), styles["Heading2"]),
-        Spacer(1, 48),
-        Paragraph("U.S. Department of Homeland Security", styles["Normal"]),
-        PageBreak(),
-        Paragraph("Abstract", styles["Heading2"]),
-        Paragraph(escape(record.summary), styles["BodyText"]),
-    ]
-    doc.build(story)
+def manifest_bytes(records: Iterable[dict]) -> bytes:
+    """The gzip-compressed JSON-lines manifest of `records`, sorted by id."""
+    rows = sorted((manifest_row(r) for r in records), key=lambda row: str(row.get("id", "")))
+    text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    buffer = io.BytesIO()
+    # mtime=0 and no file name: the header then depends on nothing but the content
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, compresslevel=9, mtime=0) as gz:
+        gz.write(text.encode("utf-8"))
+    return buffer.getvalue()
 
 
-def main() -> int:
-    seed = SEED if SEED.exists() else CORPUS / SEED_NAME
-    if not seed.exists():
-        print(f"seed listing not found at {SEED}", file=sys.stderr)
-        return 1
-    CORPUS.mkdir(exist_ok=True)
-    if seed != CORPUS / SEED_NAME:
-        shutil.copyfile(seed, CORPUS / SEED_NAME)
-    pdf_dir = CORPUS / "pdfs"
-    pdf_dir.mkdir(exist_ok=True)
-    written = 0
-    for record in privsearch.read_records([CORPUS / SEED_NAME]):
-        if "/PIA-" not in record.id or not record.summary:
-            continue
-        _write_pdf(record, pdf_dir / f"{_slug(record.id)}.pdf")
-        written += 1
-    print(f"wrote {written} PDFs to {pdf_dir}")
-    return 0
+def write_corpus(records_path: Path, out: Path) -> tuple[int, int]:
+    """Write the manifest of `records_path` to `out`; (rows, bytes written)."""
+    records = read_records(records_path)
+    data = manifest_bytes(records)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".partial")
+    partial.write_bytes(data)
+    os.replace(partial, out)
+    return len(records), len(data)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("records", nargs="?", type=Path, default=RECORDS)
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    if not args.records.is_file():
+        raise SystemExit(f"no records at {args.records}")
+    rows, size = write_corpus(args.records, args.out)
+    print(f"Wrote {args.out}: {rows} records, {size:,} bytes.")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -101,4 +101,4 @@ def test_serve_with_two_worker_processes(bundled_index):
             found = json.loads(
                 urllib.request.urlopen(f"{url}/api/search?q=facial+recognition", timeout=5).read()
             )
-            assert found["results"][0]["id"] == "DHS/USSS/PIA-024"
+            assert found["results"][0]["id"] == "DHS/ICE/PIA-054"

@@ -1,19 +1,21 @@
 """JSON-lines manifests: one record per line; `pdf` paths are relative to the manifest.
 
 Given fields are trusted (after normalizing their form); missing ones are inferred like any
-other document's.
+other document's. A row may carry its document's text: `text` (one page) or `pages` (a list,
+numbered from 1). A manifest may be gzip-compressed (`.jsonl.gz`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-_FIELDS = ("id", "title", "summary", "component", "doc_type", "date", "sorns", "url", "pdf")
+_FIELDS = "id title summary component doc_type date sorns url pdf text pages".split()
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,35 @@ class ManifestRow:
         if not isinstance(value, list):
             return ()
         return tuple(" ".join(str(v).split()) for v in value if str(v).strip())
+
+    @property
+    def page_texts(self) -> tuple[str, ...]:
+        """The document's text given inline, page by page (`pages`, else `text` as one page)."""
+        value = self.fields.get("pages")
+        if not isinstance(value, list):
+            value = [self.fields.get("text")]
+        return tuple(v if isinstance(v, str) else "" for v in value)
+
+
+def gunzip(data: bytes, limit: int) -> bytes:
+    """The bytes of a gzip file, decompressed a piece at a time and never more than `limit` of
+    them (a small file may stand for gigabytes). Raises ValueError with the reason."""
+    out = bytearray()
+    rest = data
+    while True:
+        stream = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            # max_length is at least 1 here (0 would mean no limit)
+            out += stream.decompress(rest, limit + 1 - len(out))
+        except zlib.error as exc:
+            raise ValueError(f"corrupt gzip ({exc})") from None
+        if len(out) > limit:
+            raise ValueError(f"too large when decompressed (over {limit} bytes)")
+        if not stream.eof:
+            raise ValueError("corrupt gzip (the file ends early)")
+        rest = stream.unused_data.lstrip(b"\0")  # another member follows, or padding
+        if not rest:
+            return bytes(out)
 
 
 def looks_like_manifest(text: str) -> bool:
