@@ -20,14 +20,19 @@ from .errors import (  # noqa: E402
     QueryTooExpensiveError,
     RecordNotFoundError,
 )
+from .fetch import SOURCES as FETCH_SOURCES  # noqa: E402
+from .fetch import FetchReport, MirrorBusyError, fetch  # noqa: E402
 from .index import IndexReport, build_index  # noqa: E402
 from .ingest import read_paths as read_records  # noqa: E402
 from .models import Hit, Page, Record, SearchResults, Skip  # noqa: E402
 from .query import Index, open_index  # noqa: E402
 from .querylang import quote_query  # noqa: E402
+from .update import UpdateReport, update  # noqa: E402
 
 __all__ = [
+    "FETCH_SOURCES",
     "BadParameterError",
+    "FetchReport",
     "Hit",
     "Index",
     "IndexBusyError",
@@ -35,6 +40,7 @@ __all__ = [
     "IndexReport",
     "IndexVersionError",
     "IngestError",
+    "MirrorBusyError",
     "Page",
     "PrivsearchError",
     "QuerySyntaxError",
@@ -43,10 +49,13 @@ __all__ = [
     "RecordNotFoundError",
     "SearchResults",
     "Skip",
+    "UpdateReport",
     "__version__",
     "build_index",
+    "fetch",
     "open_index",
     "propose_stopwords",
     "quote_query",
     "read_records",
+    "update",
 ]

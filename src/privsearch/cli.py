@@ -1,7 +1,8 @@
-"""The `privsearch` command line: index, search, show, export, stats, stopwords."""
+"""The `privsearch` command line: fetch, update, index, search, show, export, stats, ..."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import functools
 import json
@@ -189,6 +190,166 @@ def _print_report(report: privsearch.IndexReport) -> None:
             click.echo(f"  {warning}")
         if len(report.warnings) > 20:
             click.echo(f"  ... and {len(report.warnings) - 20} more (see --json)")
+
+
+# -- fetch and update -------------------------------------------------------------------------
+
+
+def fetch_options(func: F) -> F:
+    """Where to fetch from and how politely: shared by fetch and update."""
+    options = [
+        click.argument("sources", nargs=-1, type=click.Choice(privsearch.FETCH_SOURCES)),
+        click.option(
+            "--mirror",
+            "mirror_dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            help="Mirror folder (default: ./mirror, or $PRIVSEARCH_MIRROR_DIR).",
+        ),
+        click.option("--dhs-url", help="The DHS website's address (default https://www.dhs.gov)."),
+        click.option(
+            "--federal-register-url",
+            help="The Federal Register's address (default https://www.federalregister.gov).",
+        ),
+        click.option("--since", help="Only publications of this date or later (YYYY-MM-DD)."),
+        click.option(
+            "--delay",
+            type=click.FloatRange(0),
+            default=1.0,
+            show_default=True,
+            help="Seconds between two requests to one host (a larger robots.txt Crawl-delay wins).",
+        ),
+        click.option(
+            "--max-requests", type=click.IntRange(1), help="Stop after this many requests."
+        ),
+        click.option(
+            "--full", is_flag=True, help="Walk every listing page, not only the new ones."
+        ),
+        click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _fetch_arguments(options: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of privsearch.fetch from the shared options."""
+    urls = {"dhs": options["dhs_url"], "federal-register": options["federal_register_url"]}
+    return {
+        "urls": {name: url for name, url in urls.items() if url},
+        "since": options["since"],
+        "delay": options["delay"],
+        "max_requests": options["max_requests"],
+        "full": options["full"],
+    }
+
+
+def _fetch_progress() -> tuple[Any, Any]:
+    """A progress line on a terminal: (context manager, callback), or (None, None)."""
+    if not sys.stderr.isatty():
+        return None, None
+    from rich.progress import Progress, SpinnerColumn, TextColumn
+
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True)
+    counts: dict[str, int] = {}
+    task = bar.add_task("Fetching", total=None)
+
+    def progress(source: str, what: str) -> None:
+        counts[what] = counts.get(what, 0) + 1
+        bar.update(
+            task, description="Fetching: " + ", ".join(f"{n} {w}" for w, n in counts.items())
+        )
+
+    return bar, progress
+
+
+@cli.command()
+@fetch_options
+@translate_errors
+def fetch(sources: tuple[str, ...], mirror_dir: Path | None, as_json: bool, **options: Any) -> None:
+    """Fetch DHS privacy publications into a local mirror that `index` reads.
+
+    SOURCES: dhs (the DHS website's privacy library and its PDFs), federal-register (DHS's
+    Privacy Act documents from the Federal Register API); default both. A second run asks only
+    for what is new (conditionally: unchanged files are not downloaded again); --full walks
+    everything.
+
+    Example: privsearch fetch --mirror mirror && privsearch index mirror
+    """
+    settings = load_settings(mirror_dir=mirror_dir)
+    bar, progress = _fetch_progress()
+    with bar or contextlib.nullcontext():
+        report = privsearch.fetch(
+            list(sources) or list(privsearch.FETCH_SOURCES),
+            settings.mirror_dir,
+            progress=progress,
+            **_fetch_arguments(options),
+        )
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        _print_fetch(report)
+
+
+def _print_fetch(report: privsearch.FetchReport) -> None:
+    for source in report.sources:
+        click.echo(
+            f"{source.source}: {source.publications_fetched} publication(s) fetched, "
+            f"{source.files_stored} file(s) stored, {source.files_unchanged} unchanged; "
+            f"{source.listing_pages} listing page(s) read"
+            + ("" if source.complete else " (the walk did not finish)")
+        )
+        for note in source.notes:
+            click.echo(f"  {note}")
+    click.echo(
+        f"{report.requests} request(s), {report.bytes / 1e6:.1f} MB downloaded, "
+        f"{report.not_modified} not modified, in {report.seconds:.1f} s."
+    )
+    if report.failed:
+        click.echo(f"Failed {len(report.failed)}:")
+        for failure in report.failed:
+            click.echo(f"  {failure['url']}: {failure['reason']}")
+
+
+@cli.command()
+@fetch_options
+@index_option
+@translate_errors
+def update(
+    sources: tuple[str, ...],
+    mirror_dir: Path | None,
+    index_dir: Path | None,
+    as_json: bool,
+    **options: Any,
+) -> None:
+    """Fetch, index the mirror, and print what is new or changed since the last update.
+
+    Made to run from cron: the output lists only new and changed publications.
+
+    Example: privsearch update --mirror mirror --index index
+    """
+    settings = load_settings(mirror_dir=mirror_dir, index_dir=index_dir)
+    bar, progress = _fetch_progress()
+    with bar or contextlib.nullcontext():
+        report = privsearch.update(
+            list(sources) or list(privsearch.FETCH_SOURCES),
+            settings.mirror_dir,
+            settings.index_dir,
+            limits=settings.limits,
+            progress=progress,
+            **_fetch_arguments(options),
+        )
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2))
+        return
+    _print_fetch(report.fetch)
+    _print_report(report.index)
+    if not report.changes:
+        click.echo("Nothing new or changed.")
+        return
+    click.echo(f"{len(report.changes)} new or changed:")
+    for change in sorted(report.changes, key=lambda c: c["date"] or "", reverse=True):
+        when = change["date"] or "undated"
+        click.echo(f"  {change['change']:8} {when:10}  {change['id']}  {change['title']}")
 
 
 # -- search -----------------------------------------------------------------------------------

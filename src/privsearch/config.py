@@ -48,6 +48,7 @@ class Limits:
 class Settings:
     index_dir: Path = Path("index")
     corpus_dir: Path = Path("corpus")
+    mirror_dir: Path = Path("mirror")
     limits: Limits = Limits()
 
 
@@ -82,14 +83,15 @@ def load_settings(**overrides: Any) -> Settings:
             except PrivsearchError as exc:
                 raise PrivsearchError(f"{name}={raw!r}: {exc.message}") from None
     settings = Settings(limits=limits)
-    for name in ("index_dir", "corpus_dir"):
+    for name in ("index_dir", "corpus_dir", "mirror_dir"):
         raw = os.environ.get(f"{_ENV_PREFIX}{name.upper()}")
         if raw:
             settings = replace(settings, **{name: Path(raw)})
     limit_overrides = {k: v for k, v in overrides.items() if hasattr(limits, k) and v is not None}
     if limit_overrides:
         settings = replace(settings, limits=replace(settings.limits, **limit_overrides))
-    top = {k: v for k, v in overrides.items() if k in ("index_dir", "corpus_dir") and v is not None}
+    folders = ("index_dir", "corpus_dir", "mirror_dir")
+    top = {k: v for k, v in overrides.items() if k in folders and v is not None}
     return replace(settings, **top) if top else settings
 
 

@@ -37,7 +37,7 @@ from .ingest import SourceResult, read_sources, scan_sources
 from .ingest.pdf import PdfPool, exit_reason, kill_worker, worker_context
 from .models import Page, Record, Skip
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: links and details
 META_FILE = "privsearch.json"
 _WRITER_TIMEOUT = 5.0  # seconds to wait for another writer before reporting the index busy
 
@@ -100,6 +100,8 @@ def build_schema() -> fields.Schema:
         year=fields.ID(stored=True, sortable=True),
         source=fields.ID(stored=True),
         url=fields.STORED,
+        links=fields.STORED,
+        details=fields.STORED,
         attachments=fields.STORED,
         pages=fields.STORED,
         page_count=fields.NUMERIC(stored=True, sortable=True),
@@ -144,7 +146,8 @@ def _document(record: Record, position: int) -> dict[str, Any]:
         "title": record.title,
         "title_text": record.title.encode("utf-8"),
         "summary": record.summary,
-        "body": record.body,
+        # A source's identifiers (a notice's document number and citation) are searchable too.
+        "body": _with_details(record),
         "sorns": "\n".join(record.sorns),
         "spell": text,
         "component": record.component,
@@ -153,6 +156,8 @@ def _document(record: Record, position: int) -> dict[str, Any]:
         "year": (record.date or "")[:4] or "unknown",
         "source": record.source,
         "url": record.url,
+        "links": list(record.links),
+        "details": [list(pair) for pair in record.details],
         "attachments": list(record.attachments),
         "pages": [[p.number, p.text, p.attachment] for p in record.pages],
         "page_count": len(record.pages),
@@ -175,7 +180,17 @@ def record_from_stored(stored: dict[str, Any]) -> Record:
         attachments=tuple(stored.get("attachments", [])),
         url=stored.get("url", ""),
         warnings=tuple(stored.get("warnings", [])),
+        links=tuple(stored.get("links", [])),
+        details=tuple((str(k), str(v)) for k, v in stored.get("details", [])),
     )
+
+
+_SEARCHABLE_DETAILS = ("document_number", "citation", "docket_ids")
+
+
+def _with_details(record: Record) -> str:
+    extra = [record.detail(name) for name in _SEARCHABLE_DETAILS if record.detail(name)]
+    return "\n\n".join([record.body, *extra]) if extra else record.body
 
 
 # -- metadata beside the index -----------------------------------------------------------------
@@ -260,9 +275,12 @@ class IndexReport:
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
     rebuilt: bool = False
+    # the records this run added: {"change": "new" | "changed", id, title, date, ...}
+    changes: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
+        data.pop("changes")  # `privsearch update` reports them
         data["skipped"] = [{"path": s.path, "reason": s.reason} for s in self.skipped]
         data["seconds"] = round(self.seconds, 3)
         return data
@@ -355,15 +373,18 @@ def _build(
                 report.sources_removed += 1
             total = len(plan.to_read)
             added: dict[str, int] = {}  # source -> records added in this run
+            change: dict[str, str] = {}  # source -> "new" or "changed"
             for result in _prefetched(read_sources(plan, limits=limits, pool=pool)):
                 source = result.source
                 if source not in added:  # its first result: replace what the index held
+                    change[source] = "changed" if source in known else "new"
                     report.records_removed += writer.delete_by_term("source", source)
                     report.sources_read += 1
                     added[source] = 0
                     known[source] = {}
                     skips[source] = []
                 added[source] += _add_result(sink, result, report, added[source])
+                report.changes.extend(_change(r, change[source]) for r in result.records)
                 known[source].update(result.files)
                 skips[source] += [[skip.path, skip.reason] for skip in result.skipped]
                 if progress:
@@ -444,6 +465,14 @@ def _known_under(known: dict[str, dict[str, str]], paths: Sequence[Path]) -> dic
         for source, files in known.items()
         if any(source == root or source.startswith(root.rstrip("/") + "/") for root in roots)
     }
+
+
+def _change(record: Record, change: str) -> dict[str, Any]:
+    return {
+        "change": change, "id": record.id, "title": record.title, "date": record.date,
+        "component": record.component, "doc_type": record.doc_type, "url": record.url,
+        "source": record.source,
+    }  # fmt: skip
 
 
 def _add_result(sink: _Writers, result: SourceResult, report: IndexReport, first: int) -> int:

@@ -31,10 +31,20 @@ class Record:
     attachments: tuple[str, ...] = ()  # PDFs read into this record
     url: str = ""  # the publication's address on the web, when known
     warnings: tuple[str, ...] = ()
+    # every address the publication is published at (`url` first): its DHS page, its Federal
+    # Register notice, ...
+    links: tuple[str, ...] = ()
+    # identifiers and facts a source states, e.g. a Federal Register notice's document number,
+    # citation ("85 FR 79999"), type, action, docket ids and own title: (name, value) pairs
+    details: tuple[tuple[str, str], ...] = ()
 
     @property
     def body(self) -> str:
         return "\n\n".join(page.text for page in self.pages)
+
+    def detail(self, name: str) -> str:
+        """The value of one of `details` ("" when absent)."""
+        return next((value for key, value in self.details if key == name), "")
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -42,6 +52,8 @@ class Record:
         data["sorns"] = list(self.sorns)
         data["attachments"] = list(self.attachments)
         data["warnings"] = list(self.warnings)
+        data["links"] = list(self.links)
+        data["details"] = dict(self.details)
         return data
 
 

@@ -11,6 +11,7 @@ that nothing links to. PDFs linked from a page or manifest are read into that so
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,10 +19,12 @@ from pathlib import Path
 from ..config import Limits
 from ..models import Page, Record, Skip
 from .discover import Inspected, discover, inspect, sha256_file
+from .federal_register import FederalRegisterDocument
 from .html import ListingItem
 from .manifest import Manifest, ManifestRow
 from .metadata import (
     DOC_TYPES,
+    ID_DOC_TYPES,
     Described,
     describe,
     infer_date,
@@ -32,6 +35,7 @@ from .metadata import (
     title_from_text,
 )
 from .pdf import DEFAULT_LIMITS, NO_TEXT_LAYER, PdfPool, PdfText
+from .site import site_of
 from .text import parse_text_listing
 
 __all__ = ["SourcePlan", "SourceResult", "read_paths", "read_sources", "scan_sources"]
@@ -53,6 +57,8 @@ class SourcePlan:
     removed: tuple[str, ...]  # known sources gone, or no longer a main file
     skipped: tuple[Skip, ...]  # discovery problems
     hashes: Mapping[str, str] = field(default_factory=dict)  # files of to_read -> sha256
+    # publication page -> Federal Register documents read into its record
+    companions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def scan_sources(
@@ -79,7 +85,9 @@ def scan_sources(
             hashes.update(files)
     removed = tuple(sorted(s for s in known if s not in found.hashes))
     skipped = tuple(found.skipped)
-    return SourcePlan(tuple(to_read), tuple(sorted(unchanged)), removed, skipped, hashes)
+    return SourcePlan(
+        tuple(to_read), tuple(sorted(unchanged)), removed, skipped, hashes, found.companions
+    )
 
 
 def _read_ahead(
@@ -108,6 +116,7 @@ class _Job:
     pdfs: list[Path] = field(default_factory=list)
     hashes: Mapping[str, str] = field(default_factory=dict)  # as scanned
     results: dict[str, PdfText | str] = field(default_factory=dict)
+    notices: tuple[FederalRegisterDocument, ...] = ()  # the same publication, in the Register
 
     @property
     def ready(self) -> bool:
@@ -184,6 +193,7 @@ def read_sources(
             yield from _start_manifest(item, plan.hashes, waiting)
             continue
         job = _Job(item, [path] if item.kind == "pdf" else list(item.deps), plan.hashes)
+        job.notices = _notices(plan.companions.get(str(path), ()), limits)
         if job.ready:
             yield _finish(job, tick)
             continue
@@ -224,6 +234,12 @@ def _start_manifest(
     yield SourceResult(first.source, {str(item.path): item.sha256}, first.records, first.skipped, 0)
     for pdf, indexes in by_pdf.items():
         waiting.setdefault(pdf, []).append((job, indexes))
+
+
+def _notices(paths: Sequence[str], limits: Limits) -> tuple[FederalRegisterDocument, ...]:
+    """The Federal Register documents paired with a page, read again (they are small)."""
+    found = (inspect(Path(p), limits).notice for p in paths)
+    return tuple(notice for notice in found if notice is not None)
 
 
 def read_paths(paths: Sequence[Path], *, limits: Limits = DEFAULT_LIMITS) -> list[Record]:
@@ -273,7 +289,9 @@ def _finish(job: _Job, tick: Callable[[], None] | None = None) -> SourceResult:
     if item.kind == "pdf":
         records = [_pdf_record(item.path, pdf_texts[0])] if pdf_texts else []
     elif item.kind == "html-page":
-        records = [_page_record(item, pdf_texts, notes)]
+        records = [_with_notices(_page_record(item, pdf_texts, notes), job.notices)]
+    elif item.kind == "federal-register":
+        records = [_notice_record(item)] if item.notice else []
     else:  # listings; manifests are read by _ManifestJob
         records = _listing_records(item, tick)
     pages = sum(len(t.pages) for t in pdf_texts)
@@ -358,6 +376,8 @@ def _page_record(item: Inspected, pdfs: list[PdfText], notes: list[str]) -> Reco
         date_text=page.date_text,
     )
     warnings = [*notes, *(w for t in pdfs for w in t.warnings)]
+    site = site_of(item.path)
+    url = page.canonical_url or (site.url_of(item.path) if site else "")
     return _record(
         d,
         summary=page.summary,
@@ -365,8 +385,79 @@ def _page_record(item: Inspected, pdfs: list[PdfText], notes: list[str]) -> Reco
         pages=_pages(pdfs),
         sorns=page.sorns,
         attachments=[t.path for t in pdfs],
-        url=page.canonical_url,
+        url=url,
         warnings=warnings,
+    )
+
+
+_PAGE_MARK = re.compile(r"\[\[Page \d+\]\]")
+
+
+def _notice_pages(notice: FederalRegisterDocument) -> tuple[Page, ...]:
+    """A notice's full text, split where the printed Register's pages begin ([[Page N]])."""
+    parts = [part.strip() for part in _PAGE_MARK.split(notice.text)]
+    return tuple(Page(n, text) for n, text in enumerate(parts, start=1) if text)
+
+
+def _notice_details(notice: FederalRegisterDocument) -> tuple[tuple[str, str], ...]:
+    pairs = (
+        ("document_number", notice.document_number),
+        ("citation", notice.citation),
+        ("publication_date", notice.date or ""),
+        ("federal_register_type", notice.fr_type),
+        ("action", notice.action),
+        ("docket_ids", "; ".join(notice.docket_ids)),
+        ("notice_title", notice.notice_title),
+    )
+    return tuple((name, value) for name, value in pairs if value)
+
+
+def _notice_links(notice: FederalRegisterDocument) -> tuple[str, ...]:
+    return tuple(link for link in (notice.html_url, notice.pdf_url) if link)
+
+
+def _notice_record(item: Inspected) -> Record:
+    """One Federal Register document: its metadata, and its full text as its pages."""
+    notice = item.notice
+    assert notice is not None
+    record_id = (
+        notice.reference
+        if notice.reference and notice.doc_type in ID_DOC_TYPES
+        else slugify(f"fr-{notice.date or ''}-{notice.title}")
+    )
+    links = _notice_links(notice)
+    return Record(
+        id=record_id,
+        title=notice.title,
+        summary=notice.abstract,
+        pages=_notice_pages(notice),
+        component=notice.component,
+        doc_type=notice.doc_type,
+        date=notice.date,
+        source=str(item.path),
+        url=links[0] if links else "",
+        links=links,
+        details=_notice_details(notice),
+    )
+
+
+def _with_notices(record: Record, notices: Sequence[FederalRegisterDocument]) -> Record:
+    """A publication page's record with what its Federal Register notice adds: its links and
+    identifiers, and its text when the page has no PDF text."""
+    if not notices:
+        return record
+    from dataclasses import replace
+
+    notice = notices[0]
+    links = tuple(dict.fromkeys(link for link in (record.url, *_notice_links(notice)) if link))
+    return replace(
+        record,
+        summary=record.summary or notice.abstract,
+        pages=record.pages or _notice_pages(notice),
+        date=record.date or notice.date,
+        url=record.url or (links[0] if links else ""),
+        links=links,
+        details=_notice_details(notice),
     )
 
 
@@ -395,8 +486,15 @@ def _given_doc_type(value: str) -> str | None:
     return None
 
 
+def _inline_text(row: ManifestRow) -> PdfText | None:
+    """The text a manifest row gives inline, as if read from a PDF (pages numbered from 1)."""
+    pages = tuple((n, text) for n, text in enumerate(row.page_texts, start=1) if text.strip())
+    return PdfText("", pages, len(row.page_texts)) if pages else None
+
+
 def _manifest_row(row: ManifestRow, manifest: Path, pdf: PdfText | None, note: str) -> Record:
-    text = _first_text([pdf]) if pdf else ""
+    body = pdf if pdf and pdf.has_text else _inline_text(row) or pdf  # the PDF, when it has text
+    text = _first_text([body]) if body else ""
     title = row.text("title") or (title_from_text(text) if text else "")
     given_id = row.text("id")
     reference = (
@@ -434,7 +532,7 @@ def _manifest_row(row: ManifestRow, manifest: Path, pdf: PdfText | None, note: s
         d,
         summary=row.text("summary"),
         source=str(manifest),
-        pages=_pages([pdf]) if pdf else (),
+        pages=_pages([body]) if body else (),
         sorns=row.sorns,
         attachments=(pdf.path,) if pdf else (),
         url=row.text("url"),

@@ -8,20 +8,41 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import json
 import os
+import re
 import stat
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..config import Limits
 from ..models import Skip
+from .federal_register import (
+    FederalRegisterDocument,
+    looks_like_federal_register,
+    read_federal_register,
+)
 from .html import HtmlPage, NestedTooDeeply, decode_html, parse_html, resolve_link
-from .manifest import Manifest, looks_like_manifest, read_manifest
+from .manifest import Manifest, gunzip, looks_like_manifest, read_manifest
+from .metadata import choose_reference, parse_date
 from .pdf import sniff
+from .site import Site, forget_sites, site_of
 from .text import looks_like_listing
 
-KINDS = {".pdf": "pdf", ".html": "html", ".htm": "html", ".txt": "text", ".jsonl": "manifest"}
+KINDS = {
+    ".pdf": "pdf", ".html": "html", ".htm": "html", ".txt": "text", ".jsonl": "manifest",
+    ".json": "json",
+}  # fmt: skip
+KINDS[".jsonl.gz"] = "manifest"  # the only kind read compressed
+
+
+def kind_of(name: str) -> str:
+    """The source kind a file name says ("" for none): by extension, `.jsonl.gz` included."""
+    lower = name.lower()
+    if lower.endswith(".gz"):
+        return KINDS.get(os.path.splitext(lower[:-3])[1] + ".gz", "")
+    return KINDS.get(os.path.splitext(lower)[1], "")
 
 
 def sha256_file(path: Path) -> str:
@@ -61,7 +82,7 @@ def walk(paths: Sequence[Path]) -> tuple[list[Path], list[Skip]]:
             skipped.append(Skip(str(given.absolute()), reason))
             continue
         if real.is_file():
-            if real.suffix.lower() in KINDS:
+            if kind_of(real.name):
                 found[str(real)] = real
             continue
         for top, dirs, files in os.walk(
@@ -84,7 +105,7 @@ def walk(paths: Sequence[Path]) -> tuple[list[Path], list[Skip]]:
             )
             dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in outside)
             for name in files:
-                if name.startswith(".") or os.path.splitext(name)[1].lower() not in KINDS:
+                if name.startswith(".") or not kind_of(name):
                     continue
                 real = _plain_file(os.path.join(top_real, name))
                 if real is not None:  # the common case, one system call
@@ -127,6 +148,8 @@ class Inspected:
     missing: tuple[str, ...] = ()  # linked PDFs that do not
     manifest: Manifest | None = None  # a manifest's rows
     problem: str = ""  # why it cannot be read
+    notice: FederalRegisterDocument | None = None  # a Federal Register document, as read
+    texts: tuple[Path, ...] = ()  # other files read with it (a notice's full text)
 
 
 _CACHE: dict[tuple[str, str], Inspected] = {}
@@ -134,7 +157,7 @@ _CACHE: dict[tuple[str, str], Inspected] = {}
 
 def inspect(path: Path, limits: Limits) -> Inspected:
     """Read and classify one file (PDFs are only hashed)."""
-    kind = KINDS.get(path.suffix.lower(), "")
+    kind = kind_of(path.name)
     try:
         if kind == "pdf":
             return Inspected(path, "pdf", sha256=sha256_file(path))
@@ -157,9 +180,9 @@ def inspect(path: Path, limits: Limits) -> Inspected:
     cached = _CACHE.get((str(path), sha))
     if cached:
         return cached
-    result = _classify(path, kind, data, sha)
+    result = _classify(path, kind, data, sha, limits.html_max_bytes)
     # scan_sources parses pages to find their PDFs; read_sources then reuses the parse
-    if len(data) <= 2 * 1024 * 1024:
+    if result.kind != "federal-register" and max(len(data), len(result.data)) <= 2 * 1024 * 1024:
         if len(_CACHE) >= 2048:
             _CACHE.clear()
         _CACHE[(str(path), sha)] = result
@@ -196,7 +219,7 @@ def _not_html(data: bytes) -> str:
     return ""
 
 
-def _classify(path: Path, kind: str, data: bytes, sha: str) -> Inspected:
+def _classify(path: Path, kind: str, data: bytes, sha: str, limit: int) -> Inspected:
     if kind == "html":
         problem = "empty file" if not data or data.isspace() else _not_html(data)
         if problem:
@@ -215,8 +238,17 @@ def _classify(path: Path, kind: str, data: bytes, sha: str) -> Inspected:
         if page.is_listing:
             return Inspected(path, "html-listing", data, sha, page)
         hrefs = page.pdf_links
-        deps, missing = _split_links([resolve_link(h, path.parent) for h in hrefs], hrefs)
+        site = site_of(path)
+        links = [_resolve(h, path.parent, site) for h in hrefs]
+        deps, missing = _split_links(links, hrefs)
         return Inspected(path, "html-page", data, sha, page, deps, missing)
+    if kind == "manifest" and path.name.lower().endswith(".gz"):
+        try:
+            data = gunzip(data, limit)
+        except ValueError as exc:
+            return Inspected(path, "manifest", sha256=sha, problem=str(exc))
+    if kind == "json":
+        return _classify_json(path, data, sha, limit)
     text = data.decode("utf-8", errors="replace")
     if kind == "text":
         return Inspected(path, "text" if looks_like_listing(text) else "", data, sha)
@@ -230,11 +262,48 @@ def _classify(path: Path, kind: str, data: bytes, sha: str) -> Inspected:
     return Inspected(path, "", data, sha)
 
 
+def _resolve(href: str, folder: Path, site: Site | None) -> Path | None:
+    """A link's file: relative to the page, or in a mirrored site for /rooted or absolute ones."""
+    path = resolve_link(href, folder)
+    if path is None and site is not None:
+        path = site.path_of(href)
+    return path
+
+
+def _classify_json(path: Path, data: bytes, sha: str, limit: int) -> Inspected:
+    """A Federal Register document (API metadata) with its full text beside it as .txt."""
+    try:
+        meta = json.loads(data.decode("utf-8", errors="replace"))
+    except ValueError:
+        return Inspected(path, "", data, sha)
+    if not looks_like_federal_register(meta):
+        return Inspected(path, "", data, sha)
+    text_path = path.with_suffix(".txt")
+    text, texts = "", ()
+    if text_path.is_file():
+        try:
+            with open(text_path, "rb") as handle:
+                text = handle.read(limit + 1).decode("utf-8", errors="replace")
+        except OSError as exc:
+            return Inspected(path, "federal-register", sha256=sha, problem=_reason(exc))
+        if len(text) > limit:
+            problem = f"full text too large (over {limit} bytes): {text_path.name}"
+            return Inspected(path, "federal-register", sha256=sha, problem=problem)
+        texts = (text_path,)
+    try:
+        notice = read_federal_register(meta, text)
+    except ValueError as exc:
+        return Inspected(path, "federal-register", sha256=sha, problem=str(exc))
+    return Inspected(path, "federal-register", data, sha, notice=notice, texts=texts)
+
+
 @dataclass(frozen=True)
 class Discovery:
     sources: dict[str, Inspected]  # main files by path
     hashes: dict[str, dict[str, str]]  # main file -> {file: sha256} for it and its PDFs
     skipped: list[Skip]
+    # publication page -> the Federal Register documents that are the same publication
+    companions: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def discover(
@@ -243,6 +312,7 @@ def discover(
     on_inspected: Callable[[Inspected], None] | None = None,
 ) -> Discovery:
     """The main files under `paths` and their hashes; `on_inspected` sees each file read."""
+    forget_sites()
     files, skipped = walk(paths)
     inspected = []
     for path in files:
@@ -254,15 +324,24 @@ def discover(
         if item.problem:
             skipped.append(Skip(str(item.path), item.problem))
         linked.update(item.deps)
+        linked.update(item.texts)
+    companions = pair_notices(inspected)
+    by_path = {str(item.path): item for item in inspected}
+    for notices in companions.values():
+        linked.update(Path(n) for n in notices)
     sources: dict[str, Inspected] = {}
     hashes: dict[str, dict[str, str]] = {}
     dep_hash: dict[Path, str] = {i.path: i.sha256 for i in inspected if i.kind == "pdf"}
     for item in inspected:
         if not item.kind or item.problem and not item.sha256:
             continue
-        if item.kind == "pdf" and item.path in linked:
+        if item.path in linked:
             continue
         files_of = {str(item.path): item.sha256}
+        for notice in companions.get(str(item.path), ()):
+            files_of[notice] = by_path[notice].sha256
+            files_of.update(_hashes(by_path[notice].texts))
+        files_of.update(_hashes(item.texts))
         for dep in item.deps:
             if dep not in dep_hash:
                 try:
@@ -272,7 +351,59 @@ def discover(
             files_of[str(dep)] = dep_hash[dep]
         sources[str(item.path)] = item
         hashes[str(item.path)] = files_of
-    return Discovery(sources, hashes, skipped)
+    return Discovery(sources, hashes, skipped, companions)
+
+
+def _hashes(paths: Sequence[Path]) -> dict[str, str]:
+    out = {}
+    for path in paths:
+        try:
+            out[str(path)] = sha256_file(path)
+        except OSError:
+            continue
+    return out
+
+
+def _pairing_title(title: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
+
+
+def pair_notices(inspected: Sequence[Inspected]) -> dict[str, tuple[str, ...]]:
+    """Publication pages and the Federal Register documents that are the same publication:
+    published the same day, with the same reference number or the same title.
+
+    Each document joins one page at most; a page takes the best match (same title first).
+    """
+    notices: dict[str, list[Inspected]] = {}
+    for item in inspected:
+        if item.notice is not None and item.notice.date and not item.problem:
+            notices.setdefault(item.notice.date, []).append(item)
+    if not notices:
+        return {}
+    taken: set[str] = set()
+    pairs: dict[str, tuple[str, ...]] = {}
+    for item in inspected:
+        if item.kind != "html-page" or item.page is None or item.problem:
+            continue
+        page = item.page
+        when = parse_date(page.date_text) if page.date_text else None
+        if not when or when not in notices:
+            continue
+        reference = choose_reference(page.title, page.summary)
+        title = _pairing_title(page.title)
+        best: tuple[int, str] | None = None
+        for candidate in notices[when]:
+            notice = candidate.notice
+            assert notice is not None
+            score = 2 if _pairing_title(notice.notice_title) == title else 0
+            score += 1 if reference and notice.reference == reference else 0
+            path = str(candidate.path)
+            if score and path not in taken and (best is None or score > best[0]):
+                best = (score, path)
+        if best:
+            taken.add(best[1])
+            pairs[str(item.path)] = (best[1],)
+    return pairs
 
 
 def iter_known_removed(known: dict[str, object], current: dict[str, object]) -> Iterator[str]:

@@ -1,0 +1,209 @@
+"""One source's part of a fetch: its client and mirror, what it may skip, and its report."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from ..ingest.site import site_path
+from .http import BudgetExhausted, Client, FetchError
+from .mirror import STATE_DIR, Mirror
+
+T = TypeVar("T")
+
+ProgressCallback = Callable[[str, str], None]  # (source, what happened: "stored", "unchanged", ...)
+
+
+@dataclass
+class SourceReport:
+    """What one source's fetch did; `privsearch fetch --json` prints it."""
+
+    source: str
+    url: str
+    listing_pages: int = 0
+    publications_seen: int = 0
+    publications_fetched: int = 0  # complete now, and not before this run (or --full)
+    files_stored: int = 0  # new or changed files written to the mirror
+    files_unchanged: int = 0  # 304, or the same bytes again
+    failed: list[dict[str, str]] = field(default_factory=list)  # {"url", "reason"}
+    notes: list[str] = field(default_factory=list)
+    complete: bool = False  # the walk reached its end (or the point where nothing is new)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class SourceRun:
+    """The shared context of one source's fetch (thread-safe where its methods are called from
+    the worker threads: download, done)."""
+
+    def __init__(
+        self,
+        name: str,
+        base: str,
+        client: Client,
+        mirror: Mirror,
+        *,
+        since: str | None = None,
+        full: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> None:
+        self.name, self.base = name, base.rstrip("/")
+        self.client, self.mirror = client, mirror
+        self.since, self.full = since, full
+        self.report = SourceReport(name, self.base)
+        self._progress = progress
+        self._lock = threading.Lock()
+        self._was_complete = mirror.get_meta(f"walk_complete:{name}:{self.base}") == "1"
+        self._stopped = False
+        self._unfinished: list[str] = []
+        self.retry = json.loads(mirror.get_meta(self._unfinished_key) or "[]")
+        # A walk in progress: if this run dies, the next one walks the whole listing again.
+        mirror.set_meta(f"walk_complete:{name}:{self.base}", "0")
+
+    # -- what to fetch -------------------------------------------------------------------------
+
+    def wanted(self, key: str) -> bool:
+        """Whether a publication must be fetched: not yet complete here, or --full."""
+        return self.full or not self.mirror.is_done(key)
+
+    def too_old(self, date: str | None) -> bool:
+        return bool(self.since and date and date < self.since)
+
+    def may_stop_early(self) -> bool:
+        """Incremental: a page of publications already here ends the walk, if the last walk
+        finished (so that everything after that page is here too)."""
+        return self._was_complete and not self.full
+
+    def note_stop(self, note: str) -> None:
+        self.report.notes.append(note)
+
+    @property
+    def _unfinished_key(self) -> str:
+        return f"unfinished:{self.name}:{self.base}"
+
+    def unfinished(self, item: str) -> None:
+        """A publication this run could not complete: the next run tries it first, wherever
+        the walk stops."""
+        with self._lock:
+            self._unfinished.append(item)
+
+    def finish_walk(self) -> None:
+        """The walk ended normally (not cut short by --max-requests): remember it."""
+        unfinished = set(self._unfinished) | (set(self.retry) if self._stopped else set())
+        self.mirror.set_meta(self._unfinished_key, json.dumps(sorted(unfinished)))
+        if self._stopped:
+            return
+        self.report.complete = True
+        self.mirror.set_meta(f"walk_complete:{self.name}:{self.base}", "1")
+
+    # -- requests ------------------------------------------------------------------------------
+
+    def get_listing(self, url: str, *, expect: str = "html") -> bytes | None:
+        """A listing or API page: fetched conditionally and kept out of sight of the indexer;
+        on a 304 the copy kept. None (with the failure reported) when it cannot be had."""
+        relpath = f"{STATE_DIR}/listings/{self.name}/{site_path(url, page=expect == 'html')}"
+        if not self.download(url, relpath, expect=expect, count=False):
+            return None
+        return self.mirror.read(url)
+
+    def get_json(self, url: str) -> Any:
+        """A JSON answer, not kept; None (with the failure reported) when it cannot be had."""
+        try:
+            return json.loads(self.client.get(url, expect="json").body)
+        except FetchError as exc:
+            if isinstance(exc, BudgetExhausted):
+                self._stopped = True
+            self._fail(url, exc.reason)
+        except ValueError:
+            self._fail(url, "not JSON")
+        return None
+
+    def exists(self, url: str) -> bool:
+        """Whether an optional listing is published (a 404 or 410 is noted, not a failure)."""
+        try:
+            etag, modified = self.mirror.validators(url)
+            self.client.get(url, etag=etag, last_modified=modified, expect="html")
+        except FetchError as exc:
+            if exc.status in (404, 410):
+                self.report.notes.append(f"{url}: not published ({exc.status})")
+                return False
+            if isinstance(exc, BudgetExhausted):
+                self._stopped = True
+            self._fail(url, exc.reason)
+            return False
+        return True
+
+    def download(self, url: str, relpath: str, *, expect: str, count: bool = True) -> bool:
+        """Fetch `url` into the mirror as `relpath` (conditionally); False if it failed."""
+        etag, modified = self.mirror.validators(url)
+        try:
+            response = self.client.get(url, etag=etag, last_modified=modified, expect=expect)
+        except FetchError as exc:
+            if isinstance(exc, BudgetExhausted):
+                self._stopped = True
+            self._fail(url, exc.reason)
+            return False
+        if response.status == 304:
+            self.mirror.not_modified(url, response.etag, response.last_modified)
+            self._count("unchanged", count)
+            return True
+        changed = self.mirror.store(
+            url, relpath, response.body, etag=response.etag, last_modified=response.last_modified
+        )
+        self._count("stored" if changed else "unchanged", count)
+        return True
+
+    def store(self, url: str, relpath: str, body: bytes) -> None:
+        """Keep bytes this run made itself (a Federal Register document's metadata)."""
+        changed = self.mirror.store(url, relpath, body)
+        self._count("stored" if changed else "unchanged", True)
+
+    def done(self, key: str) -> None:
+        """A publication is complete in the mirror."""
+        self.mirror.mark_done(key, self.name)
+        with self._lock:
+            self.report.publications_fetched += 1
+        if self._progress:
+            self._progress(self.name, "publication")
+
+    def map(self, func: Callable[[T], None], items: Iterable[T]) -> None:
+        """`func` over `items`, two at a time (the client keeps each host to two requests in
+        flight and spaces them by the delay)."""
+        items = list(items)
+        if not items or self._stopped:
+            return
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"fetch-{self.name}") as pool:
+            for _ in pool.map(func, items):
+                pass
+
+    @property
+    def stopped(self) -> bool:
+        """--max-requests was reached: nothing more is asked for."""
+        return self._stopped
+
+    def _fail(self, url: str, reason: str) -> None:
+        self.mirror.failed(url, reason)
+        with self._lock:
+            self.report.failed.append({"url": url, "reason": reason})
+        if self._progress:
+            self._progress(self.name, "failed")
+
+    def _count(self, what: str, count: bool) -> None:
+        if count:
+            with self._lock:
+                if what == "stored":
+                    self.report.files_stored += 1
+                else:
+                    self.report.files_unchanged += 1
+        if self._progress:
+            self._progress(self.name, what)
+
+
+def dumps(data: Any) -> bytes:
+    """JSON as the mirror keeps it: stable key order, so unchanged data gives the same bytes."""
+    return json.dumps(data, sort_keys=True, indent=1, ensure_ascii=False).encode("utf-8")
