@@ -379,21 +379,52 @@ def parse_date(text: str) -> str | None:
     return None
 
 
-_CITATION_BEFORE = re.compile(r"\bof\s*$", re.I)
+# What stands before or after a date that is not the document's own but one it mentions: an
+# earlier act ("Executive Order 11348 of April 20, 1969"), a cited document ("dated ...",
+# "supersedes ... (Oct. 2005)", "(August 17, 2015, 80 FR 49256)", "80 FR 49256, Aug. 17, 2015"),
+# a deadline ("on or before"), either end of a period ("from December 2008 through November
+# 2009", "between ... and ..."), an event told in a sentence ("On February 12, 2013, the
+# President signed"), a date in brackets after a name ("the Incident Handling Center (March 29,
+# 2007)"), or one of the documents a page lists ("July 30, 2012 (PDF, 37 pages)").
+_MENTION_BEFORE = re.compile(
+    r"(?:\b(?:of|dated|before|after|since|from|between|through|until|effective)\s*\(?"
+    r"|[A-Za-z.;]\s\(|\S[-/_]"
+    r"|\b(?:between|from)\s[^\n]{3,30}\s(?:and|to|through|until)\s*"
+    r"|(?:^|[.;:!?]\s|\n)\s*On\s*"
+    r"|\d\s+FR\s+\d[\d,]*\s*,?\s*"
+    r"|\bsupersed(?:e|es|ed|ing)\b[^\n]{0,150})$",
+    re.I,
+)
+_MENTION_AFTER = re.compile(r"\)?,?\s*(?:\(?\d+\s+FR\s+\d|(?:through|to|until)\s+[A-Z\d])", re.I)
+_LISTED_FILE = re.compile(r"\)?,?\s*\(PDF\b", re.I)
 
 
-def _is_citation(text: str, start: int) -> bool:
-    """A date that names an earlier act rather than the document ("Executive Order 11348 of
-    April 20, 1969")."""
-    return bool(_CITATION_BEFORE.search(text[max(0, start - 8) : start]))
+def _lists_files(text: str) -> bool:
+    return len(re.findall(r"\(PDF\b", text, re.I)) > 1
 
 
-def find_date(text: str) -> str | None:
-    """The first complete date in `text` that is not a citation, else the first month-and-year."""
+def _is_mention(text: str, start: int, end: int, listing: bool = False) -> bool:
+    """A date that `text` mentions rather than dates itself with (see _MENTION_BEFORE); in a
+    `listing` (a page listing several files), the date of each file listed."""
+    before = text[max(0, start - 160) : start]
+    return bool(
+        _MENTION_BEFORE.search(before)
+        or _MENTION_AFTER.match(text, end)
+        or listing
+        and _LISTED_FILE.match(text, end)
+    )
+
+
+def find_date(text: str, listing: bool | None = None) -> str | None:
+    """The first complete date in `text` that it does not merely mention (an earlier act, a
+    cited document, a deadline, a period, an event), else the first such month-and-year.
+    `listing`: whether the text lists several files (by default, whether it lists two PDFs)."""
     best: tuple[int, str] | None = None
+    if listing is None:
+        listing = _lists_files(text)
     for pattern in _DATE_PATTERNS[:-1]:
         for m in pattern.finditer(text):
-            if _is_citation(text, m.start()):
+            if _is_mention(text, m.start(), m.end(), listing):
                 continue
             iso = _date_from_match(m)
             if iso:
@@ -403,7 +434,7 @@ def find_date(text: str) -> str | None:
     if best:
         return best[1]
     for m in _DATE_PATTERNS[-1].finditer(text):
-        if not _is_citation(text, m.start()):
+        if not _is_mention(text, m.start(), m.end(), listing):
             return _date_from_match(m)
     return None
 
@@ -626,6 +657,14 @@ def choose_reference(title: str, summary: str = "", text: str = "") -> str | Non
     return None
 
 
+# What may stand before a date that closes a summary as its dateline ("... risks. February
+# 2020", "..., published December 18, 2015."), not as the end of a sentence about something
+# else ("... since the Department issued its 2008 report in December 2008.").
+_DATELINE_BEFORE = re.compile(
+    r"(?:^|[.;:,(\-\u2013\u2014]\s*|\n\s*|\b(?:published|issued|updated|released)\s+)$", re.I
+)
+
+
 def _edge_date(text: str) -> str | None:
     """A date opening or closing a listing summary ("December 18, 2015. The ...")."""
     text = text.strip()
@@ -633,8 +672,13 @@ def _edge_date(text: str) -> str | None:
         m = pattern.match(text)
         if m:
             return _date_from_match(m)
-        for m in pattern.finditer(text[-40:]):
-            if not text[-40:][m.end() :].strip(" .)"):
+        tail = len(text) - len(text[-40:])
+        for m in pattern.finditer(text, tail):
+            if (
+                not text[m.end() :].strip(" .)")
+                and _DATELINE_BEFORE.search(text, 0, m.start())
+                and not _is_mention(text, m.start(), m.end())
+            ):
                 return _date_from_match(m)
     return None
 
@@ -709,4 +753,6 @@ def infer_date(date_text: str = "", text: str = "", summary: str = "") -> str | 
     """A document's date: as labelled, else the first in its text, else one that opens or
     closes its summary."""
     when = parse_date(date_text) if date_text.strip() else None
-    return when or (find_date(text[:1500]) if text else None) or _edge_date(summary)
+    if not when and text:
+        when = find_date(text[:1500], listing=_lists_files(text))
+    return when or _edge_date(summary)
