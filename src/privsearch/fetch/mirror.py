@@ -194,9 +194,8 @@ class Mirror:
         target = self.root / relpath
         previous = self.entry(url)
         changed = not (previous and previous.sha256 == sha and previous.path == relpath)
-        if changed or not target.is_file():
+        if changed or _sha256_of(target) != sha:  # the file on disk is what the state says
             self._write_atomically(target, body)
-            changed = True
         self._record(url, relpath, etag, last_modified, sha, "ok" if changed else "unchanged")
         return changed
 
@@ -277,6 +276,13 @@ class Mirror:
         target = self.root / folder / SITE_MARKER
         if not target.is_file() or target.read_bytes() != body:
             self._write_atomically(target, body)
+
+
+def _sha256_of(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 @contextlib.contextmanager

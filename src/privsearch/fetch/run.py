@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Callable, Iterable
@@ -9,7 +10,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from ..ingest.site import site_path
 from .http import BudgetExhausted, Client, FetchError
 from .mirror import STATE_DIR, Mirror
 
@@ -106,7 +106,9 @@ class SourceRun:
     def get_listing(self, url: str, *, expect: str = "html") -> bytes | None:
         """A listing or API page: fetched conditionally and kept out of sight of the indexer;
         on a 304 the copy kept. None (with the failure reported) when it cannot be had."""
-        relpath = f"{STATE_DIR}/listings/{self.name}/{site_path(url, page=expect == 'html')}"
+        # Named by a hash of the URL: API queries are long, and differ only at their end.
+        digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:24]
+        relpath = f"{STATE_DIR}/listings/{self.name}/{digest}.{expect}"
         if not self.download(url, relpath, expect=expect, count=False):
             return None
         return self.mirror.read(url)

@@ -117,6 +117,7 @@ class _Job:
     hashes: Mapping[str, str] = field(default_factory=dict)  # as scanned
     results: dict[str, PdfText | str] = field(default_factory=dict)
     notices: tuple[FederalRegisterDocument, ...] = ()  # the same publication, in the Register
+    others: tuple[Path, ...] = ()  # other files read with it: notices and their full texts
 
     @property
     def ready(self) -> bool:
@@ -193,7 +194,9 @@ def read_sources(
             yield from _start_manifest(item, plan.hashes, waiting)
             continue
         job = _Job(item, [path] if item.kind == "pdf" else list(item.deps), plan.hashes)
-        job.notices = _notices(plan.companions.get(str(path), ()), limits)
+        companions = [inspect(Path(p), limits) for p in plan.companions.get(str(path), ())]
+        job.notices = tuple(c.notice for c in companions if c.notice is not None)
+        job.others = (*item.texts, *(f for c in companions for f in (c.path, *c.texts)))
         if job.ready:
             yield _finish(job, tick)
             continue
@@ -236,12 +239,6 @@ def _start_manifest(
         waiting.setdefault(pdf, []).append((job, indexes))
 
 
-def _notices(paths: Sequence[str], limits: Limits) -> tuple[FederalRegisterDocument, ...]:
-    """The Federal Register documents paired with a page, read again (they are small)."""
-    found = (inspect(Path(p), limits).notice for p in paths)
-    return tuple(notice for notice in found if notice is not None)
-
-
 def read_paths(paths: Sequence[Path], *, limits: Limits = DEFAULT_LIMITS) -> list[Record]:
     """Every record under `paths`, read in full (no incrementality)."""
     records: list[Record] = []
@@ -272,6 +269,10 @@ def _finish(job: _Job, tick: Callable[[], None] | None = None) -> SourceResult:
     item = job.item
     source = str(item.path)
     files = {source: item.sha256}
+    for other in job.others:
+        sha = _file_hash(other, job.hashes)
+        if sha:
+            files[str(other)] = sha
     skipped: list[Skip] = []
     pdf_texts: list[PdfText] = []
     notes: list[str] = [f"linked PDF not found: {href}" for href in item.missing]
