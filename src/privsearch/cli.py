@@ -522,7 +522,7 @@ def show(record_id: str, index_dir: Path | None, as_json: bool) -> None:
         click.echo(json.dumps({**record.to_dict(), "versions": versions}, indent=2))
         return
     click.echo(record.title)
-    for label, value in (
+    rows = [
         ("Id", record.id),
         ("Component", record.component),
         ("Type", record.doc_type),
@@ -530,12 +530,16 @@ def show(record_id: str, index_dir: Path | None, as_json: bool) -> None:
         ("SORNs", "; ".join(record.sorns)),
         ("Source", record.source),
         ("URL", record.url),
+        ("Also at", "; ".join(link for link in record.links if link != record.url)),
+        *((name.replace("_", " ").capitalize(), value) for name, value in record.details),
         ("Attachments", "; ".join(record.attachments)),
         ("Versions", ", ".join(versions) if len(versions) > 1 else ""),
         ("Warnings", "; ".join(record.warnings)),
-    ):
+    ]
+    width = max(len(label) for label, value in rows if value) + 2
+    for label, value in rows:
         if value:
-            click.echo(f"{label + ':':13}{value}")
+            click.echo(f"{label + ':':{width}}{value}")
     if record.summary:
         click.echo(f"\n{record.summary}")
     for page in record.pages:

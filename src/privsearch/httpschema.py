@@ -65,6 +65,14 @@ class DocumentBody(BaseModel):
     source: str
     attachments: list[str]
     url: str
+    links: list[str] = Field(
+        default_factory=list, description="Every address the publication is published at"
+    )
+    details: dict[str, str] = Field(
+        default_factory=dict,
+        description="What a source states: a Federal Register notice's document_number, "
+        "citation, federal_register_type, action, docket_ids, notice_title",
+    )
     warnings: list[str]
     pages: list[PageRef]
     versions: list[str]
