@@ -21,6 +21,7 @@ import privsearch
 from privsearch.cli import cli
 from privsearch.fetch.dhs import read_listing
 from privsearch.fetch.mirror import Mirror
+from privsearch.ingest.site import site_path
 from privsearch.models import Record
 
 from .conftest import SHARED
@@ -332,3 +333,22 @@ def test_listing_items_and_pager_are_found_by_structure() -> None:
         "https://www.dhs.gov/publication/b-sorn",
     ]
     assert page.next_url == "https://www.dhs.gov/publications-library/privacy?page=2"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.dhs.gov/../../etc/passwd",
+        "https://www.dhs.gov/a/..%2F..%2F..%2Fetc%2Fpasswd",
+        "https://www.dhs.gov/%2e%2e/%2e%2e/x.pdf",
+        "https://www.dhs.gov/.privsearch/state.sqlite",
+        "https://www.dhs.gov/a/%00%0a%1b[2J.pdf?x=../../y",
+        "https://www.dhs.gov/",
+    ],
+)
+def test_a_url_cannot_name_a_file_outside_its_site_folder(url: str, tmp_path: Path) -> None:
+    for page in (True, False):
+        path = (tmp_path / site_path(url, page=page)).resolve()
+        assert path.is_relative_to(tmp_path.resolve()) and path != tmp_path.resolve()
+        assert not any(part.startswith(".") for part in path.relative_to(tmp_path).parts)
+        assert all(ch.isprintable() for ch in str(path))

@@ -63,7 +63,9 @@ def site_path(url: str, *, page: bool) -> str:
 def _safe_segment(segment: str) -> str:
     if segment in ("", ".", ".."):
         return ""
-    cleaned = "".join(ch if ch.isprintable() and ch not in '\\:*?"<>|' else "_" for ch in segment)
+    # An encoded slash (%2F) is part of the name, not a folder: no `..` can climb out.
+    unsafe = '/\\:*?"<>|'
+    cleaned = "".join(ch if ch.isprintable() and ch not in unsafe else "_" for ch in segment)
     return cleaned[:180].lstrip(".") or "_"
 
 
