@@ -352,3 +352,40 @@ def test_a_url_cannot_name_a_file_outside_its_site_folder(url: str, tmp_path: Pa
         assert path.is_relative_to(tmp_path.resolve()) and path != tmp_path.resolve()
         assert not any(part.startswith(".") for part in path.relative_to(tmp_path).parts)
         assert all(ch.isprintable() for ch in str(path))
+
+
+def test_a_search_past_the_api_window_is_walked_year_by_year(tmp_path: Path) -> None:
+    """The Federal Register API answers 10,000 results at most: a larger search is split."""
+    import httpx
+
+    from privsearch.fetch import federal_register as fr
+    from privsearch.fetch.http import Client
+    from privsearch.fetch.run import SourceRun
+
+    asked: list[dict[str, str]] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/robots.txt":
+            return httpx.Response(404)
+        params = dict(request.url.params)
+        asked.append(params)
+        year = params.get("conditions[publication_date][year]")
+        count = 12_000 if year is None else 1
+        doc = {
+            "document_number": f"{year or 'x'}-00001",
+            "title": "Privacy Act of 1974; System of Records",
+            "publication_date": f"{year or 2020}-05-01",
+        }
+        body = {"count": count, "total_pages": 1, "results": [doc], "next_page_url": None}
+        return httpx.Response(200, json=body)
+
+    client = Client(delay=0, transport=httpx.MockTransport(answer))
+    with Mirror(tmp_path) as mirror, client:
+        run = SourceRun(
+            "federal-register", "https://fr.example", client, mirror, since="2021-01-01"
+        )
+        pages = list(fr._results(run))
+    years = [p.get("conditions[publication_date][year]") for p in asked]
+    assert years[0] is None and years[1] == str(time.gmtime().tm_year)
+    assert years[-1] == "2021" and len(pages) == len(years) - 1
+    assert all(p["conditions[publication_date][gte]"] == "2021-01-01" for p in asked)

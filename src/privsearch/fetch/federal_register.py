@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -27,13 +28,17 @@ FIELDS = (
 )  # fmt: skip
 PER_PAGE = 100
 _MAX_PAGES = 500
+# The API answers at most 10,000 results for one search (and counts no further): a larger one
+# is walked a year at a time, newest first, from this year back to the Department's first.
+WINDOW = 10_000
+FIRST_YEAR = 2003
 _DOCUMENT_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 # Documents about the Privacy Act: SORNs, exemption rules, computer matching notices.
 _PRIVACY_ACT = re.compile(r"Privacy\s+Act|System\s+of\s+Records|Computer\s+Matching", re.I)
 
 
-def search_url(base: str, page: int, since: str | None = None) -> str:
-    """The API's search for DHS Privacy Act documents, newest first."""
+def search_url(base: str, page: int, since: str | None = None, year: int | None = None) -> str:
+    """The API's search for DHS Privacy Act documents (of one year), newest first."""
     params: list[tuple[str, str]] = [
         ("conditions[agencies][]", AGENCY),
         ("conditions[term]", TERM),
@@ -45,6 +50,8 @@ def search_url(base: str, page: int, since: str | None = None) -> str:
     ]
     if since:
         params.append(("conditions[publication_date][gte]", since))
+    if year:
+        params.append(("conditions[publication_date][year]", str(year)))
     return f"{base}/api/v1/documents.json?{urlencode(params)}"
 
 
@@ -57,10 +64,11 @@ def is_privacy_act_document(doc: Mapping[str, Any]) -> bool:
     return bool(_PRIVACY_ACT.search(str(doc.get("title") or "")))
 
 
-def _results(run: SourceRun) -> Iterator[list[dict[str, Any]]]:
-    """Each page of search results, as a list of documents; a page that fails ends the walk."""
+def _results(run: SourceRun, year: int | None = None) -> Iterator[list[dict[str, Any]]]:
+    """Each page of search results, as a list of documents; a page that fails ends the walk.
+    A search past the API's window is walked a year at a time instead."""
     for page in range(1, _MAX_PAGES + 1):
-        url = search_url(run.base, page, run.since)
+        url = search_url(run.base, page, run.since, year)
         body = run.get_listing(url, expect="json")
         if body is None:
             return
@@ -70,9 +78,23 @@ def _results(run: SourceRun) -> Iterator[list[dict[str, Any]]]:
         if not isinstance(results, list):
             run.note_stop(f"{url}: no results in the answer")
             return
-        yield [doc for doc in results if isinstance(doc, dict)]
-        if not data.get("next_page_url") or page >= int(data.get("total_pages") or page):
+        if page == 1 and year is None and _count(data) >= WINDOW:
+            yield from _by_year(run)
             return
+        yield [doc for doc in results if isinstance(doc, dict)]
+        if not data.get("next_page_url") or page >= _count(data, "total_pages", page):
+            return
+
+
+def _count(data: Mapping[str, Any], name: str = "count", default: int = 0) -> int:
+    value = data.get(name)
+    return value if isinstance(value, int) else default
+
+
+def _by_year(run: SourceRun) -> Iterator[list[dict[str, Any]]]:
+    first = max(FIRST_YEAR, int(run.since[:4])) if run.since else FIRST_YEAR
+    for year in range(date.today().year, first - 1, -1):
+        yield from _results(run, year)
 
 
 def fetch_federal_register(run: SourceRun) -> None:
