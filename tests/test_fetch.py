@@ -389,3 +389,18 @@ def test_a_search_past_the_api_window_is_walked_year_by_year(tmp_path: Path) -> 
     assert years[0] is None and years[1] == str(time.gmtime().tm_year)
     assert years[-1] == "2021" and len(pages) == len(years) - 1
     assert all(p["conditions[publication_date][gte]"] == "2021-01-01" for p in asked)
+
+
+def test_since_fetches_only_newer_publications_and_stops_paging(
+    server: Server, tmp_path: Path
+) -> None:
+    report = _fetch_json(tmp_path, server.url, "--since", "2023-01-01")
+    dhs, fr = report["sources"]
+    assert dhs["publications_fetched"] == 6 and dhs["listing_pages"] == 2
+    assert any("older than 2023-01-01" in note for note in dhs["notes"])
+    assert fr["publications_fetched"] == 3
+    dates = sorted(
+        json.loads(p.read_text())["publication_date"]
+        for p in (tmp_path / "federal-register").glob("*.json")
+    )
+    assert len(dates) == 3 and dates[0] >= "2023-01-01"

@@ -17,7 +17,7 @@ import lxml.html
 from lxml import etree
 
 from ..ingest.html import decode_html, parse_html
-from ..ingest.metadata import find_date
+from ..ingest.metadata import parse_date
 from ..ingest.site import site_path
 from .run import SourceRun
 
@@ -54,7 +54,7 @@ def read_listing(body: bytes, url: str, base: str) -> ListingPage:
     for item in page.items:
         target = _on_site(urljoin(url, item.href), base) if item.href else None
         if target:
-            items.setdefault(target, Listed(target, find_date(item.summary), _is_pdf(target)))
+            items.setdefault(target, Listed(target, _date_line(item.summary), _is_pdf(target)))
     doc = _tree(text)
     if doc is not None:  # links by URL pattern, for a template whose items parse_html misses
         for a in doc.iter("a"):
@@ -62,6 +62,13 @@ def read_listing(body: bytes, url: str, base: str) -> ListingPage:
             if target and (_is_publication(target) or _is_pdf(target)) and target not in items:
                 items[target] = Listed(target, None, _is_pdf(target))
     return ListingPage(tuple(items.values()), _next_page(doc, url) if doc is not None else None)
+
+
+def _date_line(text: str) -> str | None:
+    """The date an item shows on a line of its own ("June 27, 2023"); a description's dates
+    ("... issued October 28, 2015") are not the publication's, and undated items are kept."""
+    dates = [parse_date(line) for line in text.splitlines() if len(line.strip()) <= 40]
+    return next((d for d in reversed(dates) if d), None)
 
 
 def read_publication(body: bytes, url: str, base: str) -> list[str]:
