@@ -404,3 +404,15 @@ def test_since_fetches_only_newer_publications_and_stops_paging(
         for p in (tmp_path / "federal-register").glob("*.json")
     )
     assert len(dates) == 3 and dates[0] >= "2023-01-01"
+
+
+def test_max_requests_stops_and_the_next_run_goes_on(server: Server, tmp_path: Path) -> None:
+    first = _fetch_json(tmp_path, server.url, "--max-requests", "40")
+    assert first["requests"] == 40
+    assert not all(source["complete"] for source in first["sources"])
+    assert all("budget" in f["reason"] for s in first["sources"] for f in s["failed"])
+    second = _fetch_json(tmp_path, server.url)
+    assert all(source["complete"] for source in second["sources"])
+    assert not [f for s in second["sources"] for f in s["failed"]]
+    assert len(list((tmp_path / "dhs").rglob("*.pdf"))) == 206
+    assert len(list((tmp_path / "federal-register").glob("*.json"))) == 118
