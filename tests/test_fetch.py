@@ -38,8 +38,8 @@ def _require_site() -> None:
 class Server:
     """The replica's own server, in a subprocess on a free port."""
 
-    def __init__(self, replica: Path, faults: bool) -> None:
-        args = [sys.executable, str(SITE / "serve.py"), str(replica), "--port", "0"]
+    def __init__(self, replica: Path, faults: bool, port: int = 0) -> None:
+        args = [sys.executable, str(SITE / "serve.py"), str(replica), "--port", str(port)]
         self.process = subprocess.Popen(
             args + (["--faults"] if faults else []), stdout=subprocess.PIPE, text=True
         )
@@ -60,9 +60,9 @@ class Server:
             self.process.stdout.close()
 
 
-def _serve(replica: Path = REPLICA, faults: bool = False) -> Iterator[Server]:
+def _serve(replica: Path = REPLICA, faults: bool = False, port: int = 0) -> Iterator[Server]:
     _require_site()
-    server = Server(replica, faults)
+    server = Server(replica, faults, port)
     try:
         yield server
     finally:
@@ -416,3 +416,27 @@ def test_max_requests_stops_and_the_next_run_goes_on(server: Server, tmp_path: P
     assert not [f for s in second["sources"] for f in s["failed"]]
     assert len(list((tmp_path / "dhs").rglob("*.pdf"))) == 206
     assert len(list((tmp_path / "federal-register").glob("*.json"))) == 118
+
+
+def test_a_listing_page_that_fails_leaves_the_walk_incomplete(tmp_path: Path) -> None:
+    """The next run must walk past that page again instead of stopping at the first page of
+    publications it already has."""
+    _require_site()
+    replica = tmp_path / "replica"
+    shutil.copytree(REPLICA, replica)
+    routes = json.loads((replica / "routes.json").read_text())
+    gone = routes.pop("/publications-library/privacy?page=5")
+    (replica / "routes.json").write_text(json.dumps(routes))
+    mirror = tmp_path / "mirror"
+    for process in _serve(replica):
+        port = int(process.url.rsplit(":", 1)[1])
+        first = _fetch_json(mirror, process.url, "dhs")
+        assert not first["sources"][0]["complete"]
+        assert first["sources"][0]["listing_pages"] == 5
+        assert "404" in first["sources"][0]["failed"][0]["reason"]
+    routes["/publications-library/privacy?page=5"] = gone
+    (replica / "routes.json").write_text(json.dumps(routes))
+    for process in _serve(replica, port=port):  # the same address: the same publications
+        second = _fetch_json(mirror, process.url, "dhs")
+        assert second["sources"][0]["complete"] and second["sources"][0]["listing_pages"] == 28
+        assert second["sources"][0]["publications_fetched"] == 276 - 50

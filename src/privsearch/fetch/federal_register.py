@@ -76,7 +76,7 @@ def _results(run: SourceRun, year: int | None = None) -> Iterator[list[dict[str,
         data = json.loads(body)
         results = data.get("results") if isinstance(data, dict) else None
         if not isinstance(results, list):
-            run.note_stop(f"{url}: no results in the answer")
+            run.cut_short(f"{url}: no list of results in the answer")
             return
         if page == 1 and year is None and _count(data) >= WINDOW:
             yield from _by_year(run)

@@ -59,7 +59,8 @@ class SourceRun:
         self._progress = progress
         self._lock = threading.Lock()
         self._was_complete = mirror.get_meta(f"walk_complete:{name}:{self.base}") == "1"
-        self._stopped = False
+        self._stopped = False  # --max-requests reached
+        self._cut_short = False  # a listing page could not be had: the pages after it unseen
         self._unfinished: list[str] = []
         self.retry = json.loads(mirror.get_meta(self._unfinished_key) or "[]")
         # A walk in progress: if this run dies, the next one walks the whole listing again.
@@ -82,6 +83,11 @@ class SourceRun:
     def note_stop(self, note: str) -> None:
         self.report.notes.append(note)
 
+    def cut_short(self, reason: str) -> None:
+        """A listing page was unusable: the walk ends there, and is not taken as complete."""
+        self._cut_short = True
+        self.report.failed.append({"url": self.base, "reason": reason})
+
     @property
     def _unfinished_key(self) -> str:
         return f"unfinished:{self.name}:{self.base}"
@@ -93,10 +99,11 @@ class SourceRun:
             self._unfinished.append(item)
 
     def finish_walk(self) -> None:
-        """The walk ended normally (not cut short by --max-requests): remember it."""
+        """The walk ended: remember what is left, and whether it saw every listing page (then
+        the next run may stop at the first page of publications already here)."""
         unfinished = set(self._unfinished) | (set(self.retry) if self._stopped else set())
         self.mirror.set_meta(self._unfinished_key, json.dumps(sorted(unfinished)))
-        if self._stopped:
+        if self._stopped or self._cut_short:
             return
         self.report.complete = True
         self.mirror.set_meta(f"walk_complete:{self.name}:{self.base}", "1")
@@ -110,6 +117,7 @@ class SourceRun:
         digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:24]
         relpath = f"{STATE_DIR}/listings/{self.name}/{digest}.{expect}"
         if not self.download(url, relpath, expect=expect, count=False):
+            self._cut_short = True
             return None
         return self.mirror.read(url)
 
