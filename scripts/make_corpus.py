@@ -7,6 +7,10 @@ reads `.jsonl.gz` manifests) with its first URL as `url` and its text as `text`.
 added: a record without a date stays without one, and the ingester infers it from the text
 when the text states it.
 
+Records that are only a listing entry (a title and a summary, with neither a date nor any
+text of the publication) are left out: there is nothing of the document itself to search or
+to date. `privsearch fetch` gets those publications whole from the DHS website.
+
 The output is the same bytes on every run: rows sorted by id, fields in a fixed order, and a
 gzip header without a file name or time.
 
@@ -46,9 +50,16 @@ def manifest_row(record: dict) -> dict:
     return {k: v for k, v in row.items() if v}
 
 
+def is_listing_entry(record: dict) -> bool:
+    """A record with neither a date nor any text of the document: only what a listing said."""
+    return not record.get("date") and not str(record.get("fulltext") or "").strip()
+
+
 def read_records(path: Path) -> list[dict]:
+    """The records worth bundling: every one but bare listing entries."""
     with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+        records = [json.loads(line) for line in f if line.strip()]
+    return [record for record in records if not is_listing_entry(record)]
 
 
 def manifest_bytes(records: Iterable[dict]) -> bytes:
