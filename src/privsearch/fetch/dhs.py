@@ -126,13 +126,13 @@ def _next_page(doc: etree._Element, url: str) -> str | None:
     return min(candidates)[2] if candidates else None
 
 
-def _listing_pages(run: SourceRun, start: str) -> Iterator[ListingPage]:
+def _listing_pages(run: SourceRun, start: str, optional: bool) -> Iterator[ListingPage]:
     """Each page of one listing, following its pager; a page that cannot be had ends the walk."""
     url: str | None = start
     seen: set[str] = set()
     while url and url not in seen and len(seen) < _MAX_LISTING_PAGES:
         seen.add(url)
-        body = run.get_listing(url)
+        body = run.get_listing(url, optional=optional and url == start)
         if body is None:
             return
         page = read_listing(body, url, run.base)
@@ -150,15 +150,12 @@ def fetch_dhs(run: SourceRun) -> None:
     run.map(lambda item: _fetch_item(run, item), [i for i in retry if run.wanted(_key(i.url))])
     listings = [run.base + LISTING] + [run.base + c for c in COLLECTIONS]
     for number, start in enumerate(listings):
-        optional = number > 0
-        if optional and not run.exists(start):
-            continue
-        _walk(run, start)
+        _walk(run, start, optional=number > 0)
     run.finish_walk()
 
 
-def _walk(run: SourceRun, start: str) -> None:
-    for page in _listing_pages(run, start):
+def _walk(run: SourceRun, start: str, optional: bool) -> None:
+    for page in _listing_pages(run, start, optional):
         fresh = [item for item in page.items if not run.too_old(item.date)]
         pending = [item for item in fresh if run.wanted(_key(item.url))]
         run.report.publications_seen += len(page.items)

@@ -110,13 +110,19 @@ class SourceRun:
 
     # -- requests ------------------------------------------------------------------------------
 
-    def get_listing(self, url: str, *, expect: str = "html") -> bytes | None:
+    def get_listing(
+        self, url: str, *, expect: str = "html", optional: bool = False
+    ) -> bytes | None:
         """A listing or API page: fetched conditionally and kept out of sight of the indexer;
-        on a 304 the copy kept. None (with the failure reported) when it cannot be had."""
+        on a 304 the copy kept. None (with the failure reported) when it cannot be had; an
+        `optional` listing the site does not publish (404, 410) is only noted."""
         # Named by a hash of the URL: API queries are long, and differ only at their end.
         digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:24]
         relpath = f"{STATE_DIR}/listings/{self.name}/{digest}.{expect}"
-        if not self.download(url, relpath, expect=expect, count=False):
+        outcome = self._download(url, relpath, expect=expect, count=False, optional=optional)
+        if outcome is None:
+            return None
+        if not outcome:
             self._cut_short = True
             return None
         return self.mirror.read(url)
@@ -133,27 +139,22 @@ class SourceRun:
             self._fail(url, "not JSON")
         return None
 
-    def exists(self, url: str) -> bool:
-        """Whether an optional listing is published (a 404 or 410 is noted, not a failure)."""
-        try:
-            etag, modified = self.mirror.validators(url)
-            self.client.get(url, etag=etag, last_modified=modified, expect="html")
-        except FetchError as exc:
-            if exc.status in (404, 410):
-                self.report.notes.append(f"{url}: not published ({exc.status})")
-                return False
-            if isinstance(exc, BudgetExhausted):
-                self._stopped = True
-            self._fail(url, exc.reason)
-            return False
-        return True
-
     def download(self, url: str, relpath: str, *, expect: str, count: bool = True) -> bool:
         """Fetch `url` into the mirror as `relpath` (conditionally); False if it failed."""
+        return bool(self._download(url, relpath, expect=expect, count=count))
+
+    def _download(
+        self, url: str, relpath: str, *, expect: str, count: bool, optional: bool = False
+    ) -> bool | None:
+        """True if stored or still current, False if it failed, None if `optional` and not
+        published."""
         etag, modified = self.mirror.validators(url)
         try:
             response = self.client.get(url, etag=etag, last_modified=modified, expect=expect)
         except FetchError as exc:
+            if optional and exc.status in (404, 410):
+                self.report.notes.append(f"{url}: not published ({exc.status})")
+                return None
             if isinstance(exc, BudgetExhausted):
                 self._stopped = True
             self._fail(url, exc.reason)
