@@ -243,6 +243,14 @@ def _fetch_arguments(options: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_PROGRESS_LABELS = {
+    "publication": "publication(s) complete",
+    "stored": "file(s) stored",
+    "unchanged": "unchanged",
+    "failed": "failed",
+}
+
+
 def _fetch_progress() -> tuple[Any, Any]:
     """A progress line on a terminal: (context manager, callback), or (None, None)."""
     if not sys.stderr.isatty():
@@ -255,9 +263,12 @@ def _fetch_progress() -> tuple[Any, Any]:
 
     def progress(source: str, what: str) -> None:
         counts[what] = counts.get(what, 0) + 1
-        bar.update(
-            task, description="Fetching: " + ", ".join(f"{n} {w}" for w, n in counts.items())
+        done = ", ".join(
+            f"{counts.get(key, 0)} {label}"
+            for key, label in _PROGRESS_LABELS.items()
+            if counts.get(key) or key == "publication"
         )
+        bar.update(task, description=f"Fetching: {done}")
 
     return bar, progress
 

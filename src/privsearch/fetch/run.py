@@ -133,8 +133,9 @@ class SourceRun:
             return json.loads(self.client.get(url, expect="json").body)
         except FetchError as exc:
             if isinstance(exc, BudgetExhausted):
-                self._stopped = True
-            self._fail(url, exc.reason)
+                self._budget_spent(exc)
+            else:
+                self._fail(url, exc.reason)
         except ValueError:
             self._fail(url, "not JSON")
         return None
@@ -156,8 +157,9 @@ class SourceRun:
                 self.report.notes.append(f"{url}: not published ({exc.status})")
                 return None
             if isinstance(exc, BudgetExhausted):
-                self._stopped = True
-            self._fail(url, exc.reason)
+                self._budget_spent(exc)
+            else:
+                self._fail(url, exc.reason)
             return False
         if response.status == 304:
             self.mirror.not_modified(url, response.etag, response.last_modified)
@@ -196,6 +198,13 @@ class SourceRun:
     def stopped(self) -> bool:
         """--max-requests was reached: nothing more is asked for."""
         return self._stopped
+
+    def _budget_spent(self, exc: FetchError) -> None:
+        """--max-requests is reached: said once, not as a failure of every URL not asked."""
+        with self._lock:
+            if not self._stopped:
+                self.report.notes.append(f"stopped: {exc.reason}; the next run goes on")
+            self._stopped = True
 
     def _fail(self, url: str, reason: str) -> None:
         self.mirror.failed(url, reason)
