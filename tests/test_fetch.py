@@ -435,6 +435,8 @@ def test_a_listing_page_that_fails_leaves_the_walk_incomplete(tmp_path: Path) ->
         assert not first["sources"][0]["complete"]
         assert first["sources"][0]["listing_pages"] == 5
         assert "404" in first["sources"][0]["failed"][0]["reason"]
+        strict = CliRunner().invoke(cli, _fetch_args(mirror, process.url, "dhs", "--strict"))
+        assert strict.exit_code == 1 and "Failed 1:" in strict.output
     routes["/publications-library/privacy?page=5"] = gone
     (replica / "routes.json").write_text(json.dumps(routes))
     for process in _serve(replica, port=port):  # the same address: the same publications

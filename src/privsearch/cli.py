@@ -225,6 +225,9 @@ def fetch_options(func: F) -> F:
             "--full", is_flag=True, help="Walk every listing page, not only the new ones."
         ),
         click.option("--json", "as_json", is_flag=True, help="Print the run summary as JSON."),
+        click.option(
+            "--strict", is_flag=True, help="Exit with status 1 if anything could not be fetched."
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -276,7 +279,9 @@ def _fetch_progress() -> tuple[Any, Any]:
 @cli.command()
 @fetch_options
 @translate_errors
-def fetch(sources: tuple[str, ...], mirror_dir: Path | None, as_json: bool, **options: Any) -> None:
+def fetch(
+    sources: tuple[str, ...], mirror_dir: Path | None, as_json: bool, strict: bool, **options: Any
+) -> None:
     """Fetch DHS privacy publications into a local mirror that `index` reads.
 
     SOURCES: dhs (the DHS website's privacy library and its PDFs), federal-register (DHS's
@@ -299,6 +304,8 @@ def fetch(sources: tuple[str, ...], mirror_dir: Path | None, as_json: bool, **op
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
         _print_fetch(report)
+    if strict and report.failed:
+        sys.exit(1)
 
 
 def _print_fetch(report: privsearch.FetchReport) -> None:
@@ -330,11 +337,14 @@ def update(
     mirror_dir: Path | None,
     index_dir: Path | None,
     as_json: bool,
+    strict: bool,
     **options: Any,
 ) -> None:
     """Fetch, index the mirror, and print what is new or changed since the last update.
 
-    Made to run from cron: the output lists only new and changed publications.
+    Made to run from cron: the summary of the fetch and of the indexing run, then each new or
+    changed publication (date, id, title); --strict exits with status 1 when a file could not
+    be fetched or indexed.
 
     Example: privsearch update --mirror mirror --index index
     """
@@ -351,14 +361,20 @@ def update(
         )
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2))
-        return
-    _print_fetch(report.fetch)
-    _print_report(report.index)
-    if not report.changes:
+    else:
+        _print_fetch(report.fetch)
+        _print_report(report.index)
+        _print_changes(report.changes)
+    if strict and (report.fetch.failed or report.index.skipped):
+        sys.exit(1)
+
+
+def _print_changes(changes: list[dict[str, Any]]) -> None:
+    if not changes:
         click.echo("Nothing new or changed.")
         return
-    click.echo(f"{len(report.changes)} new or changed:")
-    for change in sorted(report.changes, key=lambda c: c["date"] or "", reverse=True):
+    click.echo(f"{len(changes)} new or changed:")
+    for change in sorted(changes, key=lambda c: c["date"] or "", reverse=True):
         when = change["date"] or "undated"
         click.echo(f"  {change['change']:8} {when:10}  {change['id']}  {change['title']}")
 
