@@ -30,7 +30,7 @@ from whoosh.system import pack_uint
 from whoosh.util.filelock import try_for
 from whoosh.writing import CLEAR, SegmentWriter
 
-from . import __version__, analyze
+from . import __version__, analyze, filelock
 from .config import Limits
 from .errors import IndexBusyError, IndexNotFoundError, IndexVersionError, PrivsearchError
 from .ingest import SourceResult, read_sources, scan_sources
@@ -758,9 +758,7 @@ def _run_lock(index_dir: Path) -> Iterator[None]:
     Whoosh's own lock covers only its writer; without this, a second run could read the
     settings before the first commits and then write back a stale list of sources.
     """
-    try:
-        import fcntl
-    except ImportError:  # not on this platform: Whoosh's writer lock still applies
+    if not filelock.AVAILABLE:  # not on this platform: Whoosh's writer lock still applies
         yield
         return
     try:
@@ -768,22 +766,15 @@ def _run_lock(index_dir: Path) -> Iterator[None]:
     except OSError as exc:
         raise _write_error(index_dir, exc) from exc
     with handle:
-        deadline = time.monotonic() + _WRITER_TIMEOUT
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() > deadline:
-                    raise IndexBusyError(
-                        f"the index at {index_dir} is being written by another process; try "
-                        "again when it finishes"
-                    ) from exc
-                time.sleep(0.1)
+        if not filelock.wait_for_lock(handle, _WRITER_TIMEOUT):
+            raise IndexBusyError(
+                f"the index at {index_dir} is being written by another process; try again "
+                "when it finishes"
+            )
         try:
             yield
         finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            filelock.release(handle)
 
 
 def _check_writable(index_dir: Path) -> None:

@@ -16,7 +16,6 @@ files, and the next one asks again for whatever the state does not vouch for.
 from __future__ import annotations
 
 import contextlib
-import errno
 import hashlib
 import json
 import os
@@ -24,12 +23,12 @@ import shutil
 import sqlite3
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from .. import filelock
 from ..errors import PrivsearchError
 from ..ingest.site import SITE_MARKER
 
@@ -119,24 +118,20 @@ class Mirror:
             handle.close()  # type: ignore[attr-defined]  # closing releases the flock
 
     def _lock(self, wait: float) -> None:
-        try:
-            import fcntl
-        except ImportError:  # not on this platform: one fetch at a time is up to the user
+        if not filelock.AVAILABLE:  # not on this platform: one fetch at a time is up to the user
             return
         handle = open(self._state_dir / "lock", "a+b")  # noqa: SIM115 - held until close()
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except OSError as exc:
-                if exc.errno not in (errno.EAGAIN, errno.EACCES) or time.monotonic() >= deadline:
-                    handle.close()
-                    raise MirrorBusyError(
-                        f"the mirror at {self.root} is being fetched by another process; try "
-                        "again when it finishes"
-                    ) from exc
-                time.sleep(0.1)
+        try:
+            locked = filelock.wait_for_lock(handle, wait)
+        except OSError:
+            handle.close()
+            raise
+        if not locked:
+            handle.close()
+            raise MirrorBusyError(
+                f"the mirror at {self.root} is being fetched by another process; try again "
+                "when it finishes"
+            )
         self._lock_file = handle
 
     @property
