@@ -443,3 +443,32 @@ def test_a_listing_page_that_fails_leaves_the_walk_incomplete(tmp_path: Path) ->
         second = _fetch_json(mirror, process.url, "dhs")
         assert second["sources"][0]["complete"] and second["sources"][0]["listing_pages"] == 28
         assert second["sources"][0]["publications_fetched"] == 276 - 50
+
+
+@pytest.mark.parametrize("order", [("a", "b"), ("b", "a")])
+def test_a_page_joins_its_own_notice_when_two_share_a_day_and_a_number(
+    order: tuple[str, str], tmp_path: Path
+) -> None:
+    """The EBAR SORN and its exemption rule: one day, one reference number, two publications.
+    Each page joins the notice with its own title, whichever page is read first."""
+    _require_site()
+    documents = json.loads((REPLICA / "fr-documents.json").read_text())
+    by_number = {d["document_number"]: d for d in documents}
+    folder = tmp_path / "federal-register"
+    folder.mkdir()
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for name, number in zip(order, ("2020-04979", "2020-92587"), strict=True):
+        (folder / f"{number}.json").write_text(json.dumps(by_number[number]))
+        shutil.copy(REPLICA / "files" / "fr" / f"{number}.txt", folder / f"{number}.txt")
+        title = by_number[number]["title"]
+        (pages / f"{name}.html").write_text(
+            f"<html><body><main><h1>{title}</h1><p>{by_number[number]['abstract']}</p>"
+            "<div>Publication Date: March 16, 2020</div></main></body></html>"
+        )
+    records = privsearch.read_records([tmp_path])
+    assert len(records) == 2
+    for record in records:
+        number = record.detail("document_number")
+        assert record.title == by_number[number]["title"]
+        assert record.source.endswith(".html")

@@ -280,7 +280,8 @@ def _classify_json(path: Path, data: bytes, sha: str, limit: int) -> Inspected:
         return Inspected(path, "", data, sha)
     text_path = path.with_suffix(".txt")
     text, texts = "", ()
-    if text_path.is_file():
+    # The full text beside it, if it is a file of that folder (not a link to one elsewhere).
+    if text_path.is_file() and os.path.realpath(text_path) == str(path.parent / text_path.name):
         try:
             with open(text_path, "rb") as handle:
                 text = handle.read(limit + 1).decode("utf-8", errors="replace")
@@ -370,9 +371,10 @@ def _pairing_title(title: str) -> str:
 
 def pair_notices(inspected: Sequence[Inspected]) -> dict[str, tuple[str, ...]]:
     """Publication pages and the Federal Register documents that are the same publication:
-    published the same day, with the same reference number or the same title.
+    published the same day, with the same title or the same reference number.
 
-    Each document joins one page at most; a page takes the best match (same title first).
+    Each page takes one document and each document joins one page at most, the closest
+    matches first (same title and reference, then same title, then same reference).
     """
     notices: dict[str, list[Inspected]] = {}
     for item in inspected:
@@ -380,8 +382,7 @@ def pair_notices(inspected: Sequence[Inspected]) -> dict[str, tuple[str, ...]]:
             notices.setdefault(item.notice.date, []).append(item)
     if not notices:
         return {}
-    taken: set[str] = set()
-    pairs: dict[str, tuple[str, ...]] = {}
+    candidates: list[tuple[int, str, str]] = []
     for item in inspected:
         if item.kind != "html-page" or item.page is None or item.problem:
             continue
@@ -391,18 +392,19 @@ def pair_notices(inspected: Sequence[Inspected]) -> dict[str, tuple[str, ...]]:
             continue
         reference = choose_reference(page.title, page.summary)
         title = _pairing_title(page.title)
-        best: tuple[int, str] | None = None
         for candidate in notices[when]:
             notice = candidate.notice
             assert notice is not None
             score = 2 if _pairing_title(notice.notice_title) == title else 0
             score += 1 if reference and notice.reference == reference else 0
-            path = str(candidate.path)
-            if score and path not in taken and (best is None or score > best[0]):
-                best = (score, path)
-        if best:
-            taken.add(best[1])
-            pairs[str(item.path)] = (best[1],)
+            if score:
+                candidates.append((-score, str(item.path), str(candidate.path)))
+    pairs: dict[str, tuple[str, ...]] = {}
+    taken: set[str] = set()
+    for _, page_path, notice_path in sorted(candidates):
+        if page_path not in pairs and notice_path not in taken:
+            pairs[page_path] = (notice_path,)
+            taken.add(notice_path)
     return pairs
 
 
