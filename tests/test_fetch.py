@@ -472,3 +472,15 @@ def test_a_page_joins_its_own_notice_when_two_share_a_day_and_a_number(
         number = record.detail("document_number")
         assert record.title == by_number[number]["title"]
         assert record.source.endswith(".html")
+
+
+def test_a_source_that_cannot_be_reached_fails_the_run(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    result = CliRunner().invoke(cli, _fetch_args(tmp_path, url, "federal-register"))
+    assert result.exit_code == 1, result.output
+    assert "robots.txt unreadable" in result.output and "the walk did not finish" in result.output
+    assert not list((tmp_path).glob("federal-register/*"))

@@ -304,8 +304,13 @@ def fetch(
         click.echo(json.dumps(report.to_dict(), indent=2))
     else:
         _print_fetch(report)
-    if strict and report.failed:
+    if _unreached(report) or (strict and report.failed):
         sys.exit(1)
+
+
+def _unreached(report: privsearch.FetchReport) -> list[str]:
+    """The sources not one listing page of which could be had: a failed run, not a partial one."""
+    return [s.source for s in report.sources if not s.listing_pages and not s.complete]
 
 
 def _print_fetch(report: privsearch.FetchReport) -> None:
@@ -365,7 +370,7 @@ def update(
         _print_fetch(report.fetch)
         _print_report(report.index)
         _print_changes(report.changes)
-    if strict and (report.fetch.failed or report.index.skipped):
+    if _unreached(report.fetch) or (strict and (report.fetch.failed or report.index.skipped)):
         sys.exit(1)
 
 
