@@ -48,6 +48,20 @@ class Deadline:
     at: float  # time.perf_counter() value
     seconds: float  # the limit it was set from, for the message
 
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(time.perf_counter() + seconds, seconds)
+
+    def error(self) -> QueryTooExpensiveError:
+        return QueryTooExpensiveError(
+            f"the query took longer than {self.seconds:g} s; make it more specific"
+        )
+
+    def check(self) -> None:
+        """Raise QueryTooExpensiveError once past the deadline."""
+        if time.perf_counter() > self.at:
+            raise self.error()
+
 
 class DeadlineCollector(collectors.UnlimitedCollector):
     """Collects every match, raising TimeLimit once past the deadline.
@@ -76,9 +90,7 @@ def collect_matches(
     try:
         searcher.search_with_collector(query, collector)
     except collectors.TimeLimit:
-        raise QueryTooExpensiveError(
-            f"the query took longer than {deadline.seconds:g} s; make it more specific"
-        ) from None
+        raise deadline.error() from None
     return list(timed.results().items())
 
 

@@ -25,11 +25,23 @@ from .highlight import Passage, Pattern, locate, mark_all
 from .index import family_of, open_whoosh, read_meta, record_from_stored
 from .models import Hit, Record, SearchResults
 from .querylang import TEXT_FIELDS, And, Node, Or, Word
-from .queryplan import Compiler, build_filters, highlight_patterns, normalize_facet
+from .queryplan import (
+    Compiler,
+    ExpansionBudget,
+    build_filters,
+    expand_patterns,
+    highlight_patterns,
+    normalize_facet,
+)
 
 MAX_PER_PAGE = 100
 SOFT_AND_BELOW = 10  # with fewer all-word matches, documents with some of the words follow
-TIME_LIMIT = 5.0  # seconds one search may take to collect its matches
+TIME_LIMIT = 5.0  # seconds one search may take to expand its patterns and collect its matches
+# Words longer than this get no spelling correction: the corrector compares a word with every
+# indexed word of the same first letter, at a cost that grows with the word's length, and no
+# word that long is one typo away from a dictionary word.
+MAX_CORRECTED_LENGTH = 24
+MAX_CORRECTED_WORDS = 4  # unknown words of one query the corrector looks at
 MAX_PAGE = 1000
 SORTS = ("relevance", "date")
 
@@ -148,6 +160,7 @@ class Index:
         are those of the corrected query, with a note saying so, unless `correct` is false.
         """
         started = time.perf_counter()
+        deadline = Deadline.after(self.time_limit)
         _check_paging(page, per_page, sort)
         tree = querylang.parse_query(query)
         searcher = self._current()
@@ -156,8 +169,8 @@ class Index:
         filters = build_filters(view.lexicon, component, doc_type, since, until)
         notes: list[str] = []
         columns = view.columns
+        expand_patterns(searcher, compiled, ExpansionBudget(deadline=deadline))
         patterns, needs = highlight_patterns(searcher, compiled)
-        deadline = Deadline(time.perf_counter() + self.time_limit, self.time_limit)
         matches = collect_matches(searcher, compiled.query, filters, deadline)
         if compiled.proximity is not None and sort == "relevance":
             matches = add_proximity(searcher, matches, compiled.proximity)
@@ -259,10 +272,14 @@ class Index:
         reader = searcher.reader()
         corrector = searcher.corrector("spell")
         suggestion = query
+        looked = 0
         for word in _plain_words(tree):
             lower = word.lower()
-            if not lower.isalpha() or len(lower) < 3 or _is_known(reader, lower):
+            if not lower.isalpha() or not 3 <= len(lower) <= MAX_CORRECTED_LENGTH:
                 continue
+            if looked == MAX_CORRECTED_WORDS or _is_known(reader, lower):
+                continue
+            looked += 1
             candidates = corrector.suggest(lower, limit=1, maxdist=2, prefix=1)
             if candidates and candidates[0] != lower:
                 suggestion = re.sub(
@@ -287,10 +304,11 @@ class Index:
             raise RecordNotFoundError(f"{record.id} has no page {number}")
         patterns: set[Pattern] = set()
         if query:
-            compiled = Compiler(self._view(self._current()).lexicon).compile(
-                querylang.parse_query(query)
-            )
-            patterns, _ = highlight_patterns(self._current(), compiled)
+            deadline = Deadline.after(self.time_limit)
+            searcher = self._current()
+            compiled = Compiler(self._view(searcher).lexicon).compile(querylang.parse_query(query))
+            expand_patterns(searcher, compiled, ExpansionBudget(deadline=deadline))
+            patterns, _ = highlight_patterns(searcher, compiled)
         return {
             "id": record.id,
             "page": number,

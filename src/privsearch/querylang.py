@@ -16,6 +16,13 @@ from .errors import QuerySyntaxError, QueryTooExpensiveError
 
 MAX_QUERY_LENGTH = 1000
 MAX_TERMS = 64  # words, phrases and patterns in one query
+# Groups and NOTs nested in one another. Parsing, planning and Whoosh walk the tree
+# recursively, a few frames a level: 32 levels stay far below Python's recursion limit.
+MAX_DEPTH = 32
+# prefix* and typo~ words in one query: each is looked up in the term list of every field,
+# which costs far more than a word (see queryplan.EXPANSION_BUDGET for the rest of their cost).
+MAX_PATTERNS = 16
+MAX_FUZZY_LENGTH = 32  # letters of a typo~ word: its automaton grows with its length
 
 # field name as typed -> canonical field
 FIELDS = {
@@ -164,6 +171,17 @@ class _Parser:
         self.query = query
         self.tokens = _tokenize(query)
         self.pos = 0
+        self.depth = 0  # groups and NOTs open around the current token
+
+    def enter(self, token: _Token) -> None:
+        """Count one more level of nesting, refusing it past MAX_DEPTH before recursing."""
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise QuerySyntaxError(
+                f"the query nests groups or NOTs more than {MAX_DEPTH} levels deep "
+                f"(at character {token.at + 1})",
+                "Remove some of the parentheses",
+            )
 
     def peek(self) -> _Token | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -230,13 +248,18 @@ class _Parser:
             self.take()
             if self.peek() is None or self.peek().kind in ("RPAREN", "OP"):  # type: ignore[union-attr]
                 raise self._dangling(token)
-            return Not(self.parse_unary())
+            self.enter(token)
+            node = Not(self.parse_unary())
+            self.depth -= 1
+            return node
         return self.parse_atom(field=None)
 
     def parse_atom(self, field: str | None) -> Node:
         token = self.take()
         if token.kind == "LPAREN":
+            self.enter(token)
             node = self.parse_or()
+            self.depth -= 1
             closing = self.peek()
             if closing is None or closing.kind != "RPAREN":
                 raise QuerySyntaxError(
@@ -321,11 +344,23 @@ def parse_query(query: str) -> Node:
     if not query.strip():
         raise QuerySyntaxError("the query is empty", "Type one or more words to search for")
     tree = _Parser(query).parse()
-    leaves = sum(1 for _ in _leaves(tree))
-    if leaves > MAX_TERMS:
+    leaves = list(_leaves(tree))
+    if len(leaves) > MAX_TERMS:
         raise QueryTooExpensiveError(
-            f"the query has {leaves} terms; the limit is {MAX_TERMS}. Search for fewer words"
+            f"the query has {len(leaves)} terms; the limit is {MAX_TERMS}. Search for fewer words"
         )
+    patterns = [leaf for leaf in leaves if isinstance(leaf, (Prefix, Fuzzy))]
+    if len(patterns) > MAX_PATTERNS:
+        raise QueryTooExpensiveError(
+            f"the query has {len(patterns)} prefix* and typo~ words; the limit is "
+            f"{MAX_PATTERNS}. Search for fewer of them"
+        )
+    for leaf in patterns:
+        if isinstance(leaf, Fuzzy) and len(leaf.text) > MAX_FUZZY_LENGTH:
+            raise QueryTooExpensiveError(
+                f"'{leaf.text[:20]}...~' is {len(leaf.text)} characters long; typo~ matching "
+                f"works on words of at most {MAX_FUZZY_LENGTH}. Remove the ~"
+            )
     return tree
 
 
