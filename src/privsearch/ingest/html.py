@@ -202,8 +202,21 @@ def _element_tree(text: str) -> HtmlElement | None:
         return None
     if any("Excessive depth" in error.message for error in parser.error_log):
         raise NestedTooDeeply("elements nested too deeply")
-    etree.strip_elements(doc, *_DROP, with_tail=False)
+    _drop_trees(_outermost(doc, _DROP))
     return doc
+
+
+def _outermost(node: HtmlElement, names: tuple[str, ...]) -> list[HtmlElement]:
+    """The elements below `node` named so, but none inside another one."""
+    found = []
+    stack = _child_tags(node)
+    while stack:
+        tag = stack.pop()
+        if tag.tag in names:
+            found.append(tag)
+        else:
+            stack.extend(_child_tags(tag))
+    return found
 
 
 def _words(node: HtmlElement) -> str:
@@ -290,14 +303,50 @@ def _content_root(doc: HtmlElement) -> HtmlElement:
         lambda: _first(doc, "body"),
     )
     root = next((found for find in candidates if (found := find()) is not None), doc)
+    chrome = []
     stack = _child_tags(root)
     while stack:  # chrome goes with everything in it, so its insides are not looked at
         tag = stack.pop()
         if _is_chrome(tag):
-            tag.drop_tree()
+            chrome.append(tag)
         else:
             stack.extend(_child_tags(tag))
+    _drop_trees(chrome)
     return root
+
+
+def _drop_trees(nodes: list[HtmlElement]) -> None:
+    """`drop_tree` for each of `nodes` (none inside another), in one pass over each parent.
+
+    Dropping them one by one appends each one's tail to its previous sibling's: with
+    thousands of siblings that copies the parent's text once per sibling.
+    """
+    by_parent: dict[HtmlElement, set[HtmlElement]] = {}
+    for node in nodes:
+        parent = node.getparent()
+        if parent is not None:
+            by_parent.setdefault(parent, set()).add(node)
+    for parent, gone in by_parent.items():
+        head: list[str] = [parent.text or ""]  # the parent's text, then the kept tails
+        kept: HtmlElement | None = None
+        parts = head
+        for child in parent:
+            if child in gone:
+                if child.tail:
+                    parts.append(child.tail)
+                continue
+            if kept is not None and len(parts) > 1:
+                kept.tail = "".join(parts)
+            elif kept is None and len(head) > 1:
+                parent.text = "".join(head)
+            kept, parts = child, [child.tail or ""]
+        if kept is not None and len(parts) > 1:
+            kept.tail = "".join(parts)
+        elif kept is None and len(head) > 1:
+            parent.text = "".join(head)
+        for child in gone:
+            child.tail = None
+            parent.remove(child)
 
 
 def _page_title(doc: HtmlElement, root: HtmlElement) -> str:
@@ -323,13 +372,77 @@ def _is_pdf_href(href: str) -> bool:
 _HEADINGS = ("h2", "h3", "h4", "h5", "h6")
 
 
-def _as_item(tag: HtmlElement) -> ListingItem | None:
-    heading = _first(tag, *_HEADINGS)
-    link = _first(heading, "a") if heading is not None else None
-    title_el = heading
-    if title_el is None:
-        link = next(iter(_links(tag)), None)
-        title_el = link
+class _Outline:
+    """What every element below a root holds, found in one pass from the leaves up: the size
+    of its text as `_words` gives it, how many elements its subtree has, and its first
+    heading and links. Questions about nested elements then cost the same at any depth,
+    rather than a walk of the subtree each time (a page nesting blocks hundreds deep would
+    be walked once per level)."""
+
+    def __init__(self, root: HtmlElement) -> None:
+        self.order = list(root.iter(etree.Element))  # document order, root first
+        self.position = {node: n for n, node in enumerate(self.order)}
+        self.sizes: dict[HtmlElement, list[int]] = {}  # [letters, words]
+        self.extent: dict[HtmlElement, int] = {}  # elements in the subtree, itself included
+        self.heading: dict[HtmlElement, HtmlElement | None] = {}  # first h2-h6 below
+        self.anchor: dict[HtmlElement, HtmlElement | None] = {}  # first <a> below
+        self.link: dict[HtmlElement, HtmlElement | None] = {}  # first <a href> below
+        for node in reversed(self.order):  # children before their parents
+            letters, words = _text_size(node.text)
+            count = 1
+            heading = anchor = link = None
+            for child in node.iterchildren(etree.Element):
+                child_letters, child_words = self.sizes[child]
+                tail_letters, tail_words = _text_size(child.tail)
+                letters += child_letters + tail_letters
+                words += child_words + tail_words
+                count += self.extent[child]
+                if heading is None:
+                    heading = child if child.tag in _HEADINGS else self.heading[child]
+                if anchor is None:
+                    anchor = child if child.tag == "a" else self.anchor[child]
+                if link is None:
+                    is_link = child.tag == "a" and child.get("href") is not None
+                    link = child if is_link else self.link[child]
+            self.sizes[node] = [letters, words]
+            self.extent[node] = count
+            self.heading[node], self.anchor[node], self.link[node] = heading, anchor, link
+
+    def words_length(self, node: HtmlElement) -> int:
+        """len(_words(node)), without reading its text again."""
+        return _joined_length(self.sizes[node])
+
+
+# An item this small is rendered to measure its description; a larger one is measured by the
+# words it holds (which differs from its rendering only by bullets and inline joins).
+_RENDERED_ITEM = 64
+
+
+def _item_title(tag: HtmlElement, outline: _Outline) -> tuple[HtmlElement, HtmlElement | None]:
+    """A listing item's title element (its first heading, else its first link) and link."""
+    heading = outline.heading[tag]
+    if heading is not None:
+        return heading, outline.anchor[heading]
+    link = outline.link[tag]
+    return link, link
+
+
+def _makes_item(tag: HtmlElement, outline: _Outline) -> bool:
+    """Whether `_as_item(tag)` gives an item, found without rendering large blocks."""
+    title_el, link = _item_title(tag, outline)
+    if title_el is None or outline.words_length(title_el) < 3:
+        return False
+    if title_el is not link and link is not None:  # a heading with a link: always an item
+        return True
+    if outline.extent[tag] <= _RENDERED_ITEM:
+        return _as_item(tag, outline) is not None
+    besides = [a - b for a, b in zip(outline.sizes[tag], outline.sizes[title_el], strict=True)]
+    return _joined_length((besides[0], besides[1])) >= 15
+
+
+def _as_item(tag: HtmlElement, outline: _Outline) -> ListingItem | None:
+    title_el, link = _item_title(tag, outline)
+    heading = title_el if title_el is not None and title_el.tag in _HEADINGS else None
     if title_el is None:
         return None
     title = _words(title_el)
@@ -344,20 +457,24 @@ def _as_item(tag: HtmlElement) -> ListingItem | None:
     return ListingItem(title=title, summary=summary, href=href)
 
 
-def _listing_items(root: HtmlElement) -> tuple[ListingItem, ...]:
-    """The largest run of sibling blocks that each hold a linked title and a description."""
-    best: list[ListingItem] = []
-    for parent in [root, *_tags(root)]:
+def _listing_items(root: HtmlElement, outline: _Outline) -> tuple[ListingItem, ...]:
+    """The largest run of sibling blocks that each hold a linked title and a description.
+
+    The blocks of each run are checked cheaply; only the run kept is rendered.
+    """
+    best: list[HtmlElement] = []
+    for parent in outline.order:
         groups: dict[tuple[str, tuple[str, ...]], list[HtmlElement]] = defaultdict(list)
         for child in _child_tags(parent):
             groups[(child.tag, tuple(sorted(_classes(child))))].append(child)
         for siblings in groups.values():
             if len(siblings) < 2 or len(siblings) <= len(best):
                 continue
-            items = [item for item in map(_as_item, siblings) if item]
-            if len(items) >= 2 and len(items) * 5 >= len(siblings) * 3:
-                best = items
-    return tuple(best)
+            makes = [tag for tag in siblings if _makes_item(tag, outline)]
+            if len(makes) >= 2 and len(makes) * 5 >= len(siblings) * 3:
+                best = makes
+    items = [item for item in (_as_item(tag, outline) for tag in best) if item]
+    return tuple(items) if len(items) >= 2 else ()
 
 
 def _fields(text: str) -> tuple[list[str], list[str], str]:
@@ -390,14 +507,55 @@ def _fields(text: str) -> tuple[list[str], list[str], str]:
     return summary, sorns, date_text.strip()
 
 
-def _table_around(tag: HtmlElement, root: HtmlElement) -> HtmlElement | None:
-    """The nearest table holding `tag` inside `root` (a layout table around it does not count)."""
-    for ancestor in tag.iterancestors():
-        if ancestor is root:
-            return None
-        if ancestor.tag == "table":
-            return ancestor
-    return None
+def _text_size(text: str | None) -> tuple[int, int]:
+    """(letters, words) of `text`, the parts of the length of its words joined by spaces."""
+    if not text:
+        return 0, 0
+    words = text.split()
+    return sum(map(len, words)), len(words)
+
+
+def _joined_length(size: tuple[int, int]) -> int:
+    return size[0] + max(0, size[1] - 1)
+
+
+def _attachment_blocks(root: HtmlElement, outline: _Outline) -> list[HtmlElement]:
+    """What to take out of a publication's text with its PDF links, none inside another: the
+    nearest table around a link, else its parent when that holds little else (40 characters
+    besides the link: "Report.pdf (PDF, 2 pages)"), else the link alone.
+
+    One pass over the tree: a parent's text size goes down by each link taken out of it, so a
+    parent of thousands of links is not read once per link.
+    """
+    order, position, extent = outline.order, outline.position, outline.extent
+    sizes = {node: list(size) for node, size in outline.sizes.items()}
+    table: dict[HtmlElement, HtmlElement | None] = {root: None}  # nearest below root
+    holders: list[HtmlElement] = []
+    taken_until = 0  # elements before this position in `order` are taken out already
+    for n, node in enumerate(order):
+        parent = node.getparent()
+        if node is root:
+            continue
+        table[node] = parent if parent is not root and parent.tag == "table" else table[parent]
+        if n < taken_until or node.tag != "a" or not _is_pdf_href(node.get("href", "")):
+            continue
+        holder = table[node]
+        if holder is None:
+            holder = parent
+            link_size = sizes[node]
+            if _joined_length(sizes[parent]) - _joined_length(link_size) > 40:
+                holder = node
+                sizes[parent][0] -= link_size[0]
+                sizes[parent][1] -= link_size[1]
+        holders.append(holder)
+        taken_until = max(taken_until, position[holder] + extent[holder])
+    outermost: list[HtmlElement] = []
+    end = 0
+    for holder in sorted(holders, key=position.__getitem__):
+        if position[holder] >= end:
+            outermost.append(holder)
+            end = position[holder] + extent[holder]
+    return outermost
 
 
 def parse_html(text: str) -> HtmlPage:
@@ -419,24 +577,17 @@ def parse_html(text: str) -> HtmlPage:
     title = _page_title(doc, root)
     hrefs = (a.get("href", "").strip() for a in _links(root))
     pdf_links = list(dict.fromkeys(href for href in hrefs if _is_pdf_href(href)))
-    items = _listing_items(root)
+    outline = _Outline(root)
+    items = _listing_items(root, outline)
     if len(items) >= 2:
         return HtmlPage(title=title, items=items, canonical_url=canonical_url)
 
     # A publication: take the attachment blocks and the title out of the text first.
-    for a in _links(root):
-        if _is_pdf_href(a.get("href", "")):
-            holder = _table_around(a, root)
-            if holder is None:
-                holder = a.getparent() if a.getparent() is not None else a
-                if len(_words(holder)) - len(_words(a)) > 40:
-                    holder = a
-            # drop_tree keeps the text after the block; one already taken out (with an
-            # earlier link's block) has no parent, and taking out what it holds changes nothing.
-            if holder is root:
-                root.clear()
-            elif holder.getparent() is not None:
-                holder.drop_tree()
+    holders = _attachment_blocks(root, outline)
+    if any(holder is root for holder in holders):
+        root.clear()
+    else:
+        _drop_trees(holders)
     h1 = _first(root, "h1")
     if h1 is not None:
         h1.drop_tree()
