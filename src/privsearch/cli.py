@@ -702,6 +702,20 @@ def stopwords(paths: tuple[Path, ...], min_df: float, limit: int) -> None:
     show_default=True,
     help="Server processes (one per core serves most).",
 )
+@click.option(
+    "--header-timeout",
+    type=click.FloatRange(0.1, 3600),
+    default=10.0,
+    show_default=True,
+    help="Seconds a client has to send a whole request; then 408 and the connection is closed.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(1, 100_000),
+    default=200,
+    show_default=True,
+    help="Open connections per server process; past it, 503.",
+)
 @translate_errors
 def serve(
     index_dir: Path | None,
@@ -710,6 +724,8 @@ def serve(
     allow_origins: tuple[str, ...],
     rate_limit: int,
     workers: int,
+    header_timeout: float,
+    max_connections: int,
 ) -> None:
     """Serve the HTTP JSON API, the search widget (/widget.js) and a demo page (/).
 
@@ -729,4 +745,6 @@ def serve(
         allow_origins=allow_origins,
         rate_limit=rate_limit,
         workers=workers,
+        header_timeout=header_timeout,
+        max_connections=max_connections,
     )

@@ -1,12 +1,14 @@
 """The HTTP JSON API and the widget's files: a thin shell over `privsearch.Index`.
 
-`create_app(index_dir)` returns an ASGI app; `privsearch serve` runs it with uvicorn. Every
-error is JSON, `{"ok": false, "error": "...", "status": 4xx}`, never a 500 for anything a client
-can send.
+`create_app(index_dir)` returns an ASGI app; `privsearch serve` runs it with uvicorn, over the
+connection limits of `httpserver`. Every error is JSON, `{"ok": false, "error": "...",
+"status": 4xx}`, never a 500 for anything a client can send, and every answer carries
+`X-Content-Type-Options: nosniff`.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -23,7 +25,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import __version__
 from .config import export_serve_options, serve_options
@@ -42,6 +46,8 @@ from .querylang import MAX_QUERY_LENGTH
 
 log = logging.getLogger("privsearch.http")
 DEFAULT_RATE_LIMIT = 600  # API requests a minute per client address
+DEFAULT_HEADER_TIMEOUT = 10.0  # seconds for a client to send a whole request
+DEFAULT_MAX_CONNECTIONS = 200  # open connections per server process
 WARM_LIMIT = 512  # answers computed again after a commit, most recently used first
 
 # Served with the demo page and any other HTML: the widget needs nothing but its own origin.
@@ -66,7 +72,47 @@ DateBound = Annotated[
 
 
 def error_response(status: int, message: str) -> JSONResponse:
-    return JSONResponse({"ok": False, "error": message, "status": status}, status_code=status)
+    return JSONResponse(
+        {"ok": False, "error": message, "status": status},
+        status_code=status,
+        headers={"X-Content-Type-Options": "nosniff"},
+    )
+
+
+class _NoSniff:
+    """`X-Content-Type-Options: nosniff` on every answer, so that no browser takes a JSON
+    answer (which can quote document text) or an error for HTML or script."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).setdefault("X-Content-Type-Options", "nosniff")
+            await send(message)
+
+        await self.app(scope, receive, send_with_header)
+
+
+class _JSONRefusingCORS(CORSMiddleware):
+    """Starlette's CORS, with a refused preflight answered in the API's error shape rather than
+    in plain text."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        message = bytes(response.body).decode("utf-8", "replace")
+        refusal = error_response(response.status_code, message.replace("Disallowed", "disallowed"))
+        for name, value in response.headers.items():
+            if name.lower().startswith("access-control-") or name.lower() == "vary":
+                refusal.headers[name] = value
+        return refusal
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -251,7 +297,7 @@ def create_app(
     app.state.index = ix
     if allow_origins:
         app.add_middleware(
-            CORSMiddleware,
+            _JSONRefusingCORS,
             allow_origins=list(allow_origins),
             allow_methods=["GET"],
             allow_headers=["*"],
@@ -271,6 +317,8 @@ def create_app(
                 response.headers["Retry-After"] = str(max(1, round(60 / rate_limit)))
                 return response
             return await call_next(request)
+
+    app.add_middleware(_NoSniff)  # added last: outermost, so it sees the other middlewares' answers
 
     @app.exception_handler(PrivsearchError)
     async def _privsearch_error(request: Request, exc: PrivsearchError) -> JSONResponse:
@@ -469,13 +517,33 @@ def serve(
     allow_origins: Sequence[str] = (),
     rate_limit: int = DEFAULT_RATE_LIMIT,
     workers: int = 1,
+    *,
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
 ) -> None:
-    """Run the API with uvicorn until interrupted, in `workers` processes."""
+    """Run the API with uvicorn until interrupted, in `workers` processes.
+
+    A request must arrive whole within `header_timeout` seconds (408 past it); each process
+    holds at most `max_connections` open connections (503 past it), see `httpserver`.
+    """
     import uvicorn
 
+    from .httpserver import GuardedH11Protocol
+
+    server_options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "info",
+        "proxy_headers": False,
+        # uvicorn has no deadline for a request to arrive: its h11 protocol, with one.
+        "http": functools.partial(
+            GuardedH11Protocol, header_timeout=header_timeout, max_connections=max_connections
+        ),
+        "ws": "none",  # no WebSocket routes: an upgrade would leave the request deadline behind
+    }
     if workers <= 1:
         app = create_app(index_dir, allow_origins, rate_limit=rate_limit)
-        uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False)
+        uvicorn.run(app, **server_options)
         return
     export_serve_options(
         {
@@ -485,11 +553,5 @@ def serve(
         }
     )
     uvicorn.run(
-        "privsearch.http:app_from_environment",
-        factory=True,
-        workers=workers,
-        host=host,
-        port=port,
-        log_level="info",
-        proxy_headers=False,
+        "privsearch.http:app_from_environment", factory=True, workers=workers, **server_options
     )
