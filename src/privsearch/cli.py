@@ -101,6 +101,13 @@ def limit_options(func: F) -> F:
             type=click.IntRange(16),
             help="Postings an index writer keeps in memory.",
         ),
+        click.option("--manifest-max-rows", type=click.IntRange(1), help="Rows read per manifest."),
+        click.option("--run-max-records", type=click.IntRange(1), help="Records added per run."),
+        click.option(
+            "--allow-outside-links/--no-allow-outside-links",
+            default=None,
+            help="Read PDFs that pages and manifests link outside the folders being indexed.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)

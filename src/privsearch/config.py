@@ -34,10 +34,18 @@ class Limits:
     workers: int = 0  # 0 = one per core; PDF workers, and index writers for a large run
     index_memory_mb: int = 256  # postings a writer holds in memory before spilling to disk
     parallel_index_mb: float = 0.25  # text a run reads before it indexes in worker processes
+    manifest_max_rows: int = 50_000  # rows read per manifest; the rest are left out
+    run_max_records: int = 200_000  # records one run adds; the sources after are left unread
+    # PDFs a page or manifest links outside the folders being indexed are read only if set
+    allow_outside_links: bool = False
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
+            if isinstance(f.default, bool):
+                if not isinstance(value, bool):
+                    raise PrivsearchError(f"limit {f.name} must be true or false, not {value!r}")
+                continue
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise PrivsearchError(f"limit {f.name} must be a number, not {value!r}")
             if not (value > 0 or (value == 0 and f.name == "workers")):

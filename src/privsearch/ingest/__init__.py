@@ -11,6 +11,7 @@ that nothing links to. PDFs linked from a page or manifest are read into that so
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -18,7 +19,17 @@ from pathlib import Path
 
 from ..config import Limits
 from ..models import Page, Record, Skip
-from .discover import Inspected, discover, inspect, sha256_file
+from .discover import (
+    Inspected,
+    Scope,
+    Unreadable,
+    check_pdf,
+    discover,
+    file_hash,
+    inspect,
+    keep_only,
+    shown,
+)
 from .federal_register import FederalRegisterDocument
 from .html import ListingItem
 from .manifest import Manifest, ManifestRow
@@ -59,6 +70,7 @@ class SourcePlan:
     hashes: Mapping[str, str] = field(default_factory=dict)  # files of to_read -> sha256
     # publication page -> Federal Register documents read into its record
     companions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    scope: Scope | None = None  # the folders files reached through links must stay in
 
 
 def scan_sources(
@@ -73,7 +85,8 @@ def scan_sources(
     With a `pool`, the PDFs that the read will need start being read during the scan.
     """
     known = known or {}
-    found = discover(paths, limits, _read_ahead(pool, known) if pool else None)
+    scope = Scope.of(paths, limits.allow_outside_links)
+    found = discover(paths, limits, _read_ahead(pool, known) if pool else None, scope)
     to_read: list[Path] = []
     unchanged: list[str] = []
     hashes: dict[str, str] = {}
@@ -85,9 +98,11 @@ def scan_sources(
             hashes.update(files)
     removed = tuple(sorted(s for s in known if s not in found.hashes))
     skipped = tuple(found.skipped)
+    keep_only({str(p) for p in to_read})  # the parses the read will use, no others
     return SourcePlan(
-        tuple(to_read), tuple(sorted(unchanged)), removed, skipped, hashes, found.companions
-    )
+        tuple(to_read), tuple(sorted(unchanged)), removed, skipped, hashes, found.companions,
+        scope,
+    )  # fmt: skip
 
 
 def _read_ahead(
@@ -118,6 +133,7 @@ class _Job:
     results: dict[str, PdfText | str] = field(default_factory=dict)
     notices: tuple[FederalRegisterDocument, ...] = ()  # the same publication, in the Register
     others: tuple[Path, ...] = ()  # other files read with it: notices and their full texts
+    limits: Limits = DEFAULT_LIMITS
 
     @property
     def ready(self) -> bool:
@@ -133,6 +149,7 @@ class _ManifestJob:
     manifest: Manifest
     hashes: Mapping[str, str]  # as scanned
     seen_ids: dict[str, int] = field(default_factory=dict)
+    refused: Mapping[str, str] = field(default_factory=dict)  # linked PDF -> why not read
 
     def batch(
         self,
@@ -156,11 +173,12 @@ class _ManifestJob:
             row, path = self.manifest.rows[i], self.manifest.pdfs[i]
             note = ""
             if path is not None and text is None:
-                note = (
-                    f"attachment {path.name} skipped: {result}"
-                    if isinstance(result, str)
-                    else f"linked PDF not found: {row.pdf}"
-                )
+                if isinstance(result, str):
+                    note = f"attachment {path.name} skipped: {result}"
+                elif str(path) in self.refused:
+                    note = f"linked PDF {row.pdf} not read: {self.refused[str(path)]}"
+                else:
+                    note = f"linked PDF not found: {row.pdf}"
             records.append(self._unique(_manifest_row(row, self.item.path, text, note)))
         pages = len(text.pages) if text else 0
         return SourceResult(source, files, tuple(records), tuple(skipped), pages)
@@ -176,32 +194,79 @@ def read_sources(
 ) -> Iterator[SourceResult]:
     """Read every main file of `plan`, yielding results as they complete: one per file, or for
     a manifest several, each with some of its rows (the first also with the manifest itself).
-    PDFs are read in `pool` (the one the scan read ahead in), else in a pool of its own."""
+    PDFs are read in `pool` (the one the scan read ahead in), else in a pool of its own.
+
+    At most `limits.run_max_records` records are yielded: the source that reaches the limit
+    keeps the records up to it, and the sources not read yet are left for a later run (the
+    first of them is reported, with how many others)."""
+    left = limits.run_max_records
+    started: set[str] = set()
+    results = _read_sources(plan, limits, pool)
+    try:
+        for result in results:
+            started.add(result.source)
+            if len(result.records) < left or not result.records:
+                left -= len(result.records)
+                yield result
+                continue
+            cut = len(result.records) - left
+            reason = (
+                f"this run reached its limit of {limits.run_max_records} records "
+                f"(run_max_records): {cut} record(s) of this file left out"
+            )
+            skips = (*result.skipped, Skip(result.source, reason)) if cut else result.skipped
+            yield SourceResult(
+                result.source, result.files, result.records[:left], skips, result.pages
+            )
+            break
+        else:
+            return
+    finally:
+        results.close()
+    unread = [str(p) for p in plan.to_read if str(p) not in started]
+    if unread:
+        others = f", nor {len(unread) - 1} other file(s)" if len(unread) > 1 else ""
+        reason = (
+            f"not read: this run reached its limit of {limits.run_max_records} records "
+            f"(run_max_records){others}; a later run reads them"
+        )
+        yield SourceResult(unread[0], {}, (), (Skip(unread[0], reason),), 0)
+
+
+def _read_sources(plan: SourcePlan, limits: Limits, pool: PdfPool | None) -> Iterator[SourceResult]:
     waiting: dict[str, list[_Job | tuple[_ManifestJob, list[int]]]] = {}
     # The workers are reading ahead meanwhile: keep them supplied between records.
     tick = pool.pump if pool else None
     for path in plan.to_read:
         if tick:
             tick()
-        path = Path(path).resolve()
-        item = inspect(path, limits)
+        path = Path(os.path.abspath(path))  # as scanned: resolved, links and all
+        item = inspect(path, limits, plan.scope, take=True)
         if item.problem or not item.kind:
             reason = item.problem or "not a page, listing, manifest or PDF"
             files = {str(path): item.sha256} if item.sha256 else {}
-            yield SourceResult(str(path), files, (), (Skip(str(path), reason),), 0)
+            yield SourceResult(str(path), files, (), (Skip(shown(path), reason),), 0)
             continue
         if item.kind == "manifest":
-            yield from _start_manifest(item, plan.hashes, waiting)
+            yield from _start_manifest(item, plan.hashes, waiting, limits, plan.scope)
             continue
         job = _Job(item, [path] if item.kind == "pdf" else list(item.deps), plan.hashes)
-        companions = [inspect(Path(p), limits) for p in plan.companions.get(str(path), ())]
+        job.limits = limits
+        companions = [
+            inspect(Path(p), limits, plan.scope) for p in plan.companions.get(str(path), ())
+        ]
         job.notices = tuple(c.notice for c in companions if c.notice is not None)
         job.others = (*item.texts, *(f for c in companions for f in (c.path, *c.texts)))
+        for pdf in job.pdfs:  # checked again: a file may have been swapped since the scan
+            problem = check_pdf(pdf, limits, plan.scope)
+            if problem:
+                job.results[str(pdf)] = problem
         if job.ready:
             yield _finish(job, tick)
             continue
         for pdf in job.pdfs:
-            waiting.setdefault(str(pdf), []).append(job)
+            if str(pdf) not in job.results:
+                waiting.setdefault(str(pdf), []).append(job)
     if not waiting:
         return
     with contextlib.nullcontext(pool) if pool else PdfPool(limits) as pdfs:
@@ -220,11 +285,14 @@ def _start_manifest(
     item: Inspected,
     hashes: Mapping[str, str],
     waiting: dict[str, list[_Job | tuple[_ManifestJob, list[int]]]],
+    limits: Limits,
+    scope: Scope | None,
 ) -> Iterator[SourceResult]:
-    """The manifest's own result (its rows without a PDF to read), and its PDFs put on the
-    waiting list."""
+    """The manifest's own result (its rows without a PDF to read, or with one that cannot
+    be), and its PDFs put on the waiting list."""
     assert item.manifest is not None
-    job = _ManifestJob(item, item.manifest, hashes)
+    refused = {str(path): reason for path, reason in item.refused}
+    job = _ManifestJob(item, item.manifest, hashes, refused=refused)
     existing = {str(p) for p in item.deps}
     now: list[int] = []
     by_pdf: dict[str, list[int]] = {}
@@ -236,7 +304,11 @@ def _start_manifest(
     first = job.batch(now, None, None, item.manifest.problems)
     yield SourceResult(first.source, {str(item.path): item.sha256}, first.records, first.skipped, 0)
     for pdf, indexes in by_pdf.items():
-        waiting.setdefault(pdf, []).append((job, indexes))
+        problem = check_pdf(Path(pdf), limits, scope)  # swapped since the scan?
+        if problem:
+            yield job.batch(indexes, Path(pdf), problem)
+        else:
+            waiting.setdefault(pdf, []).append((job, indexes))
 
 
 def read_paths(paths: Sequence[Path], *, limits: Limits = DEFAULT_LIMITS) -> list[Record]:
@@ -270,15 +342,16 @@ def _finish(job: _Job, tick: Callable[[], None] | None = None) -> SourceResult:
     source = str(item.path)
     files = {source: item.sha256}
     for other in job.others:
-        sha = _file_hash(other, job.hashes)
+        sha = _file_hash(other, job.hashes, job.limits)
         if sha:
             files[str(other)] = sha
     skipped: list[Skip] = []
     pdf_texts: list[PdfText] = []
     notes: list[str] = [f"linked PDF not found: {href}" for href in item.missing]
+    notes += [f"linked PDF {path.name} not read: {reason}" for path, reason in item.refused]
     for pdf in job.pdfs:
         result = job.results[str(pdf)]
-        sha = files.get(str(pdf)) or _file_hash(pdf, job.hashes)
+        sha = files.get(str(pdf)) or _file_hash(pdf, job.hashes, job.limits)
         if sha:
             files[str(pdf)] = sha
         if isinstance(result, str):
@@ -299,14 +372,16 @@ def _finish(job: _Job, tick: Callable[[], None] | None = None) -> SourceResult:
     return SourceResult(source, files, _unique(records), tuple(skipped), pages)
 
 
-def _file_hash(path: Path, scanned: Mapping[str, str]) -> str | None:
+def _file_hash(
+    path: Path, scanned: Mapping[str, str], limits: Limits = DEFAULT_LIMITS
+) -> str | None:
     """A file's sha256 as scanned, else as it is now; None if it cannot be read. (A file
     changed since the scan is read again next run: its hash then differs.)"""
     if str(path) in scanned:
         return scanned[str(path)]
     try:
-        return sha256_file(path)
-    except OSError:
+        return file_hash(path, max(limits.pdf_max_bytes, limits.html_max_bytes))
+    except (OSError, Unreadable):
         return None
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _FIELDS = "id title summary component doc_type date sorns url pdf text pages".split()
 
 
@@ -89,25 +91,64 @@ def looks_like_manifest(text: str) -> bool:
     return bool(verdicts) and verdicts[0] and sum(verdicts) * 2 >= len(verdicts)
 
 
-def parse_manifest(text: str) -> tuple[list[ManifestRow], list[str]]:
-    """Rows, and one problem per line that is not a usable JSON object."""
+def clean_json(value: Any) -> Any:
+    """`value` with every string made storable: JSON can spell a lone surrogate ("\\udcff"),
+    which UTF-8 cannot encode; each becomes U+FFFD."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return _SURROGATE.sub("\ufffd", value)
+        return value
+    if isinstance(value, list):
+        return [clean_json(v) for v in value]
+    if isinstance(value, dict):
+        return {clean_json(k): clean_json(v) for k, v in value.items()}
+    return value
+
+
+_PROBLEMS_SHOWN = 20  # unusable lines listed one by one; the rest are counted
+
+
+def parse_manifest(text: str, max_rows: int | None = None) -> tuple[list[ManifestRow], list[str]]:
+    """Rows from the first `max_rows` non-empty lines, and why lines are left out: one problem
+    each for the first unusable lines, then one for how many more, and one for the lines past
+    `max_rows`."""
     rows: list[ManifestRow] = []
     problems: list[str] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    unusable = 0
+    read = 0
+    lines = text.splitlines()
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
+        if max_rows is not None and read >= max_rows:
+            rest = sum(1 for later in lines[number - 1 :] if later.strip())
+            problems.append(
+                f"{rest} line(s) from line {number} on left out: a manifest is read up to "
+                f"{max_rows} lines (manifest_max_rows)"
+            )
+            break
+        read += 1
         try:
             obj = json.loads(line)
         except ValueError as exc:
-            problems.append(f"line {number}: invalid JSON ({exc.msg})")
-            continue
-        if not isinstance(obj, dict):
-            problems.append(f"line {number}: not a JSON object")
-            continue
-        if not (str(obj.get("title") or "").strip() or str(obj.get("id") or "").strip()):
-            problems.append(f"line {number}: neither title nor id")
-            continue
-        rows.append(ManifestRow(number, {k: obj.get(k) for k in _FIELDS if k in obj}))
+            problem = f"line {number}: invalid JSON ({exc.msg})"
+        else:
+            if isinstance(obj, dict) and (
+                str(obj.get("title") or "").strip() or str(obj.get("id") or "").strip()
+            ):
+                fields = {k: clean_json(obj.get(k)) for k in _FIELDS if k in obj}
+                rows.append(ManifestRow(number, fields))
+                continue
+            problem = f"line {number}: " + (
+                "neither title nor id" if isinstance(obj, dict) else "not a JSON object"
+            )
+        unusable += 1
+        if unusable <= _PROBLEMS_SHOWN:
+            problems.append(problem)
+    if unusable > _PROBLEMS_SHOWN:
+        problems.insert(_PROBLEMS_SHOWN, f"{unusable - _PROBLEMS_SHOWN} more unusable line(s)")
     return rows, problems
 
 
@@ -120,9 +161,10 @@ class Manifest:
     pdfs: tuple[Path | None, ...]  # resolved; None for a row without a PDF or with a URL
 
 
-def read_manifest(text: str, location: Path) -> Manifest:
-    """Parse the manifest at `location` (its PDF paths are relative to its folder)."""
-    rows, problems = parse_manifest(text)
+def read_manifest(text: str, location: Path, max_rows: int | None = None) -> Manifest:
+    """Parse the manifest at `location` (its PDF paths are relative to its folder), reading
+    at most `max_rows` rows."""
+    rows, problems = parse_manifest(text, max_rows)
     return Manifest(tuple(rows), tuple(problems), tuple(pdf_paths(rows, location.parent)))
 
 
