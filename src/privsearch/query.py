@@ -11,6 +11,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,7 @@ class Index:
         self._lock = threading.Lock()
         self._open: list[Any] = []  # every searcher handed out, to close them all
         self._views: dict[int, _View] = {}
+        self._patterns_turn = threading.Lock()  # see _turn
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -163,6 +165,60 @@ class Index:
         deadline = Deadline.after(self.time_limit)
         _check_paging(page, per_page, sort)
         tree = querylang.parse_query(query)
+        with self._turn(tree, deadline):
+            return self._search(
+                query,
+                tree,
+                deadline,
+                started,
+                component=component,
+                doc_type=doc_type,
+                since=since,
+                until=until,
+                sort=sort,
+                page=page,
+                per_page=per_page,
+                collapse=collapse,
+                correct=correct,
+            )
+
+    @contextmanager
+    def _turn(self, tree: Node, deadline: Deadline) -> Iterator[None]:
+        """Wait for this process's turn to run a query with prefix* or typo~ words.
+
+        Such queries cost up to a hundred times an ordinary one; taking them one at a time
+        keeps a burst of them from holding up ordinary searches (benchmarks/burst.py). The
+        wait counts against the query's time limit.
+        """
+        if not querylang.has_patterns(tree) or getattr(self._local, "turn", False):
+            yield
+            return
+        if not self._patterns_turn.acquire(timeout=max(0.0, deadline.at - time.perf_counter())):
+            raise deadline.error()
+        self._local.turn = True
+        try:
+            yield
+        finally:
+            self._local.turn = False
+            self._patterns_turn.release()
+
+    def _search(
+        self,
+        query: str,
+        tree: Node,
+        deadline: Deadline,
+        started: float,
+        *,
+        component: str | list[str] | None,
+        doc_type: str | list[str] | None,
+        since: str | None,
+        until: str | None,
+        sort: str,
+        page: int,
+        per_page: int,
+        collapse: bool,
+        correct: bool,
+    ) -> SearchResults:
         searcher = self._current()
         view = self._view(searcher)
         compiled = Compiler(view.lexicon).compile(tree)
@@ -305,10 +361,12 @@ class Index:
         patterns: set[Pattern] = set()
         if query:
             deadline = Deadline.after(self.time_limit)
-            searcher = self._current()
-            compiled = Compiler(self._view(searcher).lexicon).compile(querylang.parse_query(query))
-            expand_patterns(searcher, compiled, ExpansionBudget(deadline=deadline))
-            patterns, _ = highlight_patterns(searcher, compiled)
+            tree = querylang.parse_query(query)
+            with self._turn(tree, deadline):
+                searcher = self._current()
+                compiled = Compiler(self._view(searcher).lexicon).compile(tree)
+                expand_patterns(searcher, compiled, ExpansionBudget(deadline=deadline))
+                patterns, _ = highlight_patterns(searcher, compiled)
         return {
             "id": record.id,
             "page": number,

@@ -374,6 +374,11 @@ def _leaves(node: Node) -> Iterator[Node]:
         yield node
 
 
+def has_patterns(node: Node) -> bool:
+    """True if the query holds a prefix* or typo~ word."""
+    return any(isinstance(leaf, (Prefix, Fuzzy)) for leaf in _leaves(node))
+
+
 def quote_query(query: str) -> str:
     """Escape a query so that every word is searched literally (the --quote option)."""
     words = [w.replace('"', "").replace("“", "").replace("”", "") for w in query.split()]
