@@ -6,6 +6,7 @@ import contextlib
 import csv
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -114,8 +115,42 @@ def limit_options(func: F) -> F:
     return func
 
 
+# What a terminal would act on rather than show: escape sequences (CSI such as clear screen
+# or cursor moves, OSC such as set title or hyperlinks, DCS and the other string commands, up
+# to their terminator) and, outside them, C0 and C1 control characters and DEL.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[\x20-\x2f]*[\x30-\x7e]?"
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_LAYOUT_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # keeps tab and newline
+
+
+def _safe(text: object, *, lines: bool = False) -> str:
+    """`text` from a file (a name, a title, a reason quoting one) as a terminal may show it:
+    escape sequences removed, other control characters shown as "?". With `lines`, tabs and
+    newlines stay (a page's text); without, they become spaces, so that one value cannot
+    start a line of its own in a summary."""
+    text = _ESCAPE_SEQUENCE.sub("", str(text))
+    if lines:
+        return _LAYOUT_CONTROL.sub("?", text.replace("\r\n", "\n"))
+    return _CONTROL.sub("?", text.replace("\t", " ").replace("\n", " "))
+
+
+def _echo(message: str = "", *, err: bool = False) -> None:
+    """click.echo for every line shown: what it prints cannot drive the terminal."""
+    click.echo(_safe(message, lines=True), err=err)
+
+
+def _json_text(data: object, **kwargs: Any) -> str:
+    """JSON as printed: C1 control characters escaped too (JSON escapes only C0 ones)."""
+    text = json.dumps(data, **kwargs)
+    return re.sub(r"[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _stderr(message: str) -> None:
-    click.echo(message, err=True)
+    _echo(message, err=True)
 
 
 @click.group()
@@ -155,7 +190,7 @@ def index(
     settings = load_settings(index_dir=index_dir, **limits)
     report = _build(list(paths), settings.index_dir, rebuild=rebuild, limits=settings.limits)
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2))
+        click.echo(_json_text(report.to_dict(), indent=2))
     else:
         _print_report(report)
     if strict and report.skipped:
@@ -181,22 +216,23 @@ def _build(
 
 
 def _print_report(report: privsearch.IndexReport) -> None:
-    click.echo(
+    _echo(
         f"Indexed {report.sources_read} source(s) in {report.seconds:.1f} s: "
-        f"{report.records_added} record(s) added, {report.records_removed} removed, "
-        f"{report.pages} PDF page(s) read; {report.sources_unchanged} unchanged, "
-        f"{report.sources_removed} gone. The index holds {report.records} record(s)."
+        f"{report.records_added} record(s) added ({report.pages} page(s) of text), "
+        f"{report.records_removed} removed; {report.sources_unchanged} unchanged, "
+        f"{report.sources_removed} gone. The index holds {report.records} record(s), "
+        f"{report.index_pages} page(s) of text."
     )
     if report.skipped:
-        click.echo(f"Skipped {len(report.skipped)} file(s):")
+        _echo(f"Skipped {len(report.skipped)} file(s):")
         for skip in report.skipped:
-            click.echo(f"  {skip.path}: {skip.reason}")
+            _echo(f"  {_safe(skip.path)}: {_safe(skip.reason)}")
     if report.warnings:
-        click.echo(f"{len(report.warnings)} warning(s):")
+        _echo(f"{len(report.warnings)} warning(s):")
         for warning in report.warnings[:20]:
-            click.echo(f"  {warning}")
+            _echo(f"  {_safe(warning)}")
         if len(report.warnings) > 20:
-            click.echo(f"  ... and {len(report.warnings) - 20} more (see --json)")
+            _echo(f"  ... and {len(report.warnings) - 20} more (see --json)")
 
 
 # -- fetch and update -------------------------------------------------------------------------
@@ -322,22 +358,22 @@ def _unreached(report: privsearch.FetchReport) -> list[str]:
 
 def _print_fetch(report: privsearch.FetchReport) -> None:
     for source in report.sources:
-        click.echo(
+        _echo(
             f"{source.source}: {source.publications_fetched} publication(s) fetched, "
             f"{source.files_stored} file(s) stored, {source.files_unchanged} unchanged; "
             f"{source.listing_pages} listing page(s) read"
             + ("" if source.complete else " (the walk did not finish)")
         )
         for note in source.notes:
-            click.echo(f"  {note}")
-    click.echo(
+            _echo(f"  {_safe(note)}")
+    _echo(
         f"{report.requests} request(s), {report.bytes / 1e6:.1f} MB downloaded, "
         f"{report.not_modified} not modified, in {report.seconds:.1f} s."
     )
     if report.failed:
-        click.echo(f"Failed {len(report.failed)}:")
+        _echo(f"Failed {len(report.failed)}:")
         for failure in report.failed:
-            click.echo(f"  {failure['url']}: {failure['reason']}")
+            _echo(f"  {_safe(failure['url'])}: {_safe(failure['reason'])}")
 
 
 @cli.command()
@@ -383,12 +419,12 @@ def update(
 
 def _print_changes(changes: list[dict[str, Any]]) -> None:
     if not changes:
-        click.echo("Nothing new or changed.")
+        _echo("Nothing new or changed.")
         return
-    click.echo(f"{len(changes)} new or changed:")
+    _echo(f"{len(changes)} new or changed:")
     for change in sorted(changes, key=lambda c: c["date"] or "", reverse=True):
-        when = change["date"] or "undated"
-        click.echo(f"  {change['change']:8} {when:10}  {change['id']}  {change['title']}")
+        when = _safe(change["date"] or "undated")
+        _echo(f"  {change['change']:8} {when:10}  {_safe(change['id'])}  {_safe(change['title'])}")
 
 
 # -- search -----------------------------------------------------------------------------------
@@ -467,7 +503,7 @@ def search(
             collapse=collapse,
         )
     if as_json:
-        click.echo(json.dumps(results.to_dict(), indent=2, ensure_ascii=False))
+        click.echo(_json_text(results.to_dict(), indent=2, ensure_ascii=False))
     elif as_csv:
         _write_csv(
             ({**hit.to_dict(), "pages": _pages_text(hit.pages)} for hit in results.results),
@@ -487,15 +523,19 @@ def _print_results(results: SearchResults) -> None:
     from rich.table import Table
 
     console = Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+
+    def text(value: object) -> str:  # a value from the index, as rich markup
+        return escape(_safe(value))
+
     for note in results.notes:
-        console.print(f"[yellow]{escape(note)}[/]")
+        console.print(f"[yellow]{text(note)}[/]")
     corrected = any(f'results for "{results.suggestion}"' in note for note in results.notes)
     if results.suggestion and not corrected:
-        console.print(f"Did you mean: [bold]{escape(results.suggestion)}[/]?")
+        console.print(f"Did you mean: [bold]{text(results.suggestion)}[/]?")
     first = (results.page - 1) * results.per_page + 1
     last = first + len(results.results) - 1
     if not results.results:
-        console.print(f"No results for {escape(results.query)!r}.")
+        console.print(f"No results for {text(repr(results.query))}.")
         return
     console.print(f"{first}-{last} of {results.total} results ({results.took_ms:.0f} ms)")
     table = Table(show_lines=True, expand=True)
@@ -504,21 +544,21 @@ def _print_results(results: SearchResults) -> None:
     table.add_column("Where", ratio=1)
     for n, hit in enumerate(results.results, start=first):
         snippet = _snippet_markup(hit.snippet)
-        title = f"[bold]{escape(hit.title)}[/]\n[dim]{escape(hit.id)}[/]\n{snippet}"
-        where = f"{hit.component} · {hit.doc_type}\n{hit.date or 'undated'}"
+        title = f"[bold]{text(hit.title)}[/]\n[dim]{text(hit.id)}[/]\n{snippet}"
+        where = f"{text(hit.component)} · {text(hit.doc_type)}\n{text(hit.date or 'undated')}"
         if hit.pages:
             where += f"\npages {_pages_text(hit.pages[:12])}" + (
                 " …" if len(hit.pages) > 12 else ""
             )
         if hit.versions:
-            where += f"\nalso: {', '.join(hit.versions)}"
-        table.add_row(str(n), title, escape(where))
+            where += f"\nalso: {text(', '.join(hit.versions))}"
+        table.add_row(str(n), title, where)
     console.print(table)
     facets = "; ".join(
         f"{name}: " + ", ".join(f"{k} {v}" for k, v in list(counts.items())[:8])
         for name, counts in results.facets.items()
     )
-    console.print(f"[dim]{escape(facets)}[/]")
+    console.print(f"[dim]{text(facets)}[/]")
 
 
 def _snippet_markup(snippet: str) -> str:
@@ -528,10 +568,8 @@ def _snippet_markup(snippet: str) -> str:
     from rich.markup import escape
 
     parts = snippet.replace("</mark>", "<mark>").split("<mark>")
-    return "".join(
-        f"[bold yellow]{escape(html.unescape(p))}[/]" if i % 2 else escape(html.unescape(p))
-        for i, p in enumerate(parts)
-    )
+    pieces = (escape(_safe(html.unescape(p))) for p in parts)
+    return "".join(f"[bold yellow]{p}[/]" if i % 2 else p for i, p in enumerate(pieces))
 
 
 def _write_csv(rows: Iterable[dict[str, Any]], fieldnames: Iterable[str], out: Any = None) -> None:
@@ -558,9 +596,9 @@ def show(record_id: str, index_dir: Path | None, as_json: bool) -> None:
         record = ix.get(record_id)
         versions = ix.family(record.id)
     if as_json:
-        click.echo(json.dumps({**record.to_dict(), "versions": versions}, indent=2))
+        click.echo(_json_text({**record.to_dict(), "versions": versions}, indent=2))
         return
-    click.echo(record.title)
+    _echo(_safe(record.title))
     rows = [
         ("Id", record.id),
         ("Component", record.component),
@@ -578,11 +616,11 @@ def show(record_id: str, index_dir: Path | None, as_json: bool) -> None:
     width = max(len(label) for label, value in rows if value) + 2
     for label, value in rows:
         if value:
-            click.echo(f"{label + ':':{width}}{value}")
+            _echo(f"{_safe(label) + ':':{width}}{_safe(value)}")
     if record.summary:
-        click.echo(f"\n{record.summary}")
+        _echo(f"\n{_safe(record.summary, lines=True)}")
     for page in record.pages:
-        click.echo(f"\n--- page {page.number} ---\n{page.text}")
+        _echo(f"\n--- page {page.number} ---\n{_safe(page.text, lines=True)}")
 
 
 @cli.command()
@@ -649,15 +687,15 @@ def stats(index_dir: Path | None, as_json: bool) -> None:
     with _open(index_dir) as ix:
         data = ix.stats()
     if as_json:
-        click.echo(json.dumps(data, indent=2))
+        click.echo(_json_text(data, indent=2))
         return
-    click.echo(
-        f"{data['records']} records, {data['pages']} PDF pages, "
+    _echo(
+        f"{data['records']} records, {data['pages']} pages of text, "
         f"{data['index_bytes'] / 1e6:.1f} MB on disk, last indexed {data['indexed_at']}"
     )
     for name in ("component", "doc_type", "year"):
-        counts = ", ".join(f"{k} {v}" for k, v in data[name].items())
-        click.echo(f"{name}: {counts}")
+        counts = ", ".join(f"{_safe(k)} {v}" for k, v in data[name].items())
+        _echo(f"{name}: {counts}")
 
 
 @cli.command()
@@ -680,9 +718,9 @@ def stopwords(paths: tuple[Path, ...], min_df: float, limit: int) -> None:
     records = privsearch.read_records(list(paths))
     texts = ["\n".join([r.title, r.summary, r.body]) for r in records]
     proposals = privsearch.propose_stopwords(texts, min_df=min_df, limit=limit)
-    click.echo(f"{len(texts)} documents; words in at least {min_df:.0%} of them:")
+    _echo(f"{len(texts)} documents; words in at least {min_df:.0%} of them:")
     for word, share in proposals:
-        click.echo(f"{share:6.1%}  {word}")
+        _echo(f"{share:6.1%}  {_safe(word)}")
 
 
 @cli.command()

@@ -267,7 +267,8 @@ class IndexReport:
     records: int = 0  # records in the index after the run
     records_added: int = 0
     records_removed: int = 0
-    pages: int = 0  # PDF pages read in this run
+    pages: int = 0  # pages of text in the records this run added (as `stats` counts them)
+    index_pages: int = 0  # pages of text in the index after the run
     sources_read: int = 0
     sources_unchanged: int = 0
     sources_removed: int = 0
@@ -359,6 +360,7 @@ def _build(
             "finishes"
         )
     try:
+        _remove_orphan_segments(ix)
         try:
             writer = ix.writer(_lk=False, limitmb=limits.index_memory_mb)
         except BaseException:
@@ -398,6 +400,7 @@ def _build(
                 sink.commit(mergetype=CLEAR if rebuild else None)
             else:  # nothing changed: no new version for searchers to move to
                 writer.cancel()
+                _remove_orphan_segments(ix)  # Whoosh's cancel keeps its empty segment's files
         except BaseException:
             sink.kill()
             with contextlib.suppress(Exception):
@@ -412,6 +415,9 @@ def _build(
 
     with ix.searcher() as searcher:
         report.records = searcher.doc_count()
+        report.index_pages = _pages_in(searcher.reader())
+    # A file is skipped once in the summary, though both the scan and the read find it out.
+    report.skipped = list(dict.fromkeys(report.skipped))
     meta = {
         **_analyzer_settings(),
         "privsearch_version": __version__,
@@ -475,11 +481,21 @@ def _change(record: Record, change: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def _pages_in(reader: Any) -> int:
+    """Pages of text in the index, counted as `stats` counts them (stored page_count)."""
+    if not reader.has_column("page_count"):
+        return 0
+    column = reader.column_reader("page_count")
+    return sum(column[n] for n in reader.all_doc_ids())
+
+
 def _add_result(sink: _Writers, result: SourceResult, report: IndexReport, first: int) -> int:
     """Add a result's records, numbered from `first` within their source; return how many."""
-    report.pages += result.pages
     report.skipped.extend(result.skipped)
     for position, record in enumerate(result.records, start=first):
+        # Pages of text as the index stores them: a PDF's, a manifest row's inline text, a
+        # Federal Register document's, the same way `stats` counts them.
+        report.pages += len(record.pages)
         sink.add(_document(record, position))
         report.records_added += 1
         report.warnings.extend(f"{record.source}: {w}" for w in record.warnings)
@@ -749,6 +765,35 @@ def _remove_unused_files(ix: index.Index) -> None:
         index.clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
     with contextlib.suppress(Exception):
         shutil.rmtree(Path(ix.storage.folder) / f"{ix.indexname}.tmp", ignore_errors=True)
+
+
+def _remove_orphan_segments(ix: index.Index) -> None:
+    """Delete the files of segments that no table of contents on disk names: the empty
+    segment Whoosh's cancel leaves behind (one per run that changes nothing), and segments of
+    a run killed before its commit. Called with the run lock and Whoosh's write lock held, so
+    no writer owns them; no reader opens a segment that no table of contents names. Files of
+    the current generation, and of any older one whose table of contents is still there (a
+    reader may have it open), are kept."""
+    storage, name = ix.storage, ix.indexname
+    toc_pattern = index.TOC._pattern(name)  # noqa: SLF001 - Whoosh's own file names
+    segment_pattern = index.TOC._segment_pattern(name)  # noqa: SLF001
+    try:
+        files = list(storage)
+        generations = [int(m.group(1)) for f in files if (m := toc_pattern.match(f))]
+        named = {
+            segment.segment_id()
+            for generation in generations
+            for segment in index.TOC.read(storage, name, generation, schema=ix.schema).segments
+        }
+    except Exception:  # a table of contents that cannot be read: leave everything as it is
+        return
+    if not generations:
+        return
+    for filename in files:
+        match = segment_pattern.match(filename)
+        if match and not filename.startswith(".") and match.group(1) not in named:
+            with contextlib.suppress(OSError):
+                storage.delete_file(filename)
 
 
 @contextlib.contextmanager

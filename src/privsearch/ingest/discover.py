@@ -464,10 +464,18 @@ def _classify(
         problem = "empty file" if not data or data.isspace() else _not_html(data)
         if problem:
             return Inspected(path, "html-page", sha256=sha, problem=problem)
+        from .html import HtmlLimitError, WorkersUnavailable, parse_html_isolated
+
         try:
-            page = parse_html(decode_html(data))
+            try:  # in a worker process, under the time and memory limits PDFs have
+                page = parse_html_isolated(data)
+            except WorkersUnavailable:  # no processes here: the size cap alone bounds it
+                page = parse_html(decode_html(data))
         except (NestedTooDeeply, RecursionError):
             problem = "cannot parse HTML (elements nested too deeply)"
+            return Inspected(path, "html-page", sha256=sha, problem=problem)
+        except HtmlLimitError as exc:
+            problem = f"cannot parse HTML ({exc})"
             return Inspected(path, "html-page", sha256=sha, problem=problem)
         except Exception as exc:  # the parser is lenient; this guards against the unexpected
             reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]

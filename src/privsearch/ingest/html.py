@@ -9,12 +9,17 @@ for listing items.
 from __future__ import annotations
 
 import codecs
+import gc
+import os
 import re
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import lxml.html
@@ -604,6 +609,161 @@ def parse_html(text: str) -> HtmlPage:
         pdf_links=tuple(pdf_links),
         canonical_url=canonical_url,
     )
+
+
+# --- parsing in a worker process ----------------------------------------------------------
+
+
+class HtmlLimitError(ValueError):
+    """A page the worker could not parse within its limits (the message says which)."""
+
+
+@dataclass(frozen=True)
+class _WorkerLimits:
+    timeout: float = 60.0
+    memory_mb: int = 1024
+
+
+_LIMITS = _WorkerLimits()
+
+
+def set_worker_limits(timeout: float, memory_mb: int) -> None:
+    """The time and memory one page may take in the HTML worker (a run's PDF limits)."""
+    global _LIMITS
+    if (timeout, memory_mb) != (_LIMITS.timeout, _LIMITS.memory_mb):
+        _LIMITS = _WorkerLimits(timeout, memory_mb)
+        _WORKER.stop()  # its memory limit was set when it started
+
+
+def _parse_bytes(data: bytes) -> HtmlPage:
+    return parse_html(decode_html(data))
+
+
+def _html_worker_main(conn: Connection, memory_mb: int) -> None:
+    from .pdf import _limit_memory
+
+    gc.freeze()
+    _limit_memory(memory_mb)
+    parent = os.getppid()
+    while True:
+        try:
+            while not conn.poll(1.0):  # a forked worker watches its parent (see pdf.py)
+                if os.getppid() != parent:
+                    return
+            data = conn.recv_bytes()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        try:
+            result: Any = ("ok", _parse_bytes(data))
+        except (NestedTooDeeply, RecursionError):
+            result = ("deep", "")
+        except MemoryError:
+            result = ("memory", "")
+        except Exception as exc:  # the worker must survive any one page
+            result = ("error", " ".join(f"{type(exc).__name__}: {exc}".split())[:200])
+        del data
+        try:
+            conn.send(result)
+        except MemoryError:
+            conn.send(("memory", ""))
+
+
+class _HtmlWorker:
+    """One process that parses pages one at a time, under an address-space limit, and is
+    killed when a page takes longer than the time limit (and started again for the next)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._process: Any = None
+        self._conn: Connection | None = None
+
+    def _start(self, limits: _WorkerLimits) -> Connection:
+        from .pdf import worker_context
+
+        ctx = worker_context()
+        conn, child = ctx.Pipe()
+        self._process = ctx.Process(
+            target=_html_worker_main, args=(child, limits.memory_mb), daemon=True
+        )
+        self._process.start()
+        child.close()
+        self._conn = conn
+        return conn
+
+    def stop(self) -> None:
+        with self._lock:
+            self._kill()
+
+    def _kill(self) -> None:
+        from .pdf import kill_worker
+
+        if self._process is not None:
+            kill_worker(self._process, self._conn)
+        self._process = self._conn = None
+
+    def parse(self, data: bytes, limits: _WorkerLimits) -> HtmlPage:
+        """The page parsed in the worker; raises NestedTooDeeply, or HtmlLimitError with the
+        reason it could not be parsed."""
+        from .pdf import exit_reason
+
+        with self._lock:
+            conn = self._conn
+            alive = conn is not None and self._process.is_alive()
+            if not alive:
+                self._kill()
+                conn = self._start(limits)
+            assert conn is not None
+            try:
+                conn.send_bytes(data)
+                deadline = time.monotonic() + limits.timeout
+                while not conn.poll(max(0.0, min(1.0, deadline - time.monotonic()))):
+                    if time.monotonic() >= deadline:
+                        self._kill()
+                        raise HtmlLimitError(f"timed out after {limits.timeout:g} s")
+                    if not self._process.is_alive() and not conn.poll():
+                        break
+                status, value = conn.recv()
+            except (EOFError, OSError):
+                process = self._process
+                process.join(timeout=5)
+                how = exit_reason(process.exitcode)
+                self._kill()
+                raise HtmlLimitError(_crash_reason(how, limits)) from None
+        if status == "ok":
+            return value
+        if status == "deep":
+            raise NestedTooDeeply("elements nested too deeply")
+        if status == "memory":
+            self.stop()  # a worker near its limit is not kept
+            raise HtmlLimitError(_memory_reason(limits))
+        raise HtmlLimitError(value)
+
+
+def _memory_reason(limits: _WorkerLimits) -> str:
+    return f"exceeded the memory limit of {limits.memory_mb} MB (pdf_memory_mb)"
+
+
+def _crash_reason(how: str, limits: _WorkerLimits) -> str:
+    # The address-space limit makes an allocation fail; libxml2 or Python may then end the
+    # process rather than raise.
+    return f"parsing crashed (worker {how}; memory limit {limits.memory_mb} MB, pdf_memory_mb)"
+
+
+_WORKER = _HtmlWorker()
+
+
+class WorkersUnavailable(RuntimeError):
+    """No worker process can be started here (the platform or its limits forbid it)."""
+
+
+def parse_html_isolated(data: bytes) -> HtmlPage:
+    """Decode and parse a page in the HTML worker process, under the run's time and memory
+    limits (`set_worker_limits`). Raises NestedTooDeeply, HtmlLimitError with the reason the
+    page was given up on, or WorkersUnavailable."""
+    try:
+        return _WORKER.parse(data, _LIMITS)
+    except (ImportError, NotImplementedError, PermissionError, BlockingIOError) as exc:
+        raise WorkersUnavailable(str(exc)) from exc
 
 
 def resolve_link(href: str, base_dir: Path) -> Path | None:

@@ -229,6 +229,28 @@ def sniff(head: bytes) -> str:
     return "text"
 
 
+class _LimitsHit(logging.Handler):
+    """The safety limits pypdf reached but only logged: it reads past a Form XObject whose
+    stream is a zip bomb with a warning, which would leave the page looking textless."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.errors: list[BaseException] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        values = record.args if isinstance(record.args, dict) else {}
+        if not values and record.args and isinstance(record.args[0], dict):
+            values = record.args[0]
+        exc = values.get("exception") if isinstance(values, dict) else None
+        if isinstance(exc, BaseException) and len(self.errors) < 10:
+            cause = _root_cause(exc)
+            if type(cause).__name__ == "LimitReachedError" or isinstance(cause, MemoryError):
+                self.errors.append(cause)
+
+
+_LIMITS_HIT = _LimitsHit()
+
+
 def _extract(path: str, limits: Limits) -> dict[str, Any]:
     """Read one PDF with pypdf, page by page. Returns a plain dict (it crosses a pipe)."""
     from pypdf import PdfReader
@@ -272,7 +294,9 @@ def _extract(path: str, limits: Limits) -> dict[str, Any]:
     failed: list[int] = []
     chars = 0
     wanted = min(page_count, limits.pdf_max_pages)
+    limited: list[str] = []  # what pypdf left out of pages it read, past a safety limit
     for number in range(1, wanted + 1):
+        _LIMITS_HIT.errors.clear()
         try:
             raw = reader.pages[number - 1].extract_text() or ""
         except Exception as exc:  # one bad page must not lose the others (MemoryError too)
@@ -280,6 +304,8 @@ def _extract(path: str, limits: Limits) -> dict[str, Any]:
             if len(problems) < 5:
                 problems.append(f"page {number}: {_describe(exc, limits)}")
             continue
+        if _LIMITS_HIT.errors and len(limited) < 5:
+            limited.append(f"page {number}: {_describe(_LIMITS_HIT.errors[0], limits)}")
         text = clean_text(raw)
         if chars + len(text) > limits.pdf_max_chars:
             text = text[: max(0, limits.pdf_max_chars - chars)]
@@ -296,6 +322,10 @@ def _extract(path: str, limits: Limits) -> dict[str, Any]:
     notes.extend(p for p in problems if not p.startswith("page "))
     if page_count > wanted:
         notes.append(f"only the first {wanted} of {page_count} pages read (limit pdf_max_pages)")
+    if limited and not any(text for _, text in pages) and not failed:
+        first = limited[0].partition(": ")[2]
+        return {"ok": False, "reason": f"no page could be extracted: {first}"}
+    notes.extend(note.replace(": ", ": some text left out: ", 1) for note in limited)
     if pages and not any(text for _, text in pages):
         notes.append(NO_TEXT_LAYER)
     if not pages and failed:
@@ -314,7 +344,11 @@ def _extract(path: str, limits: Limits) -> dict[str, Any]:
 
 def _worker_main(conn: Connection, limits: Limits) -> None:
     warnings.simplefilter("ignore")
-    logging.getLogger("pypdf").setLevel(logging.CRITICAL)
+    # pypdf's warnings are not shown; the limits it reached while reading past them are kept.
+    pypdf_log = logging.getLogger("pypdf")
+    pypdf_log.setLevel(logging.WARNING)
+    pypdf_log.propagate = False
+    pypdf_log.handlers[:] = [_LIMITS_HIT]
     _configure_pypdf(limits)  # imports pypdf before the memory limit counts against it
     pypdf_speedups.install()
     # What the worker inherited stays put: the collector neither scans it nor copies its pages
@@ -401,6 +435,10 @@ class PdfPool:
     def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         import pypdf  # noqa: F401 - imported once here; forked workers start with it
 
+        from .html import set_worker_limits
+
+        # Pages are parsed in a worker of their own, under the same per-file limits.
+        set_worker_limits(limits.pdf_timeout, limits.pdf_memory_mb)
         self.limits = limits
         self.size = max(1, limits.workers or os.cpu_count() or 1)
         self._idle: list[_Worker] = []
