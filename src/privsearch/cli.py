@@ -37,9 +37,10 @@ class UsageProblem(click.ClickException):
 
 
 def _fail(exc: PrivsearchError) -> click.ClickException:
+    message = _safe(exc.message, lines=True)  # it may quote a file name or a query
     if isinstance(exc, (QuerySyntaxError, BadParameterError)):
-        return UsageProblem(exc.message)
-    return click.ClickException(exc.message)
+        return UsageProblem(message)
+    return click.ClickException(message)
 
 
 def translate_errors(func: F) -> F:
