@@ -256,6 +256,7 @@ def test_hostile_pdfs_are_indexed_or_skipped_with_a_reason(tmp_path):
 
 def test_stopwords_proposes_common_words():
     require_shared()
-    out = run("stopwords", str(DHS / "pages"), "--min-df", "0.5").stdout
+    # the pages and the folder of the PDFs they link (links outside the folders given are not read)
+    out = run("stopwords", str(DHS / "pages"), str(DHS / "docs"), "--min-df", "0.5").stdout
     assert "documents; words in at least 50% of them" in out
     assert len(out.splitlines()) > 1
