@@ -334,3 +334,26 @@ def test_each_page_is_parsed_once_per_run_whatever_its_size(
     assert sorted(calls) == ["big.html", "small.html"]
     assert sorted(r.title for result in results for r in result.records) == ["Big", "Small"]
     assert not module._CACHE  # nothing kept after the read
+
+
+def test_a_pdf_swapped_for_a_fifo_or_a_link_in_the_worker_is_refused(tmp_path: Path) -> None:
+    """The PDF worker opens what it reads itself, without following a link or waiting on a
+    FIFO: a file swapped after every earlier check is still refused, with its reason."""
+    from privsearch.ingest.pdf import _extract
+
+    fifo = tmp_path / "swapped.pdf"
+    os.mkfifo(fifo)
+    assert _extract(str(fifo), Limits()) == {"ok": False, "reason": "not a regular file"}
+    outside = tmp_path / "outside.pdf"
+    outside.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    link = tmp_path / "link.pdf"
+    link.symlink_to(outside)
+    result = _extract(str(link), Limits())
+    assert result == {"ok": False, "reason": "not a regular file (symbolic link)"}
+
+
+def test_a_fifo_in_place_of_a_site_marker_is_not_waited_on(tmp_path: Path) -> None:
+    (tmp_path / "page.html").write_text("<h1>A page</h1><p>Some text about privacy.</p>")
+    os.mkfifo(tmp_path / ".privsearch-site")
+    records = privsearch.read_records([tmp_path])
+    assert [r.title for r in records] == ["A page"] and records[0].url == ""

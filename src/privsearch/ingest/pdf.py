@@ -9,12 +9,15 @@ The workers run pypdf with faster equivalents of its hot spots (`pypdf_speedups`
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
+import io
 import logging
 import multiprocessing
 import os
 import re
 import signal
+import stat
 import threading
 import time
 import unicodedata
@@ -24,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ..config import Limits
 from . import pypdf_speedups
@@ -253,24 +256,53 @@ _LIMITS_HIT = _LimitsHit()
 
 def _extract(path: str, limits: Limits) -> dict[str, Any]:
     """Read one PDF with pypdf, page by page. Returns a plain dict (it crosses a pipe)."""
+    try:
+        handle = _open_regular(path)
+    except OSError as exc:
+        return {"ok": False, "reason": f"cannot read file ({(exc.strerror or str(exc)).lower()})"}
+    except ValueError as exc:
+        return {"ok": False, "reason": str(exc)}
+    with handle:
+        return _extract_from(handle, limits)
+
+
+def _open_regular(path: str) -> BinaryIO:
+    """The file at `path`, opened as it is now: not through a link, never waiting (a FIFO
+    swapped in since the scan is refused, not blocked on), and a regular file. ValueError says
+    why not."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ValueError("not a regular file (symbolic link)") from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ValueError("not a regular file")
+    return os.fdopen(fd, "rb")
+
+
+def _extract_from(handle: BinaryIO, limits: Limits) -> dict[str, Any]:
+    """What `_extract` returns, for the PDF open as `handle`."""
     from pypdf import PdfReader
     from pypdf.errors import FileNotDecryptedError, PdfReadError
 
-    try:
-        size = os.path.getsize(path)
-        with open(path, "rb") as f:
-            head = f.read(1024)
-    except OSError as exc:
-        return {"ok": False, "reason": f"cannot read file ({(exc.strerror or str(exc)).lower()})"}
+    size = os.fstat(handle.fileno()).st_size
     if size == 0:
         return {"ok": False, "reason": "empty file"}
+    if size > limits.pdf_max_bytes:
+        return {"ok": False, "reason": f"too large ({size} bytes; limit {limits.pdf_max_bytes})"}
+    head = handle.read(1024)
+    handle.seek(0)
     if b"%PDF-" not in head and not _PDF_OBJECT.search(head):
         return {
             "ok": False,
             "reason": f"not a PDF (no %PDF header; the file looks like {sniff(head)})",
         }
     try:
-        reader = PdfReader(path, strict=False)
+        # Read whole, as pypdf itself reads a file given by its path.
+        reader = PdfReader(io.BytesIO(handle.read()), strict=False)
         if reader.is_encrypted:
             try:
                 if not reader.decrypt(""):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -76,17 +77,30 @@ def site_of(path: Path) -> Site | None:
 
 @lru_cache(maxsize=4096)
 def _site_of_folder(folder: str) -> Site | None:
-    marker = os.path.join(folder, SITE_MARKER)
-    if os.path.isfile(marker):
-        try:
-            with open(marker, "rb") as handle:
-                url = json.loads(handle.read(4096)).get("url")
-        except (OSError, ValueError, AttributeError):
-            url = None
-        if isinstance(url, str) and urlsplit(url).scheme in ("http", "https"):
-            return Site(Path(folder), url.rstrip("/"))
+    url = _marker_url(os.path.join(folder, SITE_MARKER))
+    if url:
+        return Site(Path(folder), url.rstrip("/"))
     parent = os.path.dirname(folder)
     return None if parent == folder else _site_of_folder(parent)
+
+
+def _marker_url(marker: str) -> str | None:
+    """The address a marker file names; None for none, or for anything but a small regular
+    file (a link or a FIFO in its place is not followed or waited on)."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(marker, flags)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        url = json.loads(os.read(fd, 4096)).get("url")
+    except (OSError, ValueError, AttributeError):
+        return None
+    finally:
+        os.close(fd)
+    return url if isinstance(url, str) and urlsplit(url).scheme in ("http", "https") else None
 
 
 def forget_sites() -> None:
