@@ -214,3 +214,27 @@ def test_query_cost_fuzz_target_runs(dhs_index, capsys):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.run(dhs_index, examples=25) == 0, capsys.readouterr().out
+
+
+def test_queries_with_patterns_get_at_most_their_share_of_the_time(dhs_index: Path) -> None:
+    """After a query with prefix* or typo~ words that ran t seconds, the next one waits
+    t * (1 / PATTERN_SHARE - 1): a stream of them leaves ordinary searches most of the time.
+    Checked by the waits asked for, not by timing."""
+    from unittest import mock
+
+    from privsearch import query as query_module
+
+    with privsearch.open_index(dhs_index) as ix:
+        with mock.patch.object(query_module.time, "sleep") as sleep:
+            ix.search("biomet*")
+            assert not sleep.called and ix._patterns_rest_until > query_module.time.perf_counter()
+            ix.search("facial*")
+            assert sleep.call_count == 1
+            waited = sleep.call_args.args[0]
+            ix._patterns_rest_until = query_module.time.perf_counter() + 60
+            ix.search("biometric data")  # ordinary searches never wait
+            assert sleep.call_count == 1
+        assert 0 < waited <= 10
+        with pytest.raises(privsearch.QueryTooExpensiveError, match="busy with other queries"):
+            ix.search("license*")
+        assert ix.search("license plate").total > 0

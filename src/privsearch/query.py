@@ -21,7 +21,7 @@ from whoosh import query as wq
 from . import analyze, querylang
 from .collect import FACETS, Columns, Deadline, add_proximity, collect_matches, count_values, rank
 from .complete import Completions
-from .errors import BadParameterError, RecordNotFoundError
+from .errors import BadParameterError, QueryTooExpensiveError, RecordNotFoundError
 from .highlight import Passage, Pattern, locate, mark_all
 from .index import family_of, open_whoosh, read_meta, record_from_stored
 from .models import Hit, Record, SearchResults
@@ -37,6 +37,7 @@ from .queryplan import (
 
 MAX_PER_PAGE = 100
 SOFT_AND_BELOW = 10  # with fewer all-word matches, documents with some of the words follow
+PATTERN_SHARE = 0.15  # of the time, at most, spent on queries with prefix* or typo~ words
 TIME_LIMIT = 5.0  # seconds one search may take to expand its patterns and collect its matches
 # Words longer than this get no spelling correction: the corrector compares a word with every
 # indexed word of the same first letter, at a cost that grows with the word's length, and no
@@ -88,6 +89,7 @@ class Index:
         self._open: list[Any] = []  # every searcher handed out, to close them all
         self._views: dict[int, _View] = {}
         self._patterns_turn = threading.Lock()  # see _turn
+        self._patterns_rest_until = 0.0  # perf_counter() before which the next may not start
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -186,20 +188,35 @@ class Index:
     def _turn(self, tree: Node, deadline: Deadline) -> Iterator[None]:
         """Wait for this process's turn to run a query with prefix* or typo~ words.
 
-        Such queries cost up to a hundred times an ordinary one; taking them one at a time
-        keeps a burst of them from holding up ordinary searches (benchmarks/burst.py). The
-        wait counts against the query's time limit.
+        Such queries cost up to a hundred times an ordinary one. They run one at a time, and
+        together for at most PATTERN_SHARE of the time: after one that ran for t seconds, the
+        next waits t * (1 / PATTERN_SHARE - 1) seconds, so that a burst of them, from one
+        client or many, leaves ordinary searches most of the interpreter (benchmarks/burst.py).
+        The wait counts against the query's time limit.
         """
         if not querylang.has_patterns(tree) or getattr(self._local, "turn", False):
             yield
             return
         if not self._patterns_turn.acquire(timeout=max(0.0, deadline.at - time.perf_counter())):
             raise deadline.error()
-        self._local.turn = True
         try:
-            yield
+            rest = self._patterns_rest_until - time.perf_counter()
+            if rest > 0:
+                if time.perf_counter() + rest > deadline.at:
+                    raise QueryTooExpensiveError(
+                        "the server is busy with other queries with prefix* or typo~ words; "
+                        f"try again in {rest:.0f} s or search without them"
+                    )
+                time.sleep(rest)
+            started = time.perf_counter()
+            self._local.turn = True
+            try:
+                yield
+            finally:
+                ended = time.perf_counter()
+                self._patterns_rest_until = ended + (ended - started) * (1 / PATTERN_SHARE - 1)
+                self._local.turn = False
         finally:
-            self._local.turn = False
             self._patterns_turn.release()
 
     def _search(
