@@ -87,7 +87,12 @@ def limit_options(func: F) -> F:
             type=click.IntRange(0, 64),
             help="PDF worker and index writer processes (0 = cores).",
         ),
-        click.option("--timeout", "pdf_timeout", type=click.FloatRange(1), help="Seconds per PDF."),
+        click.option(
+            "--timeout",
+            "pdf_timeout",
+            type=click.FloatRange(1),
+            help="Seconds per PDF or HTML page.",
+        ),
         click.option("--pdf-memory-mb", type=click.IntRange(64), help="Memory per PDF worker."),
         click.option("--pdf-max-pages", type=click.IntRange(1), help="Pages read per PDF."),
         click.option("--pdf-max-chars", type=click.IntRange(1), help="Characters kept per PDF."),
