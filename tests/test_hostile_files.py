@@ -357,3 +357,18 @@ def test_a_fifo_in_place_of_a_site_marker_is_not_waited_on(tmp_path: Path) -> No
     os.mkfifo(tmp_path / ".privsearch-site")
     records = privsearch.read_records([tmp_path])
     assert [r.title for r in records] == ["A page"] and records[0].url == ""
+
+
+def test_a_run_cut_short_by_its_record_limit_is_completed_by_the_next(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for name in ("a", "b"):
+        lines = (json.dumps({"id": f"{name}-{n}", "title": f"Row {n}"}) for n in range(40))
+        (docs / f"{name}.jsonl").write_text("\n".join(lines) + "\n")
+    index_dir = tmp_path / "index"
+    capped = Limits(workers=1, run_max_records=30)
+    assert privsearch.build_index([docs], index_dir, limits=capped).records == 30
+    assert privsearch.build_index([docs], index_dir, limits=capped).records == 30
+    again = privsearch.build_index([docs], index_dir, limits=Limits(workers=1))
+    assert again.records == 80 and again.sources_read == 2
+    assert privsearch.build_index([docs], index_dir, limits=Limits(workers=1)).sources_read == 0

@@ -376,6 +376,7 @@ def _build(
             total = len(plan.to_read)
             added: dict[str, int] = {}  # source -> records added in this run
             change: dict[str, str] = {}  # source -> "new" or "changed"
+            incomplete: set[str] = set()  # sources cut short by run_max_records
             for result in _prefetched(read_sources(plan, limits=limits, pool=pool)):
                 source = result.source
                 if source not in added:  # its first result: replace what the index held
@@ -388,12 +389,14 @@ def _build(
                 added[source] += _add_result(sink, result, report, added[source])
                 report.changes.extend(_change(r, change[source]) for r in result.records)
                 known[source].update(result.files)
+                if result.incomplete:
+                    incomplete.add(source)
                 skips[source] += [[skip.path, skip.reason] for skip in result.skipped]
                 if progress:
                     progress("read", len(added), total)
             for source in added:
-                if not known[source] and not added[source]:
-                    del known[source]
+                if source in incomplete or not known[source] and not added[source]:
+                    del known[source]  # read again by the next run
                 if not skips[source]:
                     del skips[source]
             if added or plan.removed or rebuild:

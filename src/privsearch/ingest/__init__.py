@@ -59,6 +59,7 @@ class SourceResult:
     records: tuple[Record, ...]  # ids unique within one source
     skipped: tuple[Skip, ...]  # files (or linked PDFs) left out, with reason
     pages: int  # PDF pages read
+    incomplete: bool = False  # records were left out: the next run must read the source again
 
 
 @dataclass(frozen=True)
@@ -216,7 +217,7 @@ def read_sources(
             )
             skips = (*result.skipped, Skip(result.source, reason)) if cut else result.skipped
             yield SourceResult(
-                result.source, result.files, result.records[:left], skips, result.pages
+                result.source, result.files, result.records[:left], skips, result.pages, bool(cut)
             )
             break
         else:
