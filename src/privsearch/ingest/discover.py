@@ -534,14 +534,15 @@ def _classify_json(path: Path, data: bytes, sha: str, limit: int) -> Inspected:
         try:
             handle, _ = open_checked(text_path)
             with handle:
-                text = handle.read(limit + 1).decode("utf-8", errors="replace")
+                raw = handle.read(limit + 1)
         except Unreadable as exc:
             return Inspected(path, "federal-register", sha256=sha, problem=exc.reason)
         except OSError as exc:
             return Inspected(path, "federal-register", sha256=sha, problem=_reason(exc))
-        if len(text) > limit:
+        if len(raw) > limit:  # bytes, as the cap counts them (not characters once decoded)
             problem = f"full text too large (over {limit} bytes): {text_path.name}"
             return Inspected(path, "federal-register", sha256=sha, problem=problem)
+        text = raw.decode("utf-8", errors="replace")
         texts = (text_path,)
     try:
         notice = read_federal_register(meta, text)
