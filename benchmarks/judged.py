@@ -8,7 +8,8 @@ One JSON object per line:
 `judgments` grades every document any compared system returned in its top 20 (2 = about this,
 1 = discusses it, 0 = not relevant); `pool_extra` lists further queries whose results were
 added to the pool (e.g. the corrected spelling of a misspelled query), so relevant documents
-that every system misses still get judged.
+that every system misses still get judged. `split` is "tuning" (a change may be tuned on the
+query) or "held-out" (no change is ever tuned on it; its score is reported apart).
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ CATEGORIES = (
     "filtered",
 )
 
+SPLITS = ("tuning", "held-out")
+
+
+def held_out_by_rule(ids_in_category: list[str], query_id: str) -> bool:
+    """The original queries' split: within a category, in id order, every third query from the
+    second on is held out (t02, t05, t08, ...)."""
+    return sorted(ids_in_category).index(query_id) % 3 == 1
+
 
 @dataclass
 class JudgedQuery:
@@ -39,6 +48,7 @@ class JudgedQuery:
     note: str = ""
     pool_extra: list[str] = field(default_factory=list)
     judgments: dict[str, int] = field(default_factory=dict)
+    split: str = "tuning"  # "tuning": changes may be tuned on it; "held-out": never
 
     def to_json(self) -> str:
         return json.dumps(
@@ -49,6 +59,7 @@ class JudgedQuery:
                 "component": self.component,
                 "note": self.note,
                 "pool_extra": self.pool_extra,
+                "split": self.split,
                 "judgments": dict(sorted(self.judgments.items(), key=lambda kv: (-kv[1], kv[0]))),
             },
             ensure_ascii=False,
@@ -75,6 +86,8 @@ def problems(queries: list[JudgedQuery], known_ids: set[str]) -> list[str]:
         if q.id in seen:
             found.append(f"{q.id}: duplicate query id")
         seen.add(q.id)
+        if q.split not in SPLITS:
+            found.append(f"{q.id}: unknown split {q.split!r}")
         if q.category not in CATEGORIES:
             found.append(f"{q.id}: unknown category {q.category!r}")
         if not any(g > 0 for g in q.judgments.values()):
