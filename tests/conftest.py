@@ -15,6 +15,7 @@ CORPUS = ROOT / "corpus"
 DHS = SHARED / "corpus" / "dhs"
 DHS_B = SHARED / "corpus" / "dhs-b"
 EXPECTED = SHARED / "corpus" / "expected.jsonl"
+GOVERNMENT_PDFS = SHARED / "pdfs" / "government"
 # Kept short so the slowest real-world PDFs cannot stall the suite.
 TEST_LIMITS = Limits(pdf_timeout=20.0)
 
@@ -45,3 +46,18 @@ def bundled_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("bundled-index")
     privsearch.build_index([CORPUS], path, limits=TEST_LIMITS)
     return path
+
+
+@pytest.fixture(scope="session")
+def mixed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An analyst's mixed collection: ../shared/corpus/dhs plus ../shared/pdfs/government."""
+    require_shared()
+    path = tmp_path_factory.mktemp("mixed-index")
+    privsearch.build_index([DHS, GOVERNMENT_PDFS], path, limits=TEST_LIMITS)
+    return path
+
+
+@pytest.fixture(scope="session")
+def mixed(mixed_index: Path) -> privsearch.Index:
+    with privsearch.open_index(mixed_index) as ix:
+        yield ix
