@@ -37,6 +37,9 @@ class Record:
     # identifiers and facts a source states, e.g. a Federal Register notice's document number,
     # citation ("85 FR 79999"), type, action, docket ids and own title: (name, value) pairs
     details: tuple[tuple[str, str], ...] = ()
+    # every file a copy of the publication was read from, `source` first, when copies (a
+    # listing entry and its page, a manifest row and a PDF) were merged into this record
+    sources: tuple[str, ...] = ()
 
     @property
     def body(self) -> str:
@@ -54,6 +57,7 @@ class Record:
         data["warnings"] = list(self.warnings)
         data["links"] = list(self.links)
         data["details"] = dict(self.details)
+        data["sources"] = list(self.sources)
         return data
 
 

@@ -33,6 +33,7 @@ from .discover import (
 from .federal_register import FederalRegisterDocument
 from .html import ListingItem
 from .manifest import Manifest, ManifestRow
+from .merge import merge_copies
 from .metadata import (
     DOC_TYPES,
     ID_DOC_TYPES,
@@ -49,7 +50,14 @@ from .pdf import DEFAULT_LIMITS, NO_TEXT_LAYER, PdfPool, PdfText
 from .site import site_of
 from .text import parse_text_listing
 
-__all__ = ["SourcePlan", "SourceResult", "read_paths", "read_sources", "scan_sources"]
+__all__ = [
+    "SourcePlan",
+    "SourceResult",
+    "merge_copies",
+    "read_paths",
+    "read_sources",
+    "scan_sources",
+]
 
 
 @dataclass(frozen=True)
@@ -313,13 +321,14 @@ def _start_manifest(
 
 
 def read_paths(paths: Sequence[Path], *, limits: Limits = DEFAULT_LIMITS) -> list[Record]:
-    """Every record under `paths`, read in full (no incrementality)."""
+    """Every publication under `paths`, read in full (no incrementality): one record each,
+    its copies (a listing entry and its page, a PDF read twice) merged."""
     records: list[Record] = []
     with PdfPool(limits) as pool:
         plan = scan_sources(paths, limits=limits, pool=pool)
         for result in read_sources(plan, limits=limits, pool=pool):
             records.extend(result.records)
-    return records
+    return merge_copies(records)
 
 
 def _unique(records: list[Record]) -> tuple[Record, ...]:
