@@ -1,22 +1,32 @@
 """Search quality: nDCG@10, MRR and recall@20 of privsearch and its peers on the judged queries.
 
-    python -m benchmarks.quality [--corpus DIR] [--smoke] [--json FILE]
+    python -m benchmarks.quality [--corpus DIR] [--queries FILE...] [--split PART]
+                                 [--per-query] [--smoke] [--json FILE] [--baseline FILE]
 
 Every system indexes the same records (privsearch's own ingest of the corpus) and answers the
-same queries with the same component filters; the table has one row per query category and
-one overall, and a cell per system.
+same queries with the same component filters. The judged queries (every `queries/*.jsonl`) are
+reported in two parts: the tuning part, which ranking and vocabulary changes may be tuned on,
+and the held-out part, which no change is tuned on and which decides whether a finished change
+stays. Each part has a table with a row per query category and one overall, and a cell per
+system; the issue's targets are checked against the held-out part, and both parts against a
+recorded baseline (`--json` of an earlier run).
+
+`--per-query` prints nDCG@10 per query for the tuning part only, unless `--split held-out` or
+`--split all` asks for the held-out queries by name: their per-query scores are not for tuning.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -24,17 +34,24 @@ if __package__ in (None, ""):
 
 import privsearch
 
-from .judged import CATEGORIES, QUERIES, JudgedQuery, load_queries
-from .metrics import ndcg_at, recall_at, reciprocal_rank
+from .judged import SPLITS, JudgedQuery, load_queries, order_categories, query_files
+from .metrics import mean_scores, ndcg_at, score_ranking
 from .systems import Privsearch, System, build_peer, open_peer, peer_names, tantivy_available
 
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "dhs"
+BASELINE = Path(__file__).parent / "quality-baseline.json"
 METRICS = ("ndcg@10", "mrr", "recall@20")
 POOL_DEPTH = 20
+# The issue's targets on the held-out part: privsearch's nDCG@10 at least these multiples of
+# the peer's, and every category at or above the best peer's.
+TARGET_RATIOS = {"sqlite-fts5": 1.30, "tantivy": 1.10}
+PARTS = ("tuning", "held-out", "all")
+
+Table = dict[str, dict[str, dict[str, float]]]  # system -> category/"overall" -> metric -> mean
 
 
 def build_systems(
-    corpus: Path, workdir: Path, log=print
+    corpus: Path, workdir: Path, log: Callable[[str], Any] = print
 ) -> tuple[dict[str, System], list[privsearch.Record]]:
     """privsearch's index of `corpus` and every available peer over the same records."""
     started = time.perf_counter()
@@ -61,39 +78,46 @@ def run_queries(
 
 
 def score(ranked: list[str], q: JudgedQuery) -> dict[str, float]:
-    return {
-        "ndcg@10": ndcg_at(ranked, q.judgments, 10),
-        "mrr": reciprocal_rank(ranked, q.judgments),
-        "recall@20": recall_at(ranked, q.judgments, 20),
-    }
+    return score_ranking(ranked, q.judgments, 10)
 
 
-def evaluate(
+def per_query_scores(
     runs: dict[str, dict[str, list[str]]], queries: Sequence[JudgedQuery]
 ) -> dict[str, dict[str, dict[str, float]]]:
+    """system -> query id -> metric -> value."""
+    return {name: {q.id: score(ranked[q.id], q) for q in queries} for name, ranked in runs.items()}
+
+
+def evaluate(runs: dict[str, dict[str, list[str]]], queries: Sequence[JudgedQuery]) -> Table:
     """system -> category (and "overall") -> metric -> mean over the queries."""
-    table: dict[str, dict[str, dict[str, float]]] = {}
-    for name, ranked in runs.items():
-        sums: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    return tabulate(per_query_scores(runs, queries), queries)
+
+
+def tabulate(
+    scores: dict[str, dict[str, dict[str, float]]], queries: Sequence[JudgedQuery]
+) -> Table:
+    """Per-query scores averaged per category and overall ({} for no queries)."""
+    if not queries:
+        return {}
+    table: Table = {}
+    for name, by_query in scores.items():
+        groups: dict[str, list[dict[str, float]]] = {"overall": []}
         for q in queries:
-            for metric, value in score(ranked[q.id], q).items():
-                sums[q.category][metric].append(value)
-                sums["overall"][metric].append(value)
-        table[name] = {
-            cat: {m: sum(v) / len(v) for m, v in metrics.items()} for cat, metrics in sums.items()
-        }
+            groups["overall"].append(by_query[q.id])
+            groups.setdefault(q.category, []).append(by_query[q.id])
+        table[name] = {cat: mean_scores(values) for cat, values in groups.items()}
     return table
 
 
-def format_table(
-    table: dict[str, dict[str, dict[str, float]]], queries: Sequence[JudgedQuery]
-) -> str:
+def part_of(queries: Sequence[JudgedQuery], part: str) -> list[JudgedQuery]:
+    return list(queries) if part == "all" else [q for q in queries if q.split == part]
+
+
+def format_table(table: Table, queries: Sequence[JudgedQuery]) -> str:
     """A Markdown table: a row per category, a cell per system: nDCG@10 / MRR / recall@20."""
     systems = list(table)
-    counts = defaultdict(int)
-    for q in queries:
-        counts[q.category] += 1
-    rows = ["overall", *[c for c in CATEGORIES if counts[c]]]
+    counts = Counter(q.category for q in queries)
+    rows = ["overall", *order_categories(counts)]
     lines = [
         "| category (queries) | " + " | ".join(systems) + " |",
         "|---|" + "---|" * len(systems),
@@ -110,32 +134,61 @@ def format_table(
     return "\n".join(lines)
 
 
-def target_lines(table: dict[str, dict[str, dict[str, float]]]) -> list[str]:
-    """Where privsearch stands against the quality targets."""
+def target_lines(table: Table) -> list[str]:
+    """Where privsearch stands against the issue's targets (meant for the held-out part)."""
     out = []
     ours = table["privsearch"]["overall"]["ndcg@10"]
-    for peer in ("sqlite-fts5", "whoosh-defaults"):
-        if peer in table:
-            theirs = table[peer]["overall"]["ndcg@10"]
-            gain = (ours / theirs - 1) * 100 if theirs else float("inf")
-            need = "at least +15%" if peer == "sqlite-fts5" else "above"
-            met = gain >= 15 if peer == "sqlite-fts5" else ours > theirs
-            out.append(
-                f"nDCG@10 privsearch {ours:.3f} vs {peer} {theirs:.3f}: {gain:+.1f}% "
-                f"(target {need}: {'met' if met else 'MISSED'})"
-            )
+    for peer, ratio in TARGET_RATIOS.items():
+        if peer not in table:
+            out.append(f"nDCG@10 vs {peer}: not measured ({peer} is not installed)")
+            continue
+        theirs = table[peer]["overall"]["ndcg@10"]
+        got = ours / theirs if theirs else float("inf")
+        met = "met" if got >= ratio else "MISSED"
+        out.append(
+            f"nDCG@10 privsearch {ours:.3f} vs {peer} {theirs:.3f}: {got:.2f}x "
+            f"(target at least {ratio:.2f}x: {met})"
+        )
     peers = [s for s in table if s != "privsearch"]
-    for cat in table["privsearch"]:
+    below = []
+    for cat, mine in table["privsearch"].items():
         if cat == "overall":
             continue
         best_peer = max(peers, key=lambda s: table[s][cat]["ndcg@10"])
         theirs = table[best_peer][cat]["ndcg@10"]
-        mine = table["privsearch"][cat]["ndcg@10"]
-        if mine < theirs:
-            out.append(
-                f"category {cat}: privsearch {mine:.3f} below {best_peer} {theirs:.3f} "
-                f"({(mine - theirs):+.3f})"
+        if mine["ndcg@10"] < theirs:
+            below.append(
+                f"{cat} {mine['ndcg@10']:.3f} vs {best_peer} {theirs:.3f} "
+                f"({mine['ndcg@10'] - theirs:+.3f})"
             )
+    if below:
+        out.append(f"every category at or above the best peer: MISSED in {len(below)}:")
+        out.extend(f"  {line}" for line in below)
+    else:
+        out.append("every category at or above the best peer: met")
+    return out
+
+
+def baseline_lines(
+    scores: dict[str, dict[str, dict[str, float]]],
+    queries: Sequence[JudgedQuery],
+    baseline: dict[str, Any],
+) -> list[str]:
+    """privsearch's nDCG@10 per part against a recorded run, over the queries both have."""
+    then = baseline.get("per_query", {}).get("privsearch", {})
+    label = baseline.get("code", {}).get("commit") or "the baseline"
+    out = []
+    for part in SPLITS:
+        common = [q for q in part_of(queries, part) if q.id in then]
+        if not common:
+            continue
+        before = sum(then[q.id]["ndcg@10"] for q in common) / len(common)
+        now = sum(scores["privsearch"][q.id]["ndcg@10"] for q in common) / len(common)
+        verdict = "dropped" if now < before - 1e-9 else "did not drop"
+        out.append(
+            f"{part} part ({len(common)} queries): nDCG@10 {now:.3f} vs {before:.3f} at {label} "
+            f"({now - before:+.3f}, {verdict})"
+        )
     return out
 
 
@@ -147,32 +200,122 @@ def per_query_lines(
     for q in queries:
         cells = [f"{ndcg_at(runs[s][q.id], q.judgments):.2f}" for s in systems]
         lines.append(
-            f"{q.id} {q.text!r}{' [' + q.component + ']' if q.component else ''} | "
+            f"{q.id} [{q.split}] {q.text!r}{' [' + q.component + ']' if q.component else ''} | "
             + " | ".join(cells)
         )
     return lines
 
 
+def code_version() -> dict[str, Any]:
+    """Where the privsearch measured comes from: its folder and, in a git checkout, its commit."""
+    src = Path(privsearch.__file__).resolve().parent
+    info: dict[str, Any] = {"privsearch": str(src), "version": privsearch.__version__}
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(src), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(src), "status", "--porcelain", "--untracked-files=no", "--", "."],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return info
+    info["commit"] = commit + ("+changes" if dirty else "")
+    return info
+
+
+def smoke_queries(queries: Sequence[JudgedQuery]) -> list[JudgedQuery]:
+    """The first query of each category in each part."""
+    firsts: dict[tuple[str, str], JudgedQuery] = {}
+    for q in queries:
+        firsts.setdefault((q.split, q.category), q)
+    return list(firsts.values())
+
+
+def report(
+    runs: dict[str, dict[str, list[str]]],
+    queries: Sequence[JudgedQuery],
+    parts: Sequence[str],
+    baseline: dict[str, Any] | None,
+) -> tuple[list[str], dict[str, Any]]:
+    """The printed report and its JSON form."""
+    scores = per_query_scores(runs, queries)
+    lines: list[str] = []
+    tables: dict[str, Table] = {}
+    for part in parts:
+        subset = part_of(queries, part)
+        if not subset:
+            continue
+        tables[part] = table = tabulate(scores, subset)
+        pairs = sum(len(q.judgments) for q in subset)
+        relevant = sum(1 for q in subset for g in q.judgments.values() if g > 0)
+        lines += [
+            f"## {part} part: {len(subset)} judged queries, {pairs} graded pairs, {relevant} "
+            "relevant; cells: nDCG@10 / MRR / recall@20 (best nDCG in bold)",
+            "",
+            format_table(table, subset),
+            "",
+        ]
+        if part == "held-out":
+            lines += ["Targets on the held-out part:", *target_lines(table), ""]
+    if baseline is not None:
+        lines += ["Against the baseline:", *baseline_lines(scores, queries, baseline), ""]
+    data = {
+        "code": code_version(),
+        "queries": len(queries),
+        "splits": {q.id: q.split for q in queries},
+        "parts": tables,
+        "per_query": scores,
+    }
+    return lines, data
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--queries", type=Path, default=QUERIES)
-    parser.add_argument("--smoke", action="store_true", help="one query per category")
+    parser.add_argument(
+        "--queries", type=Path, nargs="+", help="judged-queries files (default: queries/*.jsonl)"
+    )
+    parser.add_argument(
+        "--split",
+        choices=PARTS,
+        help="report only this part (default: the tuning part, the held-out part and both)",
+    )
+    parser.add_argument("--smoke", action="store_true", help="one query per category and part")
     parser.add_argument("--per-query", action="store_true", help="also print nDCG@10 per query")
-    parser.add_argument("--json", type=Path, help="write the table as JSON here")
+    parser.add_argument("--json", type=Path, help="write the tables and per-query scores here")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        default=BASELINE,
+        help="an earlier --json to compare with (default: quality-baseline.json)",
+    )
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         print(f"corpus not found at {args.corpus}", file=sys.stderr)
         return 2
-    queries = load_queries(args.queries)
+    try:
+        queries = load_queries(args.queries)
+    except privsearch.PrivsearchError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
     if args.smoke:
-        firsts: dict[str, JudgedQuery] = {}
-        for q in queries:
-            firsts.setdefault(q.category, q)
-        queries = list(firsts.values())
+        queries = smoke_queries(queries)
+    if args.split in SPLITS:
+        queries = part_of(queries, args.split)
     log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
+    files = ", ".join(p.name for p in args.queries or query_files())
+    log(f"{len(queries)} judged queries from {files}")
     if not tantivy_available():
         log("tantivy is not installed: skipped (pip install tantivy to compare with it)")
+    baseline = None
+    if args.baseline and args.baseline.is_file():
+        baseline = json.loads(args.baseline.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory(prefix="privsearch-quality-") as tmp:
         systems, _ = build_systems(args.corpus, Path(tmp), log)
         try:
@@ -180,17 +323,15 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             for system in systems.values():
                 system.close()
-    table = evaluate(runs, queries)
-    print(f"{len(queries)} judged queries; cells: nDCG@10 / MRR / recall@20 (best nDCG in bold)")
-    print(format_table(table, queries))
-    print()
-    for line in target_lines(table):
-        print(line)
+    parts = [args.split] if args.split else list(PARTS)
+    lines, data = report(runs, queries, parts, baseline)
+    print("\n".join(lines))
     if args.per_query:
-        print()
-        print("\n".join(per_query_lines(runs, queries)))
+        # Held-out queries' scores are shown only when asked for by name: they are not for tuning.
+        shown = queries if args.split in ("held-out", "all") else part_of(queries, "tuning")
+        print("\n".join(per_query_lines(runs, shown)))
     if args.json:
-        args.json.write_text(json.dumps(table, indent=1), encoding="utf-8")
+        args.json.write_text(json.dumps(data, indent=1), encoding="utf-8")
     return 0
 
 

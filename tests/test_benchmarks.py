@@ -1,7 +1,9 @@
-"""The benchmarks' metric code, the judged queries, and smoke runs of both benchmark scripts."""
+"""The benchmarks' metric code, the judged queries, the peers' setup, and smoke runs of both
+benchmark scripts."""
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 from pathlib import Path
@@ -14,7 +16,14 @@ DHS = SHARED / "corpus" / "dhs"
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import metrics  # noqa: E402
-from benchmarks.judged import CATEGORIES, load_queries, problems  # noqa: E402
+from benchmarks.judged import (  # noqa: E402
+    CATEGORIES,
+    QUERIES,
+    SPLITS,
+    load_queries,
+    problems,
+    query_files,
+)
 
 
 def require_shared() -> None:
@@ -70,11 +79,38 @@ def test_recall_at_k():
 # -- the judged queries ---------------------------------------------------------------------------
 
 
+def test_the_metrics_are_the_packages():
+    from privsearch import evaluate as package  # noqa: F401  (the function)
+    from privsearch.evaluate import ndcg_at
+
+    assert metrics.ndcg_at is ndcg_at
+
+
 def test_judged_queries_cover_every_category():
     queries = load_queries()
     assert len(queries) >= 40
-    assert {q.category for q in queries} == set(CATEGORIES)
+    assert set(CATEGORIES) <= {q.category for q in queries}
     assert any(q.component for q in queries)
+
+
+def test_every_query_file_is_loaded_and_both_parts_are_present():
+    files = query_files()
+    assert files[0] == QUERIES and all(p.suffix == ".jsonl" for p in files)
+    queries = load_queries()
+    assert len(queries) == sum(len(load_queries(p)) for p in files)
+    assert {q.split for q in queries} == set(SPLITS)
+    for category in CATEGORIES:
+        splits = {q.split for q in queries if q.category == category}
+        assert splits == set(SPLITS), category
+
+
+def test_load_queries_names_the_file_and_line_of_a_bad_line(tmp_path):
+    import privsearch
+
+    path = tmp_path / "more.jsonl"
+    path.write_text(QUERIES.read_text(encoding="utf-8").splitlines()[0] + "\n{oops\n")
+    with pytest.raises(privsearch.BadParameterError, match=r"more\.jsonl:2: not JSON"):
+        load_queries(path)
 
 
 def test_every_judged_id_is_a_record_of_the_corpus():
@@ -88,14 +124,120 @@ def test_every_judged_id_is_a_record_of_the_corpus():
 # -- smoke runs (a handful of queries, a tiny generated corpus) ----------------------------------
 
 
+# -- the peers, set up as a competent user would ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def peers(tmp_path_factory):
+    require_shared()
+    import privsearch
+    from benchmarks import systems
+
+    records = privsearch.read_records([DHS])
+    workdir = tmp_path_factory.mktemp("peers")
+    opened = {}
+    for name in ("sqlite-fts5", "whoosh-defaults"):
+        systems.build_peer(name, records, workdir)
+        opened[name] = systems.open_peer(name, records, workdir)
+    yield opened
+    for system in opened.values():
+        system.close()
+
+
+@pytest.mark.parametrize("name", ["sqlite-fts5", "whoosh-defaults"])
+def test_a_peer_ors_the_words_when_anding_them_finds_nothing(peers, name):
+    peer = peers[name]
+    both = peer.search("license plate", limit=20)
+    assert both
+    # "biometirc" is in no document: ANDed, nothing; ORed, documents with the other words,
+    # those with both first
+    fallback = peer.search("biometirc license plate", limit=20)
+    assert fallback and fallback[0] in both
+    # the fallback is only a fallback: words that all match still AND
+    anded = peer.search("license plate readers", limit=50)
+    assert set(anded) <= set(peer.search("readers", limit=200))
+
+
+# -- the quality report --------------------------------------------------------------------------
+
+
+def _judged(qid, split, category="topic"):
+    from privsearch.evaluate import JudgedQuery
+
+    return JudgedQuery(qid, category, "x", judgments={"a": 2, "b": 1}, split=split)
+
+
+def test_the_report_separates_the_parts_and_checks_the_targets_on_the_held_out_one():
+    from benchmarks import quality
+
+    queries = [_judged("q1", "tuning"), _judged("q2", "held-out"), _judged("q3", "held-out")]
+    runs = {
+        "privsearch": {"q1": ["a", "b"], "q2": ["a", "b"], "q3": ["a", "b"]},
+        "sqlite-fts5": {"q1": ["a", "b"], "q2": ["x", "a"], "q3": ["a", "b"]},
+        "tantivy": {"q1": ["b", "a"], "q2": ["a", "b"], "q3": ["a", "b"]},
+    }
+    lines, data = quality.report(runs, queries, quality.PARTS, baseline=None)
+    text = "\n".join(lines)
+    assert "## tuning part: 1 judged queries" in text
+    assert "## held-out part: 2 judged queries" in text
+    assert data["parts"]["tuning"]["privsearch"]["overall"]["ndcg@10"] == 1.0
+    fts5 = data["parts"]["held-out"]["sqlite-fts5"]["overall"]["ndcg@10"]
+    ratio = 1.0 / fts5
+    assert f"vs sqlite-fts5 {fts5:.3f}: {ratio:.2f}x (target at least 1.30x: " in text
+    assert "vs tantivy 1.000: 1.00x (target at least 1.10x: MISSED)" in text
+    assert "every category at or above the best peer: met" in text
+
+
+def test_the_report_compares_each_part_with_the_baseline_over_the_queries_both_have():
+    from benchmarks import quality
+
+    queries = [_judged("q1", "tuning"), _judged("q2", "held-out"), _judged("new", "held-out")]
+    runs = {"privsearch": {"q1": ["b", "a"], "q2": ["a", "b"], "new": []}}
+    baseline = {
+        "code": {"commit": "abc1234"},
+        "per_query": {"privsearch": {"q1": {"ndcg@10": 1.0}, "q2": {"ndcg@10": 0.5}}},
+    }
+    lines, _ = quality.report(runs, queries, ["tuning"], baseline)
+    text = "\n".join(lines)
+    now = metrics.ndcg_at(["b", "a"], {"a": 2, "b": 1})
+    assert f"tuning part (1 queries): nDCG@10 {now:.3f} vs 1.000 at abc1234 (" in text
+    assert f"({now - 1:+.3f}, dropped)" in text
+    held_out = "held-out part (1 queries): nDCG@10 1.000 vs 0.500 at abc1234 (+0.500, did not drop)"
+    assert held_out in text
+
+
+def test_the_recorded_baseline_is_of_the_judged_queries():
+    from benchmarks import quality
+
+    baseline = json.loads(quality.BASELINE.read_text(encoding="utf-8"))
+    ids = {q.id for q in load_queries()}
+    assert set(baseline["per_query"]["privsearch"]) <= ids
+    assert baseline["code"]["commit"]
+
+
 def test_quality_smoke(capsys):
     require_shared()
     from benchmarks import quality
 
-    assert quality.main(["--smoke"]) == 0
+    assert quality.main(["--smoke", "--baseline", "none"]) == 0
     out = capsys.readouterr().out
-    assert "| overall (8) | " in out
+    n = len(quality.smoke_queries(load_queries()))
+    assert f"## all part: {n} judged queries" in out
+    assert "## tuning part:" in out and "## held-out part:" in out
+    assert "Targets on the held-out part:" in out
     assert "sqlite-fts5" in out and "whoosh-defaults" in out and "grep" in out
+
+
+def test_quality_per_query_shows_held_out_queries_only_when_asked(capsys):
+    require_shared()
+    from benchmarks import quality
+
+    assert quality.main(["--smoke", "--per-query", "--baseline", "none"]) == 0
+    out = capsys.readouterr().out
+    assert "[tuning]" in out and "[held-out]" not in out
+    assert quality.main(["--smoke", "--split", "held-out", "--per-query"]) == 0
+    out = capsys.readouterr().out
+    assert "[held-out]" in out and "[tuning]" not in out and "## tuning part" not in out
 
 
 def test_speed_smoke(capsys):

@@ -20,6 +20,7 @@ from .errors import (  # noqa: E402
     QueryTooExpensiveError,
     RecordNotFoundError,
 )
+from .evaluate import evaluate  # noqa: E402
 from .fetch import SOURCES as FETCH_SOURCES  # noqa: E402
 from .fetch import FetchReport, MirrorBusyError, fetch  # noqa: E402
 from .index import IndexReport, build_index  # noqa: E402
@@ -52,6 +53,7 @@ __all__ = [
     "UpdateReport",
     "__version__",
     "build_index",
+    "evaluate",
     "fetch",
     "open_index",
     "propose_stopwords",
