@@ -1,6 +1,6 @@
 """Pool the documents to judge: the top 20 of every system for each judged query.
 
-    python -m benchmarks.pool [--corpus DIR] [--out DIR]
+    python -m benchmarks.pool [--corpus DIR] [--queries FILE...] [--out DIR]
 
 Writes one review sheet per query that has unjudged pooled documents: each document's id,
 type, component, date, title, summary and the passages where the query words occur, so a
@@ -20,7 +20,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     __package__ = "benchmarks"
 
-from .judged import QUERIES, load_queries
+from .judged import load_queries
 from .quality import DEFAULT_CORPUS, POOL_DEPTH, build_systems
 from .systems import words_of
 
@@ -43,7 +43,9 @@ def _passages(text: str, words: list[str], limit: int = 4, width: int = 110) -> 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--queries", type=Path, default=QUERIES)
+    parser.add_argument(
+        "--queries", type=Path, nargs="+", help="judged-queries files (default: queries/*.jsonl)"
+    )
     parser.add_argument("--out", type=Path, default=Path("pool-review"))
     args = parser.parse_args(argv)
     queries = load_queries(args.queries)
