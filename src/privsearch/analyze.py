@@ -6,15 +6,19 @@ The pipeline is a Whoosh chain of three stages (lunr's Pipeline):
    A compound such as ``DHS/ICE/PIA-054(a)`` is emitted whole, without its ``(a)`` suffix, and
    by its parts (``dhs``, ``ice``, ``pia-054(a)``, ``pia-054``, ``pia``, ``054``), all at one
    position, so phrase queries still line up across it. In query mode only the whole is
-   emitted: the index already holds every part.
+   emitted: the index already holds every part. A hyphenated word is also indexed in its
+   other forms (`term_variants`): ``A-Files`` as ``a-file``, ``e-mails`` as ``e-mail`` and
+   ``email``, so that each form finds the others.
 2. `_QueryStopFilter` drops stop words from queries only when the caller asks for it. Whoosh's
    parser asks for single words (``removestops=True``) and not for quoted phrases, so ``use of
    force`` drops ``of`` while ``"use of force"`` keeps it. The index keeps every stop word.
 3. `_StemFilter` applies the Snowball English stemmer, memoized, to plain alphabetic words that
    are neither stop words nor known acronyms. Numbers and compound wholes are never stemmed.
+   An acronym's plural becomes the acronym (``LPRs`` -> ``lpr``), which Snowball would keep.
 
 Synonyms (`find_synonyms`) are applied by the query stage, not here: the analyzer itself maps
-one text to one token stream, which keeps the index and the query side in step.
+one text to one token stream, which keeps the index and the query side in step. An acronym
+with several meanings (``LPR``) takes the one the query's other words point to.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from whoosh.analysis import Analyzer, Filter, Token, Tokenizer
 
 __all__ = [
     "ANALYZER_VERSION",
+    "Sense",
     "SynonymMatch",
     "analyze",
     "build_analyzer",
@@ -42,6 +47,7 @@ __all__ = [
     "is_stopword",
     "propose_stopwords",
     "stem",
+    "term_variants",
     "tokens_with_offsets",
 ]
 
@@ -141,6 +147,8 @@ def _compound_pieces(raw: str) -> tuple[tuple[str, int, int], ...]:
         if slash < 0:
             break
         start = slash + 1
+    for variant in _inflections(pieces[0][0]):
+        add(variant, 0, len(raw))
     for seg_start, seg_end in segments:
         segment = raw[seg_start:seg_end]
         if len(segments) > 1 and not segment.isalnum():
@@ -153,6 +161,62 @@ def _compound_pieces(raw: str) -> tuple[tuple[str, int, int], ...]:
         for atom in _ATOM_RE.finditer(segment):
             add(_fold(atom.group()), seg_start + atom.start(), seg_start + atom.end())
     return tuple(pieces)
+
+
+_HYPHENATED_RE = re.compile(r"^[^\W_]+(?:-[^\W_]+)+$")
+_PLURAL_NUMBER_RE = re.compile(r"^(\d+)s$")  # "I-94s" -> "I-94"
+_JOINABLE_PREFIX_CHARS = 3  # "e-mail" -> email, "non-citizen" -> noncitizen; not "body-worn"
+
+
+def _inflections(whole: str) -> list[str]:
+    """Other index forms of a folded hyphenated word, so that its inflections find each other.
+
+    "a-files" -> "a-file" (the singular) and, for a short prefix joined to a word,
+    the closed-up spelling ("e-mails" -> "emails", stemmed later to "email" like the plain
+    word). Reference numbers end in digits and are left as they are, bar a plural "s".
+    """
+    if "-" not in whole or not _HYPHENATED_RE.match(whole):
+        return []
+    head, _, last = whole.rpartition("-")
+    found = []
+    if last.isalpha():
+        singular = _singular(last) if last not in _UNSTEMMED else None
+        if singular:
+            found.append(f"{head}-{singular}")
+        if "-" not in head and head.isalpha() and len(head) <= _JOINABLE_PREFIX_CHARS:
+            found.append(head + last)
+    else:
+        number = _PLURAL_NUMBER_RE.match(last)
+        if number:
+            found.append(f"{head}-{number.group(1)}")
+    return found
+
+
+def _singular(word: str) -> str | None:
+    """The singular of an English plural ("files" -> file, "policies" -> policy), else None.
+
+    The whole of a hyphenated word is not stemmed (it may be a name: "E-Verify"), so its
+    plural is taken off by these rules instead, into the form people type.
+    """
+    if len(word) < 3 or not word.endswith("s") or word.endswith(("ss", "us", "is")):
+        return None
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes", "zes")):
+        return word[:-2]
+    return word[:-1]
+
+
+def term_variants(term: str) -> tuple[str, ...]:
+    """The other index forms of a query-mode term that stand for the same word, analyzed
+    ("a-files" -> "a-file", "afil"; "e-mail" -> "email"); () for most terms."""
+    variants = []
+    for form in _inflections(term):
+        if form.isalpha() and form not in _UNSTEMMED:
+            form = stem(form)
+        if form != term and form not in variants:
+            variants.append(form)
+    return tuple(variants)
 
 
 class _CompoundTokenizer(Tokenizer):
@@ -355,7 +419,7 @@ def _load_acronyms() -> frozenset[str]:
     acronyms = {_fold(line) for line in _data_lines("acronyms.txt")}
     acronyms |= _load_component_abbreviations()
     for line in _data_lines("synonyms.txt"):
-        for term in line.split("|"):
+        for term in line.partition("@")[0].split("|"):
             term = term.strip()
             if term.isupper() and term.isalpha():  # "FRT", "UAV": acronyms by spelling
                 acronyms.add(_fold(term))
@@ -371,7 +435,9 @@ _STOPWORDS = _ENGLISH_STOPWORDS | _DOMAIN_STOPWORDS
 _ACRONYMS = _load_acronyms()
 _UNSTEMMED = _STOPWORDS | _ACRONYMS
 
-_GRAMMAR_REVISION = "2"  # bump when the tokenizer, folding or stemming rules change
+# Bump when the tokenizer, folding or stemming rules change. 3: other forms of hyphenated
+# words, plurals of acronyms.
+_GRAMMAR_REVISION = "3"
 ANALYZER_VERSION = (
     _GRAMMAR_REVISION
     + "+"
@@ -388,13 +454,29 @@ _MAX_CACHED_STEMS = 1 << 19  # a few hundred thousand words; clear rather than g
 
 
 def stem(word: str) -> str:
-    """The Snowball English stem of a lowercase word, memoized."""
+    """The Snowball English stem of a lowercase word, memoized; an acronym's plural is the
+    acronym ("lprs" -> lpr, "ptas" -> pta), which Snowball leaves alone."""
     stemmed = _STEMS.get(word)
     if stemmed is None:
         if len(_STEMS) >= _MAX_CACHED_STEMS:
             _STEMS.clear()
-        stemmed = _STEMS[word] = _STEMMER.stem(word)
+        singular = _acronym_singular(word)
+        stemmed = _STEMS[word] = singular or _STEMMER.stem(word)
     return stemmed
+
+
+_VOWELS = frozenset("aeiouy")
+
+
+def _acronym_singular(word: str) -> str | None:
+    """The acronym of a plural such as "lprs" or "ptas": a known acronym, or letters without
+    a vowel, followed by "s"."""
+    if len(word) < 3 or word[-1] != "s" or word[-2] == "s":
+        return None
+    singular = word[:-1]
+    if singular in _ACRONYMS or not _VOWELS.intersection(singular):
+        return singular
+    return None
 
 
 # --- public API ---------------------------------------------------------------------------------
@@ -432,56 +514,143 @@ def is_stopword(term: str) -> bool:
 
 
 @dataclass(frozen=True)
+class Sense:
+    """One meaning of an ambiguous acronym: its other forms and the words that point to it."""
+
+    alternatives: tuple[tuple[str, ...], ...]
+    context: tuple[tuple[str, ...], ...]  # query terms (or runs of terms) that select it
+
+
+@dataclass(frozen=True)
 class SynonymMatch:
-    """Terms [start, end) of a query that a synonym group knows, and the group's other forms."""
+    """Terms [start, end) of a query that a synonym group knows, and the group's other forms.
+
+    `senses` holds the meanings of an ambiguous acronym that the rest of the query did not
+    decide between (a lone ``LPR``); the query plan weighs them by how the corpus uses it.
+    """
 
     start: int
     end: int
     alternatives: tuple[tuple[str, ...], ...]
+    senses: tuple[Sense, ...] = ()
+
+
+_SynonymTable = dict[tuple[str, ...], tuple[tuple[tuple[str, ...], ...], tuple[Sense, ...]]]
+
+
+def _analyzed_group(phrases: str) -> list[tuple[str, ...]]:
+    group: list[tuple[str, ...]] = []
+    for phrase in phrases.split("|"):
+        terms = tuple(analyze(phrase, mode="query", removestops=False))
+        if terms and terms not in group:
+            group.append(terms)
+    return group
+
+
+def _read_synonym_groups() -> tuple[list[list[tuple[str, ...]]], list[Sense]]:
+    """Plain groups, and groups with an "@ context" (senses of an acronym, still unsplit)."""
+    plain: list[list[tuple[str, ...]]] = []
+    senses: list[Sense] = []
+    for line in _data_lines("synonyms.txt"):
+        phrases, _, context = line.partition("@")
+        group = _analyzed_group(phrases)
+        if context.strip():
+            words = tuple(
+                dict.fromkeys(
+                    terms
+                    for word in context.split(",")
+                    if (terms := tuple(analyze(word, mode="query", removestops=True)))
+                )
+            )
+            senses.append(Sense(tuple(group), words))
+        elif len(group) > 1:
+            plain.append(group)
+    return plain, senses
 
 
 @cache
-def _synonym_table() -> tuple[dict[tuple[str, ...], tuple[tuple[str, ...], ...]], int]:
-    groups: list[list[tuple[str, ...]]] = []
-    for line in _data_lines("synonyms.txt"):
-        group: list[tuple[str, ...]] = []
-        for phrase in line.split("|"):
-            terms = tuple(analyze(phrase, mode="query", removestops=False))
-            if terms and terms not in group:
-                group.append(terms)
-        if len(group) > 1:
-            groups.append(group)
+def _synonym_table() -> tuple[_SynonymTable, int]:
+    plain, context_groups = _read_synonym_groups()
+    # A form found in two groups with contexts is ambiguous: it is given a sense only by its
+    # context, and it is never searched for on behalf of the other forms of its groups.
+    seen: dict[tuple[str, ...], int] = {}
+    for sense in context_groups:
+        for terms in sense.alternatives:
+            seen[terms] = seen.get(terms, 0) + 1
+    ambiguous = {terms for terms, count in seen.items() if count > 1}
+    groups = plain + [[t for t in s.alternatives if t not in ambiguous] for s in context_groups]
     table: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
     for group in groups:
         for terms in group:
             alternatives = table.setdefault(terms, [])
             alternatives.extend(t for t in group if t != terms and t not in alternatives)
-    longest = max((len(terms) for terms in table), default=0)
-    return {terms: tuple(alts) for terms, alts in table.items()}, longest
+    senses: dict[tuple[str, ...], list[Sense]] = {}
+    for sense in context_groups:
+        for terms in sense.alternatives:
+            if terms in ambiguous:
+                others = tuple(t for t in sense.alternatives if t not in ambiguous)
+                senses.setdefault(terms, []).append(Sense(others, sense.context))
+    merged: _SynonymTable = {
+        terms: (tuple(table.get(terms, ())), tuple(senses.get(terms, ())))
+        for terms in {*table, *senses}
+        if table.get(terms) or senses.get(terms)
+    }
+    longest = max((len(terms) for terms in merged), default=0)
+    return merged, longest
+
+
+def _context_score(sense: Sense, terms: Sequence[str], start: int, end: int) -> int:
+    """How many of the sense's context words (or runs of words) the rest of the query holds."""
+    rest = [*terms[:start], *terms[end:]]
+    found = 0
+    for words in sense.context:
+        n = len(words)
+        if any(tuple(rest[i : i + n]) == words for i in range(len(rest) - n + 1)):
+            found += 1
+    return found
+
+
+def _resolve_senses(
+    senses: tuple[Sense, ...], terms: Sequence[str], start: int, end: int
+) -> tuple[tuple[tuple[str, ...], ...], tuple[Sense, ...]]:
+    """The alternatives of the senses the query's other words point to, or, when they point
+    to none (or tie), every sense left undecided."""
+    if not senses:
+        return (), ()
+    scores = [_context_score(s, terms, start, end) for s in senses]
+    best = max(scores)
+    chosen = [s for s, score in zip(senses, scores, strict=True) if score == best]
+    if best == 0 or len(chosen) > 1:
+        return (), senses
+    return chosen[0].alternatives, ()
 
 
 def find_synonyms(terms: Sequence[str]) -> list[SynonymMatch]:
     """Spans of `terms` (query-mode terms, stop words kept) that have synonyms.
 
     Longer spans win over shorter ones they overlap; the result is in query order and never
-    overlaps. Each match's alternatives exclude the span's own form.
+    overlaps. Each match's alternatives exclude the span's own form. An ambiguous acronym
+    takes the sense its neighbours point to ("LPR vehicle", "LPR green card"); alone, its
+    senses are left in `SynonymMatch.senses`.
     """
     table, longest = _synonym_table()
     terms = tuple(terms)
     candidates = []
     for start in range(len(terms)):
         for length in range(min(longest, len(terms) - start), 0, -1):
-            alternatives = table.get(terms[start : start + length])
-            if alternatives:
-                candidates.append((length, start, alternatives))
+            entry = table.get(terms[start : start + length])
+            if entry:
+                candidates.append((length, start, entry))
     candidates.sort(key=lambda c: (-c[0], c[1]))
     taken = [False] * len(terms)
     matches = []
-    for length, start, alternatives in candidates:
+    for length, start, (alternatives, senses) in candidates:
         if any(taken[start : start + length]):
             continue
         taken[start : start + length] = [True] * length
-        matches.append(SynonymMatch(start, start + length, alternatives))
+        chosen, undecided = _resolve_senses(senses, terms, start, start + length)
+        merged = alternatives + tuple(a for a in chosen if a not in alternatives)
+        matches.append(SynonymMatch(start, start + length, merged, undecided))
     return sorted(matches, key=lambda m: m.start)
 
 

@@ -30,14 +30,14 @@ from whoosh.system import pack_uint
 from whoosh.util.filelock import try_for
 from whoosh.writing import CLEAR, SegmentWriter
 
-from . import __version__, analyze, filelock
+from . import __version__, analyze, expansion, filelock
 from .config import Limits
 from .errors import IndexBusyError, IndexNotFoundError, IndexVersionError, PrivsearchError
 from .ingest import SourceResult, read_sources, scan_sources
 from .ingest.pdf import PdfPool, exit_reason, kill_worker, worker_context
 from .models import Page, Record, Skip
 
-SCHEMA_VERSION = 2  # 2: links and details
+SCHEMA_VERSION = 3  # 2: links and details; 3: title terms for learned expansions
 META_FILE = "privsearch.json"
 _WRITER_TIMEOUT = 5.0  # seconds to wait for another writer before reporting the index busy
 
@@ -90,6 +90,7 @@ def build_schema() -> fields.Schema:
         family_ids=fields.KEYWORD(lowercase=True, commas=True, scorable=True),
         title=Text(stored=True),
         title_text=fields.COLUMN(columns.VarBytesColumn()),
+        title_terms=fields.COLUMN(columns.VarBytesColumn()),
         summary=Text(stored=True),
         body=Text(),
         sorns=Text(stored=True),
@@ -145,6 +146,7 @@ def _document(record: Record, position: int) -> dict[str, Any]:
         "family_ids": ",".join(id_variants(family)),
         "title": record.title,
         "title_text": record.title.encode("utf-8"),
+        expansion.TITLE_TERMS: expansion.title_terms(record.title),
         "summary": record.summary,
         # A source's identifiers (a notice's document number and citation) are searchable too.
         "body": _with_details(record),

@@ -18,7 +18,7 @@ from whoosh.matching import NullMatcher, WrappingMatcher
 from whoosh.query.spans import Span, SpanNear2
 from whoosh.system import _INT_SIZE
 
-from . import analyze, querylang
+from . import analyze, expansion, querylang
 from .collect import Deadline
 from .errors import BadParameterError, QueryTooExpensiveError
 from .highlight import Pattern
@@ -119,9 +119,13 @@ class PhraseQuery(wq.Phrase):
 
 # BM25F field weights: a word in the title counts most, then the summary, then the body.
 FIELD_BOOSTS = {"title": 3.0, "summary": 2.0, "body": 1.0, "sorns": 1.0}
+_TEXT_BOOSTS = tuple(FIELD_BOOSTS.items())
 ID_BOOST = 12.0  # the query names this document's reference number
 FAMILY_BOOST = 3.0  # ... or the document it updates
 SYNONYM_WEIGHT = 0.3  # an expansion scores well below the words the user typed
+VARIANT_WEIGHT = 0.8  # another form of a hyphenated word ("A-Files" for "A-File")
+LEARNED_WEIGHT = 0.1  # a title word the corpus uses for a typed word (expansion.py), at most
+LEARNED_EXPANSION = False  # learned expansions: off unless asked for (BENCHMARKS.md says why)
 PROXIMITY = (("title", 2, 4.0), ("summary", 2, 2.0), ("body", 2, 2.0), ("body", 12, 1.0))
 MAX_EXPANSIONS = 2000  # words one prefix* or typo~ may stand for
 # What one query may spend expanding all its prefix* and typo~ words, in units of one term
@@ -242,23 +246,100 @@ def budget_dfa(budget: ExpansionBudget, text: str, maxdist: int, prefix: int) ->
     return cache[key]
 
 
+class SenseAlternatives(UnionOr):
+    """The forms of one meaning of an ambiguous acronym the query alone did not decide on,
+    weighted, once the index is known, by the share of the documents using the acronym that
+    also use this meaning's context words (`resolve`). Until then: an equal share."""
+
+    def __init__(
+        self,
+        subqueries: list[wq.Query],
+        acronym: tuple[str, ...] = (),
+        context: tuple[tuple[str, ...], ...] = (),
+        share: float = 1.0,
+        boost: float = 1.0,
+    ) -> None:
+        super().__init__(subqueries, boost=boost * share if acronym else boost)
+        self.acronym, self.context, self.siblings = acronym, context, [self]
+
+    def resolve(self, reader: Any) -> None:
+        if self is not self.siblings[0]:
+            return  # the first of its siblings weighs them all
+        users = _documents_with(reader, self.acronym)
+        counts = [
+            sum(1 for words in s.context if users & _documents_with(reader, words)) if users else 0
+            for s in self.siblings
+        ]
+        # How many context words each meaning shares with the acronym's documents, smoothed:
+        # with no evidence every meaning gets the same, lower weight.
+        total = sum(counts) + len(counts)
+        for sibling, count in zip(self.siblings, counts, strict=True):
+            sibling.boost = (count + 1) / total
+
+
+class LearnedTerms(UnionOr):
+    """Optional title words the index associates with the typed terms (expansion.py), found
+    once the index is known (`resolve`); empty until then, and when none are found."""
+
+    def __init__(self, typed: Sequence[str], boost: float = 1.0) -> None:
+        super().__init__([], boost=boost)
+        self.typed = tuple(typed)
+        self.origins: dict[tuple[str, ...], str] = {}
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        return super().matcher(searcher, context) if self.subqueries else NullMatcher()
+
+    def resolve(self, reader: Any) -> None:
+        expander = expansion.expander_for(reader)
+        seen = set(self.typed)
+        subqueries: list[wq.Query] = []
+        for term in self.typed:
+            for learned, strength in expander.expand(term):
+                if learned in seen:
+                    continue
+                seen.add(learned)
+                self.origins[(learned,)] = f"expansion of {term}"
+                weight = LEARNED_WEIGHT * strength
+                subqueries.extend(wq.Term(f, learned, boost=b * weight) for f, b in _TEXT_BOOSTS)
+        self.subqueries = subqueries
+
+
+def _documents_with(reader: Any, words: tuple[str, ...]) -> set[int]:
+    """Documents holding every one of `words` in some text field."""
+    found: set[int] | None = None
+    for word in words:
+        docs: set[int] = set()
+        for fieldname in FIELD_BOOSTS:
+            if (fieldname, word) in reader:
+                docs.update(reader.postings(fieldname, word).all_ids())
+        found = docs if found is None else found & docs
+        if not found:
+            return set()
+    return found or set()
+
+
 def expand_patterns(searcher: Any, compiled: Compiled, budget: ExpansionBudget) -> None:
-    """Find the words of every prefix and fuzzy query in `compiled`, once, under `budget`."""
+    """Find the words of every prefix and fuzzy query in `compiled`, once, under `budget`;
+    weigh the meanings of ambiguous acronyms and find the learned expansions."""
     reader = searcher.reader()
     for leaf in _expanding(compiled.query):
-        leaf.expand(reader, budget)
+        if isinstance(leaf, _Expanded):
+            leaf.expand(reader, budget)
+        else:
+            leaf.resolve(reader)
+            if isinstance(leaf, LearnedTerms):
+                compiled.origins.update(leaf.origins)
 
 
-def _expanding(query: wq.Query) -> Iterator[_Expanded]:
+def _expanding(query: wq.Query) -> Iterator[Any]:
     stack = [query]
     while stack:
         q = stack.pop()
-        if isinstance(q, _Expanded):
+        if isinstance(q, (_Expanded, SenseAlternatives, LearnedTerms)):
             yield q
-        elif q.is_leaf():
+        if q.is_leaf() or isinstance(q, _Expanded):
             continue
-        else:
-            stack.extend(q.children())
+        stack.extend(q.children())
 
 
 @dataclass
@@ -271,16 +352,27 @@ class Compiled:
     expandables: list[list[wq.Query]] = field(default_factory=list)  # prefix/fuzzy, to mark
     partial: wq.Query | None = None  # any of the words: what follows too few all-word matches
     proximity: wq.Query | None = None  # bonus for the words standing together
+    # where each searched term sequence came from: "typed", "synonym of ...", "expansion of ..."
+    origins: dict[tuple[str, ...], str] = field(default_factory=dict)
 
 
 class Compiler:
     """Turns a parsed query into Whoosh queries over the index's fields."""
 
-    def __init__(self, lexicon: dict[str, dict[str, str]]) -> None:
+    def __init__(
+        self,
+        lexicon: dict[str, dict[str, str]],
+        *,
+        expand: bool = True,
+        learned: bool | None = None,
+    ) -> None:
         self.lexicon = lexicon  # field -> {normalized value: stored value}
+        self.expand = expand  # synonyms, acronyms' meanings and learned expansions
+        self.learned = expand and (LEARNED_EXPANSION if learned is None else learned)
         self.patterns: set[Pattern] = set()
         self.needs: list[set[Pattern]] = []
         self.expandables: list[list[wq.Query]] = []
+        self.origins: dict[tuple[str, ...], str] = {}
 
     def compile(self, node: Node) -> Compiled:
         partial = proximity = None
@@ -293,9 +385,16 @@ class Compiler:
             if len(content) > 1:
                 # Each word alone, also those inside a multi-word synonym ("facial", "recognition").
                 partial = UnionOr(clauses + [self.any_field(t) for t in content])
+            if self.learned and content:
+                learned = LearnedTerms(content)
+                query = wq.AndMaybe(query, learned)
+                if partial is not None:
+                    partial = wq.AndMaybe(partial, learned)
         else:
             query = self.node(node, negated=False)
-        return Compiled(query, self.patterns, self.needs, self.expandables, partial, proximity)
+        return Compiled(
+            query, self.patterns, self.needs, self.expandables, partial, proximity, self.origins
+        )
 
     def mark(self, need: set[Pattern], negated: bool) -> None:
         """Remember what to highlight for a clause the documents must match."""
@@ -345,7 +444,8 @@ class Compiler:
         if not terms:
             return [wq.NullQuery], []
         keep_stops = all(analyze.is_stopword(t) for t in terms)
-        matches = {m.start: m for m in analyze.find_synonyms(terms)}
+        found = analyze.find_synonyms(terms) if self.expand else []
+        matches = {m.start: m for m in found}
         clauses: list[wq.Query] = []
         typed: list[str] = []
         i = 0
@@ -355,13 +455,19 @@ class Compiler:
                 span = terms[match.start : match.end]
                 original = [self.any_field(t) for t in span]
                 alternatives = [self.alternative(alt) for alt in match.alternatives]
+                alternatives += self.senses(tuple(span), match.senses)
                 clauses.append(
                     UnionOr([wq.And(original) if len(original) > 1 else original[0], *alternatives])
                 )
                 typed.extend(span)
-                self.mark({tuple(span), *match.alternatives}, negated)
+                used = [*match.alternatives, *(a for s in match.senses for a in s.alternatives)]
+                self.mark({tuple(span), *used}, negated)
                 if not negated:
                     self.patterns.update((t,) for t in span)
+                    self.patterns.update((v,) for t in span for v in analyze.term_variants(t))
+                self.origins[tuple(span)] = "typed"
+                for alternative in used:
+                    self.origins.setdefault(alternative, f"synonym of {' '.join(span)}")
                 i = match.end
                 continue
             term = terms[i]
@@ -370,12 +476,35 @@ class Compiler:
                 continue
             clauses.append(self.any_field(term))
             typed.append(term)
-            self.mark({(term,)}, negated)
+            self.origins[(term,)] = "typed"
+            self.mark({(term,), *((v,) for v in analyze.term_variants(term))}, negated)
         return clauses or [wq.NullQuery], typed
 
-    @staticmethod
-    def any_field(term: str) -> wq.Query:
+    def senses(
+        self, span: tuple[str, ...], senses: Sequence[analyze.Sense]
+    ) -> list[SenseAlternatives]:
+        """One weighted group per undecided meaning of an ambiguous acronym."""
+        groups = [
+            SenseAlternatives(
+                [self.alternative(alt) for alt in sense.alternatives],
+                acronym=span,
+                context=sense.context,
+                share=1 / len(senses),
+            )
+            for sense in senses
+        ]
+        for group in groups:
+            group.siblings = groups
+        return groups
+
+    def any_field(self, term: str) -> wq.Query:
         subqueries: list[wq.Query] = [wq.Term(f, term, boost=b) for f, b in FIELD_BOOSTS.items()]
+        # Another form of a hyphenated word: "A-File" finds "A-Files", "e-mail" finds "emails".
+        for variant in analyze.term_variants(term):
+            self.origins.setdefault((variant,), f"another form of {term}")
+            subqueries.extend(
+                wq.Term(f, variant, boost=b * VARIANT_WEIGHT) for f, b in FIELD_BOOSTS.items()
+            )
         if _could_be_reference(term):
             subqueries.append(wq.Term("ids", term, boost=ID_BOOST))
             subqueries.append(wq.Term("family_ids", term, boost=FAMILY_BOOST))
