@@ -704,6 +704,100 @@ def stats(index_dir: Path | None, as_json: bool) -> None:
         _echo(f"{name}: {counts}")
 
 
+# -- eval -------------------------------------------------------------------------------------
+
+
+@cli.command("eval")
+@click.argument(
+    "queries", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print every figure as one JSON document.")
+@click.option("--per-query", is_flag=True, help="Also print each query's figures.")
+@click.option(
+    "-k",
+    "k",
+    type=click.IntRange(1, 100),
+    default=10,
+    show_default=True,
+    help="Rank cut-off of nDCG.",
+)
+@translate_errors
+def eval_command(
+    queries: tuple[Path, ...], index_dir: Path | None, as_json: bool, per_query: bool, k: int
+) -> None:
+    """Score the index on judged queries: nDCG@k, MRR and recall@20 overall, per category,
+    per split and (--per-query) per query. QUERIES are files of one JSON object per line:
+    id, category, text, component (or null), split (optional), judgments {record id: 0-2}.
+
+    Example: privsearch eval benchmarks/queries/judged.jsonl --per-query
+    """
+    from privsearch.evaluate import read_judged
+
+    judged = read_judged(queries)  # a bad file fails here, before any index is opened or built
+    with _open(index_dir, build_if_missing=True) as ix:
+        result = privsearch.evaluate(ix, judged, k=k)
+    if result.unknown_ids:
+        _warn_unknown_ids(result.unknown_ids)
+    if as_json:
+        click.echo(_json_text(result.to_dict(), indent=2, ensure_ascii=False))
+        return
+    _print_evaluation(result, per_query)
+
+
+def _warn_unknown_ids(unknown: dict[str, list[str]], shown: int = 20) -> None:
+    pairs = [f"{query}: {doc}" for query, docs in unknown.items() for doc in docs]
+    more = f" and {len(pairs) - shown} more (--json lists them all)" if len(pairs) > shown else ""
+    _stderr(
+        f"warning: {len(pairs)} judged record id(s) are not in the index; they count as "
+        f"relevant documents it cannot return: {'; '.join(pairs[:shown])}{more}"
+    )
+
+
+def _metric_label(name: str) -> str:
+    return name.replace("ndcg", "nDCG").replace("mrr", "MRR")
+
+
+def _print_evaluation(result: Any, per_query: bool) -> None:
+    names = result.metrics
+    labels = [_metric_label(n) for n in names]
+    header = ["", "queries", *labels]
+    rows = [["overall", len(result.queries), *(result.overall[n] for n in names)]]
+    if len(result.splits) > 1:
+        for split, values in result.splits.items():
+            rows.append([f"split {split}", values["queries"], *(values[n] for n in names)])
+    for category, values in result.categories.items():
+        rows.append([f"category {category}", values["queries"], *(values[n] for n in names)])
+    _echo(f"{len(result.queries)} judged queries: {', '.join(labels)}")
+    _echo_columns(header, rows)
+    if per_query:
+        _echo()
+        header = ["query", "category", "split", *labels, "text"]
+        rows = [
+            [
+                q.query.id,
+                q.query.category,
+                q.query.split,
+                *(q.scores[n] for n in names),
+                q.query.text,
+            ]
+            for q in result.queries
+        ]
+        _echo_columns(header, rows)
+
+
+def _echo_columns(header: list[str], rows: list[list[Any]]) -> None:
+    """Rows of text and numbers, left- and right-aligned, numbers to three decimals."""
+    cells = [[f"{v:.3f}" if isinstance(v, float) else _safe(v) for v in row] for row in rows]
+    widths = [max(len(str(r[i])) for r in [header, *cells]) for i in range(len(header))]
+    for row in [header, *cells]:
+        parts = [
+            str(v).ljust(w) if i == 0 or isinstance(rows[0][i], str) else str(v).rjust(w)
+            for i, (v, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        _echo("  ".join(parts).rstrip())
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option(
