@@ -103,8 +103,11 @@ class SearchResults:
     took_ms: float
     results: tuple[Hit, ...]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    # a corrected query: "did you mean" it, or, with `corrected_from`, what the results are for
     suggestion: str | None = None
     notes: tuple[str, ...] = ()
+    corrected_from: str | None = None  # the query as typed, when the results are for `suggestion`
+    not_found: tuple[str, ...] = ()  # typed words no document holds, left out of the search
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +117,8 @@ class SearchResults:
             "per_page": self.per_page,
             "took_ms": round(self.took_ms, 2),
             "suggestion": self.suggestion,
+            "corrected_from": self.corrected_from,
+            "not_found": list(self.not_found),
             "notes": list(self.notes),
             "results": [hit.to_dict() for hit in self.results],
             "facets": self.facets,

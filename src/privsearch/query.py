@@ -7,12 +7,15 @@ it and nothing below it.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from itertools import permutations
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +28,29 @@ from .errors import BadParameterError, QueryTooExpensiveError, RecordNotFoundErr
 from .highlight import Passage, Pattern, locate, mark_all
 from .index import family_of, open_whoosh, read_meta, record_from_stored
 from .models import Hit, Record, SearchResults
-from .querylang import TEXT_FIELDS, And, Node, Or, Word
+from .querylang import TEXT_FIELDS, And, Node, Not, Or, Phrase, Word
 from .queryplan import (
     Compiler,
     ExpansionBudget,
+    PhraseQuery,
+    UnionOr,
     build_filters,
     expand_patterns,
     highlight_patterns,
     normalize_facet,
 )
+from .spelling import WordCheck, check_word, correct_word, is_spellable
 
 MAX_PER_PAGE = 100
-SOFT_AND_BELOW = 10  # with fewer all-word matches, documents with some of the words follow
+SOFT_AND_BELOW = 10  # with fewer all-word matches, documents with most of the words follow
+# ... holding at least this share of the content words, each weighted by its rarity (idf):
+# for `license plate readers`, "license" and "readers" without "plate" are not enough
+PARTIAL_SHARE = 0.4
+# ... at most this many of them after all-word matches, so that a few documents with every
+# word are not buried under dozens with some; the same cap for documents holding only the
+# quoted phrase of "a phrase" with free words.
+PARTIAL_LIMIT = 20
+NEAR_WORDS = 12  # ... and hold two of the words within this many words of each other
 PATTERN_SHARE = 0.15  # of the time, at most, spent on queries with prefix* or typo~ words
 TIME_LIMIT = 5.0  # seconds one search may take to expand its patterns and collect its matches
 # Words longer than this get no spelling correction: the corrector compares a word with every
@@ -238,73 +252,109 @@ class Index:
     ) -> SearchResults:
         searcher = self._current()
         view = self._view(searcher)
-        compiled = Compiler(view.lexicon).compile(tree)
         filters = build_filters(view.lexicon, component, doc_type, since, until)
-        notes: list[str] = []
+
+        def run(node: Node) -> _Run:
+            return self._run(searcher, view, node, filters, deadline, sort, collapse)
+
+        corrections, missing = self._inspect(searcher, view, tree)
+        typed_tree = _without_words(tree, missing)
+        chosen: _Run | None = None
+        suggestion = corrected_from = None
+        if corrections:
+            fixed_query = _replace_words(query, corrections)
+            fixed = run(_without_words(_corrected(tree, corrections), missing))
+            typed = run(typed_tree)
+            # A correction must make the query match better: more documents with every word.
+            if fixed.complete > typed.complete:
+                suggestion = fixed_query
+                if correct:
+                    chosen, corrected_from = fixed, query
+            if chosen is None:
+                chosen = typed
+        if chosen is None:
+            chosen = run(typed_tree)
+        notes = list(chosen.notes)
+        if missing:
+            notes.insert(0, "Not found: " + ", ".join(missing) + ".")
+        ranked = chosen.ranked
+        hits = [
+            self._hit(searcher, docnum, score, chosen.patterns, chosen.needs, collapse)
+            for docnum, score in ranked[(page - 1) * per_page : page * per_page]
+        ]
         columns = view.columns
+        return SearchResults(
+            query=query,
+            total=len(ranked),
+            page=page,
+            per_page=per_page,
+            took_ms=(time.perf_counter() - started) * 1000,
+            results=tuple(hits),
+            facets={name: count_values(columns.facets[name], ranked) for name in FACETS},
+            suggestion=suggestion,
+            notes=tuple(notes),
+            corrected_from=corrected_from,
+            not_found=tuple(missing),
+        )
+
+    def _run(
+        self,
+        searcher: Any,
+        view: _View,
+        tree: Node,
+        filters: wq.Query | None,
+        deadline: Deadline,
+        sort: str,
+        collapse: bool,
+    ) -> _Run:
+        """The ranked documents for one query: those with every word first, then, where it
+        helps, those with most of the words, or with the quoted phrase alone."""
+        columns = view.columns
+        compiled = Compiler(view.lexicon).compile(tree)
         expand_patterns(searcher, compiled, ExpansionBudget(deadline=deadline))
         patterns, needs = highlight_patterns(searcher, compiled)
         matches = collect_matches(searcher, compiled.query, filters, deadline)
         if compiled.proximity is not None and sort == "relevance":
             matches = add_proximity(searcher, matches, compiled.proximity)
         ranked = rank(matches, columns, sort, collapse)
-        if len(ranked) < SOFT_AND_BELOW and compiled.partial is not None:
-            # Few documents hold every word: follow them with those that hold some.
-            partial = collect_matches(searcher, compiled.partial, filters, deadline)
-            shown = {columns.family[d] if collapse else columns.edition[d] for d, _ in ranked}
-            more = [
-                (d, s)
-                for d, s in rank(partial, columns, sort, collapse)
-                if (columns.family[d] if collapse else columns.edition[d]) not in shown
-            ]
+        complete = len(ranked)
+        notes: list[str] = []
+        if complete < SOFT_AND_BELOW and compiled.partial is not None:
+            words = sum(1 for w in _top_words(tree) if not _only_stopwords(w.text))
+            found = collect_matches(searcher, compiled.partial, filters, deadline)
+            if complete and words > 2:
+                # After a few all-word matches, only documents with most of the words follow.
+                coverage, weight = self._coverage(searcher, view, tree)
+                close = self._close_together(searcher, tree, {d for d, _ in found})
+                need = weight * PARTIAL_SHARE
+                found = [(d, s) for d, s in found if coverage.get(d, 0) >= need and d in close]
+            more = _unshown(rank(found, columns, sort, collapse), ranked, columns, collapse)
+            if complete:
+                more = more[:PARTIAL_LIMIT]
             if more:
                 notes.append(
-                    "No document contains all the words; showing documents with some of them."
-                    if not ranked
-                    else f"Only {len(ranked)} document(s) contain all the words; documents "
-                    "with some of them follow."
+                    "No document contains all the words; showing documents with most of them."
+                    if not complete
+                    else f"Only {complete} document(s) contain all the words; documents "
+                    "with most of them follow."
                 )
-            ranked += more
-        total = len(ranked)
-        hits = [
-            self._hit(searcher, docnum, score, patterns, needs, collapse)
-            for docnum, score in ranked[(page - 1) * per_page : page * per_page]
-        ]
-        facets = {name: count_values(columns.facets[name], ranked) for name in FACETS}
-        suggestion = self._suggest(searcher, tree, query)
-        if total == 0 and suggestion and correct:
-            corrected = self.search(
-                suggestion,
-                component=component,
-                doc_type=doc_type,
-                since=since,
-                until=until,
-                sort=sort,
-                page=page,
-                per_page=per_page,
-                collapse=collapse,
-                correct=False,
-            )
-            if corrected.total:
-                return replace(
-                    corrected,
-                    query=query,
-                    suggestion=suggestion,
-                    took_ms=(time.perf_counter() - started) * 1000,
-                    notes=(f'No results for "{query}"; showing results for "{suggestion}".',)
-                    + corrected.notes,
+            ranked = ranked + more
+        phrases = _phrases_alone(tree)
+        if phrases is not None:
+            alone = Compiler(view.lexicon).compile(phrases)
+            found = collect_matches(searcher, alone.query, filters, deadline)
+            more = _unshown(rank(found, columns, sort, collapse), ranked, columns, collapse)
+            more = more[:PARTIAL_LIMIT]
+            if more:
+                notes.append(
+                    f"Only {complete} document(s) contain the phrase and every word; documents "
+                    "with the phrase alone follow."
+                    if complete
+                    else "No document contains the phrase and every word; showing documents "
+                    "with the phrase alone."
                 )
-        return SearchResults(
-            query=query,
-            total=total,
-            page=page,
-            per_page=per_page,
-            took_ms=(time.perf_counter() - started) * 1000,
-            results=tuple(hits),
-            facets=facets,
-            suggestion=suggestion,
-            notes=tuple(notes),
-        )
+            ranked = ranked + more
+        return _Run(ranked, complete, patterns, needs, notes)
 
     def _hit(
         self,
@@ -340,25 +390,96 @@ class Index:
             versions=versions,
         )
 
-    def _suggest(self, searcher: Any, tree: Node, query: str) -> str | None:
-        """A corrected query when a typed word is unknown and a close, common word exists."""
+    def _inspect(
+        self, searcher: Any, view: _View, tree: Node
+    ) -> tuple[dict[str, WordCheck], list[str]]:
+        """The typed words to correct (with their corrections), and the words of the query
+        that no document holds in any form and that have no synonym (dropped from it)."""
         reader = searcher.reader()
-        corrector = searcher.corrector("spell")
-        suggestion = query
+        top = _top_words(tree)
+        corrections: dict[str, WordCheck] = {}
+        missing: list[str] = []
         looked = 0
         for word in _plain_words(tree):
-            lower = word.lower()
-            if not lower.isalpha() or not 3 <= len(lower) <= MAX_CORRECTED_LENGTH:
+            if not 0 < len(word.text) <= MAX_CORRECTED_LENGTH or _only_stopwords(word.text):
                 continue
-            if looked == MAX_CORRECTED_WORDS or _is_known(reader, lower):
+            check = check_word(reader, word.text)
+            if check.present:
                 continue
-            looked += 1
-            candidates = corrector.suggest(lower, limit=1, maxdist=2, prefix=1)
-            if candidates and candidates[0] != lower:
-                suggestion = re.sub(
-                    rf"(?<!\w){re.escape(word)}(?!\w)", candidates[0], suggestion, count=1
-                )
-        return suggestion if suggestion != query else None
+            # A word no document holds may still be known: a synonym ("drones": UAS).
+            known = check.documents > 0 or self._matches(searcher, view, word)
+            if known and check.documents == 0:
+                continue
+            if looked < MAX_CORRECTED_WORDS and is_spellable(word.text):
+                looked += 1
+                fix = correct_word(searcher, check, _neighbours(top, word))
+                if fix is not None:
+                    corrections[word.text] = replace(check, correction=fix)
+                    continue
+            if not known and word in top and not _in_synonym(top, word):
+                missing.append(word.text)
+        return corrections, missing
+
+    def _matches(self, searcher: Any, view: _View, node: Node) -> bool:
+        """Whether any document matches `node` alone (through a synonym, say)."""
+        query = Compiler(view.lexicon).compile(node).query
+        return next(iter(searcher.docs_for_query(query)), None) is not None
+
+    def _close_together(self, searcher: Any, tree: Node, docs: set[int]) -> set[int]:
+        """Those of `docs` where two of the query's words stand close together (within
+        NEAR_WORDS, either order), or where a synonym stands for several of them: a report
+        with "license fees" on one page and "readers" on another is no match for
+        `license plate readers`."""
+        words = _top_words(tree)
+        close: set[int] = set()
+        for start, end in _synonym_spans(words):
+            group = And(tuple(words[start:end]))
+            close.update(
+                searcher.docs_for_query(Compiler(self._view(searcher).lexicon).compile(group).query)
+            )
+        terms = [
+            found[0]
+            for found in (analyze.analyze(w.text, mode="query", removestops=True) for w in words)
+            if found
+        ]
+        pairs = [
+            PhraseQuery(f, [a, b], slop=NEAR_WORDS)
+            for a, b in permutations(dict.fromkeys(terms), 2)
+            for f in TEXT_FIELDS
+            if f != "sorns"
+        ]
+        if pairs:
+            close.update(searcher.docs_for_query(UnionOr(pairs)))
+        return docs & close
+
+    def _coverage(self, searcher: Any, view: _View, tree: Node) -> tuple[dict[int, float], float]:
+        """The share of the query's content words each document holds, each word weighted by
+        its rarity (idf), so that a report holding "privacy impact assessment" but not
+        "E-Verify" holds little of `E-Verify privacy impact assessment`; a synonym standing for
+        several words counts for all of them. Also the weight of all the words."""
+        words = list(_top_words(tree))
+        reader = searcher.reader()
+        total_docs = max(1, reader.doc_count())
+        held: list[set[int]] = []
+        weights: list[float] = []
+        for word in words:
+            if _only_stopwords(word.text):
+                held.append(set())
+                weights.append(0.0)
+                continue
+            query = Compiler(view.lexicon).compile(word).query
+            held.append(set(searcher.docs_for_query(query)))
+            weights.append(math.log((total_docs + 1) / (len(held[-1]) + 0.5)))
+        for start, end in _synonym_spans(words):
+            group = And(tuple(words[start:end]))
+            found = set(searcher.docs_for_query(Compiler(view.lexicon).compile(group).query))
+            for i in range(start, end):
+                held[i] |= found
+        coverage: dict[int, float] = defaultdict(float)
+        for docs, weight in zip(held, weights, strict=True):
+            for docnum in docs:
+                coverage[docnum] += weight
+        return coverage, sum(weights)
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Completions for what a user has typed so far ("facial rec" -> "facial recognition")."""
@@ -460,20 +581,119 @@ def _check_paging(page: int, per_page: int, sort: str) -> None:
         raise BadParameterError(f"sort must be one of {', '.join(SORTS)}, not '{sort}'")
 
 
-def _is_known(reader: Any, word: str) -> bool:
-    """True if the word, or another form of it (readers/reader), is in the index."""
-    if reader.doc_frequency("spell", word) > 0:
-        return True
-    terms = analyze.analyze(word, mode="query", removestops=False)
-    return any(reader.doc_frequency(f, t) > 0 for t in terms for f in TEXT_FIELDS)
+@dataclass
+class _Run:
+    """One query's ranked documents and what to highlight in them."""
+
+    ranked: list[tuple[int, float]]
+    complete: int  # how many of `ranked` match every word
+    patterns: set[Pattern]
+    needs: list[set[Pattern]]
+    notes: list[str]
 
 
-def _plain_words(tree: Node) -> Iterator[str]:
+def _unshown(
+    more: list[tuple[int, float]], ranked: list[tuple[int, float]], columns: Columns, collapse: bool
+) -> list[tuple[int, float]]:
+    """The documents of `more` whose edition (or family) `ranked` does not hold yet."""
+    key = columns.family if collapse else columns.edition
+    shown = {key[d] for d, _ in ranked}
+    return [(d, s) for d, s in more if key[d] not in shown]
+
+
+def _plain_words(tree: Node) -> Iterator[Word]:
     if isinstance(tree, Word) and tree.field is None:
-        yield tree.text
+        yield tree
     elif isinstance(tree, (And, Or)):
         for child in tree.children:
             yield from _plain_words(child)
+
+
+def _top_words(tree: Node) -> list[Word]:
+    """The unfielded words a query requires directly (not inside OR, NOT or groups)."""
+    if isinstance(tree, Word):
+        return [tree] if tree.field is None else []
+    if isinstance(tree, And) and not tree.explicit:
+        return [c for c in tree.children if isinstance(c, Word) and c.field is None]
+    return []
+
+
+def _neighbours(words: list[Word], word: Word) -> list[str]:
+    if word not in words:
+        return []
+    i = words.index(word)
+    return [w.text for w in words[max(0, i - 1) : i] + words[i + 1 : i + 2]]
+
+
+def _only_stopwords(text: str) -> bool:
+    terms = analyze.analyze(text, mode="query", removestops=False)
+    return all(analyze.is_stopword(t) for t in terms)
+
+
+def _in_synonym(words: list[Word], word: Word) -> bool:
+    """Whether the word is part of a multi-word synonym ("lie detection")."""
+    i = words.index(word)
+    return any(start <= i < end for start, end in _synonym_spans(words))
+
+
+def _synonym_spans(words: list[Word]) -> list[tuple[int, int]]:
+    """[start, end) ranges of two or more words that a synonym group knows as one."""
+    owner: list[int] = []
+    terms: list[str] = []
+    for i, word in enumerate(words):
+        found = analyze.analyze(word.text, mode="query", removestops=False)
+        terms.extend(found)
+        owner.extend([i] * len(found))
+    spans = []
+    for match in analyze.find_synonyms(terms):
+        first, last = owner[match.start], owner[match.end - 1]
+        if last > first:
+            spans.append((first, last + 1))
+    return spans
+
+
+def _without_words(tree: Node, texts: list[str]) -> Node:
+    """The query without the top-level words `texts`, unless nothing would be left."""
+    if not texts or not isinstance(tree, And) or tree.explicit:
+        return tree
+    kept = tuple(
+        c
+        for c in tree.children
+        if not (isinstance(c, Word) and c.field is None and c.text in texts)
+    )
+    if not any(not isinstance(c, Not) for c in kept):
+        return tree
+    return kept[0] if len(kept) == 1 else replace(tree, children=kept)
+
+
+def _corrected(tree: Node, corrections: dict[str, WordCheck]) -> Node:
+    """The query with each corrected word replaced."""
+    if isinstance(tree, Word) and tree.field is None and tree.text in corrections:
+        return Word(corrections[tree.text].correction or tree.text)
+    if isinstance(tree, (And, Or)):
+        return replace(tree, children=tuple(_corrected(c, corrections) for c in tree.children))
+    return tree
+
+
+def _replace_words(query: str, corrections: dict[str, WordCheck]) -> str:
+    for word, check in corrections.items():
+        query = re.sub(
+            rf"(?<![\w\"]){re.escape(word)}(?![\w\"~*])", check.correction or word, query, count=1
+        )
+    return query
+
+
+def _phrases_alone(tree: Node) -> Node | None:
+    """For "a phrase" with free words, the query without the free words, else None."""
+    if not isinstance(tree, And) or tree.explicit:
+        return None
+    children = tree.children
+    if not any(isinstance(c, Phrase) for c in children):
+        return None
+    kept = tuple(c for c in children if not (isinstance(c, Word) and c.field is None))
+    if len(kept) == len(children):
+        return None
+    return kept[0] if len(kept) == 1 else replace(tree, children=kept)
 
 
 def open_index(path: Path | str = "index") -> Index:
