@@ -108,7 +108,7 @@ def test_lpr_with_green_card_finds_lawful_permanent_residents_first(dhs):
     results = dhs.search("LPR green card").results
     assert results
     top = _text(dhs.get(results[0].id))
-    assert re.search(r"lawful permanent resident", top, re.I)
+    assert re.search(r"permanent resident", top, re.I)
     assert not re.search(r"license plate", top, re.I)
 
 
@@ -175,6 +175,23 @@ def test_the_other_forms_are_highlighted(dhs):
     assert any(
         "A-Files" in re.sub(r"</?mark>", "", h.snippet) and "<mark>" in h.snippet for h in hits
     )
+
+
+# --- everyday words for official terms ------------------------------------------------------
+
+
+def test_phones_and_laptops_searched_at_the_border_reach_border_searches_of_devices(dhs):
+    top = dhs.search("phones and laptops searched at the border").results[0]
+    assert "border searches of electronic devices" in top.title.lower()
+
+
+@pytest.mark.parametrize(
+    "query, official",
+    [("data breach", "privacy incident"), ("body scanners", "advanced imaging technology")],
+)
+def test_everyday_words_find_the_official_term(dhs, query, official):
+    titles = [h.title.lower() for h in dhs.search(query, per_page=5).results]
+    assert any(official in t for t in titles)
 
 
 # --- learned expansions --------------------------------------------------------------------
