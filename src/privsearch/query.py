@@ -171,8 +171,12 @@ class Index:
         per_page: int = 10,
         collapse: bool = False,
         correct: bool = True,
+        expand: bool = True,
     ) -> SearchResults:
         """Search; raises QuerySyntaxError or BadParameterError for what a caller got wrong.
+
+        `expand=False` searches for the typed words alone: no synonyms, no meanings of
+        acronyms, no learned expansions.
 
         When nothing matches and a close spelling of the query does (`biometic`), the results
         are those of the corrected query, with a note saying so, unless `correct` is false.
@@ -196,6 +200,7 @@ class Index:
                 per_page=per_page,
                 collapse=collapse,
                 correct=correct,
+                expand=expand,
             )
 
     @contextmanager
@@ -249,13 +254,14 @@ class Index:
         per_page: int,
         collapse: bool,
         correct: bool,
+        expand: bool = True,
     ) -> SearchResults:
         searcher = self._current()
         view = self._view(searcher)
         filters = build_filters(view.lexicon, component, doc_type, since, until)
 
         def run(node: Node) -> _Run:
-            return self._run(searcher, view, node, filters, deadline, sort, collapse)
+            return self._run(searcher, view, node, filters, deadline, sort, collapse, expand)
 
         corrections, missing = self._inspect(searcher, view, tree)
         typed_tree = _without_words(tree, missing)
@@ -306,11 +312,12 @@ class Index:
         deadline: Deadline,
         sort: str,
         collapse: bool,
+        expand: bool = True,
     ) -> _Run:
         """The ranked documents for one query: those with every word first, then, where it
         helps, those with most of the words, or with the quoted phrase alone."""
         columns = view.columns
-        compiled = Compiler(view.lexicon).compile(tree)
+        compiled = Compiler(view.lexicon, expand=expand).compile(tree)
         expand_patterns(searcher, compiled, ExpansionBudget(deadline=deadline))
         patterns, needs = highlight_patterns(searcher, compiled)
         matches = collect_matches(searcher, compiled.query, filters, deadline)
@@ -341,7 +348,7 @@ class Index:
             ranked = ranked + more
         phrases = _phrases_alone(tree)
         if phrases is not None:
-            alone = Compiler(view.lexicon).compile(phrases)
+            alone = Compiler(view.lexicon, expand=expand).compile(phrases)
             found = collect_matches(searcher, alone.query, filters, deadline)
             more = _unshown(rank(found, columns, sort, collapse), ranked, columns, collapse)
             more = more[:PARTIAL_LIMIT]
