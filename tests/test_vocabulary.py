@@ -3,6 +3,7 @@ expansions learned from the index."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -246,3 +247,44 @@ def test_expansion_can_be_switched_off(dhs):
     assert off.patterns == {("drone",)}
     assert not _leaves(off.query, LearnedTerms)
     assert off.origins == {("drone",): "typed"}
+
+
+# --- the switch, through the API, the CLI and HTTP --------------------------------------------
+
+
+def _ids(results: privsearch.SearchResults) -> set[str]:
+    return {h.id for h in results.results}
+
+
+def test_search_without_expansion_finds_the_typed_words_alone(dhs):
+    expanded = dhs.search("UAS", per_page=100)
+    typed = dhs.search("UAS", per_page=100, expand=False)
+    assert typed.total < expanded.total
+    assert _ids(typed) < _ids(expanded)
+    for hit in typed.results:
+        assert re.search(r"\bUAS\b", _text(dhs.get(hit.id)), re.I)
+
+
+def test_no_expand_on_the_command_line_and_expand_false_over_http(dhs, dhs_index):
+    from click.testing import CliRunner
+    from fastapi.testclient import TestClient
+
+    from privsearch.cli import cli
+    from privsearch.http import create_app
+
+    typed = dhs.search("UAS", per_page=100, expand=False).total
+    expanded = dhs.search("UAS", per_page=100).total
+
+    def cli_total(*flags: str) -> int:
+        args = ["search", "UAS", "--index", str(dhs_index), "--json", *flags]
+        result = CliRunner().invoke(cli, args, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)["total"]
+
+    assert cli_total("--no-expand") == typed and cli_total() == expanded
+    with TestClient(create_app(dhs_index, rate_limit=0)) as client:
+        for value, total in (("false", typed), ("true", expanded)):
+            response = client.get("/api/search", params={"q": "UAS", "expand": value})
+            assert response.status_code == 200 and response.json()["total"] == total
+        response = client.get("/api/search", params={"q": "UAS", "expand": "maybe"})
+        assert response.status_code == 400 and response.json()["ok"] is False

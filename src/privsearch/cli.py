@@ -467,6 +467,12 @@ def _open(index_dir: Path | None, *, build_if_missing: bool = False) -> privsear
 @click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
 @click.option("--collapse", is_flag=True, help="Show each PIA family (a PIA and its updates) once.")
 @click.option("--quote", is_flag=True, help="Search every word literally, ignoring query syntax.")
+@click.option(
+    "--no-expand",
+    "no_expand",
+    is_flag=True,
+    help="Search the typed words alone: no synonyms, acronym meanings or learned expansions.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per result.")
 @translate_errors
@@ -482,6 +488,7 @@ def search(
     page: int,
     collapse: bool,
     quote: bool,
+    no_expand: bool,
     as_json: bool,
     as_csv: bool,
 ) -> None:
@@ -507,6 +514,7 @@ def search(
             page=page,
             per_page=limit,
             collapse=collapse,
+            expand=not no_expand,
         )
     if as_json:
         click.echo(_json_text(results.to_dict(), indent=2, ensure_ascii=False))

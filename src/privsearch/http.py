@@ -352,6 +352,7 @@ def create_app(
         page: int,
         per_page: int,
         collapse: bool,
+        expand: bool = True,
     ) -> bytes:
         results = ix.search(
             q,
@@ -363,6 +364,7 @@ def create_app(
             page=page,
             per_page=per_page,
             collapse=collapse,
+            expand=expand,
         )
         return _json(SearchBody, results.to_dict())
 
@@ -420,11 +422,14 @@ def create_app(
         page: Annotated[int, Query(ge=1, le=1000)] = 1,
         per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 10,
         collapse: bool = False,
+        expand: bool = True,
     ) -> Response:
         """Ranked results, facet counts over all matches and a "did you mean" suggestion:
-        the same JSON as `privsearch search --json`."""
+        the same JSON as `privsearch search --json`. `expand=false` searches the typed words
+        alone (no synonyms, acronym meanings or learned expansions)."""
         filters = (tuple(component or ()), tuple(type or ()))
-        return await answer("search", q, *filters, since, until, sort, page, per_page, collapse)
+        params = (since, until, sort, page, per_page, collapse, expand)
+        return await answer("search", q, *filters, *params)
 
     @app.get(
         "/api/suggest",
