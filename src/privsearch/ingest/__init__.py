@@ -14,7 +14,7 @@ import contextlib
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..config import Limits
@@ -37,10 +37,13 @@ from .merge import merge_copies
 from .metadata import (
     DOC_TYPES,
     ID_DOC_TYPES,
+    OTHER_AGENCY,
     Described,
     describe,
     infer_date,
     load_components,
+    mentions_dhs,
+    metadata_title,
     normalize_reference,
     parse_date,
     slugify,
@@ -342,8 +345,6 @@ def _unique(records: list[Record]) -> tuple[Record, ...]:
 
 
 def _replace_id(record: Record, new_id: str) -> Record:
-    from dataclasses import replace
-
     return replace(record, id=new_id)
 
 
@@ -437,8 +438,13 @@ def _record(
 def _pdf_record(path: Path, pdf: PdfText) -> Record:
     text = _first_text([pdf])
     stem_title = path.stem.replace("-", " ").replace("_", " ").strip()
-    title = title_from_text(text, pdf.title or stem_title) if text else pdf.title or stem_title
+    given = metadata_title(pdf.title)
+    title = title_from_text(text, given or stem_title) if text else given or stem_title
     d = describe(title=title, fallback_id=slugify(path.stem), text=text)
+    if d.component == "ALL" and not mentions_dhs(f"{title}\n{text}"):
+        # A PDF nothing links to, too short to name its agency, and not DHS's by its words:
+        # the department-wide default of a DHS listing does not apply to it.
+        d = replace(d, component=OTHER_AGENCY)
     return _record(
         d,
         summary="",
@@ -532,8 +538,6 @@ def _with_notices(record: Record, notices: Sequence[FederalRegisterDocument]) ->
     identifiers, and its text when the page has no PDF text."""
     if not notices:
         return record
-    from dataclasses import replace
-
     notice = notices[0]
     links = tuple(dict.fromkeys(link for link in (record.url, *_notice_links(notice)) if link))
     return replace(

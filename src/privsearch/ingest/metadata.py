@@ -29,6 +29,7 @@ DOC_TYPES = (
     "Other",
 )
 DEFAULT_COMPONENT = "DHS"
+OTHER_AGENCY = "Other"  # the component of a document from no agency the tables know
 
 
 # --- the component table -------------------------------------------------------------------
@@ -72,7 +73,17 @@ _ALIAS_CACHE: dict[int, dict[str, str]] = {}
 @lru_cache(maxsize=1)
 def load_components() -> ComponentTable:
     """Read `data/components.tsv` (abbreviation TAB names separated by |; # comments)."""
-    text = (Path(__file__).resolve().parent.parent / "data" / "components.tsv").read_text("utf-8")
+    return _load_table("components.tsv")
+
+
+@lru_cache(maxsize=1)
+def load_agencies() -> ComponentTable:
+    """Read `data/agencies.tsv`: agencies other than DHS, in the components' format."""
+    return _load_table("agencies.tsv")
+
+
+def _load_table(name: str) -> ComponentTable:
+    text = (Path(__file__).resolve().parent.parent / "data" / name).read_text("utf-8")
     names: dict[str, tuple[str, ...]] = {}
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
@@ -564,11 +575,30 @@ def infer_component(
     return found
 
 
+_OPENS_WITH_PRIVACY_OFFICE = re.compile(
+    r"^\s*(?:The\s+)?(?:(?:U\.S\.\s+)?Department\s+of\s+Homeland\s+Security\s*(?:\(DHS\)\s*)?"
+    r"|DHS\s+)?Privacy\s+Office\b(?!,?\s+(?:Contact|Review|U\.S\.|Department|Washington))",
+    re.I,
+)
+
+
+def _opens_with_privacy_office(head: str) -> bool:
+    """Whether a text opens with the Privacy Office as its subject (a report it writes)."""
+    return _OPENS_WITH_PRIVACY_OFFICE.match(head) is not None
+
+
 def _named_component(reference: str | None, title: str, text: str) -> str:
     if reference:
         owner = reference_component(reference)
         if owner:
             return owner
+    if not mentions_dhs(f"{title}\n{text[:3000]}"):
+        # Not a DHS document: the agency it names first, a DHS component among them (a
+        # report of the Secret Service and the FBI). A text that names none is from no DHS
+        # component; a listing entry too short to name anyone is left to the rules below.
+        agency = _first_agency(f"{title}\n{text[:3500]}")
+        if agency or len(text.strip()) >= _NAMES_ITS_AGENCY:
+            return agency or OTHER_AGENCY
     in_title = _first_owner(title)
     if in_title:
         return in_title
@@ -581,15 +611,55 @@ def _named_component(reference: str | None, title: str, text: str) -> str:
         if named:
             return named
     # The Privacy Office reviews nearly everything: on a title page it is the reviewer, and in
-    # a notice the publishing office, not the owner; it counts only when nobody else is named.
+    # a notice the publishing office, not the owner; it counts only when nobody else is named,
+    # or when a text opens with it as its subject ("The DHS Privacy Office is providing ...").
+    if _opens_with_privacy_office(head):
+        return "PRIV"
     named = _first_owner(head)
     if named:
         return named
     if _PRIVACY_OFFICE.search(head):
         return "PRIV"
-    if _has(r"Department\s+of\s+Homeland\s+Security|\bDHS\b", f"{title}\n{head}"):
-        return "ALL"
-    return DEFAULT_COMPONENT
+    # A publication that names nobody, listed among DHS's: the department as a whole.
+    return "ALL"
+
+
+# Letters of text within which a document names the agency it is from, if it names one.
+_NAMES_ITS_AGENCY = 600
+_DHS_NAMED = re.compile(r"Homeland\s+Security|\bDHS\b|\bTSA\b|\bFEMA\b|\bUSCIS\b|\bICE\b")
+
+
+def mentions_dhs(text: str) -> bool:
+    """Whether a text says it is from DHS: it names the department or a component known by
+    its acronym alone (a component's long name, "Secret Service", also appears elsewhere)."""
+    return _DHS_NAMED.search(text) is not None
+
+
+@lru_cache(maxsize=1)
+def _agency_pattern() -> re.Pattern[str]:
+    agencies = load_agencies()
+    names = {n for ns in agencies.names.values() for n in ns}
+    # DHS components by their long names only: outside DHS, "ICE" or "CIS" mean other things.
+    names |= {n for ns in load_components().names.values() for n in ns if not _is_acronym(n)}
+    long_names = sorted(w for w in names if not _is_acronym(w))
+    acronyms = sorted((w for w in names if _is_acronym(w)), key=len, reverse=True)
+    alternatives = "|".join([f"(?i:{name_trie(long_names)})"] + [re.escape(a) for a in acronyms])
+    return re.compile(rf"(?<![\w&])(?:{alternatives})(?![\w&])")
+
+
+def _first_agency(text: str) -> str | None:
+    """The first agency named in `text`, another department's, or a DHS component named in
+    its opening lines (other than the Privacy Office: every agency has one). Further on, a
+    component is what the document talks about ("sites installed for the Coast Guard")."""
+    agencies, components = load_agencies(), load_components()
+    for m in _agency_pattern().finditer(text):
+        name = m.group(0)
+        found = agencies.canonical(name)
+        if not found and m.start() < _NAMES_ITS_AGENCY:
+            found = components.canonical(name)
+        if found and found not in ("PRIV", "ALL"):
+            return found
+    return None
 
 
 def slugify(text: str, *, max_length: int = 80) -> str:
@@ -683,10 +753,14 @@ def _edge_date(text: str) -> str | None:
     return None
 
 
-def title_from_text(text: str, fallback: str = "") -> str:
-    """A PDF's title from its first page: the lines before the reference number, date or
+def _title_block(text: str, fallback: str = "") -> str:
+    """The title block of a first page: the lines before the reference number, date or
     contact block; for a Federal Register notice, the line(s) after the header and docket."""
-    lines = [line.strip() for line in text[:2500].split("\n") if line.strip()]
+    lines = [
+        line.strip()
+        for line in text[:2500].split("\n")
+        if line.strip() and not _FORM_FURNITURE.match(line.strip())
+    ]
     if not lines:
         return fallback
     if any(line.startswith("AGENCY:") for line in lines[:25]):
@@ -720,6 +794,154 @@ def title_from_text(text: str, fallback: str = "") -> str:
         kept.append(line)
     title = " ".join(kept).strip() or fallback or lines[0]
     return title[:300]
+
+
+_FILE_NAME_TITLE = re.compile(r"[\w.\-]*\.(?:exe|dll|tmp|indd|qxd|fm)|[\w\-]+|untitled", re.I)
+
+
+def metadata_title(title: str) -> str:
+    """A PDF's own /Title, unless it is a file name ("10811.exe", "Microsoft Word - x.docx"
+    keeps "x")."""
+    title = re.sub(r"^Microsoft\s+(?:Word|PowerPoint|Excel)\s+-\s+", "", title.strip())
+    title = re.sub(r"\.(?:docx?|pptx?|xlsx?|wpd|rtf|pdf)$", "", title, flags=re.I)
+    if _FILE_NAME_TITLE.fullmatch(title):
+        return ""  # a file name or a placeholder, not a title
+    return title.replace("_", " ")
+
+
+def title_from_text(text: str, fallback: str = "") -> str:
+    """A PDF's title from its first page: the lines before the reference number, date or
+    contact block; for a Federal Register notice, the line(s) after the header and docket.
+    Running headers, document numbers, form furniture and date lines are never the title."""
+    text = _RUNNING_HEADER.sub("", text[:3000])
+    text = _MEMO_DATE.sub("", text)
+    subject = _MEMO_SUBJECT.search(text[:2500])
+    if subject and _MEMO_FOR.search(text[:800]):
+        return _cut_at_body(" ".join(subject.group(1).split()))[:300] or fallback
+    title = _inline_notice_title(text) or _title_block(text, fallback)
+    title = _DOCUMENT_NUMBER.sub("", title)
+    title = _cut_at_date(_LEADING_PAGE_NUMBER.sub("", title))
+    title = _cut_at_body(_CITATION.split(title)[0].strip())
+    if re.match(r"(?:\d{1,2}\s+)?for\s+the\b", title, re.I):
+        # "Privacy Impact Assessment", repeated atop every page, was taken for a running head
+        updated = _says_updated(text[:1500]) or re.search(r"PIA\W{0,3}\d{3}\([a-z]\)", text[:600])
+        kind = "Privacy Impact Assessment Update" if updated else "Privacy Impact Assessment"
+        title = kind + " " + re.sub(r"^\d{1,2}\s+", "", title)
+    if _is_sentence(title) or _is_cut_short(title):
+        return fallback or title
+    return _with_system_name(title.strip(" ;,:"), text) or fallback
+
+
+# "36950 Federal Register / Vol. 83, No. 147 / Tuesday, July 31, 2018 / Notices" atop a page
+_RUNNING_HEADER = re.compile(
+    r"^\s*(?:\d+\s+)?Federal\s+Register\s*/\s*Vol\.\s*\d+,\s*No\.\s*\d+\s*/\s*\w+day,?"
+    r"(?:\s*\w+\.?\s+\d{1,2},\s*\d{4}\s*/\s*(?:Notices|Rules(?:\s+and\s+Regulations)?"
+    r"|Proposed\s+Rules|Presidential\s+Documents))?\s*(?:\d+\s*\n)?",
+    re.I,
+)
+_DOCUMENT_NUMBER = re.compile(r"^\s*(?:FR\s+Doc\.?\s*)?\d{4}-\d{4,6}\.?\s+")
+_FORM_FURNITURE = re.compile(
+    r"(?:Userid|Fileid|Leadpct|PAGER/SGML|Pt\.\s*size|Draft\s*\W*\s*Ok\s+to\s+Print)\b", re.I
+)
+_MEMO_DATE = re.compile(
+    rf"^(?:[^\n]{{0,120}}?\bWashington,?\s+D\.?C\.?\s*\d{{5}}[^\n]{{0,40}}?)?\s*{_MONTH}"
+    r"\s+\d{1,2},\s*(?:19|20)\d\d\b",
+    re.I,
+)
+_MEMO_FOR = re.compile(r"\bMEMORANDUM\s+FOR\b", re.I)
+_MEMO_SUBJECT = re.compile(r"\bSUBJECT:\s*([^.]{10,200})", re.S)
+# Words that open a sentence of body text run on after a title ("Privacy Compliance The DHS
+# Privacy Office partners ...") when they follow a word that does not lead into them.
+_BODY_OPENS = re.compile(
+    r"(?<=[\w)])\s+(?=(?:The|This|These|Below,|More\s+information|In\s+accordance|Any|Our|We"
+    r"|I\s+am|Here|Each|[A-Z][\w-]+\s+[a-z]+\s+(?:are|is|was|were|will|have|has)\s"
+    r"|[A-Z]{4,}(?:,\s*[A-Z][\w.]*)?\s+[\u2014\u2013-]\s)\b)"
+)
+_LEADS_IN = frozenset("for of to in on and at by with the a an or".split())
+_SENTENCE = re.compile(
+    r"^(?:The|This|These|I|We|In|Security)\b.{20,}?\b(?:is|are|was|were|requires?|signed|present"
+    r"|establishes|providing|serves)\b",
+)
+_GENERIC_SORN_TITLE = re.compile(r"^Privacy\s+Act\s+of\s+1974;\s+Systems?\s+of\s+Records$", re.I)
+_SYSTEM_TITLED = re.compile(
+    r"system\s+of\s+records\s+(?:notice\s+)?titled,?\s*[\"\u201c\u2018']{1,2}\s*"
+    r"(?P<name>(?:Department\s+of\s+Homeland\s+Security|DHS)\s*/[^\"\u201d\u2019]{5,200}?)"
+    r"\.?\s*[\"\u201d\u2019]",
+    re.I,
+)
+
+
+_NOTICE_FIELD = re.compile(r"\b(?:AGENCY|ACTION|SUMMARY):")
+_NOTICE_LEAD = re.compile(
+    r"^(?:\s*(?:DEPARTMENT\s+OF\s+HOMELAND\s+SECURITY|Office\s+of\s+the\s+Secretary"
+    r"|\[[^\]]{0,80}\]|Billing\s+Code\s+[\d-]+)\s*)+",
+    re.I,
+)
+_NOTICE_AGENCY_TAIL = re.compile(
+    r"\s*(?:(?:The\s+)?Privacy\s+Office,?\s*)?(?:U\.S\.\s+)?Department\s+of\s+Homeland\s+"
+    r"Security\.?$",
+    re.I,
+)
+
+
+def _inline_notice_title(text: str) -> str:
+    """A Federal Register notice's title when the page's lines run together: what stands
+    before its AGENCY/ACTION/SUMMARY fields, without the department and docket lines."""
+    lines = text[:2500].split("\n")
+    if any(line.lstrip().startswith(("AGENCY:", "ACTION:")) for line in lines[:25]):
+        return ""  # laid out one field a line: the line-based reading handles it
+    flat = " ".join(text[:1500].split())
+    m = _NOTICE_FIELD.search(flat)
+    if not m or m.start() > 600:
+        return ""
+    title = _DOCUMENT_NUMBER.sub("", _NOTICE_LEAD.sub("", flat[: m.start()])).strip()
+    title = _NOTICE_AGENCY_TAIL.sub("", title).strip(" .;,")
+    return title if len(title.split()) >= 3 else ""
+
+
+# "1 The Student And Exchange Visitor ..." (a page number before the title)
+_LEADING_PAGE_NUMBER = re.compile(r"^\d{1,3}\s+(?=[A-Z][a-z])")
+# "... System of Records 85 Fed. Reg. 80806 (Dec. 14, 2020)": a citation of the notice itself
+_CITATION = re.compile(r"\s\d+\s+(?:Fed\.\s*Reg\.|FR)\s+\d")
+
+
+def _is_cut_short(title: str) -> bool:
+    """Whether a would-be title is a fragment: it begins in the middle of a sentence or stops
+    before its last word ("Privacy Impact Assessment for the")."""
+    words = title.split()
+    return bool(words) and (title[0].islower() or words[-1].lower() in _LEADS_IN)
+
+
+def _cut_at_date(title: str) -> str:
+    """A title that runs on into its date line ("... System (FCMS) August 11, 2009 Contact
+    Point ...") ends before the date."""
+    for pattern in _DATE_PATTERNS[:2]:
+        m = pattern.search(title)
+        if m and len(title[: m.start()].split()) >= 3:
+            return title[: m.start()].rstrip(" ,;:-")
+    return title
+
+
+def _cut_at_body(title: str) -> str:
+    for m in _BODY_OPENS.finditer(title):
+        before = title[: m.start()].split()
+        if len(before) >= 2 and before[-1].lower() not in _LEADS_IN:
+            return title[: m.start()].rstrip(" ,;:-")
+    return title
+
+
+def _is_sentence(title: str) -> bool:
+    """Whether a would-be title is a sentence of body text (a first page without a title)."""
+    return len(title.split()) >= 10 and _SENTENCE.search(title) is not None
+
+
+def _with_system_name(title: str, text: str) -> str:
+    """A notice titled only "Privacy Act of 1974; System of Records", with the name of the
+    system it publishes, as the Register's contents list it."""
+    if not _GENERIC_SORN_TITLE.match(title):
+        return title
+    m = _SYSTEM_TITLED.search(" ".join(text[:3000].split()))
+    return f"{title} ({m.group('name').strip()})" if m else title
 
 
 @dataclass(frozen=True)
