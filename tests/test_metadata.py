@@ -130,7 +130,12 @@ def test_component_table_names_and_abbreviations() -> None:
         # a text from another agency gets that agency; one that names none, no DHS component
         (None, "Form 1040", "Department of the Treasury Internal Revenue Service " * 20, "IRS"),
         (None, "Opinion", "UNITED STATES COURT OF APPEALS FOR THE FIRST CIRCUIT " * 20, "Courts"),
-        (None, "Board agenda", "Welcome to the meeting of the school district board. " * 20, "Other"),
+        (
+            None,
+            "Board agenda",
+            "Welcome to the meeting of the school district board. " * 20,
+            "Other",
+        ),
         # outside DHS, a component met further on is a subject, not the author
         (None, "GPS noise", "Sites were built " * 60 + "for the Coast Guard. " * 5, "Other"),
     ],
