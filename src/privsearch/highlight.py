@@ -26,6 +26,10 @@ _WINDOW_BEFORE = 40  # characters read before a probe's occurrence
 _WINDOW_AFTER = 100  # ... and after it: room for the rest of a multi-word pattern
 _MAX_OCCURRENCES = 20  # of one probe on one page: enough to place a snippet
 
+_TITLE_PAGE = re.compile(r"\bcontact points?\b|\breviewing official\b", re.IGNORECASE)
+_TITLE_PAGE_CHARS = 3000  # a cover's contact block is near its start
+_RUNNING_HEADER_CHARS = 200  # the top of a page, where a report repeats its title
+
 Pattern = tuple[str, ...]
 
 
@@ -147,8 +151,18 @@ def locate(
         return (_plain_snippet(first.text) if first else ""), ()
     best_met = max(s[0] for s in scored)
     pages = tuple(sorted({s[2].page for s in scored if s[0] == best_met and s[2].page > 0}))
-    _, _, passage, found = max(scored, key=lambda s: (s[0], s[1], -s[2].page))
+    # A page that meets as many needs as the title page shows the passage that matched,
+    # rather than the title repeated above a contact block.
+    _, _, passage, found = max(
+        scored, key=lambda s: (s[0], not _is_title_page(s[2]), s[1], -s[2].page)
+    )
     return _snippet(passage.text, found), pages
+
+
+def _is_title_page(passage: Passage) -> bool:
+    """A report's cover: its first page (or the summary) naming contact points, reviewing
+    officials or a signature block near its start."""
+    return passage.page <= 1 and _TITLE_PAGE.search(passage.text[:_TITLE_PAGE_CHARS]) is not None
 
 
 def mark_all(text: str, patterns: Collection[Pattern]) -> str:
@@ -175,11 +189,16 @@ def _plain_snippet(text: str) -> str:
 
 def _best_window(found: list[_Match]) -> int:
     """Index of the match that starts the densest window of distinct patterns."""
-    best, best_score = 0, (-1, -1)
+    best, best_score = 0, (-1, False, -1)
     for i, first in enumerate(found):
         limit = first.start + SNIPPET_CHARS - _CONTEXT_BEFORE
         window = [m for m in found[i:] if m.end <= limit]
-        score = (len({m.pattern for m in window}), len(window))
+        # Past a page's running header (its title repeated), as dense a window is better.
+        score = (
+            len({m.pattern for m in window}),
+            first.start >= _RUNNING_HEADER_CHARS,
+            len(window),
+        )
         if score > best_score:
             best, best_score = i, score
     return best
