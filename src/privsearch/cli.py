@@ -473,6 +473,12 @@ def _open(index_dir: Path | None, *, build_if_missing: bool = False) -> privsear
     is_flag=True,
     help="Search the typed words alone: no synonyms, acronym meanings or learned expansions.",
 )
+@click.option(
+    "--no-correct",
+    "no_correct",
+    is_flag=True,
+    help="Search a misspelled word as typed instead of its correction.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per result.")
 @translate_errors
@@ -489,6 +495,7 @@ def search(
     collapse: bool,
     quote: bool,
     no_expand: bool,
+    no_correct: bool,
     as_json: bool,
     as_csv: bool,
 ) -> None:
@@ -515,6 +522,7 @@ def search(
             per_page=limit,
             collapse=collapse,
             expand=not no_expand,
+            correct=not no_correct,
         )
     if as_json:
         click.echo(_json_text(results.to_dict(), indent=2, ensure_ascii=False))
@@ -541,11 +549,15 @@ def _print_results(results: SearchResults) -> None:
     def text(value: object) -> str:  # a value from the index, as rich markup
         return escape(_safe(value))
 
+    if results.corrected_from is not None and results.suggestion:
+        console.print(
+            f"Showing results for [bold]{text(results.suggestion)}[/]; search instead for "
+            f"[bold]{text(results.corrected_from)}[/] with --no-correct."
+        )
+    elif results.suggestion:
+        console.print(f"Did you mean: [bold]{text(results.suggestion)}[/]?")
     for note in results.notes:
         console.print(f"[yellow]{text(note)}[/]")
-    corrected = any(f'results for "{results.suggestion}"' in note for note in results.notes)
-    if results.suggestion and not corrected:
-        console.print(f"Did you mean: [bold]{text(results.suggestion)}[/]?")
     first = (results.page - 1) * results.per_page + 1
     last = first + len(results.results) - 1
     if not results.results:

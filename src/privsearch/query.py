@@ -270,14 +270,18 @@ class Index:
         if corrections:
             fixed_query = _replace_words(query, corrections)
             fixed = run(_without_words(_corrected(tree, corrections), missing))
-            typed = run(typed_tree)
+            # Words no document holds in any form: the query as typed matches nothing whole.
+            absent = [w for w, check in corrections.items() if check.documents == 0]
+            typed_complete = 0 if absent else run(typed_tree).complete
             # A correction must make the query match better: more documents with every word.
-            if fixed.complete > typed.complete:
+            if fixed.complete > typed_complete:
                 suggestion = fixed_query
                 if correct:
                     chosen, corrected_from = fixed, query
-            if chosen is None:
-                chosen = typed
+            if chosen is None and absent:
+                # Searched as typed, those words are left out like any other word not found.
+                missing += [w.text for w in _top_words(tree) if w.text in absent]
+                typed_tree = _without_words(tree, missing)
         if chosen is None:
             chosen = run(typed_tree)
         notes = list(chosen.notes)
