@@ -56,7 +56,11 @@ def build_systems(
     """privsearch's index of `corpus` and every available peer over the same records."""
     started = time.perf_counter()
     Privsearch.build([corpus], workdir / "privsearch")
-    records = privsearch.read_records([corpus])
+    # The ingest reads files in parallel, so its order varies from run to run; the peers break
+    # ties by insertion order, so they get the records in one fixed order.
+    records = sorted(
+        privsearch.read_records([corpus]), key=lambda r: (r.id, r.source, r.date or "")
+    )
     log(
         f"read {len(records)} records and built privsearch in {time.perf_counter() - started:.1f} s"
     )
@@ -132,6 +136,28 @@ def format_table(table: Table, queries: Sequence[JudgedQuery]) -> str:
             cells.append(f"**{cell}**" if m["ndcg@10"] == best else cell)
         lines.append(f"| {cat} ({n}) | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def by_file_lines(
+    scores: dict[str, dict[str, dict[str, float]]],
+    queries: Sequence[JudgedQuery],
+    origins: dict[str, str],
+) -> list[str]:
+    """nDCG@10 of each system over the queries of each file, when a part spans several."""
+    files: dict[str, list[JudgedQuery]] = {}
+    for q in queries:
+        files.setdefault(origins.get(q.id, "?"), []).append(q)
+    if len(files) < 2:
+        return []
+    systems = list(scores)
+    lines = ["| file (queries): nDCG@10 | " + " | ".join(systems) + " |"]
+    lines.append("|---|" + "---|" * len(systems))
+    for name, subset in files.items():
+        cells = [
+            f"{sum(scores[s][q.id]['ndcg@10'] for q in subset) / len(subset):.3f}" for s in systems
+        ]
+        lines.append(f"| {name} ({len(subset)}) | " + " | ".join(cells) + " |")
+    return [*lines, ""]
 
 
 def target_lines(table: Table) -> list[str]:
@@ -242,8 +268,9 @@ def report(
     queries: Sequence[JudgedQuery],
     parts: Sequence[str],
     baseline: dict[str, Any] | None,
+    origins: dict[str, str] | None = None,
 ) -> tuple[list[str], dict[str, Any]]:
-    """The printed report and its JSON form."""
+    """The printed report and its JSON form; `origins` maps query ids to their file's name."""
     scores = per_query_scores(runs, queries)
     lines: list[str] = []
     tables: dict[str, Table] = {}
@@ -260,6 +287,7 @@ def report(
             "",
             format_table(table, subset),
             "",
+            *by_file_lines(scores, subset, origins or {}),
         ]
         if part == "held-out":
             lines += ["Targets on the held-out part:", *target_lines(table), ""]
@@ -299,8 +327,10 @@ def main(argv: list[str] | None = None) -> int:
     if not args.corpus.is_dir():
         print(f"corpus not found at {args.corpus}", file=sys.stderr)
         return 2
+    files = args.queries or query_files()
     try:
-        queries = load_queries(args.queries)
+        queries = load_queries(files)
+        origins = {q.id: path.name for path in files for q in load_queries(path)}
     except privsearch.PrivsearchError as exc:
         print(exc.message, file=sys.stderr)
         return 2
@@ -309,8 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.split in SPLITS:
         queries = part_of(queries, args.split)
     log = lambda msg: print(msg, file=sys.stderr)  # noqa: E731
-    files = ", ".join(p.name for p in args.queries or query_files())
-    log(f"{len(queries)} judged queries from {files}")
+    log(f"{len(queries)} judged queries from {', '.join(p.name for p in files)}")
     if not tantivy_available():
         log("tantivy is not installed: skipped (pip install tantivy to compare with it)")
     baseline = None
@@ -324,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
             for system in systems.values():
                 system.close()
     parts = [args.split] if args.split else list(PARTS)
-    lines, data = report(runs, queries, parts, baseline)
+    lines, data = report(runs, queries, parts, baseline, origins)
     print("\n".join(lines))
     if args.per_query:
         # Held-out queries' scores are shown only when asked for by name: they are not for tuning.
