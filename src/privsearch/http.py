@@ -353,6 +353,7 @@ def create_app(
         per_page: int,
         collapse: bool,
         expand: bool = True,
+        correct: bool = True,
     ) -> bytes:
         results = ix.search(
             q,
@@ -365,6 +366,7 @@ def create_app(
             per_page=per_page,
             collapse=collapse,
             expand=expand,
+            correct=correct,
         )
         return _json(SearchBody, results.to_dict())
 
@@ -423,12 +425,15 @@ def create_app(
         per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 10,
         collapse: bool = False,
         expand: bool = True,
+        correct: bool = True,
     ) -> Response:
         """Ranked results, facet counts over all matches and a "did you mean" suggestion:
         the same JSON as `privsearch search --json`. `expand=false` searches the typed words
-        alone (no synonyms, acronym meanings or learned expansions)."""
+        alone (no synonyms, acronym meanings or learned expansions); `correct=false` searches
+        a misspelled word as typed instead of its correction (`corrected_from` says when the
+        results are for the correction)."""
         filters = (tuple(component or ()), tuple(type or ()))
-        params = (since, until, sort, page, per_page, collapse, expand)
+        params = (since, until, sort, page, per_page, collapse, expand, correct)
         return await answer("search", q, *filters, *params)
 
     @app.get(

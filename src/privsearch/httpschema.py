@@ -31,7 +31,19 @@ class SearchBody(BaseModel):
     page: int
     per_page: int
     took_ms: float
-    suggestion: str | None
+    suggestion: str | None = Field(
+        description="A corrected query: the one the results are for when `corrected_from` "
+        'is set, else a "did you mean"'
+    )
+    corrected_from: str | None = Field(
+        None,
+        description="The query as typed, when the results are for its correction "
+        "(`suggestion`); search it as typed with correct=false",
+    )
+    not_found: list[str] = Field(
+        default_factory=list,
+        description="Typed words no document holds, left out of the search",
+    )
     notes: list[str]
     results: list[HitBody]
     facets: dict[str, dict[str, int]]

@@ -344,7 +344,7 @@ class Index:
                 more = more[:PARTIAL_LIMIT]
             if more:
                 notes.append(
-                    "No document contains all the words; showing documents with most of them."
+                    "No document contains all the words; showing documents with some of them."
                     if not complete
                     else f"Only {complete} document(s) contain all the words; documents "
                     "with most of them follow."
