@@ -186,6 +186,11 @@ def test_the_report_separates_the_parts_and_checks_the_targets_on_the_held_out_o
     assert f"vs sqlite-fts5 {fts5:.3f}: {ratio:.2f}x (target at least 1.30x: " in text
     assert "vs tantivy 1.000: 1.00x (target at least 1.10x: MISSED)" in text
     assert "every category at or above the best peer: met" in text
+    assert "| file (queries)" not in text  # one file: no breakdown
+    origins = {"q1": "a.jsonl", "q2": "a.jsonl", "q3": "b.jsonl"}
+    lines, _ = quality.report(runs, queries, ["held-out"], None, origins)
+    text = "\n".join(lines)
+    assert "| a.jsonl (1) | 1.000 | " in text and "| b.jsonl (1) | 1.000 | 1.000 | 1.000 |" in text
 
 
 def test_the_report_compares_each_part_with_the_baseline_over_the_queries_both_have():
