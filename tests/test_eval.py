@@ -231,6 +231,16 @@ def test_a_query_that_does_not_parse_names_the_query(dhs_index, tmp_path):
     assert result.stderr.startswith(f"Error: query {FIRST_QUERY['id']} ('title:(facial'): ")
 
 
+def test_an_unknown_component_names_the_query(dhs_index, tmp_path):
+    path = write_lines(tmp_path / "q.jsonl", {**FIRST_QUERY, "component": "XYZ"})
+    result = run(str(path), "--index", str(dhs_index), ok=False)
+    assert result.exit_code == 2
+    text = FIRST_QUERY["text"]
+    assert result.stderr.startswith(
+        f"Error: query {FIRST_QUERY['id']} ({text!r}): unknown component 'XYZ'"
+    )
+
+
 # -- a missing index -----------------------------------------------------------------------------
 
 

@@ -314,9 +314,10 @@ def _unknown_ids(index: Index, judgments: Iterable[str], known: dict[str, bool])
 
 
 def _ranked_ids(index: Index, query: JudgedQuery, depth: int) -> list[str]:
+    # A query that does not parse or names an unknown component is the file's fault: say which.
     try:
         found = index.search(query.text, component=query.component, per_page=depth)
-    except QuerySyntaxError as exc:
+    except (QuerySyntaxError, BadParameterError) as exc:
         raise BadParameterError(f"query {query.id} ({query.text!r}): {exc.message}") from None
     return [hit.id for hit in found.results]
 
