@@ -260,3 +260,35 @@ def test_stopwords_proposes_common_words():
     out = run("stopwords", str(DHS / "pages"), str(DHS / "docs"), "--min-df", "0.5").stdout
     assert "documents; words in at least 50% of them" in out
     assert len(out.splitlines()) > 1
+
+
+def test_search_corrects_a_misspelled_word_among_correct_ones(dhs_index):
+    result = run("search", "biometirc data sharing", "--index", str(dhs_index), "--limit", "3")
+    lines = result.stdout.splitlines()
+    assert lines[0] == (
+        "Showing results for biometric data sharing; search instead for biometirc data "
+        "sharing with --no-correct."
+    )
+    data = search_json(dhs_index, "biometirc data sharing")
+    assert data["corrected_from"] == "biometirc data sharing"
+    assert data["suggestion"] == "biometric data sharing"
+    assert data["not_found"] == []
+
+
+def test_search_no_correct_searches_as_typed(dhs_index):
+    args = ("search", "biometirc data sharing", "--index", str(dhs_index), "--no-correct")
+    lines = run(*args).stdout.splitlines()
+    assert lines[:2] == ["Did you mean: biometric data sharing?", "Not found: biometirc."]
+    data = search_json(dhs_index, "biometirc data sharing", "--no-correct")
+    assert data["corrected_from"] is None and data["not_found"] == ["biometirc"]
+    assert [r["id"] for r in data["results"]] == [
+        r["id"] for r in search_json(dhs_index, "data sharing")["results"]
+    ]
+
+
+def test_search_says_which_words_no_document_holds(dhs_index):
+    result = run("search", "quantum license plate readers", "--index", str(dhs_index))
+    assert result.stdout.splitlines()[0] == "Not found: quantum."
+    assert "Did you mean" not in result.stdout and "Showing results for" not in result.stdout
+    data = search_json(dhs_index, "quantum license plate readers")
+    assert data["not_found"] == ["quantum"] and data["total"] > 0

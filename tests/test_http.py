@@ -307,3 +307,26 @@ def test_a_commit_is_warmed_in_the_background(tmp_path):
         while client.get("/api/search", params={"q": "okapi"}).json()["total"] != 1:
             assert time.monotonic() < deadline, "the new version was never served"
             time.sleep(0.05)
+
+
+def test_search_corrects_a_misspelled_word_and_can_search_it_as_typed(client, dhs):
+    params = {"q": "biometirc data sharing"}
+    corrected = client.get("/api/search", params=params).json()
+    assert corrected["corrected_from"] == "biometirc data sharing"
+    assert corrected["suggestion"] == "biometric data sharing"
+    expected = dhs.search("biometirc data sharing").to_dict()
+    assert [r["id"] for r in corrected["results"]] == [r["id"] for r in expected["results"]]
+    as_typed = client.get("/api/search", params={**params, "correct": "false"}).json()
+    assert as_typed["corrected_from"] is None
+    assert as_typed["suggestion"] == "biometric data sharing"
+    assert as_typed["not_found"] == ["biometirc"]
+    assert as_typed["notes"][0] == "Not found: biometirc."
+    bad = client.get("/api/search", params={**params, "correct": "maybe"})
+    assert bad.status_code == 400 and bad.json()["ok"] is False
+
+
+def test_search_lists_words_no_document_holds(client):
+    data = client.get("/api/search", params={"q": "quantum license plate readers"}).json()
+    assert data["not_found"] == ["quantum"] and data["total"] > 0
+    plain = client.get("/api/search", params={"q": "license plate readers"}).json()
+    assert [r["id"] for r in data["results"]] == [r["id"] for r in plain["results"]]
