@@ -16,6 +16,7 @@ from privsearch.config import Limits
 from privsearch.ingest import read_paths, read_sources, scan_sources
 from privsearch.ingest.html import HtmlPage, NestedTooDeeply, decode_html, parse_html
 from privsearch.ingest.manifest import ManifestRow, pdf_paths
+from privsearch.ingest.metadata import parse_date
 from privsearch.ingest.pdf import PdfPool
 from privsearch.models import Record
 
@@ -68,6 +69,12 @@ def _match(e: dict, records: list[Record]) -> Record | None:
     return None
 
 
+# Measured on both templates: component 0.971, doc_type 0.966-0.968, id 0.994. The misses
+# left are documents whose first pages name another component first or a kind the truth
+# files otherwise (a web page of guidance filed as "Other").
+ACCURACY = {"component": 0.97, "doc_type": 0.96, "id": 0.99}
+
+
 @pytest.mark.parametrize("template", ["dhs", "dhs-b"])
 def test_accuracy(
     template: str, expected: list[dict], corpus_records: dict[str, list[Record]]
@@ -91,13 +98,85 @@ def test_accuracy(
     n = len(expected)
     report = "\n".join(f"{k}: {v}" for k, v in misses.items() if v)
     assert not misses["unmatched"], report
-    assert 1 - len(misses["component"]) / n >= 0.95, report
-    assert 1 - len(misses["doc_type"]) / n >= 0.95, report
-    assert 1 - len(misses["id"]) / with_reference >= 0.95, report
+    assert 1 - len(misses["component"]) / n >= ACCURACY["component"], report
+    assert 1 - len(misses["doc_type"]) / n >= ACCURACY["doc_type"], report
+    assert 1 - len(misses["id"]) / with_reference >= ACCURACY["id"], report
+    assert not [r for r in records if r.component == "DHS"]  # never the department's name
     print(
         f"{template}: component {1 - len(misses['component']) / n:.3f}, doc_type "
         f"{1 - len(misses['doc_type']) / n:.3f}, id {1 - len(misses['id']) / with_reference:.3f}"
     )
+
+
+def _states_the_date(record: Record, day: str) -> bool:
+    """Whether the record's text states `day` (as "May 1, 2018", "05/01/2018", ...)."""
+    text = "\n".join([record.title, record.summary, record.body])
+    return any(parse_date(m.group(0)) == day for m in _DAY.finditer(text))
+
+
+_DAY = re.compile(
+    r"\b[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\b\d{1,2}/\d{1,2}/\d{4}|\b\d{4}-\d\d-\d\d"
+)
+
+
+@pytest.mark.parametrize("template", ["dhs", "dhs-b"])
+def test_a_date_wherever_the_files_state_one(
+    template: str, expected: list[dict], corpus_records: dict[str, list[Record]]
+) -> None:
+    """Every publication whose files state the date the truth gives it has a date (a listing
+    entry or a PDF that states none, or only other dates, may have none)."""
+    undated = []
+    for e in expected:
+        r = _match(e, corpus_records[template])
+        assert r is not None
+        if e["date"] and not r.date and _states_the_date(r, e["date"]):
+            undated.append(f"{e['id']} (want {e['date']})")
+    assert not undated
+
+
+@pytest.mark.parametrize("template", ["dhs", "dhs-b"])
+def test_one_record_per_publication(
+    template: str, expected: list[dict], corpus_records: dict[str, list[Record]]
+) -> None:
+    """expected.jsonl has one entry per publication: no two records are the same entry."""
+    records = corpus_records[template]
+    assert len(records) == len(expected)
+    matched = [_match(e, records) for e in expected]
+    assert len({id(r) for r in matched if r is not None}) == len(expected)
+
+
+@pytest.mark.parametrize("template", ["dhs", "dhs-b"])
+def test_titles_are_title_blocks(template: str, corpus_records: dict[str, list[Record]]) -> None:
+    """No title is a running header, a document number, a date line or form furniture."""
+    furniture = re.compile(
+        r"Federal\s+Register\s*/\s*Vol\.|^\d{4}-\d{4,6}\.|^Userid:|^(?:January|February|March|"
+        r"April|May|June|July|August|September|October|November|December)\s+\d{1,2},\s+\d{4}"
+    )
+    bad = [r.title for r in corpus_records[template] if furniture.search(r.title)]
+    assert not bad
+    # the record holding each file (a page holds its PDF), in either template
+    records = corpus_records[template]
+    by_file = {Path(f).name: r for r in records for f in (*r.attachments, r.source)}
+    assert by_file["dhs-all-039.pdf"].title == (
+        "Privacy Act of 1974; System of Records (Department of Homeland Security/ALL-039 "
+        "Foreign Access Management System of Records)"
+    )
+    assert by_file["dhs-uscis-018.pdf"].title.startswith(
+        "Privacy Act of 1974; System of Records (Department of Homeland Security/U.S. "
+        "Citizenship and Immigration Services-018"
+    )
+    memo = by_file["dhs-policy-directive-047-02-cell-site-simulator-technology.pdf"]
+    assert memo.title == "Department Policy Regarding the Use of Cell-Site Simulator Technology"
+
+
+def test_dates_from_every_place_a_page_states_one(
+    corpus_records: dict[str, list[Record]],
+) -> None:
+    by_file = {Path(r.source).name: r for r in corpus_records["dhs"]}
+    # "Last Published Date: April 5, 2018" at the foot of a saved web page
+    assert by_file["dhs-privacy-office-overview-page-2018.pdf"].date == "2018-04-05"
+    # a notice that states only its 30-day comment deadline (May 31, 2018)
+    assert by_file["dhs-all-039.pdf"].date == "2018-05-01"
 
 
 def test_ids_unique_within_each_source(corpus_records: dict[str, list[Record]]) -> None:
@@ -306,6 +385,30 @@ def test_government_pdfs_indexed_or_skipped() -> None:
             outcome[skip.path] = skip.reason
     assert sorted(outcome) == files
     assert sum(1 for v in outcome.values() if v == "indexed") >= len(files) * 0.7
+
+
+GOVERNMENT_SAMPLE = {
+    # file -> the component it must get: its own agency, else Other, never DHS
+    "irs-i1040nr-2007-instructions.pdf": "IRS",
+    "irs-notice-1036-2011.pdf": "IRS",
+    "ca1-opinion-20-1507-calvary-chapel.pdf": "Courts",
+    "va-esig-developer-guide_govdocs1-459011.pdf": "VA",
+    "doi-useiti-budget-audit-factsheet-2017.pdf": "DOI",
+    "law-library-of-congress-iraq-legal-history_govdocs1-504076.pdf": "LOC",
+    "usgs-panga-gps-noise-report_govdocs1-427669.pdf": "Other",  # names no agency up front
+    "state_local/cupertino-usd-board-agenda-2016-04-06.pdf": "Other",
+}
+
+
+def test_documents_not_from_dhs_get_their_own_agency(tmp_path: Path) -> None:
+    folder = _require(PDFS / "government")
+    for name in GOVERNMENT_SAMPLE:
+        shutil.copy(folder / name, tmp_path / Path(name).name)
+    records = {Path(r.source).name: r for r in read_paths([tmp_path], limits=LIMITS)}
+    got = {name: records[Path(name).name].component for name in GOVERNMENT_SAMPLE}
+    assert got == GOVERNMENT_SAMPLE
+    # form furniture is no title
+    assert records["irs-i1040nr-2007-instructions.pdf"].title == "2007 Instruction 1040-NR"
 
 
 def test_image_only_pdf_keeps_a_record(tmp_path: Path) -> None:
@@ -551,4 +654,5 @@ def test_discovery_problems_and_limits(tmp_path: Path) -> None:
     assert results["big.html"].skipped[0].reason.startswith("too large")
     [latin] = results["latin.html"].records
     assert latin.title == "Caf\u00e9 \u201cquoted\u201d"
-    assert latin.id == "latin" and latin.component == "DHS" and latin.doc_type == "Other"
+    # a page that names no agency, in a collection of DHS pages: department-wide, never "DHS"
+    assert latin.id == "latin" and latin.component == "ALL" and latin.doc_type == "Other"

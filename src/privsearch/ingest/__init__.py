@@ -331,7 +331,20 @@ def read_paths(paths: Sequence[Path], *, limits: Limits = DEFAULT_LIMITS) -> lis
         plan = scan_sources(paths, limits=limits, pool=pool)
         for result in read_sources(plan, limits=limits, pool=pool):
             records.extend(result.records)
-    return merge_copies(records)
+    # Sources finish in any order: put them in the order of `paths`, then of their names, so
+    # that the copy kept first (its id, its title) is the same on every run.
+    roots = [
+        os.path.join(os.path.abspath(p), "") if os.path.isdir(p) else os.path.abspath(p)
+        for p in paths
+    ]
+
+    def order(record: Record) -> tuple[int, str]:
+        source = record.source
+        return next(
+            (i for i, root in enumerate(roots) if source.startswith(root)), len(roots)
+        ), source
+
+    return merge_copies(sorted(records, key=order))
 
 
 def _unique(records: list[Record]) -> tuple[Record, ...]:

@@ -32,7 +32,11 @@ def merge_copies(records: Iterable[Record]) -> list[Record]:
         # The same text is the same document whatever dates were read from it; a matching id
         # and title also need dates that agree.
         same_text = bool(keys) and keys[0][0] == "content" and keys[0] in by_key
-        if found is not None and (same_text or _compatible(groups[found], record)):
+        if (
+            found is not None
+            and not _same_source(groups[found], record)
+            and (same_text or _compatible(groups[found], record))
+        ):
             groups[found].append(record)
         else:
             found = len(groups)
@@ -85,6 +89,12 @@ def content_fingerprint(record: Record) -> str:
 
 def normalize_title(title: str) -> str:
     return re.sub(r"\W+", " ", title).strip().lower()
+
+
+def _same_source(group: Sequence[Record], record: Record) -> bool:
+    """Whether `record` comes from a file a record of `group` comes from: a file that lists
+    one PDF under two ids (a manifest's rows) means two publications."""
+    return any(r.source == record.source for r in group)
 
 
 def _compatible(group: Sequence[Record], record: Record) -> bool:

@@ -10,7 +10,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -483,6 +483,7 @@ def _type_from_title(title: str, lead: str = "") -> str | None:
         (r"Implementation\s+of\s+Exemptions|Proposed\s+Rule|Final\s+Rule", "Other"),
         (r"Computer\s+Matching\s+Program|Rescindment|Privacy\s+Act\s+Statement", "Notice"),
         (r"Privacy\s+Threshold\s+Analysis|\btemplate\b|\bannounces\b|\bTestimony\b", "Other"),
+        (r"Systems\s+of\s+Records\s+Published\s+Between", "Other"),
     )
     for pattern, doc_type in rules:
         if _has(pattern, title):
@@ -508,6 +509,8 @@ def classify_doc_type(reference: str | None, title: str, text: str = "") -> str:
     named = _type_from_title(title, head[:600])
     if named:
         return named
+    if _has(r"\bUse\s+(?:the\s+attached|this)\s+template\b", head[:600]):
+        return "Other"  # a blank form to fill in, not an assessment
     pia_words = _has(r"Privacy\s+Impact\s+Assessment|\bPIA\b", title)
     if reference and (is_pia_reference(reference) or (pia_words and "(" in reference)):
         if _has(r"\bAppendix\b", title):
@@ -587,7 +590,15 @@ def _opens_with_privacy_office(head: str) -> bool:
     return _OPENS_WITH_PRIVACY_OFFICE.match(head) is not None
 
 
+# A compilation of the department's notices (the Register's yearly "Privacy Act Issuances")
+_COMPILATION = re.compile(
+    r"Privacy\s+Act\s+Issuances|Systems\s+of\s+Records\s+Published\s+Between", re.I
+)
+
+
 def _named_component(reference: str | None, title: str, text: str) -> str:
+    if _COMPILATION.search(title):
+        return "ALL"
     if reference:
         owner = reference_component(reference)
         if owner:
@@ -644,7 +655,8 @@ def _agency_pattern() -> re.Pattern[str]:
     long_names = sorted(w for w in names if not _is_acronym(w))
     acronyms = sorted((w for w in names if _is_acronym(w)), key=len, reverse=True)
     alternatives = "|".join([f"(?i:{name_trie(long_names)})"] + [re.escape(a) for a in acronyms])
-    return re.compile(rf"(?<![\w&])(?:{alternatives})(?![\w&])")
+    # "Internal Revenue Service2007": a name may run into a number where a PDF lost a space
+    return re.compile(rf"(?<![\w&])(?:{alternatives})(?![A-Za-z&])")
 
 
 def _first_agency(text: str) -> str | None:
@@ -814,6 +826,9 @@ def title_from_text(text: str, fallback: str = "") -> str:
     contact block; for a Federal Register notice, the line(s) after the header and docket.
     Running headers, document numbers, form furniture and date lines are never the title."""
     text = _RUNNING_HEADER.sub("", text[:3000])
+    special = _directive_title(text) or _gpo_title(text)
+    if special:
+        return special
     text = _MEMO_DATE.sub("", text)
     subject = _MEMO_SUBJECT.search(text[:2500])
     if subject and _MEMO_FOR.search(text[:800]):
@@ -912,6 +927,51 @@ def _is_cut_short(title: str) -> bool:
     return bool(words) and (title[0].islower() or words[-1].lower() in _LEADS_IN)
 
 
+_DIRECTIVE = re.compile(
+    r"DHS\s+Directives\s+System\s+(?P<kind>Directive|Instruction)\s+Number:\s*(?P<number>[\d-]+)"
+)
+_CAPITALS_LINE = re.compile(r"\n((?:[A-Z][A-Z,&'\-]*[ \n]+){2,}[A-Z][A-Z,&'\-]*)\s*\n")
+_SMALL_WORDS = frozenset("a an and as at by for from in of on or the to with".split())
+
+
+def _directive_title(text: str) -> str:
+    """A DHS directive's title: the capitals line under its number block, with its number
+    ("DHS Instruction 110-01-001, Privacy Policy for Operational Use of Social Media")."""
+    m = _DIRECTIVE.search(text[:600])
+    if not m:
+        return ""
+    caps = _CAPITALS_LINE.search(text[m.end() : 1500])
+    if not caps:
+        return ""
+    name = _title_case(" ".join(caps.group(1).split()))
+    return f"DHS {m['kind']} {m['number']}, {name}"
+
+
+def _title_case(text: str) -> str:
+    words = text.lower().split()
+    return " ".join(
+        w if i and w in _SMALL_WORDS else w[:1].upper() + w[1:] for i, w in enumerate(words)
+    )
+
+
+# "[Privacy Act Issuances (2003)] [From the U.S. Government Publishing Office, www.gpo.gov]"
+_GPO_BRACKETS = re.compile(
+    r"^\s*\[(?P<title>[^\]]{5,200})\]\s*\[From\s+the\s+U\.S\.\s+Government\s+(?:Printing|"
+    r"Publishing)\s+Office[^\]]*\]\s*(?P<agency>(?:DEPARTMENT|OFFICE)\s+OF(?:\s+[A-Z]+)+)?"
+)
+
+
+def _gpo_title(text: str) -> str:
+    m = _GPO_BRACKETS.match(text)
+    if not m:
+        return ""
+    agency = m["agency"]
+    if agency:
+        agency = _title_case(re.sub(r"\s+[A-Z][a-z].*$", "", agency))
+        return f"{m['title'].strip()} - {agency}"
+    return m["title"].strip()
+
+
 def _cut_at_date(title: str) -> str:
     """A title that runs on into its date line ("... System (FCMS) August 11, 2009 Contact
     Point ...") ends before the date."""
@@ -925,7 +985,11 @@ def _cut_at_date(title: str) -> str:
 def _cut_at_body(title: str) -> str:
     for m in _BODY_OPENS.finditer(title):
         before = title[: m.start()].split()
-        if len(before) >= 2 and before[-1].lower() not in _LEADS_IN:
+        after = title[m.end() :].split()[:5]
+        # "The Privacy Office Official Guidance" goes on the title; "The following are" or
+        # "The DHS Privacy Office partners with" is a sentence.
+        sentence = after[:1] != ["The"] or any(w[:1].islower() for w in after[1:])
+        if len(before) >= 2 and before[-1].lower() not in _LEADS_IN and sentence:
             return title[: m.start()].rstrip(" ,;:-")
     return title
 
@@ -966,15 +1030,78 @@ def describe(
     reference = choose_reference(title, summary, text)
     doc_type = classify_doc_type(reference, title, f"{text[:2000]}\n{summary}")
     component = infer_component(reference, title, f"{text[:2000]}\n{summary}", doc_type)
-    when = infer_date(date_text, text, summary)
+    when = infer_date(date_text, text, summary, doc_type)
     record_id = reference if reference and doc_type in ID_DOC_TYPES else fallback_id
     return Described(record_id, title, component, doc_type, when, reference)
 
 
-def infer_date(date_text: str = "", text: str = "", summary: str = "") -> str | None:
-    """A document's date: as labelled, else the first in its text, else one that opens or
-    closes its summary."""
+def infer_date(
+    date_text: str = "", text: str = "", summary: str = "", doc_type: str = ""
+) -> str | None:
+    """A document's date: as its page labels it, else as its text labels its publication
+    ("Last Published Date: April 5, 2018", wherever on its first pages), else the first date
+    in its text, else a date it labels otherwise ("DATE submitted for review: ..."), else one
+    that opens or closes its summary; for a system of records notice, else the day its
+    comment period of 30 days began."""
     when = parse_date(date_text) if date_text.strip() else None
     if not when and text:
-        when = find_date(text[:1500], listing=_lists_files(text))
-    return when or _edge_date(summary)
+        when = (
+            _labelled_date(text, _PUBLISHED_LABEL)
+            or find_date(text[:1500], listing=_lists_files(text))
+            or _labelled_date(text, _OTHER_DATE_LABEL)
+        )
+    when = when or _edge_date(summary)
+    if not when and doc_type == "SORN" and text:
+        when = _comment_period_start(text)
+    return when
+
+
+# A label, not prose: "Last Published Date: April 5, 2018", not "the PIA published on ...".
+_PUBLISHED_LABEL = re.compile(
+    r"\b(?:Last\s+Published\s+Date|Publication\s+Date|Date\s+Published|Date\s+of\s+Publication)"
+    r"\s*:\s*",
+    re.I,
+)
+_OTHER_DATE_LABEL = re.compile(
+    r"\b(?:DATE\s+submitted\s+for\s+review|Issue\s+Date|Date\s+Issued|Date\s+of\s+Approval"
+    r"|Date\s+Approved|Effective\s+Date|Version\s+Date)\s*:\s*",
+    re.I,
+)
+
+
+def _labelled_date(text: str, label: re.Pattern[str]) -> str | None:
+    """The date right after the first `label` in `text` that has one."""
+    for m in label.finditer(text):
+        when = _date_at(text[m.end() : m.end() + 40])
+        if when:
+            return when
+    return None
+
+
+def _date_at(text: str) -> str | None:
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(text)
+        if m and (iso := _date_from_match(m)):
+            return iso
+    return None
+
+
+# A system of records notice gives the public 30 days to comment on its routine uses (5 U.S.C.
+# 552a(e)(11)); a notice that states only that deadline was published 30 days before it.
+_COMMENTS_DUE = re.compile(
+    r"\bDATES:\s*(?:Submit\s+)?comments\s+(?:must\s+be\s+(?:submitted|received)\s+)?"
+    r"(?:on\s+or\s+)?before\s+",
+    re.I,
+)
+_COMMENT_DAYS = 30
+
+
+def _comment_period_start(text: str) -> str | None:
+    m = _COMMENTS_DUE.search(" ".join(text[:6000].split()))
+    if not m:
+        return None
+    flat = " ".join(text[:6000].split())
+    due = _date_at(flat[m.end() : m.end() + 40])
+    if not due:
+        return None
+    return (date.fromisoformat(due) - timedelta(days=_COMMENT_DAYS)).isoformat()
