@@ -388,16 +388,29 @@ def test_a_late_answer_to_an_older_query_is_dropped(page, base_url: str) -> None
 
 
 def test_did_you_mean_and_no_results(page, base_url: str) -> None:
-    # A misspelling with a close word: its results are shown, and the correction offered.
+    # A misspelling with a close word: its results are shown, and the words as typed offered.
     page.goto(base_url + "/?ps-q=biometic")
     results_shown(page)
-    expect(page.locator(f"{WIDGET} .notes")).to_contain_text(
-        'No results for "biometic"; showing results for "biometric".'
-    )
-    page.locator(f"{WIDGET} .did-you-mean").get_by_role("button", name="biometric").click()
+    line = page.locator(f"{WIDGET} .did-you-mean")
+    expect(line).to_have_text("Showing results for biometric; search instead for biometic")
+    expect(page.locator(f"{WIDGET} .result-title").first).to_contain_text("Biometric")
+    line.get_by_role("button", name="biometic").click()
+    # As typed, no document holds the word: the correction is offered instead.
+    expect(page.locator(f"{WIDGET}[data-state=empty]")).to_have_count(1)
+    expect(page.locator(f"{WIDGET} .notes")).to_contain_text("Not found: biometic.")
+    assert "ps-correct=false" in page.url
+    expect(search_box(page)).to_have_value("biometic")
+    line.get_by_role("button", name="biometric").click()
     results_shown(page)
     expect(search_box(page)).to_have_value("biometric")
-    assert "ps-q=biometric" in page.url
+    assert "ps-q=biometric" in page.url and "ps-correct" not in page.url
+    expect(line).to_be_hidden()
+    # A misspelled word among correct ones is corrected too.
+    page.goto(base_url + "/?ps-q=biometirc+data+sharing")
+    results_shown(page)
+    expect(line).to_have_text(
+        "Showing results for biometric data sharing; search instead for biometirc data sharing"
+    )
     # Nothing close at all: the empty state.
     page.goto(base_url + "/?ps-q=qxzqxzqxz")
     expect(page.locator(f"{WIDGET}[data-state=empty]")).to_have_count(1)

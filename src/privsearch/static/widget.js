@@ -398,6 +398,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         type: splitList(this.getAttribute("type")),
         sort: this.getAttribute("sort") === "date" ? "date" : "relevance",
         page: 1,
+        asTyped: false, // search a misspelled word as typed (correct=false)
       };
     }
 
@@ -411,6 +412,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         if (params.has(PARAM + key)) state[key] = params.getAll(PARAM + key).filter(Boolean);
       }
       if (params.get(PARAM + "sort") === "date") state.sort = "date";
+      state.asTyped = params.get(PARAM + "correct") === "false";
       const page = parseInt(params.get(PARAM + "page") || "1", 10);
       state.page = Number.isFinite(page) ? Math.min(MAX_PAGE, Math.max(1, page)) : 1;
       return state;
@@ -441,6 +443,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         }
         if (state.sort !== "relevance") params.set(PARAM + "sort", state.sort);
         if (state.page > 1) params.set(PARAM + "page", String(state.page));
+        if (state.asTyped) params.set(PARAM + "correct", "false");
       }
       if (url.href === location.href) return;
       if (mode === "push") history.pushState(history.state, "", url.href);
@@ -572,6 +575,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
     _onInput() {
       this.state.q = this._input.value;
       this.state.page = 1;
+      this.state.asTyped = false;
       clearTimeout(this._searchTimer);
       clearTimeout(this._suggestTimer);
       if (!this.state.q.trim()) {
@@ -678,6 +682,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       this._input.value = text;
       this.state.q = text;
       this.state.page = 1;
+      this.state.asTyped = false;
       this._suggestId++;
       this._setSuggestions([]);
       this._closeSuggestions();
@@ -736,6 +741,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       if (state.sort !== "relevance") params.push(["sort", state.sort]);
       params.push(["page", String(state.page)], ["per_page", String(state.perPage || this.perPage)]);
       if (this.hasAttribute("collapse")) params.push(["collapse", "true"]);
+      if (state.asTyped) params.push(["correct", "false"]);
       return params;
     }
 
@@ -859,7 +865,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         : `No results for “${data.query}”`;
       this._notes.textContent = (data.notes || []).join(" ");
       this._notes.hidden = !(data.notes || []).length;
-      this._renderDidYouMean(data.suggestion);
+      this._renderDidYouMean(data.suggestion, data.corrected_from);
       this._renderFilters(facets);
       this._renderEmpty(total);
       this._resultList.replaceChildren(...this._results.map((hit, i) => this._renderHit(hit, i)));
@@ -867,9 +873,31 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       if (options.focusFirst) this._focusResult(0);
     }
 
-    _renderDidYouMean(suggestion) {
+    _renderDidYouMean(suggestion, correctedFrom) {
       this._didYouMean.hidden = !suggestion;
       if (!suggestion) return;
+      if (correctedFrom) {
+        // The results are for the correction: say so, and offer the words as typed.
+        this._didYouMean.replaceChildren(
+          "Showing results for ",
+          el("strong", {}, suggestion),
+          "; search instead for ",
+          el(
+            "button",
+            {
+              type: "button",
+              class: "as-typed",
+              onclick: () => {
+                this.state.asTyped = true;
+                this.state.page = 1;
+                this._search({ history: "push" });
+              },
+            },
+            correctedFrom,
+          ),
+        );
+        return;
+      }
       this._didYouMean.replaceChildren(
         "Did you mean ",
         el(
@@ -880,6 +908,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
               this._input.value = suggestion;
               this.state.q = suggestion;
               this.state.page = 1;
+              this.state.asTyped = false;
               this._search({ history: "push" });
             },
           },
