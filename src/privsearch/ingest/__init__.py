@@ -33,7 +33,7 @@ from .discover import (
 from .federal_register import FederalRegisterDocument
 from .html import ListingItem
 from .manifest import Manifest, ManifestRow
-from .merge import merge_copies
+from .merge import group_copies, merge_copies
 from .metadata import (
     DOC_TYPES,
     ID_DOC_TYPES,
@@ -56,6 +56,7 @@ from .text import parse_text_listing
 __all__ = [
     "SourcePlan",
     "SourceResult",
+    "group_copies",
     "merge_copies",
     "read_paths",
     "read_sources",

@@ -24,26 +24,34 @@ _MIN_CONTENT = 400
 
 def merge_copies(records: Iterable[Record]) -> list[Record]:
     """`records` with the copies of each publication merged, in the order of first copies."""
-    groups: list[list[Record]] = []
+    records = list(records)
+    return [merge_records([records[i] for i in group]) for group in group_copies(records)]
+
+
+def group_copies(records: Sequence[Record]) -> list[list[int]]:
+    """The positions in `records` of each publication's copies, in the order of first copies.
+    (An index that keeps every copy as read can group them with this, and show one.)"""
+    groups: list[list[int]] = []
     by_key: dict[tuple[str, ...], int] = {}
-    for record in records:
+    for i, record in enumerate(records):
         keys = copy_keys(record)
         found = next((by_key[k] for k in keys if k in by_key), None)
+        members = [records[j] for j in groups[found]] if found is not None else []
         # The same text is the same document whatever dates were read from it; a matching id
         # and title also need dates that agree.
         same_text = bool(keys) and keys[0][0] == "content" and keys[0] in by_key
         if (
             found is not None
-            and not _same_source(groups[found], record)
-            and (same_text or _compatible(groups[found], record))
+            and not _same_source(members, record)
+            and (same_text or _compatible(members, record))
         ):
-            groups[found].append(record)
+            groups[found].append(i)
         else:
             found = len(groups)
-            groups.append([record])
+            groups.append([i])
         for k in _known_by(record):
             by_key.setdefault(k, found)
-    return [merge_records(group) for group in groups]
+    return groups
 
 
 def copy_keys(record: Record) -> tuple[tuple[str, ...], ...]:
