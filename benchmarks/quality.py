@@ -160,6 +160,18 @@ def by_file_lines(
     return [*lines, ""]
 
 
+def unjudged_line(runs: dict[str, dict[str, list[str]]], queries: Sequence[JudgedQuery]) -> str:
+    """How many top-10 results of each system nobody has judged (they count as not relevant):
+    a change that brings many in needs `pool.py` and grades before its score means much."""
+    counts = {
+        name: sum(
+            1 for q in queries for doc in dict.fromkeys(ranked[q.id][:10]) if doc not in q.judgments
+        )
+        for name, ranked in runs.items()
+    }
+    return "unjudged documents in the top 10s: " + ", ".join(f"{n} {c}" for n, c in counts.items())
+
+
 def target_lines(table: Table) -> list[str]:
     """Where privsearch stands against the issue's targets (meant for the held-out part)."""
     out = []
@@ -288,6 +300,8 @@ def report(
             format_table(table, subset),
             "",
             *by_file_lines(scores, subset, origins or {}),
+            unjudged_line(runs, subset),
+            "",
         ]
         if part == "held-out":
             lines += ["Targets on the held-out part:", *target_lines(table), ""]

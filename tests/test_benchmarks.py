@@ -187,6 +187,8 @@ def test_the_report_separates_the_parts_and_checks_the_targets_on_the_held_out_o
     assert "vs tantivy 1.000: 1.00x (target at least 1.10x: MISSED)" in text
     assert "every category at or above the best peer: met" in text
     assert "| file (queries)" not in text  # one file: no breakdown
+    unjudged = "unjudged documents in the top 10s: privsearch 0, sqlite-fts5 1, tantivy 0"
+    assert text.count(unjudged) == 2  # "x" in the held-out part and in all of it
     origins = {"q1": "a.jsonl", "q2": "a.jsonl", "q3": "b.jsonl"}
     lines, _ = quality.report(runs, queries, ["held-out"], None, origins)
     text = "\n".join(lines)
