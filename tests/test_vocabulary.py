@@ -181,6 +181,22 @@ def test_the_other_forms_are_highlighted(dhs):
 # --- everyday words for official terms ------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "everyday, official",
+    [
+        ("data breach", "privacy incident"),
+        ("laptop", "electronic device"),
+        ("body scanner", "advanced imaging technology"),
+        ("phone tracking", "cell-site simulator"),
+        ("license plate camera", "license plate reader"),
+        ("face scan", "facial recognition"),
+    ],
+)
+def test_everyday_words_are_synonyms_of_official_terms(everyday, official):
+    (match,) = analyze.find_synonyms(_terms(everyday))
+    assert tuple(_terms(official)) in match.alternatives
+
+
 def test_phones_and_laptops_searched_at_the_border_reach_border_searches_of_devices(dhs):
     top = dhs.search("phones and laptops searched at the border").results[0]
     assert "border searches of electronic devices" in top.title.lower()
