@@ -7,6 +7,8 @@ import json
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh import query as wq
 
 import privsearch
@@ -304,3 +306,11 @@ def test_no_expand_on_the_command_line_and_expand_false_over_http(dhs, dhs_index
             assert response.status_code == 200 and response.json()["total"] == total
         response = client.get("/api/search", params={"q": "UAS", "expand": "maybe"})
         assert response.status_code == 400 and response.json()["ok"] is False
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aeiosz-A9/ ()LPRs'\u2010"), max_size=30))
+def test_every_other_form_of_a_query_term_is_indexed_with_it(text):
+    index_terms = set(analyze.analyze(text, mode="index"))
+    for term in analyze.analyze(text, mode="query", removestops=False):
+        assert set(analyze.term_variants(term)) <= index_terms
