@@ -39,7 +39,7 @@ class UnionOr(wq.Or):
     def _matcher(self, subs: list[wq.Query], searcher: Any, context: Any) -> Any:
         # Whoosh's DefaultOr orders the tree by each sub-query's estimated size, which asks the
         # term index for every word of every field again at each level of nesting: most of the
-        # time of a query with several synonyms (airport body scanners: 81 -> 40 ms). The same
+        # time of a query with several synonyms (airport body scanners: 81 -> 50 ms). The same
         # union in query order, without the sub-queries that match nothing, scores the same.
         matchers = [m for m in (q.matcher(searcher, context) for q in subs) if m.is_active()]
         if not matchers:
@@ -138,7 +138,7 @@ FAMILY_BOOST = 3.0  # ... or the document it updates
 SYNONYM_WEIGHT = 0.3  # an expansion scores well below the words the user typed
 VARIANT_WEIGHT = 0.8  # another form of a hyphenated word ("A-Files" for "A-File")
 LEARNED_WEIGHT = 0.1  # a title word the corpus uses for a typed word (expansion.py), at most
-LEARNED_EXPANSION = False  # learned expansions: off unless asked for (BENCHMARKS.md says why)
+LEARNED_EXPANSION = False  # off unless asked for: see docs/query-syntax.md#vocabulary
 PROXIMITY = (("title", 2, 4.0), ("summary", 2, 2.0), ("body", 2, 2.0), ("body", 12, 1.0))
 MAX_EXPANSIONS = 2000  # words one prefix* or typo~ may stand for
 # What one query may spend expanding all its prefix* and typo~ words, in units of one term
@@ -261,8 +261,9 @@ def budget_dfa(budget: ExpansionBudget, text: str, maxdist: int, prefix: int) ->
 
 class SenseAlternatives(UnionOr):
     """The forms of one meaning of an ambiguous acronym the query alone did not decide on,
-    weighted, once the index is known, by the share of the documents using the acronym that
-    also use this meaning's context words (`resolve`). Until then: an equal share."""
+    weighted, once the index is known (`resolve`), by how many of this meaning's context words
+    the documents using the acronym hold, against the other meanings. Until then: an equal
+    share."""
 
     def __init__(
         self,
