@@ -578,6 +578,18 @@ def infer_component(
     return found
 
 
+_MEMORANDUM_FOR = re.compile(r"\bMEMORANDUM\s+FOR\s*:?", re.I)
+
+
+def _addressed_to_many(head: str) -> bool:
+    """A memorandum to the heads of several components is the department's, not theirs."""
+    m = _MEMORANDUM_FOR.search(head[:800])
+    if not m:
+        return False
+    to = re.split(r"\bFROM\s*:|\bSUBJECT\s*:", head[m.end() : m.end() + 1200])[0]
+    return len(set(_components_in(to))) >= 3
+
+
 _OPENS_WITH_PRIVACY_OFFICE = re.compile(
     r"^\s*(?:The\s+)?(?:(?:U\.S\.\s+)?Department\s+of\s+Homeland\s+Security\s*(?:\(DHS\)\s*)?"
     r"|DHS\s+)?Privacy\s+Office\b(?!,?\s+(?:Contact|Review|U\.S\.|Department|Washington))",
@@ -626,6 +638,8 @@ def _named_component(reference: str | None, title: str, text: str) -> str:
     # or when a text opens with it as its subject ("The DHS Privacy Office is providing ...").
     if _opens_with_privacy_office(head):
         return "PRIV"
+    if _addressed_to_many(head):
+        return "ALL"
     named = _first_owner(head)
     if named:
         return named
