@@ -529,6 +529,8 @@ def classify_doc_type(reference: str | None, title: str, text: str = "") -> str:
         return "PIA Update" if _says_updated(both) else "PIA"
     if _has(r"System(?:s)?\s+of\s+Records|^Privacy\s+Act\b", title):
         return "SORN" if _has(r"System(?:s)?\s+of\s+Records", title + head[:1500]) else "Notice"
+    if _has(r"^\W*(?:I\s+am|We\s+are)\s+pleased\s+to\s+present\b[^.]{0,120}\bReport\b", head[:400]):
+        return "Report"  # the foreword of a report
     if _has(r"\bOIG-\d\d-\d+", f"{title}\n{head[:400]}"):
         return "Report"  # an Inspector General report number
     if _has(r"\breports?\b|Impact\s+Assessment", title) and not _has(
