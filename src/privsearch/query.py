@@ -464,10 +464,11 @@ class Index:
         return docs & close
 
     def _coverage(self, searcher: Any, view: _View, tree: Node) -> tuple[dict[int, float], float]:
-        """The share of the query's content words each document holds, each word weighted by
-        its rarity (idf), so that a report holding "privacy impact assessment" but not
-        "E-Verify" holds little of `E-Verify privacy impact assessment`; a synonym standing for
-        several words counts for all of them. Also the weight of all the words."""
+        """How much of the query's content words each document holds, each word weighted by
+        the square root of its rarity (idf), so that a report holding "privacy impact
+        assessment" but not "E-Verify" holds little of `E-Verify privacy impact assessment`; a
+        synonym standing for several words counts for all of them. Also the weight of all the
+        words."""
         words = list(_top_words(tree))
         reader = searcher.reader()
         total_docs = max(1, reader.doc_count())
@@ -480,7 +481,9 @@ class Index:
                 continue
             query = Compiler(view.lexicon).compile(word).query
             held.append(set(searcher.docs_for_query(query)))
-            weights.append(math.log((total_docs + 1) / (len(held[-1]) + 0.5)))
+            # The square root tempers a rare word's weight: in a query worded by a layman
+            # the rarest word is as often an odd one as the key one.
+            weights.append(math.sqrt(math.log((total_docs + 1) / (len(held[-1]) + 0.5))))
         for start, end in _synonym_spans(words):
             group = And(tuple(words[start:end]))
             found = set(searcher.docs_for_query(Compiler(view.lexicon).compile(group).query))
