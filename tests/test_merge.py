@@ -162,3 +162,20 @@ def test_two_texts_with_one_title_and_no_number_stay_apart() -> None:
     listing = _record(id="pta", title="Privacy Threshold Analysis", source="l.html")
     merged = merge_copies([a, b, listing])
     assert [r.id for r in merged] == ["pta-a", "pta-b"]  # the bare entry joins the first
+
+
+def test_an_extract_of_a_document_is_the_document(tmp_path: Path) -> None:
+    """The Federal Register's document 2020-17221 and its first page saved apart: one record,
+    with all 15 pages."""
+    folder = SHARED / "pdfs" / "government"
+    if not folder.is_dir():
+        pytest.skip(f"shared test data not found at {folder}")
+    for name in (
+        "fedreg-2020-17221_faa-737max-ad-nprm.pdf",
+        "fedreg-2020-17221-p1_faa-737max-ad-nprm.pdf",
+    ):
+        (tmp_path / name).write_bytes((folder / name).read_bytes())
+    [record] = read_paths([tmp_path], limits=LIMITS)
+    assert len(record.pages) == 15 and len(record.sources) == 2
+    assert record.title == "Airworthiness Directives; The Boeing Company Airplanes"
+    assert record.date == "2020-08-06"

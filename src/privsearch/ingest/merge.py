@@ -75,6 +75,10 @@ def _own_keys(record: Record) -> list[tuple[str, ...]]:
     title = normalize_title(record.title)
     if title:
         keys.append(("id+title", record.id.lower(), title))
+        # An extract of a document (its first page, saved apart) under the same title.
+        first = _fingerprint(record.pages[0].text) if record.pages else ""
+        if first:
+            keys.append(("first page+title", first, title))
     return keys
 
 
@@ -89,10 +93,14 @@ def _known_by(record: Record) -> list[tuple[str, ...]]:
 
 def content_fingerprint(record: Record) -> str:
     """A digest of the record's text, its letters and digits only ("" when too short)."""
-    text = re.sub(r"[^a-z0-9]+", "", record.body.lower())
-    if len(text) < _MIN_CONTENT:
+    return _fingerprint(record.body)
+
+
+def _fingerprint(text: str) -> str:
+    letters = re.sub(r"[^a-z0-9]+", "", text.lower())
+    if len(letters) < _MIN_CONTENT:
         return ""
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+    return hashlib.sha1(letters.encode("utf-8")).hexdigest()
 
 
 def normalize_title(title: str) -> str:

@@ -712,7 +712,7 @@ _TITLE_PAGE_STOP = re.compile(
 _FR_NOISE = re.compile(
     r"^(?:\[?Federal\s+Register|\[?FR\s+Doc|\[?Docket|\[?DOCID|\[?wais|DEPARTMENT\s+OF\s+HOMELAND"
     r"\s+SECURITY$|Office\s+of\s+the\s+Secretary$|From\s+the\s+Federal|Publishing\s+Office|"
-    r"Notices$|Page\s+\d|\[?Pages?\s+\d|\d{5}\s+Federal|\[?DHS[/-])",
+    r"Notices$|Page\s+\d|\[?Pages?\s+\d|\d{5}\s+Federal|\[?DHS[/-]|RIN\s+\d{4}[\u2013-]\w{4}$)",
     re.I,
 )
 
@@ -905,7 +905,7 @@ _SYSTEM_TITLED = re.compile(
 _NOTICE_FIELD = re.compile(r"\b(?:AGENCY|ACTION|SUMMARY):")
 _NOTICE_LEAD = re.compile(
     r"^(?:\s*(?:DEPARTMENT\s+OF\s+HOMELAND\s+SECURITY|Office\s+of\s+the\s+Secretary"
-    r"|\[[^\]]{0,80}\]|Billing\s+Code\s+[\d-]+)\s*)+",
+    r"|\[[^\]]{0,80}\]|Billing\s+Code\s+[\d-]+|RIN\s+\d{4}[\u2013-]\w{4})\s*)+",
     re.I,
 )
 _NOTICE_AGENCY_TAIL = re.compile(
