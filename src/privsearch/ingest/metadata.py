@@ -850,7 +850,7 @@ def title_from_text(text: str, fallback: str = "") -> str:
     if subject and _MEMO_FOR.search(text[:800]):
         return _cut_at_body(" ".join(subject.group(1).split()))[:300] or fallback
     title = _inline_notice_title(text) or _title_block(text, fallback)
-    title = _DOCUMENT_NUMBER.sub("", title)
+    title = _without_form_header(_DOCUMENT_NUMBER.sub("", title))
     title = _cut_at_date(_LEADING_PAGE_NUMBER.sub("", title))
     title = _cut_at_body(_CITATION.split(title)[0].strip())
     if re.match(r"(?:\d{1,2}\s+)?for\s+the\b", title, re.I):
@@ -885,7 +885,7 @@ _MEMO_SUBJECT = re.compile(r"\bSUBJECT:\s*([^.]{10,200})", re.S)
 # Privacy Office partners ...") when they follow a word that does not lead into them.
 _BODY_OPENS = re.compile(
     r"(?<=[\w)])\s+(?=(?:The|This|These|Below,|More\s+information|In\s+accordance|Any|Our|We"
-    r"|I\s+am|Here|Each|[A-Z][\w-]+\s+[a-z]+\s+(?:are|is|was|were|will|have|has)\s"
+    r"|I\s+am|Here|Each|A\s+[a-z]+\s|[A-Z][\w-]+\s+[a-z]+\s+(?:are|is|was|were|will|have|has)\s"
     r"|[A-Z]{4,}(?:,\s*[A-Z][\w.]*)?\s+[\u2014\u2013-]\s)\b)"
 )
 _LEADS_IN = frozenset("for of to in on and at by with the a an or".split())
@@ -988,14 +988,39 @@ def _gpo_title(text: str) -> str:
     return m["title"].strip()
 
 
+# "Version date: December , 2008 Page 1 of 8" atop each page of a DHS form
+_FORM_HEADER = re.compile(
+    r"\s*\bVersion\s+(?:date|number)\b\s*:?\s*(?:[\w/ ,.-]{0,30}?\s*Page\s+\d+\s+of\s+\d+)?\s*",
+    re.I,
+)
+
+
+def _without_form_header(title: str) -> str:
+    """A title without a form's version header; of a name written twice around it ("Privacy
+    Threshold Analysis ... PRIVACY THRESHOLD ANALYSIS (PTA)"), the fuller one."""
+    parts = [p.strip() for p in _FORM_HEADER.split(title) if p.strip()]
+    if len(parts) == 2 and parts[1].lower().startswith(parts[0].lower()):
+        return parts[1]
+    return " ".join(parts) if parts else title
+
+
+# A date with its year lost ("... Assessment February 5, SEVP ...")
+_DAY_WITHOUT_YEAR = re.compile(rf"{_AT_MONTH}\b{_MONTH}\s+\d{{1,2}},(?=\s|$)", re.I)
+
+
 def _cut_at_date(title: str) -> str:
     """A title that runs on into its date line ("... System (FCMS) August 11, 2009 Contact
     Point ...") ends before the date."""
-    for pattern in _DATE_PATTERNS[:2]:
+    for pattern in (*_DATE_PATTERNS[:2], _DAY_WITHOUT_YEAR):
         m = pattern.search(title)
-        if m and len(title[: m.start()].split()) >= 3:
+        before = title[: m.start()].split() if m else []
+        # "... Published Between January 2, 2024 and ...": a date the title is about
+        if m and len(before) >= 3 and before[-1].lower() not in _DATE_IN_TITLE:
             return title[: m.start()].rstrip(" ,;:-")
     return title
+
+
+_DATE_IN_TITLE = frozenset("between from through and to of on since until before after".split())
 
 
 def _cut_at_body(title: str) -> str:
