@@ -851,7 +851,7 @@ def title_from_text(text: str, fallback: str = "") -> str:
         return _cut_at_body(" ".join(subject.group(1).split()))[:300] or fallback
     title = _inline_notice_title(text) or _title_block(text, fallback)
     title = _without_form_header(_DOCUMENT_NUMBER.sub("", title))
-    title = _cut_at_date(_LEADING_PAGE_NUMBER.sub("", title))
+    title = _cut_at_date(_LEADING_PAGE_NUMBER.sub("", _TRAILING_PAGE_NUMBER.sub("", title)))
     title = _cut_at_body(_CITATION.split(title)[0].strip())
     if re.match(r"(?:\d{1,2}\s+)?for\s+the\b", title, re.I):
         # "Privacy Impact Assessment", repeated atop every page, was taken for a running head
@@ -930,6 +930,8 @@ def _inline_notice_title(text: str) -> str:
     return title if len(title.split()) >= 3 else ""
 
 
+# "Campus Attacks Page 5" (a page number after it)
+_TRAILING_PAGE_NUMBER = re.compile(r"\s+Page\s+\d+(?:\s+of\s+\d+)?\s*$", re.I)
 # "1 The Student And Exchange Visitor ..." (a page number before the title)
 _LEADING_PAGE_NUMBER = re.compile(r"^\d{1,3}\s+(?=[A-Z][a-z])")
 # "... System of Records 85 Fed. Reg. 80806 (Dec. 14, 2020)": a citation of the notice itself
@@ -1016,7 +1018,7 @@ def _cut_at_date(title: str) -> str:
         before = title[: m.start()].split() if m else []
         # "... Published Between January 2, 2024 and ...": a date the title is about
         if m and len(before) >= 3 and before[-1].lower() not in _DATE_IN_TITLE:
-            return title[: m.start()].rstrip(" ,;:-")
+            return title[: m.start()].rstrip(" ,;:-(")
     return title
 
 
