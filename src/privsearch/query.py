@@ -7,6 +7,7 @@ it and nothing below it.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 import threading
@@ -15,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from itertools import permutations
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,13 @@ from .queryplan import (
     ExpansionBudget,
     PhraseQuery,
     UnionOr,
+    _NearMatcher,
     build_filters,
     expand_patterns,
     highlight_patterns,
     normalize_facet,
 )
-from .spelling import WordCheck, check_word, correct_word, is_spellable
+from .spelling import WordCheck, check_word, correct_word, is_spellable, typed_documents
 
 MAX_PER_PAGE = 100
 SOFT_AND_BELOW = 10  # with fewer all-word matches, documents with most of the words follow
@@ -50,6 +52,7 @@ PARTIAL_SHARE = 0.4
 # word are not buried under dozens with some; the same cap for documents holding only the
 # quoted phrase of "a phrase" with free words.
 PARTIAL_LIMIT = 20
+PARTIAL_POOL = 3 * PARTIAL_LIMIT  # best-scoring partial matches looked at for them
 NEAR_WORDS = 12  # ... and hold two of the words within this many words of each other
 PATTERN_SHARE = 0.15  # of the time, at most, spent on queries with prefix* or typo~ words
 TIME_LIMIT = 5.0  # seconds one search may take to expand its patterns and collect its matches
@@ -335,10 +338,11 @@ class Index:
             found = collect_matches(searcher, compiled.partial, filters, deadline)
             if complete and words > 2:
                 # After a few all-word matches, only documents with most of the words follow.
-                coverage, weight = self._coverage(searcher, view, tree)
-                close = self._close_together(searcher, tree, {d for d, _ in found})
-                need = weight * PARTIAL_SHARE
-                found = [(d, s) for d, s in found if coverage.get(d, 0) >= need and d in close]
+                # Those holding most of the words score best: the best few are enough to
+                # look at, for at most PARTIAL_LIMIT to follow.
+                found = heapq.nlargest(PARTIAL_POOL, found, key=lambda ds: ds[1])
+                kept = self._most_words(searcher, view, tree, {d for d, _ in found})
+                found = [(d, s) for d, s in found if d in kept]
             more = _unshown(rank(found, columns, sort, collapse), ranked, columns, collapse)
             if complete:
                 more = more[:PARTIAL_LIMIT]
@@ -436,39 +440,18 @@ class Index:
         query = Compiler(view.lexicon).compile(node).query
         return next(iter(searcher.docs_for_query(query)), None) is not None
 
-    def _close_together(self, searcher: Any, tree: Node, docs: set[int]) -> set[int]:
-        """Those of `docs` where two of the query's words stand close together (within
-        NEAR_WORDS, either order), or where a synonym stands for several of them: a report
-        with "license fees" on one page and "readers" on another is no match for
-        `license plate readers`."""
-        words = _top_words(tree)
-        close: set[int] = set()
-        for start, end in _synonym_spans(words):
-            group = And(tuple(words[start:end]))
-            close.update(
-                searcher.docs_for_query(Compiler(self._view(searcher).lexicon).compile(group).query)
-            )
-        terms = [
-            found[0]
-            for found in (analyze.analyze(w.text, mode="query", removestops=True) for w in words)
-            if found
-        ]
-        pairs = [
-            PhraseQuery(f, [a, b], slop=NEAR_WORDS)
-            for a, b in permutations(dict.fromkeys(terms), 2)
-            for f in TEXT_FIELDS
-            if f != "sorns"
-        ]
-        if pairs:
-            close.update(searcher.docs_for_query(UnionOr(pairs)))
-        return docs & close
+    def _most_words(self, searcher: Any, view: _View, tree: Node, docs: set[int]) -> set[int]:
+        """Those of `docs` that hold most of the query's content words, two of them close
+        together.
 
-    def _coverage(self, searcher: Any, view: _View, tree: Node) -> tuple[dict[int, float], float]:
-        """How much of the query's content words each document holds, each word weighted by
-        the square root of its rarity (idf), so that a report holding "privacy impact
-        assessment" but not "E-Verify" holds little of `E-Verify privacy impact assessment`; a
-        synonym standing for several words counts for all of them. Also the weight of all the
-        words."""
+        Each word weighs the square root of its rarity (idf), so that a report holding
+        "privacy impact assessment" but not "E-Verify" holds little of `E-Verify privacy impact
+        assessment`; the square root tempers it, as in a query worded by a layman the rarest
+        word is as often an odd one as the key one. A synonym standing for several words counts
+        for all of them, and stands for them close together. Two words are close within
+        NEAR_WORDS of each other, either order: a report with "license fees" on one page and
+        "readers" on another is no match for `license plate readers`.
+        """
         words = list(_top_words(tree))
         reader = searcher.reader()
         total_docs = max(1, reader.doc_count())
@@ -479,21 +462,22 @@ class Index:
                 held.append(set())
                 weights.append(0.0)
                 continue
-            query = Compiler(view.lexicon).compile(word).query
-            held.append(set(searcher.docs_for_query(query)))
-            # The square root tempers a rare word's weight: in a query worded by a layman
-            # the rarest word is as often an odd one as the key one.
-            weights.append(math.sqrt(math.log((total_docs + 1) / (len(held[-1]) + 0.5))))
-        for start, end in _synonym_spans(words):
-            group = And(tuple(words[start:end]))
-            found = set(searcher.docs_for_query(Compiler(view.lexicon).compile(group).query))
+            frequency = typed_documents(reader, word.text)
+            held.append(_matching(searcher, _word_query(view, word, frequency), docs))
+            weights.append(math.sqrt(math.log((total_docs + 1) / (frequency + 0.5))))
+        together: set[int] = set()  # documents where a synonym stands for several words
+        for start, end, forms in _synonym_spans(words):
+            found = _matching(searcher, forms, docs)
+            together |= found
             for i in range(start, end):
                 held[i] |= found
         coverage: dict[int, float] = defaultdict(float)
-        for docs, weight in zip(held, weights, strict=True):
-            for docnum in docs:
+        for found, weight in zip(held, weights, strict=True):
+            for docnum in found:
                 coverage[docnum] += weight
-        return coverage, sum(weights)
+        need = sum(weights) * PARTIAL_SHARE
+        enough = {d for d in docs if coverage.get(d, 0.0) >= need}
+        return together & enough | _close_pairs(searcher, words, enough - together)
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Completions for what a user has typed so far ("facial rec" -> "facial recognition")."""
@@ -606,6 +590,63 @@ class _Run:
     notes: list[str]
 
 
+def _close_pairs(searcher: Any, words: list[Word], docs: set[int]) -> set[int]:
+    """Those of `docs` with two of the words within NEAR_WORDS of each other in a field."""
+    terms = [
+        found[0]
+        for found in (analyze.analyze(w.text, mode="query", removestops=True) for w in words)
+        if found
+    ]
+    pairs = [
+        _NearQuery(f, [a, b], slop=NEAR_WORDS)
+        for a, b in combinations(dict.fromkeys(terms), 2)
+        for f in ("title", "summary", "body")
+    ]
+    return _matching(searcher, UnionOr(pairs), docs) if pairs else set()
+
+
+class _NearQuery(PhraseQuery):
+    """Two words within `slop` words of each other, in either order."""
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        matcher = super().matcher(searcher, context)
+        if isinstance(matcher, _NearMatcher):
+            matcher.ordered = False
+        return matcher
+
+
+def _word_query(view: _View, word: Word, frequency: int) -> wq.Query:
+    """The documents holding a word in any form: its terms in any text field, or, for a word
+    no document holds (`drones`), what the query plan makes of it (its synonyms)."""
+    terms = analyze.analyze(word.text, mode="query", removestops=False)
+    if not frequency or not terms:
+        return Compiler(view.lexicon).compile(word).query
+    return UnionOr([wq.Term(f, t) for t in terms for f in TEXT_FIELDS])
+
+
+def _matching(searcher: Any, query: wq.Query, docs: set[int]) -> set[int]:
+    """Those of `docs` that `query` matches, skipping straight to each: a few candidates are
+    checked without reading the postings of every document that holds a common word."""
+    found: set[int] = set()
+    if not docs:
+        return found
+    wanted = sorted(docs)
+    context = searcher.context()
+    for subsearcher, offset in searcher.leaf_searchers():
+        end = offset + subsearcher.doc_count_all()
+        matcher = query.matcher(subsearcher, context)
+        for docnum in (d for d in wanted if offset <= d < end):
+            if not matcher.is_active():
+                break
+            if matcher.id() < docnum - offset:
+                matcher.skip_to(docnum - offset)
+                if not matcher.is_active():
+                    break
+            if matcher.id() == docnum - offset:
+                found.add(docnum)
+    return found
+
+
 def _unshown(
     more: list[tuple[int, float]], ranked: list[tuple[int, float]], columns: Columns, collapse: bool
 ) -> list[tuple[int, float]]:
@@ -647,11 +688,13 @@ def _only_stopwords(text: str) -> bool:
 def _in_synonym(words: list[Word], word: Word) -> bool:
     """Whether the word is part of a multi-word synonym ("lie detection")."""
     i = words.index(word)
-    return any(start <= i < end for start, end in _synonym_spans(words))
+    return any(start <= i < end for start, end, _ in _synonym_spans(words))
 
 
-def _synonym_spans(words: list[Word]) -> list[tuple[int, int]]:
-    """[start, end) ranges of two or more words that a synonym group knows as one."""
+def _synonym_spans(words: list[Word]) -> list[tuple[int, int, wq.Query]]:
+    """[start, end) ranges of two or more words that a synonym group knows as one, each with
+    a query for the group's other forms (for telling which documents hold them, not for
+    scoring)."""
     owner: list[int] = []
     terms: list[str] = []
     for i, word in enumerate(words):
@@ -662,7 +705,12 @@ def _synonym_spans(words: list[Word]) -> list[tuple[int, int]]:
     for match in analyze.find_synonyms(terms):
         first, last = owner[match.start], owner[match.end - 1]
         if last > first:
-            spans.append((first, last + 1))
+            forms: list[wq.Query] = [
+                PhraseQuery(f, list(alt)) if len(alt) > 1 else wq.Term(f, alt[0])
+                for alt in match.alternatives
+                for f in TEXT_FIELDS
+            ]
+            spans.append((first, last + 1, UnionOr(forms)))
     return spans
 
 

@@ -25,7 +25,7 @@ from .queryplan import PhraseQuery
 CORRECTION_RATIO = 10
 MIN_CORRECTION_DOCS = 2  # documents a correction must be in, however rare the typed word
 MIN_CORRECTED_LETTERS = 4  # shorter words (and acronyms) are too ambiguous to correct
-CANDIDATES = 8  # close words looked at per typed word
+CANDIDATES = 3  # close words, the closest and commonest, compared beside the other words
 # The spell field's words: a letter, then lowercase letters (index.SpellingWords).
 _SPELLABLE = re.compile(r"[a-z]{3,}")
 
@@ -36,7 +36,7 @@ class WordCheck:
 
     text: str
     present: bool  # in the documents as typed (or, for what the spell field cannot hold, at all)
-    documents: int  # documents holding the word or another form of it
+    documents: int  # documents holding the word or another form of it (at least 1 if present)
     correction: str | None = None
 
 
@@ -60,12 +60,10 @@ def _is_acronym(word: str) -> bool:
 
 def check_word(reader: Any, word: str) -> WordCheck:
     """Whether `word` is in the documents as typed, and in how many in some form."""
+    if is_spellable(word) and reader.doc_frequency("spell", word.lower()) > 0:
+        return WordCheck(word, True, 1)  # the common case, at the cost of one lookup
     documents = typed_documents(reader, word)
-    if is_spellable(word):
-        present = reader.doc_frequency("spell", word.lower()) > 0
-    else:
-        present = documents > 0
-    return WordCheck(word, present, documents)
+    return WordCheck(word, documents > 0 and not is_spellable(word), documents)
 
 
 def osa_distance(a: str, b: str) -> int:
