@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import query as wq
+from whoosh.matching import NullMatcher
 
 from . import analyze, querylang
 from .collect import FACETS, Columns, Deadline, add_proximity, collect_matches, count_values, rank
@@ -609,10 +610,18 @@ class _NearQuery(PhraseQuery):
     """Two words within `slop` words of each other, in either order."""
 
     def matcher(self, searcher: Any, context: Any = None) -> Any:
-        matcher = super().matcher(searcher, context)
-        if isinstance(matcher, _NearMatcher):
-            matcher.ordered = False
-        return matcher
+        reader = searcher.reader()
+        if self.fieldname not in searcher.schema:
+            return NullMatcher()
+        field = searcher.schema[self.fieldname]
+        matchers = []
+        for word in self.words:
+            term = field.to_bytes(word)
+            if (self.fieldname, term) not in reader:
+                return NullMatcher()
+            matchers.append(wq.Term(self.fieldname, term).matcher(searcher, context))
+        # The matcher finds its first match as it is made: it must be unordered from the start.
+        return _NearMatcher(matchers, slop=self.slop, ordered=False, mindist=1)
 
 
 def _word_query(view: _View, word: Word, frequency: int) -> wq.Query:

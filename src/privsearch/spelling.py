@@ -25,7 +25,7 @@ from .queryplan import PhraseQuery
 CORRECTION_RATIO = 10
 MIN_CORRECTION_DOCS = 2  # documents a correction must be in, however rare the typed word
 MIN_CORRECTED_LETTERS = 4  # shorter words (and acronyms) are too ambiguous to correct
-CANDIDATES = 3  # close words, the closest and commonest, compared beside the other words
+CANDIDATES = 8  # close words, the closest and commonest, compared beside the other words
 # The spell field's words: a letter, then lowercase letters (index.SpellingWords).
 _SPELLABLE = re.compile(r"[a-z]{3,}")
 
