@@ -192,6 +192,11 @@ def test_the_other_forms_are_highlighted(dhs):
         ("phone tracking", "cell-site simulator"),
         ("license plate camera", "license plate reader"),
         ("face scan", "facial recognition"),
+        ("watch list", "watchlist"),
+        ("ID badge", "personal identity verification"),
+        ("travel papers", "travel documents"),
+        ("flying lessons", "flight training"),
+        ("bail", "bond"),
     ],
 )
 def test_everyday_words_are_synonyms_of_official_terms(everyday, official):
