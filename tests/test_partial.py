@@ -97,3 +97,10 @@ def test_snippets_come_from_the_passage_that_matched_not_the_contact_block(dhs):
                 checked += 1
             assert "<mark>" in hit.snippet, (query, hit.id)
     assert checked >= 5
+
+
+def test_a_word_known_only_through_a_synonym_is_not_found_without_synonyms(dhs):
+    results = dhs.search("drones", expand=False)
+    assert results.total == 0 and results.not_found == ("drones",)
+    assert results.suggestion is None  # never "corrected" into another word either
+    assert dhs.search("drones").total > 0

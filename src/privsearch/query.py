@@ -267,7 +267,7 @@ class Index:
         def run(node: Node) -> _Run:
             return self._run(searcher, view, node, filters, deadline, sort, collapse, expand)
 
-        corrections, missing = self._inspect(searcher, view, tree)
+        corrections, missing = self._inspect(searcher, view, tree, expand)
         typed_tree = _without_words(tree, missing)
         chosen: _Run | None = None
         suggestion = corrected_from = None
@@ -342,7 +342,7 @@ class Index:
                 # Those holding most of the words score best: the best few are enough to
                 # look at, for at most PARTIAL_LIMIT to follow.
                 found = heapq.nlargest(PARTIAL_POOL, found, key=lambda ds: ds[1])
-                kept = self._most_words(searcher, view, tree, {d for d, _ in found})
+                kept = self._most_words(searcher, view, tree, {d for d, _ in found}, expand)
                 found = [(d, s) for d, s in found if d in kept]
             more = _unshown(rank(found, columns, sort, collapse), ranked, columns, collapse)
             if complete:
@@ -407,7 +407,7 @@ class Index:
         )
 
     def _inspect(
-        self, searcher: Any, view: _View, tree: Node
+        self, searcher: Any, view: _View, tree: Node, expand: bool = True
     ) -> tuple[dict[str, WordCheck], list[str]]:
         """The typed words to correct (with their corrections), and the words of the query
         that no document holds in any form and that have no synonym (dropped from it)."""
@@ -422,9 +422,12 @@ class Index:
             check = check_word(reader, word.text)
             if check.present:
                 continue
-            # A word no document holds may still be known: a synonym ("drones": UAS).
+            # A word no document holds may still be known: a synonym ("drones": UAS). Such a
+            # word is never corrected; searched without synonyms, it is not found.
             known = check.documents > 0 or self._matches(searcher, view, word)
             if known and check.documents == 0:
+                if not expand and word in top:
+                    missing.append(word.text)
                 continue
             if looked < MAX_CORRECTED_WORDS and is_spellable(word.text):
                 looked += 1
@@ -432,16 +435,18 @@ class Index:
                 if fix is not None:
                     corrections[word.text] = replace(check, correction=fix)
                     continue
-            if not known and word in top and not _in_synonym(top, word):
+            if not known and word in top and not (expand and _in_synonym(top, word)):
                 missing.append(word.text)
         return corrections, missing
 
-    def _matches(self, searcher: Any, view: _View, node: Node) -> bool:
+    def _matches(self, searcher: Any, view: _View, node: Node, expand: bool = True) -> bool:
         """Whether any document matches `node` alone (through a synonym, say)."""
-        query = Compiler(view.lexicon).compile(node).query
+        query = Compiler(view.lexicon, expand=expand).compile(node).query
         return next(iter(searcher.docs_for_query(query)), None) is not None
 
-    def _most_words(self, searcher: Any, view: _View, tree: Node, docs: set[int]) -> set[int]:
+    def _most_words(
+        self, searcher: Any, view: _View, tree: Node, docs: set[int], expand: bool = True
+    ) -> set[int]:
         """Those of `docs` that hold most of the query's content words, two of them close
         together.
 
@@ -464,10 +469,11 @@ class Index:
                 weights.append(0.0)
                 continue
             frequency = typed_documents(reader, word.text)
-            held.append(_matching(searcher, _word_query(view, word, frequency), docs))
+            query = _word_query(view, word, frequency, expand)
+            held.append(_matching(searcher, query, docs))
             weights.append(math.sqrt(math.log((total_docs + 1) / (frequency + 0.5))))
         together: set[int] = set()  # documents where a synonym stands for several words
-        for start, end, forms in _synonym_spans(words):
+        for start, end, forms in _synonym_spans(words) if expand else ():
             found = _matching(searcher, forms, docs)
             together |= found
             for i in range(start, end):
@@ -624,12 +630,12 @@ class _NearQuery(PhraseQuery):
         return _NearMatcher(matchers, slop=self.slop, ordered=False, mindist=1)
 
 
-def _word_query(view: _View, word: Word, frequency: int) -> wq.Query:
+def _word_query(view: _View, word: Word, frequency: int, expand: bool = True) -> wq.Query:
     """The documents holding a word in any form: its terms in any text field, or, for a word
     no document holds (`drones`), what the query plan makes of it (its synonyms)."""
     terms = analyze.analyze(word.text, mode="query", removestops=False)
     if not frequency or not terms:
-        return Compiler(view.lexicon).compile(word).query
+        return Compiler(view.lexicon, expand=expand).compile(word).query
     return UnionOr([wq.Term(f, t) for t in terms for f in TEXT_FIELDS])
 
 
