@@ -21,6 +21,7 @@ from .errors import (  # noqa: E402
     RecordNotFoundError,
 )
 from .evaluate import evaluate  # noqa: E402
+from .explain import describe_explanation  # noqa: E402
 from .fetch import SOURCES as FETCH_SOURCES  # noqa: E402
 from .fetch import FetchReport, MirrorBusyError, fetch  # noqa: E402
 from .index import IndexReport, build_index  # noqa: E402
@@ -53,6 +54,7 @@ __all__ = [
     "UpdateReport",
     "__version__",
     "build_index",
+    "describe_explanation",
     "evaluate",
     "fetch",
     "open_index",

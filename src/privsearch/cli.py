@@ -479,6 +479,12 @@ def _open(index_dir: Path | None, *, build_if_missing: bool = False) -> privsear
     is_flag=True,
     help="Search a misspelled word as typed instead of its correction.",
 )
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Show why each result ranks where it does: the words matched in each field, their "
+    "weights, the proximity bonus, synonyms, expansions and corrections.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
 @click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per result.")
 @translate_errors
@@ -496,6 +502,7 @@ def search(
     quote: bool,
     no_expand: bool,
     no_correct: bool,
+    explain: bool,
     as_json: bool,
     as_csv: bool,
 ) -> None:
@@ -508,6 +515,8 @@ def search(
     """
     if as_json and as_csv:
         raise UsageProblem("choose one of --json and --csv")
+    if explain and as_csv:
+        raise UsageProblem("--explain has no CSV form; use it alone or with --json")
     if quote:
         query = privsearch.quote_query(query)
     with _open(index_dir, build_if_missing=True) as ix:
@@ -523,6 +532,7 @@ def search(
             collapse=collapse,
             expand=not no_expand,
             correct=not no_correct,
+            explain=explain,
         )
     if as_json:
         click.echo(_json_text(results.to_dict(), indent=2, ensure_ascii=False))
@@ -578,6 +588,9 @@ def _print_results(results: SearchResults) -> None:
             )
         if hit.versions:
             where += f"\nalso: {text(', '.join(hit.versions))}"
+        if hit.explain is not None:
+            lines = privsearch.describe_explanation(hit.explain)
+            title += "\n[dim]" + "\n".join(text(line) for line in lines) + "[/]"
         table.add_row(str(n), title, where)
     console.print(table)
     facets = "; ".join(

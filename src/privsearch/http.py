@@ -34,6 +34,7 @@ from .config import export_serve_options, serve_options
 from .errors import PrivsearchError
 from .httpschema import (
     DocumentBody,
+    ExplainedSearchBody,
     FacetsBody,
     HealthBody,
     PageBody,
@@ -354,6 +355,7 @@ def create_app(
         collapse: bool,
         expand: bool = True,
         correct: bool = True,
+        explain: bool = False,
     ) -> bytes:
         results = ix.search(
             q,
@@ -367,8 +369,9 @@ def create_app(
             collapse=collapse,
             expand=expand,
             correct=correct,
+            explain=explain,
         )
-        return _json(SearchBody, results.to_dict())
+        return _json(ExplainedSearchBody if explain else SearchBody, results.to_dict())
 
     def compute_suggest(q: str, limit: int) -> bytes:
         return _json(SuggestBody, {"query": q, "suggestions": ix.suggest(q, limit)})
@@ -426,14 +429,16 @@ def create_app(
         collapse: bool = False,
         expand: bool = True,
         correct: bool = True,
+        explain: bool = False,
     ) -> Response:
         """Ranked results, facet counts over all matches and a "did you mean" suggestion:
         the same JSON as `privsearch search --json`. `expand=false` searches the typed words
         alone (no synonyms, acronym meanings or learned expansions); `correct=false` searches
         a misspelled word as typed instead of its correction (`corrected_from` says when the
-        results are for the correction)."""
+        results are for the correction); `explain=true` adds to each result the parts of its
+        score (`explain`)."""
         filters = (tuple(component or ()), tuple(type or ()))
-        params = (since, until, sort, page, per_page, collapse, expand, correct)
+        params = (since, until, sort, page, per_page, collapse, expand, correct, explain)
         return await answer("search", q, *filters, *params)
 
     @app.get(

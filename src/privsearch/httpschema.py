@@ -49,6 +49,38 @@ class SearchBody(BaseModel):
     facets: dict[str, dict[str, int]]
 
 
+class ContributionBody(BaseModel):
+    field: str = Field(description="The field matched: title, summary, body, sorns, ids, ...")
+    terms: list[str] = Field(
+        description="The index term(s): one word, a phrase's words, or a pattern and the words "
+        "it matched here (index terms are stemmed: licens, plate, reader)"
+    )
+    kind: str = Field(description="word, phrase, pattern or reference")
+    weight: float = Field(description="The boost the term carries in this field")
+    count: int = Field(description="Times the term occurs in the field (0: not counted)")
+    score: float = Field(description="What it adds to the result's score")
+    origin: str = Field(
+        description='"typed", or where it came from: "synonym of ...", "expansion of ...", '
+        '"another form of ..."'
+    )
+
+
+class ExplainBody(BaseModel):
+    score: float = Field(description="The sum of the parts: the result's score")
+    matches: list[ContributionBody]
+    proximity_bonus: float = Field(description="What the words standing close together add")
+    proximity: list[ContributionBody]
+    notes: list[str] = Field(description="Corrections and words left out of the search")
+
+
+class ExplainedHitBody(HitBody):
+    explain: ExplainBody
+
+
+class ExplainedSearchBody(SearchBody):
+    results: list[ExplainedHitBody]  # type: ignore[assignment]
+
+
 class SuggestBody(BaseModel):
     query: str
     suggestions: list[str]

@@ -84,11 +84,14 @@ class Hit:
     source: str
     url: str = ""
     versions: tuple[str, ...] = ()  # other ids of the same family, with --collapse
+    explain: dict[str, Any] | None = None  # the parts of the score, with explain=True
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["pages"] = list(self.pages)
         data["versions"] = list(self.versions)
+        if self.explain is None:
+            del data["explain"]
         return data
 
 

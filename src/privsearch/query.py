@@ -27,6 +27,7 @@ from . import analyze, querylang
 from .collect import FACETS, Columns, Deadline, add_proximity, collect_matches, count_values, rank
 from .complete import Completions
 from .errors import BadParameterError, QueryTooExpensiveError, RecordNotFoundError
+from .explain import Explanation, explain_document
 from .highlight import Passage, Pattern, locate, mark_all
 from .index import family_of, open_whoosh, read_meta, record_from_stored
 from .models import Hit, Record, SearchResults
@@ -176,11 +177,14 @@ class Index:
         collapse: bool = False,
         correct: bool = True,
         expand: bool = True,
+        explain: bool = False,
     ) -> SearchResults:
         """Search; raises QuerySyntaxError or BadParameterError for what a caller got wrong.
 
         `expand=False` searches for the typed words alone: no synonyms, no meanings of
-        acronyms, no learned expansions.
+        acronyms, no learned expansions. `explain=True` gives each hit the parts of its score
+        (`Hit.explain`): the words matched in each field with their weights, the proximity
+        bonus, and where each searched term came from.
 
         When nothing matches and a close spelling of the query does (`biometic`), the results
         are those of the corrected query, with a note saying so, unless `correct` is false.
@@ -205,6 +209,7 @@ class Index:
                 collapse=collapse,
                 correct=correct,
                 expand=expand,
+                explain=explain,
             )
 
     @contextmanager
@@ -259,6 +264,7 @@ class Index:
         collapse: bool,
         correct: bool,
         expand: bool = True,
+        explain: bool = False,
     ) -> SearchResults:
         searcher = self._current()
         view = self._view(searcher)
@@ -296,6 +302,16 @@ class Index:
             self._hit(searcher, docnum, score, chosen.patterns, chosen.needs, collapse)
             for docnum, score in ranked[(page - 1) * per_page : page * per_page]
         ]
+        if explain and chosen.plan is not None:
+            said = tuple(notes)
+            if corrected_from:
+                said += (f'Spelling: searched for "{suggestion}" instead of "{corrected_from}".',)
+            hits = [
+                replace(hit, explain=chosen.plan.explain(searcher, docnum, said).to_dict())
+                for hit, (docnum, _) in zip(
+                    hits, ranked[(page - 1) * per_page : page * per_page], strict=True
+                )
+            ]
         columns = view.columns
         return SearchResults(
             query=query,
@@ -334,6 +350,7 @@ class Index:
         ranked = rank(matches, columns, sort, collapse)
         complete = len(ranked)
         notes: list[str] = []
+        plan = _Plan(compiled.query, compiled.proximity, compiled.origins)
         if complete < SOFT_AND_BELOW and compiled.partial is not None:
             words = sum(1 for w in _top_words(tree) if not _only_stopwords(w.text))
             found = collect_matches(searcher, compiled.partial, filters, deadline)
@@ -347,6 +364,7 @@ class Index:
             more = _unshown(rank(found, columns, sort, collapse), ranked, columns, collapse)
             if complete:
                 more = more[:PARTIAL_LIMIT]
+            plan.partial = (compiled.partial, {d for d, _ in more})
             if more:
                 notes.append(
                     "No document contains all the words; showing documents with some of them."
@@ -361,6 +379,7 @@ class Index:
             found = collect_matches(searcher, alone.query, filters, deadline)
             more = _unshown(rank(found, columns, sort, collapse), ranked, columns, collapse)
             more = more[:PARTIAL_LIMIT]
+            plan.alone = (alone.query, {d for d, _ in more})
             if more:
                 notes.append(
                     f"Only {complete} document(s) contain the phrase and every word; documents "
@@ -370,7 +389,7 @@ class Index:
                     "with the phrase alone."
                 )
             ranked = ranked + more
-        return _Run(ranked, complete, patterns, needs, notes)
+        return _Run(ranked, complete, patterns, needs, notes, plan)
 
     def _hit(
         self,
@@ -595,6 +614,25 @@ class _Run:
     patterns: set[Pattern]
     needs: list[set[Pattern]]
     notes: list[str]
+    plan: _Plan | None = None  # the queries that scored them, for --explain
+
+
+@dataclass
+class _Plan:
+    """The queries a run scored its documents with: the documents with every word by `query`
+    and `proximity`, those that follow by `partial` or by `alone` (the quoted phrase alone)."""
+
+    query: wq.Query
+    proximity: wq.Query | None
+    origins: dict[tuple[str, ...], str]
+    partial: tuple[wq.Query, set[int]] | None = None
+    alone: tuple[wq.Query, set[int]] | None = None
+
+    def explain(self, searcher: Any, docnum: int, notes: tuple[str, ...]) -> Explanation:
+        for found in (self.partial, self.alone):
+            if found is not None and docnum in found[1]:
+                return explain_document(searcher, found[0], None, docnum, self.origins, notes)
+        return explain_document(searcher, self.query, self.proximity, docnum, self.origins, notes)
 
 
 def _close_pairs(searcher: Any, words: list[Word], docs: set[int]) -> set[int]:
