@@ -56,6 +56,11 @@ from privsearch.ingest.text import looks_like_listing, parse_text_listing
         ("Privacy Act of 1974; United States Secret Service--004 Protection", "DHS/USSS-004"),
         ("Privacy Act of 1974; Department of Homeland Security--023 Personnel", "DHS/ALL-023"),
         ("[DHS/ICE-CBP-CIS-001]", "DHS/ICE-CBP-CIS-001"),
+        (
+            "Privacy Act of 1974; U.S. Citizenship and Immigration Services, Immigration and "
+            "Customs Enforcement, Customs and Border Protection--001 Alien File",
+            "DHS/USCIS-ICE-CBP-001",
+        ),
         ("DHS/NPPD/USVISIT/PIA-002", "DHS/NPPD/USVISIT/PIA-002"),
         ("DHS/PIA/NPPD-027", "DHS/PIA/NPPD-027"),
         ("DHS/ICE/PIA\n020(d) January 24, 2013", "DHS/ICE/PIA-020(d)"),
@@ -118,6 +123,14 @@ def test_component_table_names_and_abbreviations() -> None:
         ("DHS/PIA/NPPD-027", "", "", "NPPD"),
         (None, "Privacy Impact Assessment for the ICE Pattern Analysis", "", "ICE"),
         (None, "DHS Privacy Office 2009 Data Mining Report to Congress", "", "PRIV"),
+        # the Chief Privacy Officer's investigations, though the page lists one by the OIG
+        (
+            None,
+            "Privacy Investigations & Reviews",
+            "the DHS Chief Privacy Officer is authorized to make such investigations.\n"
+            "OIG Privacy Incident Report and Assessment, February 2011",
+            "PRIV",
+        ),
         (
             None,
             "Privacy Impact Assessment for the Watch Service",

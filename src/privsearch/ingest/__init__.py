@@ -454,6 +454,7 @@ def _pdf_record(path: Path, pdf: PdfText) -> Record:
     stem_title = path.stem.replace("-", " ").replace("_", " ").strip()
     given = metadata_title(pdf.title)
     title = title_from_text(text, given or stem_title) if text else given or stem_title
+    title = _fuller_title(title, given)
     d = describe(title=title, fallback_id=slugify(path.stem), text=text)
     if d.component == "ALL" and not mentions_dhs(f"{title}\n{text}"):
         # A PDF nothing links to, too short to name its agency, and not DHS's by its words:
@@ -467,6 +468,16 @@ def _pdf_record(path: Path, pdf: PdfText) -> Record:
         attachments=(str(path),),
         warnings=pdf.warnings,
     )
+
+
+def _fuller_title(title: str, given: str) -> str:
+    """The PDF's own /Title when it is the title block's heading with the name the form was
+    filled in for ("Privacy Threshold Analysis (PTA)" -> "...: TSA PreCheck Application")."""
+    heading = re.sub(r"\W+", " ", title).strip().lower()
+    fuller = re.sub(r"\W+", " ", given).strip().lower()
+    if heading and fuller.startswith(heading + " ") and len(fuller) > len(heading) + 3:
+        return given
+    return title
 
 
 def _page_record(item: Inspected, pdfs: list[PdfText], notes: list[str]) -> Record:

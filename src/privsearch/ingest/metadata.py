@@ -216,10 +216,12 @@ def _reference_pattern() -> re.Pattern[str]:
 
 @lru_cache(maxsize=1)
 def _bare_reference_pattern() -> re.Pattern[str]:
-    """'U.S. Customs and Border Protection--010' (after abbreviation): SORN titles only."""
+    """'U.S. Customs and Border Protection--010' (after abbreviation): SORN titles only; a
+    joint system lists its components first to last ('USCIS, ICE, CBP--001')."""
     tok = "|".join(re.escape(t) for t in _reference_tokens() if t != "PIA")
     return re.compile(
-        rf"(?<![\w/])(?P<comps>{tok}|DHS)\s*[{_DASH}]{{1,2}}\s*(?P<num>\d{{3}})(?![\d{_DASH}])"
+        rf"(?<![\w/])(?P<comps>(?:{tok})(?:\s*,\s*(?:and\s+)?(?:{tok}))*|DHS)"
+        rf"\s*[{_DASH}]{{1,2}}\s*(?P<num>\d{{3}})(?![\d{_DASH}])"
     )
 
 
@@ -296,6 +298,7 @@ def references_in(text: str, *, bare: bool = False) -> list[str]:
             if not any(start <= m.start() < start + 40 for start, _ in found):
                 # "Department of Homeland Security--023": a department-wide system
                 comps = "ALL" if m["comps"].upper() == "DHS" else m["comps"]
+                comps = re.sub(r"\s*,\s*(?:and\s+)?", "-", comps)  # DHS/USCIS-ICE-CBP-001
                 found.append((m.start(), _format_reference(comps, m["num"], None, None)))
     found.sort()
     out: list[str] = []
@@ -471,8 +474,16 @@ def _ignoring_case(pattern: str) -> re.Pattern[str]:
 
 
 def _says_updated(text: str) -> bool:
-    """Whether `text` says it updates a PIA (every phrase holds "updat")."""
-    return "updat" in text.lower() and _UPDATE_PHRASES.search(text) is not None
+    """Whether `text` says it updates a PIA (every phrase holds "updat"); a running header
+    ("Privacy Impact Assessment Update CBP/PIA-068 ... Page 1") repeats a template's words, the
+    title block says what the document is."""
+    if "updat" not in text.lower():
+        return False
+    return _UPDATE_PHRASES.search(_RUNNING_PAGE_HEADER.sub("", text)) is not None
+
+
+# A line atop or below every page that ends with its page number
+_RUNNING_PAGE_HEADER = re.compile(r"^[^\n]{0,200}\bPage\s+\d+(?:\s+of\s+\d+)?[ \t]*$", re.M)
 
 
 def _type_from_title(title: str, lead: str = "") -> str | None:
@@ -481,6 +492,7 @@ def _type_from_title(title: str, lead: str = "") -> str | None:
         (r"Privacy\s+Compliance\s+Review", "PCR"),
         (r"^Privacy\s+Documents\b|Privacy\s+Act\s+Issuances|Notices\s*\(SORNs\)", "Other"),
         (r"Implementation\s+of\s+Exemptions|Proposed\s+Rule|Final\s+Rule", "Other"),
+        (r"Unified\s+Agenda\s+of\s+Federal\s+Regulatory", "Other"),  # a rule planned
         (r"Computer\s+Matching\s+Program|Rescindment|Privacy\s+Act\s+Statement", "Notice"),
         (r"Privacy\s+Threshold\s+Analysis|\btemplate\b|\bannounces\b|\bTestimony\b", "Other"),
         (r"Systems\s+of\s+Records\s+Published\s+Between", "Other"),
@@ -511,6 +523,11 @@ def classify_doc_type(reference: str | None, title: str, text: str = "") -> str:
         return named
     if _has(r"\bUse\s+(?:the\s+attached|this)\s+template\b", head[:600]):
         return "Other"  # a blank form to fill in, not an assessment
+    block = _title_block_lines(head)
+    if re.search(r"^\W*Official\s+Guidance\b", head[:300], re.M | re.I):
+        return "Policy"  # guidance on writing a kind of document, not one of them
+    if _has(r"^Privacy\s+Impact\s+Assessment\b.*\bUpdate$", " ".join(block.split())):
+        return "PIA Update"  # the title block's last line, lost from a title cut short
     pia_words = _has(r"Privacy\s+Impact\s+Assessment|\bPIA\b", title)
     if reference and (is_pia_reference(reference) or (pia_words and "(" in reference)):
         if _has(r"\bAppendix\b", title):
@@ -560,10 +577,20 @@ def classify_doc_type(reference: str | None, title: str, text: str = "") -> str:
     return "Notice" if federal_register else "Other"
 
 
+def _title_block_lines(head: str) -> str:
+    """The lines a title page opens with, up to its first date line (at most six lines)."""
+    lines = []
+    for line in head[:800].split("\n")[:6]:
+        if parse_date(line) or not line.strip():
+            break
+        lines.append(line.strip())
+    return "\n".join(lines)
+
+
 _PRIVACY_OFFICE = re.compile(
     r"Privacy\s+Office|Chief\s+Privacy\s+Officer|Data\s+Privacy\s+and\s+Integrity|\bDPIAC\b|"
     r"\bFOIA\b|Privacy\s+(?:and\s+Civil\s+Liberties\s+)?Policy|Privacy\s+Compliance(?!\s+Review)|"
-    r"Privacy\s+Incident|System\s+of\s+Records\s+Notices",
+    r"Privacy\s+Incident|System\s+of\s+Records\s+Notices|Privacy\s+(?:Investigations|Reviews)\b",
     re.I,
 )
 
@@ -725,6 +752,13 @@ _LETTERHEAD = re.compile(
 )
 
 
+# "... with the exception of investigations ..., which are covered by DHS/OIG-002": the
+# number of another system, named to say what this one leaves out
+_OTHER_SYSTEM = re.compile(
+    r"\b(?:covered|governed)\s+(?:by|under)\s+(?:the\s+)?DHS\s*/\s*[\w./\-]+", re.I
+)
+
+
 def choose_reference(title: str, summary: str = "", text: str = "") -> str | None:
     """The document's own reference number: from its title, else its title page, else the first
     number of the right kind (a PIA number for a PIA, a SORN number for a SORN) in the text."""
@@ -749,7 +783,7 @@ def choose_reference(title: str, summary: str = "", text: str = "") -> str | Non
     else:
         return None
     for chunk in (summary[:1500], text[:3000]):
-        for ref in find_references(chunk):
+        for ref in find_references(_OTHER_SYSTEM.sub(" ", chunk)):
             if wanted(ref):
                 return ref
     return None
