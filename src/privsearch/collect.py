@@ -29,17 +29,30 @@ class Columns:
     facets: dict[str, list[str]]
 
     @classmethod
-    def read(cls, reader: Any) -> Columns:
+    def read(cls, reader: Any, copies: dict[str, str] | None = None) -> Columns:
+        """The columns of `reader`; `copies` (edition -> the edition it is a copy of, from
+        index.write_copies) makes the copies of one publication one edition, whose date an
+        undated copy takes."""
+
         def column(name: str) -> list[Any]:
             # An index with no documents has no segment, and so no columns.
             return list(reader.column_reader(name)) if reader.doc_count_all() else []
 
+        edition, date = column("edition"), column("date")
+        facets = {name: column(name) for name in FACETS}
+        if copies:
+            edition = [copies.get(e, e) for e in edition]
+            for docnum, key in enumerate(edition):
+                dated = key.rpartition("|")[2]
+                if dated and not date[docnum]:
+                    date[docnum] = dated
+                    facets["year"][docnum] = dated[:4]
         return cls(
-            edition=column("edition"),
+            edition=edition,
             family=column("family"),
-            date=column("date"),
+            date=date,
             page_count=column("page_count"),
-            facets={name: column(name) for name in FACETS},
+            facets=facets,
         )
 
 

@@ -33,12 +33,13 @@ from whoosh.writing import CLEAR, SegmentWriter
 from . import __version__, analyze, expansion, filelock
 from .config import Limits
 from .errors import IndexBusyError, IndexNotFoundError, IndexVersionError, PrivsearchError
-from .ingest import SourceResult, read_sources, scan_sources
+from .ingest import SourceResult, group_copies, read_sources, scan_sources
 from .ingest.pdf import PdfPool, exit_reason, kill_worker, worker_context
 from .models import Page, Record, Skip
 
 SCHEMA_VERSION = 3  # 2: links and details; 3: title terms for learned expansions
 META_FILE = "privsearch.json"
+COPIES_FILE = "copies.json"  # which editions are copies of one publication (write_copies)
 _WRITER_TIMEOUT = 5.0  # seconds to wait for another writer before reporting the index busy
 
 _SPELLING_CHARS = 20_000  # of a body, read for the spelling vocabulary
@@ -142,7 +143,7 @@ def _document(record: Record, position: int) -> dict[str, Any]:
         "id": record.id,
         "ids": ",".join(id_variants(record.id)),
         "family": family,
-        "edition": f"{record.id}|{record.date or ''}",
+        "edition": edition_of(record.id, record.date),
         "family_ids": ",".join(id_variants(family)),
         "title": record.title,
         "title_text": record.title.encode("utf-8"),
@@ -214,7 +215,7 @@ def read_meta(index_dir: Path) -> dict[str, Any]:
         ) from exc
 
 
-def _write_meta(index_dir: Path, meta: dict[str, Any]) -> None:
+def _write_meta(index_dir: Path, meta: dict[str, Any], name: str = META_FILE) -> None:
     """Write privsearch.json atomically (temp file + rename), so a crash leaves the old one."""
     fd, tmp = tempfile.mkstemp(prefix=".privsearch-", suffix=".json", dir=index_dir)
     try:
@@ -222,10 +223,76 @@ def _write_meta(index_dir: Path, meta: dict[str, Any]) -> None:
             json.dump(meta, handle, indent=1, sort_keys=True)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, index_dir / META_FILE)
+        os.replace(tmp, index_dir / name)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+# -- copies of one publication ----------------------------------------------------------------
+
+
+def edition_of(record_id: str, date: str | None) -> str:
+    """The key of one edition of a publication: its id and date."""
+    return f"{record_id}|{date or ''}"
+
+
+def write_copies(ix: Any, index_dir: Path) -> int:
+    """Record which editions in the index are copies of one publication, read from different
+    sources (a listing entry and its page, the same notice in two folders), so that searches
+    show each publication once; return how many editions were joined to another.
+
+    The index keeps every copy as read, so that a changed source replaces its own records
+    only; the copies are found again (`ingest.group_copies`, the rule `read_records` merges
+    by) over every document after each change, and written to COPIES_FILE with the version
+    of the index they describe.
+    """
+    with ix.searcher() as searcher:
+        reader = searcher.reader()
+        generation = reader.generation()
+        records = [record_from_stored(stored) for _, stored in reader.iter_docs()]
+    parent: dict[str, str] = {}
+
+    def root(edition: str) -> str:
+        while parent.get(edition, edition) != edition:
+            edition = parent[edition]
+        return edition
+
+    for group in group_copies(records):
+        editions = sorted({edition_of(records[i].id, records[i].date) for i in group})
+        for edition in editions[1:]:
+            parent[root(edition)] = root(editions[0])
+    members: dict[str, list[str]] = {}
+    for edition in {edition_of(r.id, r.date) for r in records}:
+        members.setdefault(root(edition), []).append(edition)
+    copies: dict[str, str] = {}
+    for editions in members.values():
+        if len(editions) > 1:
+            # The group is known by a dated edition: its date is the publication's.
+            key = min(editions, key=lambda e: (e.endswith("|"), e))
+            copies.update({e: key for e in editions if e != key})
+    _write_meta(index_dir, {"generation": generation, "copies": copies}, COPIES_FILE)
+    return len(copies)
+
+
+def read_copies(index_dir: Path, generation: int) -> dict[str, str] | None:
+    """Edition -> the edition it is a copy of, for this version of the index; None when
+    COPIES_FILE describes another version (it is written just after each commit)."""
+    data = _copies_data(index_dir)
+    if data is None:
+        return {}  # none (an empty index), or unreadable: every copy shows
+    if data.get("generation") != generation:
+        return None
+    copies = data.get("copies", {})
+    return {str(k): str(v) for k, v in copies.items()} if isinstance(copies, dict) else {}
+
+
+def _copies_data(index_dir: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((index_dir / COPIES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
 
 
 def index_exists(index_dir: Path) -> bool:
@@ -421,6 +488,7 @@ def _build(
     with ix.searcher() as searcher:
         report.records = searcher.doc_count()
         report.index_pages = _pages_in(searcher.reader())
+        generation = searcher.reader().generation()
     # A file is skipped once in the summary, though both the scan and the read find it out.
     report.skipped = list(dict.fromkeys(report.skipped))
     meta = {
@@ -432,6 +500,8 @@ def _build(
         "skipped": skips,
     }
     try:
+        if (_copies_data(index_dir) or {}).get("generation") != generation:
+            write_copies(ix, index_dir)
         _write_meta(index_dir, meta)
     except OSError as exc:  # the records are committed; the old list of sources stays
         raise PrivsearchError(
@@ -464,6 +534,7 @@ def write_records(
             with contextlib.suppress(Exception):
                 writer.cancel()
             raise
+        write_copies(ix, index_dir)
         _write_meta(index_dir, {**_analyzer_settings(), "records": count, "sources": {}})
         return count
 

@@ -29,7 +29,7 @@ from .complete import Completions
 from .errors import BadParameterError, QueryTooExpensiveError, RecordNotFoundError
 from .explain import Explanation, explain_document
 from .highlight import Passage, Pattern, locate, mark_all
-from .index import family_of, open_whoosh, read_meta, record_from_stored
+from .index import family_of, open_whoosh, read_copies, read_meta, record_from_stored
 from .models import Hit, Record, SearchResults
 from .querylang import TEXT_FIELDS, And, Node, Not, Or, Phrase, Word
 from .queryplan import (
@@ -70,14 +70,14 @@ SORTS = ("relevance", "date")
 class _View:
     """What one committed version of the index needs besides its searcher, built once."""
 
-    def __init__(self, reader: Any) -> None:
+    def __init__(self, reader: Any, copies: dict[str, str] | None) -> None:
         self.lexicon: dict[str, dict[str, str]] = {}
         for name in FACETS:
             values = [
                 v.decode("utf-8") if isinstance(v, bytes) else v for v in reader.lexicon(name)
             ]
             self.lexicon[name] = {normalize_facet(v): v for v in values}
-        self.columns = Columns.read(reader)
+        self.columns = Columns.read(reader, copies)
         self._completions: Completions | None = None
         self._lock = threading.Lock()
 
@@ -155,7 +155,11 @@ class Index:
         with self._lock:
             view = self._views.get(generation)
             if view is None:
-                view = _View(searcher.reader())
+                copies = read_copies(self.path, generation)
+                view = _View(searcher.reader(), copies)
+                if copies is None:
+                    # Committed a moment ago: the copies of this version are being found.
+                    return view
                 # Keep the newest versions only; threads move to the newest on their next search.
                 self._views = {g: v for g, v in self._views.items() if g > generation - 2}
                 self._views[generation] = view
@@ -299,7 +303,7 @@ class Index:
             notes.insert(0, "Not found: " + ", ".join(missing) + ".")
         ranked = chosen.ranked
         hits = [
-            self._hit(searcher, docnum, score, chosen.patterns, chosen.needs, collapse)
+            self._hit(searcher, view, docnum, score, chosen, collapse)
             for docnum, score in ranked[(page - 1) * per_page : page * per_page]
         ]
         if explain and chosen.plan is not None:
@@ -394,16 +398,16 @@ class Index:
     def _hit(
         self,
         searcher: Any,
+        view: _View,
         docnum: int,
         score: float,
-        patterns: set[Pattern],
-        needs: list[set[Pattern]],
+        run: _Run,
         collapse: bool,
     ) -> Hit:
         stored = searcher.stored_fields(docnum)
         passages = [Passage(0, stored.get("summary", ""))]
         passages += [Passage(number, text) for number, text, _ in stored.get("pages", [])]
-        snippet, pages = locate(passages, patterns, needs)
+        snippet, pages = locate(passages, run.patterns, run.needs)
         versions: tuple[str, ...] = ()
         if collapse:
             versions = tuple(
@@ -416,7 +420,8 @@ class Index:
             title=stored.get("title", ""),
             component=stored.get("component", ""),
             doc_type=stored.get("doc_type", ""),
-            date=stored.get("date") or None,
+            # An undated copy shows the date another copy of the publication gives.
+            date=stored.get("date") or view.columns.date[docnum] or None,
             score=round(score, 4),
             snippet=snippet,
             pages=pages,
