@@ -184,7 +184,7 @@ def target_lines(table: Table) -> list[str]:
         got = ours / theirs if theirs else float("inf")
         met = "met" if got >= ratio else "MISSED"
         out.append(
-            f"nDCG@10 privsearch {ours:.3f} vs {peer} {theirs:.3f}: {got:.2f}x "
+            f"nDCG@10 privsearch {ours:.3f} vs {peer} {theirs:.3f}: {got:.3f}x "
             f"(target at least {ratio:.2f}x: {met})"
         )
     peers = [s for s in table if s != "privsearch"]
