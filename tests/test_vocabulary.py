@@ -191,7 +191,6 @@ def test_the_other_forms_are_highlighted(dhs):
         ("body scanner", "advanced imaging technology"),
         ("phone tracking", "cell-site simulator"),
         ("license plate camera", "license plate reader"),
-        ("face scan", "facial recognition"),
         ("watch list", "watchlist"),
         ("ID badge", "personal identity verification"),
         ("travel papers", "travel documents"),
