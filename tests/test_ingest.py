@@ -280,6 +280,30 @@ def test_components_named_by_the_notice_itself(
     assert record.component == "ALL" and record.id != "DHS/OIG-002"
 
 
+@pytest.mark.parametrize(
+    ("stem", "day"),
+    [
+        # "First and Second Quarters, FY 2013 (October 1, 2012 – March 30, 2013) July 31, 2013"
+        (
+            "department-of-homeland-security-office-for-civil-rights-and-civil-liberties-quar",
+            "2013-07-31",
+        ),
+        # "For the period April 1, 2015 – September 30, 2015 December 21, 2015"
+        ("dhs-privacy-office-fy2015-second-semiannual-report-apr-sep-2015", "2015-12-21"),
+        # "For the period April 1 – September 30, 2016 January 17, 2017"
+        ("dhs-privacy-office-fy2016-semiannual-report-apr-sep-2016", "2017-01-17"),
+    ],
+)
+def test_a_reports_period_is_not_its_date(
+    stem: str, day: str, corpus_records: dict[str, list[Record]]
+) -> None:
+    """Either end of a period written with a dash is the period's; the report's date follows."""
+    for template in ("dhs", "dhs-b"):
+        record = _by_file(corpus_records[template], stem)
+        assert re.search(r"\d\s*[\u2013\u2014]\s*[A-Z]", record.body[:1500])  # a period
+        assert record.date == day
+
+
 def test_listing_pages(corpus_records: dict[str, list[Record]]) -> None:
     listing = (CORPUS / "dhs" / "listings" / "privacy-publications-page-1.html").resolve()
     items = [r for r in corpus_records["dhs"] if r.source == str(listing)]

@@ -399,17 +399,23 @@ def parse_date(text: str) -> str | None:
 # a deadline ("on or before"), either end of a period ("from December 2008 through November
 # 2009", "between ... and ..."), an event told in a sentence ("On February 12, 2013, the
 # President signed"), a date in brackets after a name ("the Incident Handling Center (March 29,
-# 2007)"), or one of the documents a page lists ("July 30, 2012 (PDF, 37 pages)").
+# 2007)"), or one of the documents a page lists ("July 30, 2012 (PDF, 37 pages)"); either end
+# of a period written with a dash ("April 1 – September 30, 2016").
 _MENTION_BEFORE = re.compile(
     r"(?:\b(?:of|dated|before|after|since|from|between|through|until|effective)\s*\(?"
     r"|[A-Za-z.;]\s\(|\S[-/_]"
     r"|\b(?:between|from)\s[^\n]{3,30}\s(?:and|to|through|until)\s*"
     r"|(?:^|[.;:!?]\s|\n)\s*On\s*"
     r"|\d\s+FR\s+\d[\d,]*\s*,?\s*"
+    r"|\d\s*[\u2013\u2014]\s*"
     r"|\bsupersed(?:e|es|ed|ing)\b[^\n]{0,150})$",
     re.I,
 )
-_MENTION_AFTER = re.compile(r"\)?,?\s*(?:\(?\d+\s+FR\s+\d|(?:through|to|until)\s+[A-Z\d])", re.I)
+# ... or the start of a period written with a dash ("(October 1, 2012 – March 30, 2013)",
+# a report's period, with its own date after it)
+_MENTION_AFTER = re.compile(
+    r"\)?,?\s*(?:\(?\d+\s+FR\s+\d|(?:through|to|until)\s+[A-Z\d]|[\u2013\u2014]\s*[A-Z\d])", re.I
+)
 _LISTED_FILE = re.compile(r"\)?,?\s*\(PDF\b", re.I)
 
 
