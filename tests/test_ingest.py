@@ -115,8 +115,10 @@ def _states_the_date(record: Record, day: str) -> bool:
     return any(parse_date(m.group(0)) == day for m in _DAY.finditer(text))
 
 
+# A date in a file's name printed in a page's footer ("...-pia-2006-10-13") is not one the
+# document states.
 _DAY = re.compile(
-    r"\b[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\b\d{1,2}/\d{1,2}/\d{4}|\b\d{4}-\d\d-\d\d"
+    r"\b[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\b\d{1,2}/\d{1,2}/\d{4}|(?<![\w-])\d{4}-\d\d-\d\d"
 )
 
 

@@ -420,3 +420,25 @@ def test_a_date_that_cites_an_earlier_act_is_not_the_documents_date():
     text = "implemented by Executive Order 11348 of April 20, 1969 and Reorganizing Plan No. 26"
     assert find_date(text) is None
     assert find_date("Privacy Act of 1974. Issued November 14, 2018.") == "2018-11-14"
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        # what the shared corpus's PDFs write around dates that are not their own
+        ("Homeland Security Presidential Directive 12 (HSPD-12), issued on August 27, 2004", None),
+        (
+            "Pursuant to the Act for Fiscal Year 2014, Pub. L. No. 113-126 (July 7,\n2014), the",
+            None,
+        ),
+        ("In July 2007, the U.S. Department of Homeland Security (DHS) and the Council", None),
+        ("Argued April 23, 2013\u2014Decided June 13, 2013", "2013-06-13"),
+        # a day split in two by text extraction ("May 2 1,2009")
+        (
+            "Department of Homeland\nSecurity Washington, DC May 2 1,2009 Re: DHS",
+            "2009-05-21",
+        ),
+    ],
+)
+def test_dates_a_text_mentions_and_dates_it_states(text: str, day: str | None) -> None:
+    assert find_date(text) == day

@@ -356,7 +356,7 @@ _AT_MONTH = "(?=[ADFJMNOSadfjmnos])"
 _AT_DIGIT = r"(?=\d)"
 _DATE_PATTERNS = (
     re.compile(
-        rf"{_AT_MONTH}\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?,?\s+"
+        rf"{_AT_MONTH}\b{_MONTH}\s+(?P<day>\d{{1,2}}|\d\s\d(?=,))(?:st|nd|rd|th)?(?:,\s*|\s+)"
         rf"(?P<year>(?:19|20)\d\d)\b",
         re.I,
     ),
@@ -376,7 +376,8 @@ def _date_from_match(m: re.Match[str]) -> str | None:
     month = _MONTHS.get(groups["month"].lower().rstrip(".")) if groups.get("month") else None
     if month is None and groups.get("mnum"):
         month = int(groups["mnum"])
-    day = int(groups["day"]) if groups.get("day") else 1  # "August 2018": the month's first day
+    # "August 2018": the month's first day; "May 2 1,2009": a day split by text extraction
+    day = int(groups["day"].replace(" ", "")) if groups.get("day") else 1
     try:
         return date(int(groups["year"]), month or 0, day).isoformat()
     except ValueError:
@@ -399,13 +400,16 @@ def parse_date(text: str) -> str | None:
 # a deadline ("on or before"), either end of a period ("from December 2008 through November
 # 2009", "between ... and ..."), an event told in a sentence ("On February 12, 2013, the
 # President signed"), a date in brackets after a name ("the Incident Handling Center (March 29,
-# 2007)"), or one of the documents a page lists ("July 30, 2012 (PDF, 37 pages)"); either end
+# 2007)" or a number "Pub. L. No. 113-126 (July 7, 2014)"), an event ("issued on August 27,
+# 2004", "In July 2007, ..."), or one of the documents a page lists ("July 30, 2012 (PDF, 37
+# pages)"); either end
 # of a period written with a dash ("April 1 – September 30, 2016").
 _MENTION_BEFORE = re.compile(
     r"(?:\b(?:of|dated|before|after|since|from|between|through|until|effective)\s*\(?"
-    r"|[A-Za-z.;]\s\(|\S[-/_]"
+    r"|\b(?:issued|signed|enacted|established|announced)\s+on\s+"
+    r"|[A-Za-z\d.;]\s\(|\S[-/_]"
     r"|\b(?:between|from)\s[^\n]{3,30}\s(?:and|to|through|until)\s*"
-    r"|(?:^|[.;:!?]\s|\n)\s*On\s*"
+    r"|(?:^|[.;:!?]\s|\n)\s*(?:On|In)\s*"
     r"|\d\s+FR\s+\d[\d,]*\s*,?\s*"
     r"|\d\s*[\u2013\u2014]\s*"
     r"|\bsupersed(?:e|es|ed|ing)\b[^\n]{0,150})$",
