@@ -104,3 +104,22 @@ def test_a_word_known_only_through_a_synonym_is_not_found_without_synonyms(dhs):
     assert results.total == 0 and results.not_found == ("drones",)
     assert results.suggestion is None  # never "corrected" into another word either
     assert dhs.search("drones").total > 0
+
+
+@pytest.mark.parametrize(
+    ("query", "wanted"),
+    [
+        # Secret Service, threaten, president: the protective research system holds them all,
+        # the Secret Service's own listing page only repeats its name.
+        (
+            "does the Secret Service keep files on people who threaten the president",
+            "privacy-impact-assessment-update-for-the-prism-id",
+        ),
+        # watch list and shared: the Watchlist Service, not Secure Flight's long notice alone.
+        ("copy of the terrorist watch list shared across DHS", "DHS/ALL/PIA-027"),
+    ],
+)
+def test_with_no_all_word_match_the_documents_with_more_of_the_words_come_first(dhs, query, wanted):
+    results = dhs.search(query, per_page=10)
+    assert results.notes[-1].startswith("No document contains all the words")
+    assert wanted in ids(results)[:3]

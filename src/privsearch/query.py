@@ -15,7 +15,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,8 @@ PARTIAL_SHARE = 0.4
 PARTIAL_LIMIT = 20
 PARTIAL_POOL = 3 * PARTIAL_LIMIT  # best-scoring partial matches looked at for them
 NEAR_WORDS = 12  # ... and hold two of the words within this many words of each other
+# A partial match's score is multiplied by its (idf-weighted) share of the words to this power.
+COORDINATION = 2.0
 PATTERN_SHARE = 0.15  # of the time, at most, spent on queries with prefix* or typo~ words
 TIME_LIMIT = 5.0  # seconds one search may take to expand its patterns and collect its matches
 # Words longer than this get no spelling correction: the corrector compares a word with every
@@ -358,17 +360,21 @@ class Index:
         if complete < SOFT_AND_BELOW and compiled.partial is not None:
             words = sum(1 for w in _top_words(tree) if not _only_stopwords(w.text))
             found = collect_matches(searcher, compiled.partial, filters, deadline)
+            # Those holding most of the words score best: the best few are enough to look at.
+            pool = heapq.nlargest(PARTIAL_POOL, found, key=lambda ds: ds[1])
+            coverage = self._coverage(searcher, view, tree, {d for d, _ in pool}, expand)
             if complete and words > 2:
-                # After a few all-word matches, only documents with most of the words follow.
-                # Those holding most of the words score best: the best few are enough to
-                # look at, for at most PARTIAL_LIMIT to follow.
-                found = heapq.nlargest(PARTIAL_POOL, found, key=lambda ds: ds[1])
-                kept = self._most_words(searcher, view, tree, {d for d, _ in found}, expand)
-                found = [(d, s) for d, s in found if d in kept]
+                # After a few all-word matches, only documents with most of the words follow,
+                # at most PARTIAL_LIMIT of them.
+                kept = coverage.enough(searcher, tree)
+                found = [(d, s) for d, s in pool if d in kept]
+            factors = coverage.factors(found)
+            found = [(d, s * factors[d]) for d, s in found]
             more = _unshown(rank(found, columns, sort, collapse), ranked, columns, collapse)
             if complete:
                 more = more[:PARTIAL_LIMIT]
             plan.partial = (compiled.partial, {d for d, _ in more})
+            plan.factors = factors
             if more:
                 notes.append(
                     "No document contains all the words; showing documents with some of them."
@@ -468,19 +474,16 @@ class Index:
         query = Compiler(view.lexicon, expand=expand).compile(node).query
         return next(iter(searcher.docs_for_query(query)), None) is not None
 
-    def _most_words(
+    def _coverage(
         self, searcher: Any, view: _View, tree: Node, docs: set[int], expand: bool = True
-    ) -> set[int]:
-        """Those of `docs` that hold most of the query's content words, two of them close
-        together.
+    ) -> _Coverage:
+        """How much of the query's content words each of `docs` holds.
 
         Each word weighs the square root of its rarity (idf), so that a report holding
         "privacy impact assessment" but not "E-Verify" holds little of `E-Verify privacy impact
         assessment`; the square root tempers it, as in a query worded by a layman the rarest
         word is as often an odd one as the key one. A synonym standing for several words counts
-        for all of them, and stands for them close together. Two words are close within
-        NEAR_WORDS of each other, either order: a report with "license fees" on one page and
-        "readers" on another is no match for `license plate readers`.
+        for all of them, and stands for them close together.
         """
         words = list(_top_words(tree))
         reader = searcher.reader()
@@ -502,13 +505,12 @@ class Index:
             together |= found
             for i in range(start, end):
                 held[i] |= found
-        coverage: dict[int, float] = defaultdict(float)
+        shares: dict[int, float] = defaultdict(float)
+        whole = sum(weights) or 1.0
         for found, weight in zip(held, weights, strict=True):
             for docnum in found:
-                coverage[docnum] += weight
-        need = sum(weights) * PARTIAL_SHARE
-        enough = {d for d in docs if coverage.get(d, 0.0) >= need}
-        return together & enough | _close_pairs(searcher, words, enough - together)
+                shares[docnum] += weight / whole
+        return _Coverage(docs, dict(shares), together, words)
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Completions for what a user has typed so far ("facial rec" -> "facial recognition")."""
@@ -632,12 +634,46 @@ class _Plan:
     origins: dict[tuple[str, ...], str]
     partial: tuple[wq.Query, set[int]] | None = None
     alone: tuple[wq.Query, set[int]] | None = None
+    factors: dict[int, float] = field(default_factory=dict)  # partial matches' coordination
 
     def explain(self, searcher: Any, docnum: int, notes: tuple[str, ...]) -> Explanation:
-        for found in (self.partial, self.alone):
-            if found is not None and docnum in found[1]:
-                return explain_document(searcher, found[0], None, docnum, self.origins, notes)
+        if self.partial is not None and docnum in self.partial[1]:
+            # The coordination factor scales the whole query, as a boost on it would.
+            query = self.partial[0]
+            query = query.with_boost(query.boost * self.factors.get(docnum, 1.0))
+            return explain_document(searcher, query, None, docnum, self.origins, notes)
+        if self.alone is not None and docnum in self.alone[1]:
+            return explain_document(searcher, self.alone[0], None, docnum, self.origins, notes)
         return explain_document(searcher, self.query, self.proximity, docnum, self.origins, notes)
+
+
+@dataclass
+class _Coverage:
+    """The idf-weighted share of the query's content words each of `docs` holds (0 to 1)."""
+
+    docs: set[int]
+    shares: dict[int, float]
+    together: set[int]  # documents where a synonym stands for several of the words
+    words: list[Word]
+
+    def enough(self, searcher: Any, tree: Node) -> set[int]:
+        """Those of `docs` that hold most of the words, two of them close together.
+
+        Two words are close within NEAR_WORDS of each other, either order: a report with
+        "license fees" on one page and "readers" on another is no match for `license plate
+        readers`.
+        """
+        enough = {d for d in self.docs if self.shares.get(d, 0.0) >= PARTIAL_SHARE}
+        return self.together & enough | _close_pairs(searcher, self.words, enough - self.together)
+
+    def factors(self, found: list[tuple[int, float]]) -> dict[int, float]:
+        """What each partial match's score is multiplied by: its share of the words, raised
+        to COORDINATION (a document with three of four words before one with two of them,
+        however often it repeats those). Documents past the pool looked at get the lowest
+        factor of the pool, as they scored below all of it."""
+        factors = {d: s**COORDINATION for d, s in self.shares.items() if d in self.docs}
+        lowest = min(factors.values(), default=1.0)
+        return {d: factors.get(d, lowest) for d, _ in found}
 
 
 def _close_pairs(searcher: Any, words: list[Word], docs: set[int]) -> set[int]:
