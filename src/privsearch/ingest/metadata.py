@@ -407,7 +407,7 @@ def parse_date(text: str) -> str | None:
 _MENTION_BEFORE = re.compile(
     r"(?:\b(?:of|dated|before|after|since|from|between|through|until|effective)\s*\(?"
     r"|\b(?:issued|signed|enacted|established|announced)\s+on\s+"
-    r"|[A-Za-z\d.;]\s\(|\S[-/_]"
+    r"|[A-Za-z.;]\s\(|\bNo\.\s*[\d\-]+\s\(|\S[-/_]"
     r"|\b(?:between|from)\s[^\n]{3,30}\s(?:and|to|through|until)\s*"
     r"|(?:^|[.;:!?]\s|\n)\s*(?:On|In)\s*"
     r"|\d\s+FR\s+\d[\d,]*\s*,?\s*"
