@@ -20,6 +20,9 @@ from ..models import Record
 
 # Below this many letters a text is too little to say two records are the same document.
 _MIN_CONTENT = 400
+_NOT_LETTERS = bytes(
+    b for b in range(256) if not chr(b).isascii() or not chr(b).isalnum() or chr(b).isupper()
+)
 
 
 def merge_copies(records: Iterable[Record]) -> list[Record]:
@@ -34,7 +37,8 @@ def group_copies(records: Sequence[Record]) -> list[list[int]]:
     groups: list[list[int]] = []
     by_key: dict[tuple[str, ...], int] = {}
     for i, record in enumerate(records):
-        keys = copy_keys(record)
+        own = _own_keys(record)  # the costliest part (the text's digest): once per record
+        keys = copy_keys(record, own)
         found = next((by_key[k] for k in keys if k in by_key), None)
         members = [records[j] for j in groups[found]] if found is not None else []
         # The same text is the same document whatever dates were read from it; a matching id
@@ -49,16 +53,18 @@ def group_copies(records: Sequence[Record]) -> list[list[int]]:
         else:
             found = len(groups)
             groups.append([i])
-        for k in _known_by(record):
+        for k in _known_by(record, own):
             by_key.setdefault(k, found)
     return groups
 
 
-def copy_keys(record: Record) -> tuple[tuple[str, ...], ...]:
+def copy_keys(
+    record: Record, own: list[tuple[str, ...]] | None = None
+) -> tuple[tuple[str, ...], ...]:
     """What `record` shares with a copy of it: its content, or its id and title. A document
     without a reference number also matches by title alone a copy that is only a title (a
     listing entry, a page without its PDF): two texts with one title may be two documents."""
-    keys = [k for k in _own_keys(record) if k[0] != "title"]
+    keys = [k for k in (_own_keys(record) if own is None else own) if k[0] != "title"]
     title = normalize_title(record.title)
     if title and not record.id.startswith("DHS/"):
         keys.append(("title", "untexted", title))
@@ -82,9 +88,9 @@ def _own_keys(record: Record) -> list[tuple[str, ...]]:
     return keys
 
 
-def _known_by(record: Record) -> list[tuple[str, ...]]:
+def _known_by(record: Record, own: list[tuple[str, ...]] | None = None) -> list[tuple[str, ...]]:
     """The keys a later copy finds `record` by."""
-    keys = _own_keys(record)
+    keys = list(_own_keys(record) if own is None else own)
     title = normalize_title(record.title)
     if title and not record.id.startswith("DHS/"):
         keys.append(("title", "texted" if record.pages else "untexted", title))
@@ -97,10 +103,13 @@ def content_fingerprint(record: Record) -> str:
 
 
 def _fingerprint(text: str) -> str:
-    letters = re.sub(r"[^a-z0-9]+", "", text.lower())
+    # Letters and digits a-z, 0-9 only: what is left of the lowered text once everything
+    # else (spaces, punctuation, letters outside ASCII) is dropped, by bytes.translate, which
+    # is ten times as fast as a regular expression over a long text.
+    letters = text.lower().encode("ascii", "ignore").translate(None, _NOT_LETTERS)
     if len(letters) < _MIN_CONTENT:
         return ""
-    return hashlib.sha1(letters.encode("utf-8")).hexdigest()
+    return hashlib.sha1(letters).hexdigest()
 
 
 def normalize_title(title: str) -> str:
