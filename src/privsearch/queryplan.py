@@ -408,8 +408,7 @@ class Compiler:
             proximity = _proximity(terms)
             content = [t for t in terms if not analyze.is_stopword(t)]
             if len(content) > 1:
-                # Each word alone, also those inside a multi-word synonym ("facial", "recognition").
-                partial = UnionOr(clauses + [self.any_field(t) for t in content])
+                partial = _any_word(clauses, [self.any_field(t) for t in content])
             if self.learned and content:
                 learned = LearnedTerms(content)
                 query = wq.AndMaybe(query, learned)
@@ -594,6 +593,20 @@ class Compiler:
 
     def facet_value(self, fieldname: str, value: str) -> str:
         return resolve_facet_value(self.lexicon, fieldname, value)
+
+
+def _any_word(clauses: list[wq.Query], words: list[wq.Query]) -> wq.Query:
+    """Any of the clauses, and each word alone, also those inside a multi-word synonym
+    ("facial", "recognition"). A word that is a clause of its own counts twice, as the
+    clause doubled in weight: the same score, reading its postings once."""
+    pending = list(words)
+    parts: list[wq.Query] = []
+    for clause in clauses:
+        if clause in pending:
+            pending.remove(clause)
+            clause = clause.with_boost(clause.boost * 2)
+        parts.append(clause)
+    return UnionOr(parts + pending)
 
 
 def _could_be_reference(term: str) -> bool:
