@@ -14,7 +14,8 @@ from privsearch.config import Limits
 from privsearch.ingest import merge_copies, read_paths
 from privsearch.models import Page, Record
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# Resolved, as the records' sources are: ../shared may be a link.
+SHARED = (Path(__file__).resolve().parents[2] / "shared").resolve()
 CORPUS = SHARED / "corpus"
 LIMITS = Limits(pdf_timeout=20.0, workers=2)
 TEXT = "The system collects names, dates of birth and travel document numbers. " * 10

@@ -334,8 +334,9 @@ def read_paths(paths: Sequence[Path], *, limits: Limits = DEFAULT_LIMITS) -> lis
             records.extend(result.records)
     # Sources finish in any order: put them in the order of `paths`, then of their names, so
     # that the copy kept first (its id, its title) is the same on every run.
+    # Sources are real paths (links resolved), so the roots must be too.
     roots = [
-        os.path.join(os.path.abspath(p), "") if os.path.isdir(p) else os.path.abspath(p)
+        os.path.join(os.path.realpath(p), "") if os.path.isdir(p) else os.path.realpath(p)
         for p in paths
     ]
 
