@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import threading
 import time
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -77,6 +78,12 @@ class SpellingWords(fields.TEXT):
 
     def index(self, value: str, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         boost = self.format.field_boost
+        # Accents go, as the analyzer drops them: "conversación" is the word conversacion,
+        # not "conversaci" and "n".
+        if not value.isascii():
+            value = "".join(
+                c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c)
+            )
         for word, freq in Counter(map(str.lower, _SPELLING_WORD_RE.findall(value))).items():
             yield word.encode("utf-8"), freq, freq * boost, pack_uint(freq)
 
