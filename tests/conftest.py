@@ -25,13 +25,18 @@ def require_shared() -> None:
         pytest.skip(f"the shared DHS corpus is not at {DHS} (only present beside the repository)")
 
 
+def build_shared_index(factory: pytest.TempPathFactory, name: str, paths: list[Path]) -> Path:
+    """An index of `paths` (shared data, skipped when absent) in a new temporary folder."""
+    require_shared()
+    path = factory.mktemp(name)
+    privsearch.build_index(paths, path, limits=TEST_LIMITS)
+    return path
+
+
 @pytest.fixture(scope="session")
 def dhs_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index of ../shared/corpus/dhs, built once."""
-    require_shared()
-    path = tmp_path_factory.mktemp("dhs-index")
-    privsearch.build_index([DHS], path, limits=TEST_LIMITS)
-    return path
+    return build_shared_index(tmp_path_factory, "dhs-index", [DHS])
 
 
 @pytest.fixture(scope="session")
@@ -51,10 +56,7 @@ def bundled_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def mixed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An analyst's mixed collection: ../shared/corpus/dhs plus ../shared/pdfs/government."""
-    require_shared()
-    path = tmp_path_factory.mktemp("mixed-index")
-    privsearch.build_index([DHS, GOVERNMENT_PDFS], path, limits=TEST_LIMITS)
-    return path
+    return build_shared_index(tmp_path_factory, "mixed-index", [DHS, GOVERNMENT_PDFS])
 
 
 @pytest.fixture(scope="session")

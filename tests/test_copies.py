@@ -13,15 +13,12 @@ import pytest
 import privsearch
 from benchmarks.judged import QUERIES, load_queries
 from privsearch.index import COPIES_FILE
-from tests.conftest import DHS, DHS_B, TEST_LIMITS, require_shared
+from tests.conftest import DHS, DHS_B, TEST_LIMITS, build_shared_index
 
 
 @pytest.fixture(scope="module")
 def both_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    require_shared()
-    path = tmp_path_factory.mktemp("both-templates")
-    privsearch.build_index([DHS, DHS_B], path, limits=TEST_LIMITS)
-    return path
+    return build_shared_index(tmp_path_factory, "both-templates", [DHS, DHS_B])
 
 
 @pytest.fixture(scope="module")

@@ -115,22 +115,34 @@ def add_proximity(
     Phrase matching reads positions, the costliest thing Whoosh does; scoring it for a few
     hundred candidates, not for every match, keeps common words cheap.
     """
-    pool = sorted(d for d, _ in heapq.nlargest(PROXIMITY_POOL, matches, key=lambda m: m[1]))
-    bonus: dict[int, float] = {}
+    pool = {d for d, _ in heapq.nlargest(PROXIMITY_POOL, matches, key=lambda m: m[1])}
+    bonus = score_documents(searcher, proximity, pool)
+    return [(d, s + bonus.get(d, 0.0)) for d, s in matches]
+
+
+def score_documents(searcher: Any, query: wq.Query, docs: set[int]) -> dict[int, float]:
+    """The score of `query` in each of `docs` it matches, skipping straight to each: a few
+    candidates are checked without reading the postings of every document that holds a
+    common word."""
+    scores: dict[int, float] = {}
+    wanted = sorted(docs)
     context = searcher.context()
     for subsearcher, offset in searcher.leaf_searchers():
         end = offset + subsearcher.doc_count_all()
-        matcher = proximity.matcher(subsearcher, context)
-        for docnum in (d for d in pool if offset <= d < end):
+        local = [d - offset for d in wanted if offset <= d < end]
+        if not local:
+            continue
+        matcher = query.matcher(subsearcher, context)
+        for docnum in local:
             if not matcher.is_active():
                 break
-            if matcher.id() < docnum - offset:
-                matcher.skip_to(docnum - offset)
+            if matcher.id() < docnum:
+                matcher.skip_to(docnum)
                 if not matcher.is_active():
                     break
-            if matcher.id() == docnum - offset:
-                bonus[docnum] = matcher.score()
-    return [(d, s + bonus.get(d, 0.0)) for d, s in matches]
+            if matcher.id() == docnum:
+                scores[docnum + offset] = matcher.score()
+    return scores
 
 
 def rank(

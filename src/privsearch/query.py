@@ -24,7 +24,16 @@ from whoosh import query as wq
 from whoosh.matching import NullMatcher
 
 from . import analyze, querylang
-from .collect import FACETS, Columns, Deadline, add_proximity, collect_matches, count_values, rank
+from .collect import (
+    FACETS,
+    Columns,
+    Deadline,
+    add_proximity,
+    collect_matches,
+    count_values,
+    rank,
+    score_documents,
+)
 from .complete import Completions
 from .errors import BadParameterError, QueryTooExpensiveError, RecordNotFoundError
 from .explain import Explanation, explain_document
@@ -304,9 +313,9 @@ class Index:
         if missing:
             notes.insert(0, "Not found: " + ", ".join(missing) + ".")
         ranked = chosen.ranked
+        shown = ranked[(page - 1) * per_page : page * per_page]
         hits = [
-            self._hit(searcher, view, docnum, score, chosen, collapse)
-            for docnum, score in ranked[(page - 1) * per_page : page * per_page]
+            self._hit(searcher, view, docnum, score, chosen, collapse) for docnum, score in shown
         ]
         if explain and chosen.plan is not None:
             said = tuple(notes)
@@ -314,9 +323,7 @@ class Index:
                 said += (f'Spelling: searched for "{suggestion}" instead of "{corrected_from}".',)
             hits = [
                 replace(hit, explain=chosen.plan.explain(searcher, docnum, said).to_dict())
-                for hit, (docnum, _) in zip(
-                    hits, ranked[(page - 1) * per_page : page * per_page], strict=True
-                )
+                for hit, (docnum, _) in zip(hits, shown, strict=True)
             ]
         columns = view.columns
         return SearchResults(
@@ -719,26 +726,8 @@ def _word_query(view: _View, word: Word, frequency: int, expand: bool = True) ->
 
 
 def _matching(searcher: Any, query: wq.Query, docs: set[int]) -> set[int]:
-    """Those of `docs` that `query` matches, skipping straight to each: a few candidates are
-    checked without reading the postings of every document that holds a common word."""
-    found: set[int] = set()
-    if not docs:
-        return found
-    wanted = sorted(docs)
-    context = searcher.context()
-    for subsearcher, offset in searcher.leaf_searchers():
-        end = offset + subsearcher.doc_count_all()
-        matcher = query.matcher(subsearcher, context)
-        for docnum in (d for d in wanted if offset <= d < end):
-            if not matcher.is_active():
-                break
-            if matcher.id() < docnum - offset:
-                matcher.skip_to(docnum - offset)
-                if not matcher.is_active():
-                    break
-            if matcher.id() == docnum - offset:
-                found.add(docnum)
-    return found
+    """Those of `docs` that `query` matches."""
+    return set(score_documents(searcher, query, docs))
 
 
 def _unshown(

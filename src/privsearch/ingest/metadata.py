@@ -386,12 +386,7 @@ def _date_from_match(m: re.Match[str]) -> str | None:
 
 def parse_date(text: str) -> str | None:
     """The ISO date written in `text` ('November 14, 2018', '11/14/2018', 'August 2018', ...)."""
-    text = _DATE_LABEL.sub("", text.strip(), count=1)
-    for pattern in _DATE_PATTERNS:
-        m = pattern.search(text)
-        if m and (iso := _date_from_match(m)):
-            return iso
-    return None
+    return _first_date(_DATE_LABEL.sub("", text.strip(), count=1))
 
 
 # What stands before or after a date that is not the document's own but one it mentions: an
@@ -402,8 +397,7 @@ def parse_date(text: str) -> str | None:
 # President signed"), a date in brackets after a name ("the Incident Handling Center (March 29,
 # 2007)" or a number "Pub. L. No. 113-126 (July 7, 2014)"), an event ("issued on August 27,
 # 2004", "In July 2007, ..."), or one of the documents a page lists ("July 30, 2012 (PDF, 37
-# pages)"); either end
-# of a period written with a dash ("April 1 – September 30, 2016").
+# pages)"); either end of a period written with a dash ("April 1 – September 30, 2016").
 _MENTION_BEFORE = re.compile(
     r"(?:\b(?:of|dated|before|after|since|from|between|through|until|effective)\s*\(?"
     r"|\b(?:issued|signed|enacted|established|announced)\s+on\s+"
@@ -1166,8 +1160,14 @@ def _labelled_date(text: str, label: re.Pattern[str]) -> str | None:
 
 
 def _date_at(text: str) -> str | None:
+    """The date `text` starts with."""
+    return _first_date(text, at_start=True)
+
+
+def _first_date(text: str, at_start: bool = False) -> str | None:
+    """The first of the date patterns that finds a real date in `text` (or at its start)."""
     for pattern in _DATE_PATTERNS:
-        m = pattern.match(text)
+        m = pattern.match(text) if at_start else pattern.search(text)
         if m and (iso := _date_from_match(m)):
             return iso
     return None
