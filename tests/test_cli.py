@@ -6,6 +6,8 @@ import csv
 import io
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -292,3 +294,38 @@ def test_search_says_which_words_no_document_holds(dhs_index):
     assert "Did you mean" not in result.stdout and "Showing results for" not in result.stdout
     data = search_json(dhs_index, "quantum license plate readers")
     assert data["not_found"] == ["quantum"] and data["total"] > 0
+
+
+def test_a_search_loads_only_what_it_needs(bundled_index):
+    """A search reads the index with Whoosh alone: no stemmer, PDF reader or HTTP client."""
+    probe = (
+        "import sys\n"
+        "from privsearch.cli import cli\n"
+        "try:\n"
+        f"    cli(['search', 'facial recognition programs', '--index', {str(bundled_index)!r}])\n"
+        "except SystemExit as exit:\n"
+        "    assert not exit.code, exit.code\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert "DHS/ICE/PIA-054" in result.stdout
+    loaded = set(json.loads(result.stdout.splitlines()[-1].replace("'", '"')))
+    assert "whoosh" in loaded and "privsearch" in loaded
+    assert not loaded & {"nltk", "pypdf", "lxml", "httpx", "fastapi", "uvicorn"}
+    assert (bundled_index / "stems.json").is_file()
+
+
+def test_a_word_missing_from_the_stems_table_is_still_stemmed(tmp_path):
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    index = tmp_path / "index"
+    run("index", str(tmp_path / "corpus"), "--index", str(index))
+    (index / "stems.json").unlink()
+    with_table_gone = search_json(index, "recognizing faces")
+    run("index", str(tmp_path / "corpus"), "--index", str(index), "--rebuild")
+    assert (index / "stems.json").is_file()
+    assert [r["id"] for r in search_json(index, "recognizing faces")["results"]] == [
+        r["id"] for r in with_table_gone["results"]
+    ]
+    assert with_table_gone["total"] > 0

@@ -6,9 +6,13 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from .analyze import propose_stopwords  # noqa: E402
 from .errors import (  # noqa: E402
     BadParameterError,
     IndexBusyError,
@@ -20,16 +24,71 @@ from .errors import (  # noqa: E402
     QueryTooExpensiveError,
     RecordNotFoundError,
 )
-from .evaluate import evaluate  # noqa: E402
-from .explain import describe_explanation  # noqa: E402
-from .fetch import SOURCES as FETCH_SOURCES  # noqa: E402
-from .fetch import FetchReport, MirrorBusyError, fetch  # noqa: E402
-from .index import IndexReport, build_index  # noqa: E402
-from .ingest import read_paths as read_records  # noqa: E402
 from .models import Hit, Page, Record, SearchResults, Skip  # noqa: E402
-from .query import Index, open_index  # noqa: E402
-from .querylang import quote_query  # noqa: E402
-from .update import UpdateReport, update  # noqa: E402
+
+# The rest is imported on first use: a search needs neither the fetcher (httpx) nor the
+# readers (pypdf, lxml) nor nltk's corpus tools, and importing them all would cost a command
+# line search most of its time. Name -> (module, attribute).
+_LAZY = {
+    "FETCH_SOURCES": (".config", "FETCH_SOURCES"),
+    "FetchReport": (".fetch", "FetchReport"),
+    "MirrorBusyError": (".fetch", "MirrorBusyError"),
+    "fetch": (".fetch", "fetch"),
+    "Index": (".query", "Index"),
+    "open_index": (".query", "open_index"),
+    "IndexReport": (".index", "IndexReport"),
+    "build_index": (".index", "build_index"),
+    "read_records": (".ingest", "read_paths"),
+    "UpdateReport": (".update", "UpdateReport"),
+    "update": (".update", "update"),
+    "evaluate": (".evaluate", "evaluate"),
+    "describe_explanation": (".explain", "describe_explanation"),
+    "propose_stopwords": (".analyze", "propose_stopwords"),
+    "quote_query": (".querylang", "quote_query"),
+}
+
+if TYPE_CHECKING:
+    from .analyze import propose_stopwords
+    from .config import FETCH_SOURCES
+    from .evaluate import evaluate
+    from .explain import describe_explanation
+    from .fetch import FetchReport, MirrorBusyError, fetch
+    from .index import IndexReport, build_index
+    from .ingest import read_paths as read_records
+    from .query import Index, open_index
+    from .querylang import quote_query
+    from .update import UpdateReport, update
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attribute = _LAZY[name]
+    except KeyError:
+        raise AttributeError(f"module 'privsearch' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module_name, __name__), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
+
+class _Package(types.ModuleType):
+    """Keeps `privsearch.fetch`, `.update` and `.evaluate` the functions of those names.
+
+    Importing a submodule binds its name in the package: the first `import privsearch.fetch`
+    would otherwise replace the function `privsearch.fetch` by the module.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _LAZY.get(name, ("", ""))[0] == "." + name:
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __all__ = [
     "FETCH_SOURCES",

@@ -26,14 +26,13 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from nltk.probability import FreqDist
-from nltk.stem.snowball import SnowballStemmer
 from whoosh.analysis import Analyzer, Filter, Token, Tokenizer
 
 __all__ = [
@@ -448,7 +447,6 @@ ANALYZER_VERSION = (
 
 # --- stemming -----------------------------------------------------------------------------------
 
-_STEMMER = SnowballStemmer("english")
 _STEMS: dict[str, str] = {}
 _MAX_CACHED_STEMS = 1 << 19  # a few hundred thousand words; clear rather than grow unbounded
 
@@ -461,8 +459,38 @@ def stem(word: str) -> str:
         if len(_STEMS) >= _MAX_CACHED_STEMS:
             _STEMS.clear()
         singular = _acronym_singular(word)
-        stemmed = _STEMS[word] = singular or _STEMMER.stem(word)
+        stemmed = _STEMS[word] = singular or _snowball().stem(word)
     return stemmed
+
+
+@cache
+def _snowball() -> Any:
+    # nltk is imported on the first word no index table knows (remember_stems): importing it
+    # takes longer than a whole search.
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer("english")
+
+
+def stems_of(words: Iterable[str]) -> dict[str, str]:
+    """The stem of each word the stemmer would change or keep (plain lowercase words only)."""
+    return {w: stem(w) for w in words if w.isalpha() and w.islower() and w not in _UNSTEMMED}
+
+
+def listed_words() -> set[str]:
+    """The words of the shipped synonym list, which every search may expand to."""
+    return {
+        _fold(word)
+        for line in _data_lines("synonyms.txt")
+        for word in re.findall(r"[^\W\d_]+", line.partition("@")[0] + " " + line.partition("@")[2])
+    }
+
+
+def remember_stems(stems: dict[str, str]) -> None:
+    """Take words' stems worked out before (an index's table), sparing nltk for those words."""
+    if len(_STEMS) + len(stems) >= _MAX_CACHED_STEMS:
+        _STEMS.clear()
+    _STEMS.update(stems)
 
 
 _VOWELS = frozenset("aeiouy")
@@ -488,6 +516,7 @@ def build_analyzer() -> Analyzer:
 
 
 _ANALYZER = build_analyzer()
+_UNSTEMMED_ANALYZER = _CompoundTokenizer() | _QueryStopFilter()
 
 
 def analyze(text: str, mode: str = "index", removestops: bool = True) -> list[str]:
@@ -497,12 +526,28 @@ def analyze(text: str, mode: str = "index", removestops: bool = True) -> list[st
     return [t.text for t in _ANALYZER(text, mode=mode, removestops=removestops)]
 
 
-def tokens_with_offsets(text: str) -> list[tuple[str, int, int]]:
-    """Index-mode terms with their (startchar, endchar) in `text`, for snippets and highlights."""
-    return [
-        (t.text, t.startchar, t.endchar)
-        for t in _ANALYZER(text, mode="index", chars=True, removestops=False)
-    ]
+def tokens_with_offsets(
+    text: str, stem_if: Callable[[str], bool] | None = None
+) -> list[tuple[str, int, int]]:
+    """Index-mode terms with their (startchar, endchar) in `text`, for snippets and highlights.
+
+    With `stem_if`, a word whose stem is not known already is stemmed only if `stem_if(word)`
+    says it may stand for a wanted term, and is left as it is otherwise: the words around a
+    match then never cost loading the stemmer.
+    """
+    if stem_if is None:
+        return [
+            (t.text, t.startchar, t.endchar)
+            for t in _ANALYZER(text, mode="index", chars=True, removestops=False)
+        ]
+    terms = []
+    for t in _UNSTEMMED_ANALYZER(text, mode="index", chars=True, removestops=False):
+        word = t.text
+        if word.isalpha() and word not in _UNSTEMMED:
+            known = _STEMS.get(word)
+            word = known if known is not None else stem(word) if stem_if(word) else word
+        terms.append((word, t.startchar, t.endchar))
+    return terms
 
 
 def is_stopword(term: str) -> bool:
@@ -674,7 +719,7 @@ def propose_stopwords(
     Returns (word, document frequency as a fraction). Words already reviewed and kept (the
     ``!word`` lines of domain_stopwords.txt) are not proposed again.
     """
-    document_frequency: FreqDist = FreqDist()
+    document_frequency: Counter[str] = Counter()
     documents = 0
     for text in texts:
         documents += 1

@@ -22,7 +22,7 @@ from privsearch import (
     QuerySyntaxError,
     SearchResults,
 )
-from privsearch.config import load_settings
+from privsearch.config import FETCH_SOURCES, load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -247,7 +247,7 @@ def _print_report(report: privsearch.IndexReport) -> None:
 def fetch_options(func: F) -> F:
     """Where to fetch from and how politely: shared by fetch and update."""
     options = [
-        click.argument("sources", nargs=-1, type=click.Choice(privsearch.FETCH_SOURCES)),
+        click.argument("sources", nargs=-1, type=click.Choice(FETCH_SOURCES)),
         click.option(
             "--mirror",
             "mirror_dir",
@@ -344,7 +344,7 @@ def fetch(
     bar, progress = _fetch_progress()
     with bar or contextlib.nullcontext():
         report = privsearch.fetch(
-            list(sources) or list(privsearch.FETCH_SOURCES),
+            list(sources) or list(FETCH_SOURCES),
             settings.mirror_dir,
             progress=progress,
             **_fetch_arguments(options),
@@ -406,7 +406,7 @@ def update(
     bar, progress = _fetch_progress()
     with bar or contextlib.nullcontext():
         report = privsearch.update(
-            list(sources) or list(privsearch.FETCH_SOURCES),
+            list(sources) or list(FETCH_SOURCES),
             settings.mirror_dir,
             settings.index_dir,
             limits=settings.limits,

@@ -14,6 +14,7 @@ from typing import Any
 from .errors import PrivsearchError
 
 _ENV_PREFIX = "PRIVSEARCH_"
+FETCH_SOURCES = ("dhs", "federal-register")  # where `privsearch fetch` gets publications
 
 
 @dataclass(frozen=True)

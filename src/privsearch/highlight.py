@@ -76,14 +76,21 @@ def _windows(lower: str, probes: Collection[str]) -> list[tuple[int, int]]:
     return _merge_spans(widened)
 
 
-def _tokens(text: str, lower: str, probes: Collection[str]) -> list[tuple[str, int, int]]:
+def _tokens(
+    text: str, lower: str, probes: Collection[str], wanted: Collection[Pattern]
+) -> list[tuple[str, int, int]]:
     """The analyzed tokens near the probes' occurrences (tokenizing a whole long page for a
     few matches would cost more than the search)."""
     tokens: list[tuple[str, int, int]] = []
+    prefixes = tuple({_probe(term) for pattern in wanted for term in pattern})
+
+    def may_match(word: str) -> bool:  # only a word that starts with a probe can be wanted
+        return word.startswith(prefixes)
+
     for start, end in _windows(lower, probes):
         tokens.extend(
             (term, start + s, start + e)
-            for term, s, e in analyze.tokens_with_offsets(text[start:end])
+            for term, s, e in analyze.tokens_with_offsets(text[start:end], may_match)
         )
     return sorted(tokens, key=lambda t: (t[1], -t[2]))
 
@@ -96,7 +103,7 @@ def _find(text: str, patterns: Collection[Pattern]) -> list[_Match]:
     by_first: dict[str, list[Pattern]] = defaultdict(list)
     for pattern in candidates:
         by_first[pattern[0]].append(pattern)
-    tokens = _tokens(text, lower, {_probe(p[0]) for p in candidates})
+    tokens = _tokens(text, lower, {_probe(p[0]) for p in candidates}, candidates)
     starts = [t[1] for t in tokens]
     found: list[_Match] = []
     for i, (term, start, end) in enumerate(tokens):

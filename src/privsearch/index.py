@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from queue import Empty, Full, Queue
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import columns, fields, index
 from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer
@@ -34,13 +34,16 @@ from whoosh.writing import CLEAR, SegmentWriter
 from . import __version__, analyze, expansion, filelock
 from .config import Limits
 from .errors import IndexBusyError, IndexNotFoundError, IndexVersionError, PrivsearchError
-from .ingest import SourceResult, group_copies, read_sources, scan_sources
-from .ingest.pdf import PdfPool, exit_reason, kill_worker, worker_context
 from .models import Page, Record, Skip
+
+if TYPE_CHECKING:  # the readers (pypdf, lxml) are imported by the functions that index
+    from .ingest import SourceResult
+    from .ingest.pdf import PdfPool
 
 SCHEMA_VERSION = 3  # 2: links and details; 3: title terms for learned expansions
 META_FILE = "privsearch.json"
 COPIES_FILE = "copies.json"  # which editions are copies of one publication (write_copies)
+STEMS_FILE = "stems.json"  # the stems of the indexed words (write_stems)
 _WRITER_TIMEOUT = 5.0  # seconds to wait for another writer before reporting the index busy
 
 _SPELLING_CHARS = 20_000  # of a body, read for the spelling vocabulary
@@ -254,6 +257,8 @@ def write_copies(ix: Any, index_dir: Path) -> int:
     by) over every document after each change, and written to COPIES_FILE with the version
     of the index they describe.
     """
+    from .ingest import group_copies
+
     with ix.searcher() as searcher:
         reader = searcher.reader()
         generation = reader.generation()
@@ -280,6 +285,31 @@ def write_copies(ix: Any, index_dir: Path) -> int:
             copies.update({e: key for e in editions if e != key})
     _write_meta(index_dir, {"generation": generation, "copies": copies}, COPIES_FILE)
     return len(copies)
+
+
+def write_stems(ix: Any, index_dir: Path) -> int:
+    """Write the stems of the words a search is likely to meet (the indexed words as typed,
+    the shipped word lists) to STEMS_FILE, so that a search needs no stemmer; return how many.
+
+    A word missing from the table is stemmed as usual, at the cost of loading nltk.
+    """
+    with ix.searcher() as searcher:
+        words = [word.decode("utf-8") for word in searcher.reader().lexicon("spell")]
+    stems = analyze.stems_of([*words, *analyze.listed_words()])
+    _write_meta(index_dir, {"analyzer": analyze.ANALYZER_VERSION, "stems": stems}, STEMS_FILE)
+    return len(stems)
+
+
+def read_stems(index_dir: Path) -> dict[str, str]:
+    """The table write_stems made, if it is there and made by this analyzer; else empty."""
+    try:
+        data = json.loads((index_dir / STEMS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("analyzer") != analyze.ANALYZER_VERSION:
+        return {}
+    stems = data.get("stems")
+    return stems if isinstance(stems, dict) else {}
 
 
 def read_copies(index_dir: Path, generation: int) -> dict[str, str] | None:
@@ -383,6 +413,8 @@ def build_index(
     started = time.perf_counter()
     index_dir = Path(index_dir)
     _check_writable(index_dir)
+    from .ingest.pdf import PdfPool
+
     with _run_lock(index_dir):
         try:
             with PdfPool(limits) as pool:  # one pool: PDFs start during the scan
@@ -400,6 +432,8 @@ def _build(
     started: float,
     pool: PdfPool,
 ) -> IndexReport:
+    from .ingest import read_sources, scan_sources
+
     report = IndexReport(index_dir=str(index_dir), rebuilt=rebuild)
     meta = read_meta(index_dir)
     compatible = index_exists(index_dir) and bool(meta) and _is_compatible(meta)
@@ -509,6 +543,7 @@ def _build(
     try:
         if (_copies_data(index_dir) or {}).get("generation") != generation:
             write_copies(ix, index_dir)
+            write_stems(ix, index_dir)
         _write_meta(index_dir, meta)
     except OSError as exc:  # the records are committed; the old list of sources stays
         raise PrivsearchError(
@@ -542,6 +577,7 @@ def write_records(
                 writer.cancel()
             raise
         write_copies(ix, index_dir)
+        write_stems(ix, index_dir)
         _write_meta(index_dir, {**_analyzer_settings(), "records": count, "sources": {}})
         return count
 
@@ -621,6 +657,8 @@ class _Writers:
 
     def _send_batch(self) -> None:
         if not self._workers:
+            from .ingest.pdf import worker_context
+
             ctx = worker_context()
             self._jobs = ctx.Queue(maxsize=2 * self.processes)
             self._workers = [
@@ -708,11 +746,15 @@ class _SegmentWorker:
         return value
 
     def _ended_early(self) -> PrivsearchError:
+        from .ingest.pdf import exit_reason
+
         return PrivsearchError(
             f"indexing failed: a writer process ended early ({exit_reason(self.process.exitcode)})"
         )
 
     def kill(self) -> None:
+        from .ingest.pdf import kill_worker
+
         kill_worker(self.process, self.conn)
 
 

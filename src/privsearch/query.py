@@ -38,7 +38,14 @@ from .complete import Completions
 from .errors import BadParameterError, QueryTooExpensiveError, RecordNotFoundError
 from .explain import Explanation, explain_document
 from .highlight import Passage, Pattern, locate, mark_all
-from .index import family_of, open_whoosh, read_copies, read_meta, record_from_stored
+from .index import (
+    family_of,
+    open_whoosh,
+    read_copies,
+    read_meta,
+    read_stems,
+    record_from_stored,
+)
 from .models import Hit, Record, SearchResults
 from .querylang import TEXT_FIELDS, And, Node, Not, Or, Phrase, Word
 from .queryplan import (
@@ -171,6 +178,7 @@ class Index:
                 if copies is None:
                     # Committed a moment ago: the copies of this version are being found.
                     return view
+                analyze.remember_stems(read_stems(self.path))  # spares loading nltk
                 # Keep the newest versions only; threads move to the newest on their next search.
                 self._views = {g: v for g, v in self._views.items() if g > generation - 2}
                 self._views[generation] = view

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..config import FETCH_SOURCES as SOURCES
 from ..errors import BadParameterError
 from .dhs import fetch_dhs
 from .federal_register import fetch_federal_register
@@ -34,7 +35,6 @@ __all__ = [
     "fetch",
 ]
 
-SOURCES = ("dhs", "federal-register")
 DEFAULT_URLS = {"dhs": "https://www.dhs.gov", "federal-register": "https://www.federalregister.gov"}
 _WALKERS: dict[str, Callable[[SourceRun], None]] = {
     "dhs": fetch_dhs,
