@@ -56,8 +56,27 @@ def test_search_filters_sort_and_paging(client):
 
 def test_suggest(client):
     data = client.get("/api/suggest", params={"q": "facial rec"}).json()
-    assert data["suggestions"] and data["suggestions"][0].lower().startswith("facial rec")
-    assert client.get("/api/suggest", params={"q": "zzzzqq"}).json()["suggestions"] == []
+    assert set(data) == {"query", "suggestions", "documents", "references"}
+    assert data["suggestions"][0] == "Facial Recognition"
+    assert data["documents"][0]["id"] == "DHS/ICE/PIA-054"
+    assert set(data["documents"][0]) == {"id", "title", "doc_type", "component", "date"}
+    nothing = client.get("/api/suggest", params={"q": "zzzzqq"}).json()
+    assert nothing == {"query": "zzzzqq", "suggestions": [], "documents": [], "references": []}
+
+
+def test_suggest_reference_numbers(client):
+    data = client.get("/api/suggest", params={"q": "PIA-05", "limit": 20}).json()
+    assert "DHS/ICE/PIA-054" in data["references"]
+    assert data["suggestions"] == []
+
+
+def test_search_with_prefix_completes_the_last_word(client):
+    typed = client.get("/api/search", params={"q": "facial recog", "prefix": "true"}).json()
+    assert typed["results"][0]["id"] == "DHS/ICE/PIA-054"
+    assert typed["suggestion"] is None and typed["not_found"] == []
+    whole = client.get("/api/search", params={"q": "facial recog"}).json()
+    assert whole["suggestion"] is not None or whole["not_found"]
+    assert_error(client.get("/api/search", params={"q": "x", "prefix": "maybe"}), 400, "prefix")
 
 
 def test_documents_with_slashes_in_ids(client):

@@ -168,7 +168,8 @@ def test_an_empty_index_answers(tmp_path):
     with privsearch.open_index(tmp_path / "index") as ix:
         results = ix.search("privacy")
         assert results.total == 0 and results.facets["component"] == {}
-        assert ix.suggest("pri") == [] and ix.stats()["records"] == 0
+        assert ix.suggest("pri").phrases == () and ix.stats()["records"] == 0
+        assert ix.search("pri", prefix=True).total == 0
 
 
 # --- writer processes ----------------------------------------------------------------------------

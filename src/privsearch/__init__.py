@@ -24,7 +24,15 @@ from .errors import (  # noqa: E402
     QueryTooExpensiveError,
     RecordNotFoundError,
 )
-from .models import Hit, Page, Record, SearchResults, Skip  # noqa: E402
+from .models import (  # noqa: E402
+    Hit,
+    Page,
+    Record,
+    SearchResults,
+    Skip,
+    SuggestedDocument,
+    Suggestions,
+)
 
 # The rest is imported on first use: a search needs neither the fetcher (httpx) nor the
 # readers (pypdf, lxml) nor nltk's corpus tools, and importing them all would cost a command
@@ -110,6 +118,8 @@ __all__ = [
     "RecordNotFoundError",
     "SearchResults",
     "Skip",
+    "SuggestedDocument",
+    "Suggestions",
     "UpdateReport",
     "__version__",
     "build_index",

@@ -356,6 +356,7 @@ def create_app(
         expand: bool = True,
         correct: bool = True,
         explain: bool = False,
+        prefix: bool = False,
     ) -> bytes:
         results = ix.search(
             q,
@@ -370,11 +371,12 @@ def create_app(
             expand=expand,
             correct=correct,
             explain=explain,
+            prefix=prefix,
         )
         return _json(ExplainedSearchBody if explain else SearchBody, results.to_dict())
 
     def compute_suggest(q: str, limit: int) -> bytes:
-        return _json(SuggestBody, {"query": q, "suggestions": ix.suggest(q, limit)})
+        return _json(SuggestBody, ix.suggest(q, limit).to_dict())
 
     def compute_facets() -> bytes:
         stats = ix.stats()
@@ -430,20 +432,23 @@ def create_app(
         expand: bool = True,
         correct: bool = True,
         explain: bool = False,
+        prefix: bool = False,
     ) -> Response:
         """Ranked results, facet counts over all matches and a "did you mean" suggestion:
         the same JSON as `privsearch search --json`. `expand=false` searches the typed words
         alone (no synonyms, acronym meanings or learned expansions); `correct=false` searches
         a misspelled word as typed instead of its correction (`corrected_from` says when the
         results are for the correction); `explain=true` adds to each result the parts of its
-        score (`explain`)."""
+        score (`explain`); `prefix=true` searches as the query is typed: its last word, unless
+        `q` ends with a space, stands for the indexed words it starts, and is never
+        corrected."""
         filters = (tuple(component or ()), tuple(type or ()))
-        params = (since, until, sort, page, per_page, collapse, expand, correct, explain)
+        params = (since, until, sort, page, per_page, collapse, expand, correct, explain, prefix)
         return await answer("search", q, *filters, *params)
 
     @app.get(
         "/api/suggest",
-        summary="Completions for search-as-you-type",
+        summary="Phrases, documents and reference numbers for search-as-you-type",
         response_model=SuggestBody,
         responses=errors(400, 429),
     )
@@ -451,6 +456,9 @@ def create_app(
         q: Annotated[str, Query(max_length=MAX_QUERY_LENGTH)],
         limit: Annotated[int, Query(ge=1, le=20)] = 8,
     ) -> Response:
+        """Phrases from the titles that start with `q`, in the case the titles write them;
+        documents whose title holds the typed words (at most 5); reference numbers with a
+        part that starts with `q` (`PIA-05` -> DHS/ICE/PIA-054)."""
         return await answer("suggest", q, limit)
 
     @app.get(

@@ -81,9 +81,29 @@ class ExplainedSearchBody(SearchBody):
     results: list[ExplainedHitBody]  # type: ignore[assignment]
 
 
+class SuggestedDocumentBody(BaseModel):
+    id: str
+    title: str
+    doc_type: str
+    component: str
+    date: str | None
+
+
 class SuggestBody(BaseModel):
     query: str
-    suggestions: list[str]
+    suggestions: list[str] = Field(
+        description="Phrases from the titles that start with the query (or with its last "
+        "words, after the words before them as typed), whole and in their proper case"
+    )
+    documents: list[SuggestedDocumentBody] = Field(
+        description="Documents whose title holds the typed words, the last maybe half-typed, "
+        "or whose reference number starts with the query: those with the words side by side "
+        "first, then the newest"
+    )
+    references: list[str] = Field(
+        description="Reference numbers with a part that starts with the query "
+        "(PIA-05: DHS/ICE/PIA-054), for a query of one word with a digit, slash or hyphen"
+    )
 
 
 class FacetsBody(BaseModel):

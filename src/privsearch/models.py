@@ -126,3 +126,36 @@ class SearchResults:
             "results": [hit.to_dict() for hit in self.results],
             "facets": self.facets,
         }
+
+
+@dataclass(frozen=True)
+class SuggestedDocument:
+    """A document offered while a query is typed: enough to show it and to open it."""
+
+    id: str
+    title: str
+    doc_type: str
+    component: str
+    date: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Suggestions:
+    """What a half-typed query may become: phrases from the titles, documents whose title
+    holds the typed words, and reference numbers that start with them."""
+
+    query: str
+    phrases: tuple[str, ...] = ()
+    documents: tuple[SuggestedDocument, ...] = ()
+    references: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "suggestions": list(self.phrases),
+            "documents": [d.to_dict() for d in self.documents],
+            "references": list(self.references),
+        }

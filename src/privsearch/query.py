@@ -34,7 +34,7 @@ from .collect import (
     rank,
     score_documents,
 )
-from .complete import Completions
+from .complete import Catalog, Completion, Completions, Vocabulary, choose_completions
 from .errors import BadParameterError, QueryTooExpensiveError, RecordNotFoundError
 from .explain import Explanation, explain_document
 from .highlight import Passage, Pattern, locate, mark_all
@@ -46,7 +46,7 @@ from .index import (
     read_stems,
     record_from_stored,
 )
-from .models import Hit, Record, SearchResults
+from .models import Hit, Record, SearchResults, SuggestedDocument, Suggestions
 from .querylang import TEXT_FIELDS, And, Node, Not, Or, Phrase, Word
 from .queryplan import (
     Compiler,
@@ -83,6 +83,7 @@ MAX_CORRECTED_LENGTH = 24
 MAX_CORRECTED_WORDS = 4  # unknown words of one query the corrector looks at
 MAX_PAGE = 1000
 SORTS = ("relevance", "date")
+SUGGESTED_DOCUMENTS = 5  # documents /api/suggest offers at most
 
 
 class _View:
@@ -97,16 +98,48 @@ class _View:
             self.lexicon[name] = {normalize_facet(v): v for v in values}
         self.columns = Columns.read(reader, copies)
         self._completions: Completions | None = None
+        self._catalog: Catalog | None = None
+        self._vocabulary: Vocabulary | None = None
         self._lock = threading.Lock()
 
     def completions(self, reader: Any) -> Completions:
-        """The completion table, built on first use from `reader` (of this same version)."""
+        """The phrases of the titles, built on first use from `reader` (of this same version)."""
         with self._lock:
             if self._completions is None:
-                column = reader.column_reader("title_text") if reader.doc_count_all() else []
-                titles = [t.decode("utf-8") for t in column if t]
-                self._completions = Completions.build(titles)
+                titles = _column(reader, "title_text")
+                self._completions = Completions.build(
+                    titles[n].decode("utf-8") for n in reader.all_doc_ids() if titles[n]
+                )
             return self._completions
+
+    def catalog(self, reader: Any) -> Catalog:
+        """Every document's title and reference number, built on first use."""
+        with self._lock:
+            if self._catalog is None:
+                ids, titles = _column(reader, "id"), _column(reader, "title_text")
+                self._catalog = Catalog.build(
+                    SuggestedDocument(
+                        id=ids[n],
+                        title=titles[n].decode("utf-8"),
+                        doc_type=self.columns.facets["doc_type"][n],
+                        component=self.columns.facets["component"][n],
+                        date=self.columns.date[n] or None,
+                    )
+                    for n in reader.all_doc_ids()
+                )
+            return self._catalog
+
+    def vocabulary(self, reader: Any) -> Vocabulary:
+        """The indexed words a half-typed word may stand for, built on first use."""
+        with self._lock:
+            if self._vocabulary is None:
+                self._vocabulary = Vocabulary.build(reader, TEXT_FIELDS)
+            return self._vocabulary
+
+
+def _column(reader: Any, name: str) -> list[Any]:
+    # An index with no documents has no segment, and so no columns.
+    return list(reader.column_reader(name)) if reader.doc_count_all() else []
 
 
 class Index:
@@ -201,6 +234,7 @@ class Index:
         correct: bool = True,
         expand: bool = True,
         explain: bool = False,
+        prefix: bool = False,
     ) -> SearchResults:
         """Search; raises QuerySyntaxError or BadParameterError for what a caller got wrong.
 
@@ -211,6 +245,10 @@ class Index:
 
         When nothing matches and a close spelling of the query does (`biometic`), the results
         are those of the corrected query, with a note saying so, unless `correct` is false.
+
+        `prefix=True` searches as a query is typed: unless the query ends with a space, its
+        last plain word is the start of a word (`facial recog`), standing for the indexed words
+        it starts, the likeliest weighted most, and is never spelling-corrected.
         """
         started = time.perf_counter()
         deadline = Deadline.after(self.time_limit)
@@ -233,6 +271,7 @@ class Index:
                 correct=correct,
                 expand=expand,
                 explain=explain,
+                prefix=prefix,
             )
 
     @contextmanager
@@ -288,15 +327,22 @@ class Index:
         correct: bool,
         expand: bool = True,
         explain: bool = False,
+        prefix: bool = False,
     ) -> SearchResults:
         searcher = self._current()
         view = self._view(searcher)
         filters = build_filters(view.lexicon, component, doc_type, since, until)
+        typing: str | None = None  # the half-typed word, completed
+        completions: dict[str, list[Completion]] = {}
+        if prefix:
+            tree, typing, completions = self._complete_last_word(searcher, view, query, tree)
 
         def run(node: Node) -> _Run:
-            return self._run(searcher, view, node, filters, deadline, sort, collapse, expand)
+            return self._run(
+                searcher, view, node, filters, deadline, sort, collapse, expand, completions
+            )
 
-        corrections, missing = self._inspect(searcher, view, tree, expand)
+        corrections, missing = self._inspect(searcher, view, tree, expand, typing)
         typed_tree = _without_words(tree, missing)
         chosen: _Run | None = None
         suggestion = corrected_from = None
@@ -358,11 +404,12 @@ class Index:
         sort: str,
         collapse: bool,
         expand: bool = True,
+        completions: dict[str, list[Completion]] | None = None,
     ) -> _Run:
         """The ranked documents for one query: those with every word first, then, where it
         helps, those with most of the words, or with the quoted phrase alone."""
         columns = view.columns
-        compiled = Compiler(view.lexicon, expand=expand).compile(tree)
+        compiled = Compiler(view.lexicon, expand=expand, completions=completions).compile(tree)
         expand_patterns(searcher, compiled, ExpansionBudget(deadline=deadline))
         patterns, needs = highlight_patterns(searcher, compiled)
         matches = collect_matches(searcher, compiled.query, filters, deadline)
@@ -400,7 +447,7 @@ class Index:
             ranked = ranked + more
         phrases = _phrases_alone(tree)
         if phrases is not None:
-            alone = Compiler(view.lexicon, expand=expand).compile(phrases)
+            alone = Compiler(view.lexicon, expand=expand, completions=completions).compile(phrases)
             found = collect_matches(searcher, alone.query, filters, deadline)
             more = _unshown(rank(found, columns, sort, collapse), ranked, columns, collapse)
             more = more[:PARTIAL_LIMIT]
@@ -452,10 +499,11 @@ class Index:
         )
 
     def _inspect(
-        self, searcher: Any, view: _View, tree: Node, expand: bool = True
+        self, searcher: Any, view: _View, tree: Node, expand: bool = True, typing: str | None = None
     ) -> tuple[dict[str, WordCheck], list[str]]:
         """The typed words to correct (with their corrections), and the words of the query
-        that no document holds in any form and that have no synonym (dropped from it)."""
+        that no document holds in any form and that have no synonym (dropped from it). The
+        word being typed (`typing`) is never corrected."""
         reader = searcher.reader()
         top = _top_words(tree)
         corrections: dict[str, WordCheck] = {}
@@ -474,7 +522,7 @@ class Index:
                 if not expand and word in top:
                     missing.append(word.text)
                 continue
-            if looked < MAX_CORRECTED_WORDS and is_spellable(word.text):
+            if looked < MAX_CORRECTED_WORDS and is_spellable(word.text) and word.text != typing:
                 looked += 1
                 fix = correct_word(searcher, check, _neighbours(top, word))
                 if fix is not None:
@@ -527,12 +575,47 @@ class Index:
                 shares[docnum] += weight / whole
         return _Coverage(docs, dict(shares), together, words)
 
-    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
-        """Completions for what a user has typed so far ("facial rec" -> "facial recognition")."""
+    def _complete_last_word(
+        self, searcher: Any, view: _View, query: str, tree: Node
+    ) -> tuple[Node, str | None, dict[str, list[Completion]]]:
+        """For a query being typed: the query with its last plain word replaced by its
+        likeliest completion, that word, and the completions by the term it stands for. The
+        query as typed when it ends with a space or with no plain word; with no completion,
+        the word as typed."""
+        last = _last_word(tree)
+        if last is None or query[-1:].isspace():
+            return tree, None, {}
+        reader = searcher.reader()
+        candidates = view.vocabulary(reader).candidates(last.text)
+        others = [w for w in _top_words(tree)[:-1] if not _only_stopwords(w.text)]
+        beside: dict[str, int] | None = None
+        if candidates and others:
+            queries = [_word_query(view, w, typed_documents(reader, w.text)) for w in others]
+            context = set(searcher.docs_for_query(wq.And(queries)))
+            beside = {c.term: len(_documents_with(reader, c.term) & context) for c in candidates}
+        found = choose_completions(candidates, beside)
+        if not found:
+            return tree, last.text, {}
+        best = found[0]
+        if analyze.analyze(best.word, mode="query", removestops=False) != [best.term]:
+            return tree, last.text, {}
+        return _with_last_word(tree, Word(best.word)), best.word, {best.term: found}
+
+    def suggest(self, prefix: str, limit: int = 8) -> Suggestions:
+        """What a half-typed query may become: phrases from the titles ("facial rec" ->
+        "Facial Recognition"), documents whose title holds the typed words (at most
+        SUGGESTED_DOCUMENTS) and reference numbers (`PIA-05` -> DHS/ICE/PIA-054)."""
         if len(prefix) > querylang.MAX_QUERY_LENGTH:
             raise BadParameterError(f"q is longer than {querylang.MAX_QUERY_LENGTH} characters")
         searcher = self._current()
-        return self._view(searcher).completions(searcher.reader()).complete(prefix, limit)
+        view, reader = self._view(searcher), searcher.reader()
+        catalog = view.catalog(reader)
+        return Suggestions(
+            query=prefix,
+            phrases=tuple(view.completions(reader).complete(prefix, limit)),
+            documents=tuple(catalog.documents(prefix, min(limit, SUGGESTED_DOCUMENTS))),
+            references=tuple(catalog.reference_numbers(prefix, limit)),
+        )
 
     def page(
         self, record_id: str, number: int, query: str | None = None, source: str | None = None
@@ -847,6 +930,28 @@ def _phrases_alone(tree: Node) -> Node | None:
     if len(kept) == len(children):
         return None
     return kept[0] if len(kept) == 1 else replace(tree, children=kept)
+
+
+def _documents_with(reader: Any, term: str) -> set[int]:
+    """Documents holding the index term in any text field."""
+    found: set[int] = set()
+    for name in TEXT_FIELDS:
+        if (name, term) in reader:
+            found.update(reader.postings(name, term).all_ids())
+    return found
+
+
+def _last_word(tree: Node) -> Word | None:
+    """The plain word a query ends with, if it ends with one."""
+    if isinstance(tree, And) and tree.children:
+        tree = tree.children[-1]
+    return tree if isinstance(tree, Word) and tree.field is None else None
+
+
+def _with_last_word(tree: Node, word: Word) -> Node:
+    if isinstance(tree, And):
+        return replace(tree, children=(*tree.children[:-1], word))
+    return word
 
 
 def open_index(path: Path | str = "index") -> Index:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import weakref
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pickle import loads
@@ -22,6 +22,7 @@ from whoosh.util import make_binary_tree
 
 from . import analyze, expansion, querylang
 from .collect import Deadline
+from .complete import Completion
 from .errors import BadParameterError, QueryTooExpensiveError
 from .highlight import Pattern
 from .querylang import And, Fuzzy, Node, Not, Or, Phrase, Prefix, Word
@@ -390,8 +391,11 @@ class Compiler:
         *,
         expand: bool = True,
         learned: bool | None = None,
+        completions: Mapping[str, Sequence[Completion]] | None = None,
     ) -> None:
         self.lexicon = lexicon  # field -> {normalized value: stored value}
+        # term of a half-typed word's likeliest completion -> every completion, weighted
+        self.completions = dict(completions or {})
         self.expand = expand  # synonyms, acronyms' meanings and learned expansions
         self.learned = expand and (LEARNED_EXPANSION if learned is None else learned)
         self.patterns: set[Pattern] = set()
@@ -487,8 +491,7 @@ class Compiler:
                 used = [*match.alternatives, *(a for s in match.senses for a in s.alternatives)]
                 self.mark({tuple(span), *used}, negated)
                 if not negated:
-                    self.patterns.update((t,) for t in span)
-                    self.patterns.update((v,) for t in span for v in analyze.term_variants(t))
+                    self.patterns.update(p for t in span for p in self.forms(t))
                 self.origins[tuple(span)] = "typed"
                 for alternative in used:
                     self.origins.setdefault(alternative, f"synonym of {' '.join(span)}")
@@ -501,8 +504,14 @@ class Compiler:
             clauses.append(self.any_field(term))
             typed.append(term)
             self.origins[(term,)] = "typed"
-            self.mark({(term,), *((v,) for v in analyze.term_variants(term))}, negated)
+            self.mark(self.forms(term), negated)
         return clauses or [wq.NullQuery], typed
+
+    def forms(self, term: str) -> set[Pattern]:
+        """What to highlight for a typed term: it and its other forms, or, for a half-typed
+        word, every word it may stand for."""
+        terms = [c.term for c in self.completions.get(term, ())] or [term]
+        return {(t,) for t in terms} | {(v,) for t in terms for v in analyze.term_variants(t)}
 
     def senses(
         self, span: tuple[str, ...], senses: Sequence[analyze.Sense]
@@ -522,6 +531,17 @@ class Compiler:
         return groups
 
     def any_field(self, term: str) -> wq.Query:
+        """The term in any text field; for a half-typed word, each of the words it may stand
+        for, weighted by how likely it is."""
+        completions = self.completions.get(term)
+        if not completions:
+            return self._any_field(term)
+        for c in completions:
+            self.origins.setdefault((c.term,), "completion of the last word")
+        queries = [(self._any_field(c.term), c.weight) for c in completions]
+        return UnionOr([q if w == 1 else q.with_boost(w) for q, w in queries])
+
+    def _any_field(self, term: str) -> wq.Query:
         subqueries: list[wq.Query] = [wq.Term(f, term, boost=b) for f, b in FIELD_BOOSTS.items()]
         # Another form of a hyphenated word: "A-File" finds "A-Files", "e-mail" finds "emails".
         for variant in analyze.term_variants(term):
