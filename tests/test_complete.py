@@ -121,11 +121,11 @@ def test_suggest_offers_reference_numbers(dhs):
     references = dhs.suggest("PIA-05").references
     assert "DHS/ICE/PIA-054" in references
     assert all("/PIA-05" in r.upper() for r in references)
-    assert dhs.suggest("USCIS-00").references[:3] == (
+    assert set(dhs.suggest("USCIS-00").references) == {
         "DHS/USCIS-004",
         "DHS/USCIS-006",
         "DHS/USCIS-007",
-    )
+    }
     assert dhs.suggest("pia-05").references == dhs.suggest("PIA-05").references
     assert dhs.suggest("facial").references == ()
 

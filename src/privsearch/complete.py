@@ -205,7 +205,7 @@ class Catalog:
     rows: tuple[SuggestedDocument, ...]  # one per id, newest first
     words: tuple[tuple[str, ...], ...]  # each row's title words, lowercase
     titles: tuple[str, ...]  # each row's title, lowercase, words single-spaced
-    references: tuple[str, ...]  # the ids that are reference numbers (DHS/ICE/PIA-054), sorted
+    references: tuple[str, ...]  # the ids that are reference numbers (DHS/ICE/PIA-054), newest first
 
     @classmethod
     def build(cls, rows: Iterable[SuggestedDocument]) -> Catalog:
@@ -220,7 +220,7 @@ class Catalog:
             tuple(ordered),
             words,
             tuple(" ".join(w) for w in words),
-            tuple(sorted((i for i in unique if "/" in i), key=str.lower)),
+            tuple(r.id for r in ordered if "/" in r.id),
         )
 
     def documents(self, text: str, limit: int = 5) -> list[SuggestedDocument]:
@@ -243,8 +243,8 @@ class Catalog:
         return [self.rows[n] for _, _, n in heapq.nsmallest(limit, scored)]
 
     def reference_numbers(self, text: str, limit: int = 8) -> list[str]:
-        """Reference numbers with a part that starts with the text: `PIA-05` -> DHS/ICE/PIA-054,
-        `USCIS-00` -> DHS/USCIS-007."""
+        """Reference numbers with a part that starts with the text, the newest document's
+        first: `PIA-05` -> DHS/ICE/PIA-054, `USCIS-00` -> DHS/USCIS-007."""
         reference = _reference_text(text)
         if reference is None:
             return []
