@@ -205,7 +205,7 @@ class Catalog:
     rows: tuple[SuggestedDocument, ...]  # one per id, newest first
     words: tuple[tuple[str, ...], ...]  # each row's title words, lowercase
     titles: tuple[str, ...]  # each row's title, lowercase, words single-spaced
-    references: tuple[str, ...]  # the ids that are reference numbers (DHS/ICE/PIA-054), newest first
+    references: tuple[str, ...]  # ids that are reference numbers (DHS/ICE/PIA-054), newest first
 
     @classmethod
     def build(cls, rows: Iterable[SuggestedDocument]) -> Catalog:
