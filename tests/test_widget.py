@@ -229,6 +229,75 @@ def test_type_pick_a_suggestion_and_see_highlighted_results(page, base_url: str)
     assert "ps-q=Facial+Recognition" in page.url
 
 
+def suggestion_group(page, name: str):
+    return page.get_by_role("listbox", name="Suggestions").get_by_role("group", name=name)
+
+
+def test_typing_shows_live_results_for_the_completed_word_before_enter(page, base_url) -> None:
+    page.goto(base_url + "/")
+    search_box(page).focus()
+    page.keyboard.type("facial recog", delay=60)
+    # Before Enter: the last word is read as the start of a word, not searched as "recog".
+    results = results_shown(page)
+    expect(page.get_by_role("status")).to_contain_text("results for “facial recog”")
+    expect(results.first.locator(".result-title")).to_contain_text("ICE Use of Facial Recognition")
+    marks = {m.lower() for m in results.first.locator("mark").all_inner_texts()}
+    assert any("recognition" in m for m in marks) and "recog" not in marks
+    expect(page.locator(f"{WIDGET} .did-you-mean")).to_be_hidden()
+    expect(page.locator(f"{WIDGET} .notes")).not_to_contain_text("No document contains all")
+    # The list: phrases, then documents to open.
+    phrases = suggestion_group(page, "Suggestions").get_by_role("option")
+    expect(phrases.first).to_have_text("Facial Recognition")
+    documents = suggestion_group(page, "Documents").get_by_role("option")
+    expect(documents.first).to_contain_text("ICE Use of Facial Recognition Services")
+    assert "ps-q=facial+recog" in page.url and "prefix" not in page.url
+
+
+def test_arrow_keys_reach_a_document_and_enter_opens_it(page, base_url: str) -> None:
+    page.goto(base_url + "/")
+    box = search_box(page)
+    box.focus()
+    page.keyboard.type("facial rec", delay=40)
+    documents = suggestion_group(page, "Documents").get_by_role("option")
+    expect(documents.first).to_be_visible()
+    options = suggestions(page)
+    texts = options.all_inner_texts()
+    position = next(i for i, t in enumerate(texts) if "ICE Use of Facial Recognition" in t)
+    for _ in range(position + 1):
+        box.press("ArrowDown")
+    active = box.get_attribute("aria-activedescendant")
+    assert active == f"suggestion-{position}"
+    expect(options.nth(position)).to_have_attribute("aria-selected", "true")
+    box.press("Enter")
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_role("heading", level=2)).to_contain_text("Facial Recognition Services")
+    expect(dialog).to_contain_text("DHS/ICE/PIA-054")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    expect(box).to_be_focused()
+
+
+def test_a_reference_number_is_offered_and_escape_closes_the_list(page, base_url: str) -> None:
+    page.goto(base_url + "/")
+    box = search_box(page)
+    box.focus()
+    page.keyboard.type("PIA-05", delay=60)
+    references = suggestion_group(page, "References").get_by_role("option")
+    expect(references.first).to_be_visible()
+    assert "DHS/ICE/PIA-054" in references.all_inner_texts()
+    expect(box).to_have_attribute("aria-expanded", "true")
+    box.press("Escape")
+    expect(box).to_have_attribute("aria-expanded", "false")
+    expect(page.get_by_role("listbox", name="Suggestions")).to_be_hidden()
+    expect(box).to_have_value("PIA-05")
+    box.press("ArrowDown")  # opens the list again
+    expect(references.first).to_be_visible()
+    references.filter(has_text=re.compile(r"^DHS/ICE/PIA-054$")).click()
+    expect(box).to_have_value("DHS/ICE/PIA-054")
+    expect(results_shown(page).first.locator(".id")).to_have_text("DHS/ICE/PIA-054")
+
+
 def test_filter_by_component(page, base_url: str) -> None:
     search_for(page, base_url, "biometric")
     component = page.locator(f"{WIDGET} fieldset[data-facet=component]")

@@ -177,10 +177,18 @@ button, input, select { font: inherit; color: inherit; }
   border: 1px solid var(--_border); border-radius: var(--_radius);
   box-shadow: 0 6px 18px rgba(0, 0, 0, .15);
 }
+.suggestion-group + .suggestion-group { border-top: 1px solid var(--_border); margin-top: .25em;
+  padding-top: .25em; }
+.group-label { padding: .2em .9em; font-size: .75em; font-weight: 700; text-transform: uppercase;
+  letter-spacing: .04em; color: var(--_muted); }
 .suggestion { padding: .4em .9em; cursor: pointer; }
 .suggestion strong { font-weight: 600; }
+.suggestion .suggestion-meta { display: block; font-size: .8em; color: var(--_muted); }
 .suggestion[aria-selected="true"], .suggestion:hover {
   background: var(--_primary); color: var(--_primary-text);
+}
+.suggestion[aria-selected="true"] .suggestion-meta, .suggestion:hover .suggestion-meta {
+  color: var(--_primary-text);
 }
 .progress { height: 3px; margin: .35em 0 0; border-radius: 2px; overflow: hidden; }
 .progress::after {
@@ -336,8 +344,8 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       this._documentId = 0;
       this._searchTimer = 0;
       this._suggestTimer = 0;
-      this._suggestions = [];
-      this._suggestCache = new Map(); // query -> completions: backspacing asks the API nothing
+      this._suggestions = []; // the options shown: {kind: "phrase" | "document" | "reference", ...}
+      this._suggestCache = new Map(); // query -> /api/suggest answer: backspacing asks nothing
       this._active = -1; // the highlighted suggestion
       this._results = [];
       this._lastQuery = null;
@@ -490,7 +498,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         el("option", { value: "relevance" }, "Best match"),
         el("option", { value: "date" }, "Newest first"),
       );
-      this._suggestionList = el("ul", {
+      this._suggestionList = el("div", {
         class: "suggestions",
         part: "suggestions",
         id: "suggestions",
@@ -586,64 +594,104 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         return;
       }
       this._suggestTimer = setTimeout(() => this._suggest(), SUGGEST_DELAY_MS);
-      this._searchTimer = setTimeout(() => this._search({ history: "replace" }), SEARCH_DELAY_MS);
+      // While typing, the last word is the start of a word (prefix=true); Enter searches it whole.
+      this._searchTimer = setTimeout(() => this._search({ history: "replace", prefix: true }), SEARCH_DELAY_MS);
     }
 
     async _suggest() {
       const q = this._input.value;
       const id = ++this._suggestId;
-      let suggestions = this._suggestCache.get(q);
-      if (!suggestions) {
+      let answer = this._suggestCache.get(q);
+      if (!answer) {
         try {
-          suggestions = (await this._get("api/suggest", [["q", q], ["limit", "8"]])).suggestions || [];
+          answer = await this._get("api/suggest", [["q", q], ["limit", "8"]]);
         } catch (error) {
-          // Completions are optional: over the rate limit the list just stays as it is.
+          // Suggestions are optional: over the rate limit the list just stays as it is.
           if (id === this._suggestId && error.status !== 429) {
             console.error(`[privsearch] suggestions failed: ${error.message}`);
           }
           return;
         }
-        this._suggestCache.set(q, suggestions);
+        this._suggestCache.set(q, answer);
         if (this._suggestCache.size > SUGGEST_CACHE_SIZE) {
           this._suggestCache.delete(this._suggestCache.keys().next().value);
         }
       }
       if (id !== this._suggestId || q !== this._input.value) return;
       const typed = q.trim().toLowerCase();
-      this._setSuggestions(suggestions.filter((s) => s.toLowerCase() !== typed));
+      this._setSuggestions([
+        ...(answer.suggestions || [])
+          .filter((text) => text.toLowerCase() !== typed)
+          .map((text) => ({ kind: "phrase", text })),
+        ...(answer.documents || []).map((doc) => ({ kind: "document", doc })),
+        ...(answer.references || [])
+          .filter((text) => text.toLowerCase() !== typed)
+          .map((text) => ({ kind: "reference", text })),
+      ]);
     }
 
-    _setSuggestions(suggestions) {
-      this._suggestions = suggestions;
+    /** The options of the list, in three groups: Suggestions (phrases), Documents, References. */
+    _setSuggestions(items) {
+      this._suggestions = items;
       this._active = -1;
       const typed = this._input.value.trimStart();
-      this._suggestionList.replaceChildren(
-        ...suggestions.map((text, i) => {
-          const lead = text.slice(0, typed.length);
-          const prefixed = typed && lead.toLowerCase() === typed.toLowerCase();
-          return el(
-            "li",
-            {
-              class: "suggestion",
-              part: "suggestion",
-              id: `suggestion-${i}`,
-              role: "option",
-              "aria-selected": "false",
-              // mousedown, not click: the input keeps focus and its blur does not close the list
-              onmousedown: (event) => {
-                event.preventDefault();
-                this._pickSuggestion(i);
-              },
+      const groups = [
+        ["phrase", "Suggestions"],
+        ["document", "Documents"],
+        ["reference", "References"],
+      ];
+      const option = (item, i) =>
+        el(
+          "div",
+          {
+            class: `suggestion ${item.kind}`,
+            part: "suggestion",
+            id: `suggestion-${i}`,
+            role: "option",
+            "aria-selected": "false",
+            // mousedown, not click: the input keeps focus and its blur does not close the list
+            onmousedown: (event) => {
+              event.preventDefault();
+              this._pickSuggestion(i);
             },
-            prefixed ? [lead, el("strong", {}, text.slice(typed.length))] : text,
-          );
-        }),
-      );
+          },
+          this._optionContent(item, typed),
+        );
+      const rendered = [];
+      for (const [kind, label] of groups) {
+        const members = [];
+        items.forEach((item, i) => {
+          if (item.kind === kind) members.push(option(item, i));
+        });
+        if (!members.length) continue;
+        const labelId = `suggestion-group-${kind}`;
+        rendered.push(
+          el(
+            "div",
+            { class: "suggestion-group", role: "group", "aria-labelledby": labelId },
+            el("div", { class: "group-label", id: labelId, role: "presentation" }, label),
+            members,
+          ),
+        );
+      }
+      this._suggestionList.replaceChildren(...rendered);
       if (this._root.activeElement === this._input) {
         this._openSuggestions();
       } else {
         this._closeSuggestions();
       }
+    }
+
+    _optionContent(item, typed) {
+      if (item.kind === "document") {
+        const doc = item.doc;
+        const meta = [doc.doc_type, doc.component, doc.date ? formatDate(doc.date) : null].filter(Boolean);
+        return [doc.title || doc.id, el("span", { class: "suggestion-meta" }, [doc.id, ...meta].join(" · "))];
+      }
+      const text = item.text;
+      const lead = text.slice(0, typed.length);
+      const prefixed = typed && lead.toLowerCase() === typed.toLowerCase();
+      return prefixed ? [lead, el("strong", {}, text.slice(typed.length))] : [text];
     }
 
     _openSuggestions() {
@@ -662,9 +710,13 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       return !this._suggestionList.hidden;
     }
 
+    _options() {
+      return this._suggestionList.querySelectorAll("[role=option]");
+    }
+
     _highlight(index) {
       this._active = index;
-      const items = this._suggestionList.children;
+      const items = this._options();
       for (let i = 0; i < items.length; i++) {
         items[i].setAttribute("aria-selected", i === index ? "true" : "false");
       }
@@ -677,13 +729,20 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
     }
 
     _pickSuggestion(index) {
-      const text = this._suggestions[index];
-      if (text === undefined) return;
-      this._input.value = text;
-      this.state.q = text;
+      const item = this._suggestions[index];
+      if (item === undefined) return;
+      this._suggestId++;
+      this._closeSuggestions();
+      if (item.kind === "document") {
+        // A document: open it, as a result's title does.
+        this._openDocument(item.doc, null, this._input);
+        return;
+      }
+      // A phrase or a reference number: search it.
+      this._input.value = item.text;
+      this.state.q = item.text;
       this.state.page = 1;
       this.state.asTyped = false;
-      this._suggestId++;
       this._setSuggestions([]);
       this._closeSuggestions();
       this._search({ history: "push" });
@@ -735,7 +794,9 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
 
     _searchParams(overrides) {
       const state = { ...this.state, ...overrides };
-      const params = [["q", state.q.trim()]];
+      // A query being typed keeps its trailing space: it says the last word is complete.
+      const params = [["q", state.prefix ? state.q.trimStart() : state.q.trim()]];
+      if (state.prefix) params.push(["prefix", "true"]);
       for (const value of state.component) params.push(["component", value]);
       for (const value of state.type) params.push(["type", value]);
       if (state.sort !== "relevance") params.push(["sort", state.sort]);
@@ -757,10 +818,11 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       this._setState("loading");
       // Facet counts for a group with a selection come from the same search without that
       // group's filter, so its other values stay visible and selectable (values in a group OR).
-      const requests = [this._get("api/search", this._searchParams())];
+      const typing = options.prefix ? { prefix: true } : {};
+      const requests = [this._get("api/search", this._searchParams(typing))];
       for (const { key } of FACETS) {
         if (this.state[key].length) {
-          requests.push(this._get("api/search", this._searchParams({ [key]: [], page: 1, perPage: 1 })));
+          requests.push(this._get("api/search", this._searchParams({ ...typing, [key]: [], page: 1, perPage: 1 })));
         }
       }
       let responses;
