@@ -269,3 +269,14 @@ def test_generator_writes_a_manifest_privsearch_reads(tmp_path):
     assert len(records) == 4
     assert all(len(r.pages) >= 2 and len(r.body) > 3000 for r in records)
     assert len({r.id for r in records}) == 4
+
+
+def test_typeahead_benchmark_smoke(dhs_index, capsys):
+    from benchmarks import typeahead
+
+    assert typeahead.keystrokes(["ice", "a b"]) == ["ic", "ice", "a ", "a b"]
+    assert typeahead.main(["--index", str(dhs_index), "--smoke", "--json"]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    assert figures["records"] > 300 and figures["keystrokes"] > 10
+    assert set(figures["suggest"]) == {"n", "median_ms", "p95_ms", "max_ms"}
+    assert figures["prefix_search"]["n"] == figures["keystrokes"]
