@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from privsearch import PrivsearchError
 from privsearch.complete import Candidate, Completions, choose_completions
 
 MARKED = re.compile(r"<mark>(.*?)</mark>", re.S)
@@ -135,3 +138,23 @@ def test_suggest_shape(dhs):
     assert set(data) == {"query", "suggestions", "documents", "references"}
     assert data["query"] == "ice fac"
     assert all(s.startswith("ice ") for s in data["suggestions"])
+
+
+# -- anything typed --------------------------------------------------------------------------------
+
+_TYPED = st.text(alphabet=st.sampled_from('abcfilrs -/05"*:()~ABCPI'), max_size=16) | st.text(
+    max_size=16
+)
+
+
+@given(_TYPED)
+@settings(max_examples=150, deadline=None)
+def test_anything_typed_is_searched_or_refused_with_a_message(dhs, text):
+    """Every keystroke's query is answered, or refused with a PrivsearchError (an open quote)."""
+    try:
+        results = dhs.search(text, prefix=True)
+    except PrivsearchError as error:
+        assert error.status < 500
+    else:
+        assert results.query == text
+    assert dhs.suggest(text).query == text
