@@ -31,6 +31,11 @@ _WEAK_WORDS = frozenset(
     "first second third fourth new use uses update updated general other final annual "
     "report reports initial interim revised amended joint part".split()
 )
+# Nor may a phrase start or end with a word that joins others: "Border Protection Regarding".
+_JOINING_WORDS = frozenset("regarding concerning including using versus via per".split())
+# Ingest cuts a title at this many characters, maybe in the middle of a word ("TSA's Recen").
+CUT_TITLE = 300
+_DASHES = re.compile(r"--+|[–—]")
 _EDGE_PUNCTUATION = ",.;:!?\"'“”‘’[]{}"
 _ENDS_SEGMENT = tuple(",;:)]")
 _STARTS_SEGMENT = tuple("([")
@@ -62,7 +67,10 @@ def _segments(title: str) -> list[list[str]]:
     """Runs of words a phrase may be drawn from: punctuation, numbers and reference numbers
     ("DHS/ICE/PIA-054") end a run."""
     segments: list[list[str]] = [[]]
-    for token in title.split():
+    tokens = _DASHES.sub(" - ", title).split()
+    if len(title) >= CUT_TITLE:
+        tokens = tokens[:-1]
+    for token in tokens:
         if token.startswith(_STARTS_SEGMENT):
             segments.append([])
         word = token.strip(_EDGE_PUNCTUATION + "()")
@@ -77,7 +85,8 @@ def _segments(title: str) -> list[list[str]]:
 
 def _edge_word(word: str) -> bool:
     """Whether a phrase may start or end with the word."""
-    return not analyze.is_stopword(word.lower())
+    lowered = word.lower()
+    return lowered not in _JOINING_WORDS and not analyze.is_stopword(lowered)
 
 
 @dataclass(frozen=True)
@@ -173,8 +182,10 @@ def _runs(words: list[str]) -> Iterable[tuple[int, int, list[str]]]:
 
 def _keep(key: str, count: int, extended: int, ended: bool, whole: bool) -> bool:
     """A phrase not always part of a longer one, in several titles or ending a run of one; a
-    phrase as long as they get only when it is a whole run, as it may have been cut short."""
-    if extended >= count:
+    phrase as long as they get only when it is a whole run, as it may have been cut short; no
+    word twice in a row ("System System of Records", where a name meets a suffix)."""
+    words = key.split(" ")
+    if extended >= count or any(a == b for a, b in zip(words, words[1:], strict=False)):
         return False
     if " " not in key:
         return count >= 2 and len(key) >= 3 and key not in _WEAK_WORDS
@@ -185,13 +196,24 @@ def _keep(key: str, count: int, extended: int, ended: bool, whole: bool) -> bool
 
 def _label(key: str, forms: Counter[str] | None, word_forms: dict[str, Counter[str]]) -> str:
     """The commonest way titles write the phrase, capitalized words first; for a phrase only
-    all-capitals titles hold, each word as other titles write it."""
+    all-capitals titles hold, each word as other titles write it. A word in capitals that
+    titles mostly write otherwise is written their way ("USE ONLY" -> "Use Only"); acronyms,
+    which titles write in capitals, stay."""
     if forms:
-        return max(forms.items(), key=lambda fc: (fc[1], sum(w[:1].isupper() for w in fc[0])))[0]
+        label = max(forms.items(), key=lambda fc: (fc[1], sum(w[:1].isupper() for w in fc[0])))
+        written = label[0].split(" ")
+    else:
+        written = [w.upper() for w in key.split(" ")]
     words = []
-    for word in key.split(" "):
-        known = word_forms.get(word)
-        words.append(max(known.items(), key=lambda fc: fc[1])[0] if known else word.capitalize())
+    for i, word in enumerate(written):
+        if not word.isupper() or len(word) < 2:
+            words.append(word)
+            continue
+        known = word_forms.get(word.lower())
+        commonest = max(known.items(), key=lambda fc: fc[1])[0] if known else word.capitalize()
+        if commonest.isupper() and analyze.is_stopword(word.lower()):
+            commonest = word.capitalize() if i == 0 else word.lower()  # "ONLY" is no acronym
+        words.append(commonest)
     return " ".join(words)
 
 
