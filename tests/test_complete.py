@@ -158,3 +158,10 @@ def test_anything_typed_is_searched_or_refused_with_a_message(dhs, text):
     else:
         assert results.query == text
     assert dhs.suggest(text).query == text
+
+
+def test_an_explained_prefix_search_names_the_completions(dhs):
+    hit = dhs.search("fac", prefix=True, explain=True, per_page=1).results[0]
+    assert hit.explain["score"] == pytest.approx(hit.score, abs=1e-3)
+    origins = {m["origin"] for m in hit.explain["matches"]}
+    assert origins == {"completion of the last word"}

@@ -61,7 +61,7 @@ class ContributionBody(BaseModel):
     score: float = Field(description="What it adds to the result's score")
     origin: str = Field(
         description='"typed", or where it came from: "synonym of ...", "expansion of ...", '
-        '"another form of ..."'
+        '"another form of ...", "completion of the last word" (with prefix=true)'
     )
 
 
