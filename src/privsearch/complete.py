@@ -224,25 +224,27 @@ def _label(key: str, forms: Counter[str] | None, word_forms: dict[str, Counter[s
 class Catalog:
     """Every document's title and reference number, for the Documents and References lists."""
 
-    rows: tuple[SuggestedDocument, ...]  # one per id, newest first
+    rows: tuple[SuggestedDocument, ...]  # one per id and title, newest first
     words: tuple[tuple[str, ...], ...]  # each row's title words, lowercase
     titles: tuple[str, ...]  # each row's title, lowercase, words single-spaced
     references: tuple[str, ...]  # ids that are reference numbers (DHS/ICE/PIA-054), newest first
 
     @classmethod
     def build(cls, rows: Iterable[SuggestedDocument]) -> Catalog:
-        unique: dict[str, SuggestedDocument] = {}
+        """One row per id and title: the copies of a publication share both, but the editions
+        of a document that does not number its updates share an id under new titles."""
+        unique: dict[tuple[str, str], SuggestedDocument] = {}
         for row in rows:
-            known = unique.get(row.id)
-            if known is None or (not known.date and row.date) or (not known.title and row.title):
-                unique[row.id] = row
+            known = unique.get((row.id, row.title))
+            if known is None or (not known.date and row.date):
+                unique[(row.id, row.title)] = row
         ordered = sorted(unique.values(), key=lambda r: (r.date or _NO_DATE, r.id), reverse=True)
         words = tuple(tuple(_TITLE_WORDS.findall(r.title.lower())) for r in ordered)
         return cls(
             tuple(ordered),
             words,
             tuple(" ".join(w) for w in words),
-            tuple(r.id for r in ordered if "/" in r.id),
+            tuple(dict.fromkeys(r.id for r in ordered if "/" in r.id)),
         )
 
     def documents(self, text: str, limit: int = 5) -> list[SuggestedDocument]:
@@ -262,7 +264,12 @@ class Catalog:
                 continue
             together = by_id or _holds_phrase(self.titles[n], phrase)
             scored.append((0 if together else 1, -_whole_words(words, typed[:-1]), n))
-        return [self.rows[n] for _, _, n in heapq.nsmallest(limit, scored)]
+        found: dict[str, SuggestedDocument] = {}  # one per id: opening it opens that id
+        for _, _, n in sorted(scored):
+            found.setdefault(self.rows[n].id, self.rows[n])
+            if len(found) == limit:
+                break
+        return list(found.values())
 
     def reference_numbers(self, text: str, limit: int = 8) -> list[str]:
         """Reference numbers with a part that starts with the text, the newest document's
@@ -294,9 +301,11 @@ def _starts_reference(reference: str, wanted: str) -> bool:
 
 
 def _holds_all(words: Sequence[str], typed: Sequence[str]) -> bool:
-    """Every typed word is a title word, the last one maybe only the start of one."""
+    """Every typed word but stop words is a title word, the last maybe only the start of one."""
     *whole, last = typed
-    return all(w in words for w in whole) and any(w.startswith(last) for w in words)
+    return all(w in words or analyze.is_stopword(w) for w in whole) and any(
+        w.startswith(last) for w in words
+    )
 
 
 def _holds_phrase(title: str, phrase: str) -> bool:
