@@ -252,6 +252,15 @@ def test_hostile_pdfs_are_indexed_or_skipped_with_a_reason(tmp_path):
     assert "notpdf_zero-bytes.pdf" in skipped
     assert "enc_aes-256-r6_empty-user-pw.pdf" in indexed
     assert "password" in skipped["enc_rc4-128-r3_user-pw-asdfzxcv.pdf"]
+    # one readable line per file: the failed pages grouped by reason, no raw PDF bytes quoted
+    assert not [m for m in [*skipped.values(), *summary["warnings"]] if "b'" in m or "@" in m]
+    newsletter = [w for w in summary["warnings"] if "cap-newsletter_pdfreaderror" in w]
+    assert len(newsletter) == 1
+    assert newsletter[0].endswith(
+        ": 3 of 10 pages failed to extract: 1, 3, 4 (PdfReadError: Invalid Elementary Object)"
+    )
+    stats = json.loads(run("stats", "--index", index_dir, "--json").stdout)
+    assert (stats["records"], stats["pages"]) == (summary["records"], summary["index_pages"])
     strict = run("index", str(robustness), "--index", index_dir, "--strict", ok=False)
     assert strict.exit_code == 1
 
