@@ -269,3 +269,18 @@ def test_generator_writes_a_manifest_privsearch_reads(tmp_path):
     assert len(records) == 4
     assert all(len(r.pages) >= 2 and len(r.body) > 3000 for r in records)
     assert len({r.id for r in records}) == 4
+
+
+def test_startup_smoke(bundled_index, tmp_path, capsys):
+    from benchmarks import startup
+
+    out_json = tmp_path / "startup.json"
+    assert (
+        startup.main(["--repeats", "1", "--index", str(bundled_index), "--json", str(out_json)])
+        == 0
+    )
+    figures = json.loads(out_json.read_text())
+    assert figures["search"]["median"] > 0 and figures["serve_ready"] > 0
+    assert figures["serve_first_search"] >= figures["serve_ready"]
+    assert any(module.startswith("whoosh") for module, _ in figures["slowest_imports"])
+    assert "serve: ready in" in capsys.readouterr().out
