@@ -86,6 +86,15 @@ def test_search_table_output(dhs_index):
     assert "results (" in out
 
 
+def test_the_facet_line_says_how_many_values_it_leaves_out(dhs_index):
+    out = run("search", "privacy", "--index", str(dhs_index), "--limit", "1").stdout
+    components = search_json(dhs_index, "privacy")["facets"]["component"]
+    assert len(components) > 8
+    line = " ".join(out.split()).split("component: ")[1].split(";")[0]
+    assert line.endswith(f", and {len(components) - 8} more (--json lists all)")
+    assert line.startswith(", ".join(f"{k} {v}" for k, v in list(components.items())[:8]))
+
+
 def test_search_csv(dhs_index):
     out = run("search", "biometric", "--csv", "--limit", "3", "--index", str(dhs_index)).stdout
     rows = list(csv.DictReader(io.StringIO(out)))

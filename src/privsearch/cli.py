@@ -593,11 +593,16 @@ def _print_results(results: SearchResults) -> None:
             title += "\n[dim]" + "\n".join(text(line) for line in lines) + "[/]"
         table.add_row(str(n), title, where)
     console.print(table)
-    facets = "; ".join(
-        f"{name}: " + ", ".join(f"{k} {v}" for k, v in list(counts.items())[:8])
-        for name, counts in results.facets.items()
-    )
+    facets = "; ".join(_facet_line(name, counts) for name, counts in results.facets.items())
     console.print(f"[dim]{text(facets)}[/]")
+
+
+def _facet_line(name: str, counts: dict[str, int], shown: int = 8) -> str:
+    """`component: ICE 12, CBP 9, ... and 5 more (--json lists all)`."""
+    line = f"{name}: " + ", ".join(f"{k} {v}" for k, v in list(counts.items())[:shown])
+    if len(counts) > shown:
+        line += f", and {len(counts) - shown} more (--json lists all)"
+    return line
 
 
 def _snippet_markup(snippet: str) -> str:
