@@ -704,7 +704,7 @@ def show(record_id: str, index_dir: Path | None, source: str | None, as_json: bo
         found = ix.publications(record_id, source)
         if len(found) > 1:
             raise UsageProblem(_shared_id(record_id, found))
-        record = ix.get(found[0].id, found[0].source) if found else ix.get(record_id, source)
+        record = found[0] if found else ix.get(record_id, source)  # the latter says why not
         versions = ix.family(record.id)
     if as_json:
         click.echo(_json_text({**record.to_dict(), "versions": versions}, indent=2))
