@@ -36,7 +36,8 @@
   const FACETS = [
     { key: "component", label: "Component" },
     { key: "type", label: "Type", field: "doc_type" },
-    { key: "year", label: "Year", newestFirst: true },
+    // years newest first, undated documents (the API's "unknown") last
+    { key: "year", label: "Year", newestFirst: true, names: { unknown: "Undated" } },
   ];
   const DATE_BOUNDS = [
     { key: "since", label: "From" },
@@ -1033,12 +1034,12 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
 
     _renderFilters(facets) {
       const groups = [];
-      for (const { key, label, field, newestFirst } of FACETS) {
+      for (const { key, label, field, newestFirst, names } of FACETS) {
         const counts = { ...(facets[field || key] || {}) };
         for (const value of this.state[key]) if (!(value in counts)) counts[value] = 0;
         const values = Object.keys(counts).sort(
           newestFirst
-            ? (a, b) => (b === "unknown") - (a === "unknown") || b.localeCompare(a) // years, undated last
+            ? (a, b) => (a === "unknown") - (b === "unknown") || b.localeCompare(a)
             : (a, b) => counts[b] - counts[a] || a.localeCompare(b),
         );
         if (!values.length) continue;
@@ -1060,7 +1061,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
                     checked: this.state[key].includes(value),
                     onchange: (event) => this._toggleFilter(key, value, event.target.checked),
                   }),
-                  el("span", { class: "value" }, value),
+                  el("span", { class: "value" }, (names && names[value]) || value),
                   el("span", { class: "count", "aria-label": plural(counts[value], "result", "results") }, String(counts[value])),
                 ),
               ),
