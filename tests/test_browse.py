@@ -82,6 +82,21 @@ def test_browse_by_year_and_date_range(dhs: privsearch.Index) -> None:
     assert spring.total < in_2019.total
 
 
+def test_browse_explains_that_nothing_was_scored(dhs: privsearch.Index, client) -> None:
+    listed = dhs.search("", component="ICE", explain=True, per_page=3)
+    assert [h.explain for h in listed.results] == [
+        {
+            "score": 0.0,
+            "matches": [],
+            "proximity_bonus": 0.0,
+            "proximity": [],
+            "notes": ["No words to score: the documents are listed by the filters."],
+        }
+    ] * 3
+    response = client.get("/api/search", params={"component": "ICE", "explain": "true"})
+    assert response.status_code == 200 and response.json()["results"][0]["explain"]["score"] == 0
+
+
 def test_browse_sort_relevance_orders_by_id(dhs: privsearch.Index) -> None:
     by_date = dhs.search("", component="ICE", doc_type="SORN", per_page=100)
     by_id = dhs.search("", component="ICE", doc_type="SORN", per_page=100, sort="relevance")

@@ -224,7 +224,8 @@ class Index:
         _check_paging(page, per_page, sort)
         if browsing:
             filters = _Filters(component, doc_type, since, until, year)
-            return self._browse(query, filters, started, sort, page, per_page, collapse)
+            listed = self._browse(query, filters, started, sort, page, per_page, collapse)
+            return _unscored(listed) if explain else listed
         tree = querylang.parse_query(query)
         with self._turn(tree, deadline):
             return self._search(
@@ -717,6 +718,16 @@ class Index:
         """Ids of every version of the document family `record_id` belongs to."""
         searcher = self._current()
         return sorted({d["id"] for d in searcher.documents(family=family_of(record_id))})
+
+
+BROWSE_NOTE = "No words to score: the documents are listed by the filters."
+
+
+def _unscored(listed: SearchResults) -> SearchResults:
+    """A listing with each hit's explanation: nothing scored it."""
+    explanation = Explanation(matches=(), notes=(BROWSE_NOTE,)).to_dict()
+    hits = tuple(replace(hit, explain=explanation) for hit in listed.results)
+    return replace(listed, results=hits, notes=(*listed.notes, BROWSE_NOTE))
 
 
 def _fullness(stored: dict[str, Any]) -> tuple[int, int]:
