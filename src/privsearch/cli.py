@@ -73,7 +73,7 @@ def _checked_date(ctx: click.Context, param: click.Parameter, value: str | None)
     try:
         return privsearch.check_date(value, f"--{param.name}")
     except BadParameterError as exc:
-        raise UsageProblem(exc.message) from None
+        raise _fail(exc) from None  # the message quotes the value: made safe to print
 
 
 def filter_options(func: F) -> F:
