@@ -62,13 +62,14 @@ HTML_SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 
-QueryText = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_LENGTH, description="Query")]
 Filter = Annotated[list[str] | None, Query(max_length=20)]
 Source = Annotated[
     str | None, Query(max_length=4096, description="The source of a search result, to pick it")
 ]
-DateBound = Annotated[
-    str | None, Query(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", description="YYYY[-MM[-DD]]")
+# Checked by querylang.check_date, whose message says what is wrong (no month 13).
+DateBound = Annotated[str | None, Query(max_length=10, description="YYYY[-MM[-DD]]")]
+BrowseText = Annotated[
+    str, Query(max_length=MAX_QUERY_LENGTH, description="Query; empty lists the documents")
 ]
 
 
@@ -347,9 +348,10 @@ def create_app(
         q: str,
         component: tuple[str, ...],
         doc_type: tuple[str, ...],
+        year: tuple[str, ...],
         since: str | None,
         until: str | None,
-        sort: str,
+        sort: str | None,
         page: int,
         per_page: int,
         collapse: bool,
@@ -361,6 +363,7 @@ def create_app(
             q,
             component=list(component) or None,
             doc_type=list(doc_type) or None,
+            year=list(year) or None,
             since=since,
             until=until,
             sort=sort,
@@ -418,12 +421,13 @@ def create_app(
 
     @app.get("/api/search", summary="Search", response_model=SearchBody, responses=errors(400, 429))
     async def search(
-        q: QueryText,
+        q: BrowseText = "",
         component: Filter = None,
         type: Filter = None,  # noqa: A002 - the public parameter name
+        year: Filter = None,
         since: DateBound = None,
         until: DateBound = None,
-        sort: Literal["relevance", "date"] = "relevance",
+        sort: Literal["relevance", "date"] | None = None,
         page: Annotated[int, Query(ge=1, le=1000)] = 1,
         per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 10,
         collapse: bool = False,
@@ -436,8 +440,13 @@ def create_app(
         alone (no synonyms, acronym meanings or learned expansions); `correct=false` searches
         a misspelled word as typed instead of its correction (`corrected_from` says when the
         results are for the correction); `explain=true` adds to each result the parts of its
-        score (`explain`)."""
-        filters = (tuple(component or ()), tuple(type or ()))
+        score (`explain`).
+
+        With `q` empty or left out, the documents the filters (`component`, `type`, `year`,
+        `since`, `until`) let through, newest first unless `sort` says otherwise, each
+        publication once, the facets counted over them. A `page` past the last one answers
+        `total` and `pages` with no results."""
+        filters = (tuple(component or ()), tuple(type or ()), tuple(year or ()))
         params = (since, until, sort, page, per_page, collapse, expand, correct, explain)
         return await answer("search", q, *filters, *params)
 

@@ -30,6 +30,7 @@ class SearchBody(BaseModel):
     total: int
     page: int
     per_page: int
+    pages: int = Field(description="Pages of `per_page` results; a `page` past them is empty")
     took_ms: float
     suggestion: str | None = Field(
         description="A corrected query: the one the results are for when `corrected_from` "

@@ -112,12 +112,23 @@ class SearchResults:
     corrected_from: str | None = None  # the query as typed, when the results are for `suggestion`
     not_found: tuple[str, ...] = ()  # typed words no document holds, left out of the search
 
+    @property
+    def pages(self) -> int:
+        """How many pages of `per_page` results there are."""
+        return -(-self.total // self.per_page)
+
+    @property
+    def past_the_end(self) -> bool:
+        """Whether `page` comes after the last page of results (and so holds none)."""
+        return self.total > 0 and self.page > self.pages
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "query": self.query,
             "total": self.total,
             "page": self.page,
             "per_page": self.per_page,
+            "pages": self.pages,
             "took_ms": round(self.took_ms, 2),
             "suggestion": self.suggestion,
             "corrected_from": self.corrected_from,

@@ -194,15 +194,20 @@ class Index:
         doc_type: str | list[str] | None = None,
         since: str | None = None,
         until: str | None = None,
-        sort: str = "relevance",
+        sort: str | None = None,
         page: int = 1,
         per_page: int = 10,
         collapse: bool = False,
         correct: bool = True,
         expand: bool = True,
         explain: bool = False,
+        year: str | list[str] | None = None,
     ) -> SearchResults:
         """Search; raises QuerySyntaxError or BadParameterError for what a caller got wrong.
+
+        An empty query lists the documents the filters (`component`, `doc_type`, `year`,
+        `since`, `until`) let through, newest first unless `sort` says otherwise; with words,
+        `sort` defaults to relevance.
 
         `expand=False` searches for the typed words alone: no synonyms, no meanings of
         acronyms, no learned expansions. `explain=True` gives each hit the parts of its score
@@ -214,7 +219,13 @@ class Index:
         """
         started = time.perf_counter()
         deadline = Deadline.after(self.time_limit)
+        browsing = not query.strip()
+        sort = sort or ("date" if browsing else "relevance")
         _check_paging(page, per_page, sort)
+        if browsing:
+            filters = _Filters(component, doc_type, since, until, year)
+            listed = self._browse(query, filters, started, sort, page, per_page, collapse)
+            return _unscored(listed) if explain else listed
         tree = querylang.parse_query(query)
         with self._turn(tree, deadline):
             return self._search(
@@ -233,6 +244,7 @@ class Index:
                 correct=correct,
                 expand=expand,
                 explain=explain,
+                year=year,
             )
 
     @contextmanager
@@ -288,10 +300,11 @@ class Index:
         correct: bool,
         expand: bool = True,
         explain: bool = False,
+        year: str | list[str] | None = None,
     ) -> SearchResults:
         searcher = self._current()
         view = self._view(searcher)
-        filters = build_filters(view.lexicon, component, doc_type, since, until)
+        filters = build_filters(view.lexicon, component, doc_type, since, until, year)
 
         def run(node: Node) -> _Run:
             return self._run(searcher, view, node, filters, deadline, sort, collapse, expand)
@@ -346,6 +359,37 @@ class Index:
             notes=tuple(notes),
             corrected_from=corrected_from,
             not_found=tuple(missing),
+        )
+
+    def _browse(
+        self,
+        query: str,
+        filters: _Filters,
+        started: float,
+        sort: str,
+        page: int,
+        per_page: int,
+        collapse: bool,
+    ) -> SearchResults:
+        """The documents the filters let through, each publication once, in `sort` order;
+        the facets count what is listed."""
+        searcher = self._current()
+        view = self._view(searcher)
+        query_filter = filters.build(view.lexicon) or wq.Every()
+        docnums = searcher.docs_for_query(query_filter)
+        ranked = rank([(d, 0.0) for d in docnums], view.columns, sort, collapse)
+        run = _Run(ranked, len(ranked), set(), [], [])
+        shown = ranked[(page - 1) * per_page : page * per_page]
+        return SearchResults(
+            query=query,
+            total=len(ranked),
+            page=page,
+            per_page=per_page,
+            took_ms=(time.perf_counter() - started) * 1000,
+            results=tuple(
+                self._hit(searcher, view, docnum, score, run, collapse) for docnum, score in shown
+            ),
+            facets={name: count_values(view.columns.facets[name], ranked) for name in FACETS},
         )
 
     def _run(
@@ -562,19 +606,46 @@ class Index:
     # -- records ---------------------------------------------------------------------------------
 
     def get(self, record_id: str, source: str | None = None) -> Record:
-        """The record with this id (case-insensitive) read from `source`, or else the fullest
-        copy when several sources hold one."""
+        """The record with this id read from `source`, or else the fullest copy when several
+        sources hold one.
+
+        The id is matched as search matches it: case-insensitive, whole (`DHS/ICE/PIA-054`) or
+        short (`ICE/PIA-054`, `pia-054`). A short id that stands for several reference numbers
+        (`pia-003`) is a BadParameterError listing them. `source` is a record's source, or
+        its end (`pages/dhs-all-004.html`)."""
         searcher = self._current()
-        wanted = record_id.strip().lower()
-        docnums = searcher.docs_for_query(wq.Term("ids", wanted))
-        found = [d for d in map(searcher.stored_fields, docnums) if d["id"].lower() == wanted]
-        if source is not None:
-            found = [d for d in found if d.get("source") == source]
+        found = [searcher.stored_fields(d) for d in self._docnums_for_id(searcher, record_id)]
+        found = _from_source(found, source)
+        ids = sorted({d["id"] for d in found})
+        if len(ids) > 1:
+            raise BadParameterError(
+                f"'{record_id}' could be {', '.join(ids[:-1])} or {ids[-1]}: give the whole id"
+            )
         if not found:
             where = f" from {source}" if source is not None else ""
             raise RecordNotFoundError(f"no record with id '{record_id}'{where}")
-        best = max(found, key=lambda d: (d.get("page_count", 0), len(d.get("summary", ""))))
-        return record_from_stored(best)
+        return record_from_stored(max(found, key=_fullness))
+
+    def publications(self, record_id: str, source: str | None = None) -> list[Record]:
+        """Every publication `record_id` names (matched as `get` matches it), newest first, each
+        as its fullest copy: one, unless several publications share the id (a SORN and its
+        reissue) or a short id stands for several reference numbers."""
+        searcher = self._current()
+        editions = self._view(searcher).columns.edition
+        copies: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for docnum in self._docnums_for_id(searcher, record_id):
+            stored = searcher.stored_fields(docnum)
+            if _from_source([stored], source):
+                copies[editions[docnum]].append(stored)
+        records = [record_from_stored(max(group, key=_fullness)) for group in copies.values()]
+        return sorted(records, key=lambda r: (r.date or "", r.id), reverse=True)
+
+    def _docnums_for_id(self, searcher: Any, record_id: str) -> list[int]:
+        """The documents with this id, or else those one of whose short ids it is."""
+        wanted = record_id.strip().lower()
+        docnums = list(searcher.docs_for_query(wq.Term("ids", wanted)))
+        exact = [d for d in docnums if searcher.stored_fields(d)["id"].lower() == wanted]
+        return exact or docnums
 
     def records(
         self,
@@ -582,16 +653,47 @@ class Index:
         doc_type: str | list[str] | None = None,
         since: str | None = None,
         until: str | None = None,
+        year: str | list[str] | None = None,
+        query: str = "",
     ) -> Iterator[Record]:
-        """Every record matching the filters, ordered by id."""
+        """Every record matching the filters, ordered by id; with a `query`, every record
+        `search` finds for it, best first."""
+        if query.strip():
+            yield from self._found_records(query, component, doc_type, since, until, year)
+            return
         searcher = self._current()
         view = self._view(searcher)
-        filters = build_filters(view.lexicon, component, doc_type, since, until)
+        filters = build_filters(view.lexicon, component, doc_type, since, until, year)
         query = filters or wq.Every()
         # The edition column ("id|date") orders by id without loading any stored document.
         docnums = sorted(searcher.docs_for_query(query), key=lambda n: view.columns.edition[n])
         for docnum in docnums:
             yield record_from_stored(searcher.stored_fields(docnum))
+
+    def _found_records(
+        self,
+        query: str,
+        component: str | list[str] | None,
+        doc_type: str | list[str] | None,
+        since: str | None,
+        until: str | None,
+        year: str | list[str] | None,
+    ) -> Iterator[Record]:
+        for number in range(1, MAX_PAGE + 1):
+            results = self.search(
+                query,
+                component=component,
+                doc_type=doc_type,
+                since=since,
+                until=until,
+                year=year,
+                page=number,
+                per_page=MAX_PER_PAGE,
+            )
+            for hit in results.results:
+                yield self.get(hit.id, hit.source)
+            if number >= results.pages:
+                return
 
     def stats(self) -> dict[str, Any]:
         """Counts by component, type and year; pages; size on disk; when last indexed."""
@@ -618,6 +720,29 @@ class Index:
         return sorted({d["id"] for d in searcher.documents(family=family_of(record_id))})
 
 
+BROWSE_NOTE = "No words to score: the documents are listed by the filters."
+
+
+def _unscored(listed: SearchResults) -> SearchResults:
+    """A listing with each hit's explanation: nothing scored it."""
+    explanation = Explanation(matches=(), notes=(BROWSE_NOTE,)).to_dict()
+    hits = tuple(replace(hit, explain=explanation) for hit in listed.results)
+    return replace(listed, results=hits, notes=(*listed.notes, BROWSE_NOTE))
+
+
+def _fullness(stored: dict[str, Any]) -> tuple[int, int]:
+    """How much of a publication a copy holds: pages, then summary length."""
+    return stored.get("page_count", 0), len(stored.get("summary", ""))
+
+
+def _from_source(found: list[dict[str, Any]], source: str | None) -> list[dict[str, Any]]:
+    """Those of `found` read from `source`: the whole source, or its last path parts."""
+    if source is None:
+        return found
+    tail = "/" + source.replace("\\", "/").lstrip("/")
+    return [d for d in found if d.get("source") == source or d.get("source", "").endswith(tail)]
+
+
 def _check_paging(page: int, per_page: int, sort: str) -> None:
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise BadParameterError(f"per_page must be between 1 and {MAX_PER_PAGE}, not {per_page}")
@@ -625,6 +750,22 @@ def _check_paging(page: int, per_page: int, sort: str) -> None:
         raise BadParameterError(f"page must be between 1 and {MAX_PAGE}, not {page}")
     if sort not in SORTS:
         raise BadParameterError(f"sort must be one of {', '.join(SORTS)}, not '{sort}'")
+
+
+@dataclass(frozen=True)
+class _Filters:
+    """The filters of a search, as given."""
+
+    component: str | list[str] | None
+    doc_type: str | list[str] | None
+    since: str | None
+    until: str | None
+    year: str | list[str] | None
+
+    def build(self, lexicon: dict[str, dict[str, str]]) -> wq.Query | None:
+        return build_filters(
+            lexicon, self.component, self.doc_type, self.since, self.until, self.year
+        )
 
 
 @dataclass
