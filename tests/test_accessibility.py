@@ -6,6 +6,8 @@ axe-core comes from the npm registry: `.ci/run` installs it into `.ci/node_modul
 `axe.min.js`. Without it these tests skip, saying so.
 """
 
+# ruff: noqa: F811 - the tests take the widget tests' fixtures (imported below) as arguments
+
 from __future__ import annotations
 
 import os

@@ -65,10 +65,7 @@ def _holdings(stats: dict[str, Any]) -> str:
     )
     components = [(c, _link(component=c), n) for c, n in _by_count(stats["component"])]
     types = [(t, _link(type=t), n) for t, n in _by_count(stats["doc_type"])]
-    year_links = [
-        (y, _link(since=f"{y}-01-01", until=f"{y}-12-31"), stats["year"][y])
-        for y in sorted(years, reverse=True)
-    ]
+    year_links = [(y, _link(year=y), stats["year"][y]) for y in sorted(years, reverse=True)]
     lists = (
         _count_list("By component", "landing-components", components)
         + _count_list("By type", "landing-types", types)
