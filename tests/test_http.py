@@ -151,6 +151,66 @@ def test_demo_page_and_widget_script(client):
     assert script.headers["content-type"].startswith("text/javascript")
 
 
+def _links(page: str, css_class: str) -> list[tuple[str, str]]:
+    """(href, text) of the links inside the element with `css_class`."""
+    from lxml import html as lxml_html
+
+    tree = lxml_html.fromstring(page)
+    return [
+        (a.get("href"), a.text_content())
+        for a in tree.xpath(f'//*[contains(@class, "{css_class}")]//a')
+    ]
+
+
+def test_landing_page_shows_what_the_index_holds_before_anything_is_typed(client, dhs):
+    page = client.get("/").text
+    stats = dhs.stats()
+    assert f"{stats['records']:,} publications" in page
+    components = dict(_links(page, "landing-facet"))
+    assert components["?ps-component=ICE"] == "ICE"
+    assert "?ps-type=SORN" in components and "?ps-year=2020" in components
+    examples = [text for _, text in _links(page, "landing-examples")]
+    assert "facial recognition" in examples
+    assert all(dhs.search(q, per_page=1).total for q in examples)  # none that finds nothing
+    newest = dhs.search("", sort="date", per_page=8).results
+    assert [text for _, text in _links(page, "landing-newest")] == [h.title for h in newest]
+    assert newest[0].date >= max(h.date or "" for h in dhs.search("privacy", per_page=50).results)
+    assert "<script>" not in page and "style=" not in page  # nothing the CSP would block
+    assert "embed" not in page.split("<main")[1].split("</main>")[0].lower()
+
+
+def test_embed_instructions_have_a_page_of_their_own(client):
+    page = client.get("/embed")
+    assert (
+        page.status_code == 200 and "default-src 'none'" in page.headers["content-security-policy"]
+    )
+    assert "&lt;privsearch-search&gt;&lt;/privsearch-search&gt;" in page.text
+    assert "--allow-origin" in page.text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/embed",
+        "/widget.js",
+        "/healthz",
+        "/api/search?q=dna",
+        "/api/facets",
+        "/api/suggest?q=fac",
+        "/openapi.json",
+        "/api/search?q=",
+        "/api/nothing-here",
+    ],
+)
+def test_head_answers_wherever_get_does(client, url):
+    got, head = client.get(url), client.head(url)
+    assert head.status_code == got.status_code
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-length"] == str(len(got.content))
+
+
 def test_searches_keep_working_while_the_index_is_updated(tmp_path):
     require_shared()
     docs = tmp_path / "docs"

@@ -42,6 +42,7 @@ from .httpschema import (
     SuggestBody,
     errors,
 )
+from .pages import embed_page, landing_page
 from .query import MAX_PER_PAGE, TIME_LIMIT, Index
 from .querylang import MAX_QUERY_LENGTH
 
@@ -123,6 +124,31 @@ def _validation_message(exc: RequestValidationError) -> str:
         where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "path"))
         parts.append(f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", ""))
     return "invalid request: " + "; ".join(parts)
+
+
+class _HeadAsGet:
+    """HEAD wherever GET answers: the GET answer's status and headers, without its body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
+def _html(body: bytes) -> Response:
+    return Response(body, media_type="text/html; charset=utf-8", headers=HTML_SECURITY_HEADERS)
 
 
 def _static(name: str) -> bytes:
@@ -515,14 +541,26 @@ def create_app(
             headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
         )
 
-    @app.get("/", include_in_schema=False)
-    def demo() -> Response:
-        return Response(
-            _static("demo.html"),
-            media_type="text/html; charset=utf-8",
-            headers=HTML_SECURITY_HEADERS,
-        )
+    def compute_landing() -> bytes:
+        return landing_page(ix)
 
+    computers["landing"] = compute_landing
+
+    @app.get("/", include_in_schema=False)
+    async def landing() -> Response:
+        """The widget, and what the index holds until something is typed."""
+        generation = ix.generation()
+        body = cache.get(("landing", ()), generation)
+        if body is None:
+            body = await run_in_threadpool(compute_landing)
+            cache.put(("landing", ()), generation, body)
+        return _html(body)
+
+    @app.get("/embed", include_in_schema=False)
+    def embed() -> Response:
+        return _html(embed_page())
+
+    app.add_middleware(_HeadAsGet)  # added last: it sees every request first
     return app
 
 

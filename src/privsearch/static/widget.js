@@ -325,6 +325,18 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
   font-size: .9rem; }
 .demo-footer code { background: #f3f5f8; padding: .1em .3em; border-radius: 3px; }
 .demo-footer a { color: #1a4480; }
+.demo-main h2 { font-size: 1.15em; margin: 1.6em 0 .5em; }
+.demo-main h3 { font-size: 1em; margin: 0 0 .4em; }
+.demo-main a { color: #1a4480; }
+.demo-code { background: #f3f5f8; padding: .8em 1em; border-radius: 4px; overflow-x: auto; }
+privsearch-search[data-state]:not([data-state="idle"]) + .landing { display: none; }
+.landing ul, .landing ol { margin: 0; padding-left: 1.2em; }
+.landing li { margin: .25em 0; }
+.landing-examples ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .5em 1.2em; }
+.landing-count, .landing-meta { color: #5c5c5c; font-size: .9em; }
+.landing-meta { display: block; }
+.landing-facets { display: grid; grid-template-columns: repeat(auto-fit, minmax(12rem, 1fr)); gap: 1em 2em; }
+.landing-facet ul { list-style: none; padding: 0; max-height: 16em; overflow-y: auto; }
 `;
   if (document.documentElement.hasAttribute("data-privsearch-demo")) {
     const sheet = new CSSStyleSheet();
