@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
@@ -42,6 +42,7 @@ from .httpschema import (
     SuggestBody,
     errors,
 )
+from .originals import Folders, pdf_file, public_hit, public_record
 from .query import MAX_PER_PAGE, TIME_LIMIT, Index
 from .querylang import MAX_QUERY_LENGTH
 
@@ -288,6 +289,7 @@ def create_app(
     """
     ix = Index(index_dir, time_limit=time_limit)
     cache = ResponseCache()
+    folders = _FoldersOf(ix, index_dir)
     app = FastAPI(
         title="privsearch",
         version=__version__,
@@ -325,7 +327,7 @@ def create_app(
     async def _privsearch_error(request: Request, exc: PrivsearchError) -> JSONResponse:
         if exc.status >= 500:
             log.error("error answering %s", request.url.path, exc_info=exc)
-        return error_response(exc.status, exc.message)
+        return error_response(exc.status, folders.scrub(exc.message))
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -371,7 +373,13 @@ def create_app(
             correct=correct,
             explain=explain,
         )
-        return _json(ExplainedSearchBody if explain else SearchBody, results.to_dict())
+        data = results.to_dict()
+        shown = folders.current()
+        data["results"] = [
+            public_hit(hit, hit_data, shown, len(ix.sources(hit.id)) > 1)
+            for hit, hit_data in zip(results.results, data["results"], strict=True)
+        ]
+        return _json(ExplainedSearchBody if explain else SearchBody, data)
 
     def compute_suggest(q: str, limit: int) -> bytes:
         return _json(SuggestBody, {"query": q, "suggestions": ix.suggest(q, limit)})
@@ -381,15 +389,23 @@ def create_app(
         counts = {k: stats[k] for k in ("component", "doc_type", "year")}
         return _json(FacetsBody, {"total": stats["records"], **counts})
 
+    def stored_source(record_id: str, source: str | None) -> str | None:
+        """The stored source a client's `source` (relative, as the API shows it) names."""
+        return folders.current().pick(source, ix.sources(record_id))
+
     def compute_page(record_id: str, number: int, q: str | None, source: str | None) -> bytes:
-        return _json(PageBody, ix.page(record_id, number, q, source))
+        return _json(PageBody, ix.page(record_id, number, q, stored_source(record_id, source)))
 
     def compute_document(record_id: str, source: str | None) -> bytes:
-        record = ix.get(record_id, source)
+        record = ix.get(record_id, stored_source(record_id, source))
         data = record.to_dict()
         data["pages"] = [{"number": p.number, "chars": len(p.text)} for p in record.pages]
         data["versions"] = ix.family(record.id)
-        return _json(DocumentBody, data)
+        shared = len(ix.sources(record.id)) > 1
+        return _json(DocumentBody, public_record(record, data, folders.current(), shared))
+
+    def locate_pdf(record_id: str, source: str | None, n: int) -> Path:
+        return pdf_file(ix.get(record_id, stored_source(record_id, source)), n)
 
     computers: dict[str, Callable[..., bytes]] = {
         "search": compute_search,
@@ -477,6 +493,30 @@ def create_app(
         """The page's text, and as HTML with the words of `q` in <mark>."""
         return await answer("page", record_id, number, q, source)
 
+    @app.api_route(
+        "/api/documents/{record_id:path}/pdf",
+        methods=["GET", "HEAD"],
+        summary="A record's PDF",
+        response_class=FileResponse,
+        responses={200: {"content": {"application/pdf": {}}}, **errors(400, 404, 429)},
+    )
+    async def document_pdf(
+        record_id: str,
+        source: Source = None,
+        n: Annotated[int, Query(ge=1, le=1000, description="Which of its PDFs, from 1")] = 1,
+    ) -> Response:
+        """The PDF the record was read from (its source, else its first attached PDF; `n`
+        picks another attachment), inline, with byte ranges. Only a record's own files are
+        served: 404 when it has none or the file is gone."""
+        path = await run_in_threadpool(locate_pdf, record_id, source, n)
+        return FileResponse(
+            path,
+            media_type="application/pdf",
+            filename=path.name,
+            content_disposition_type="inline",
+            headers={"Cache-Control": "no-cache"},
+        )
+
     @app.get(
         "/api/documents/{record_id:path}",
         summary="A record's metadata",
@@ -515,6 +555,31 @@ def create_app(
         )
 
     return app
+
+
+class _FoldersOf:
+    """The folders an index was built from, read again when the index changes."""
+
+    def __init__(self, ix: Index, index_dir: Path | str) -> None:
+        self.ix = ix
+        self.index_dir = str(Path(index_dir).resolve())
+        self._folders = (-1, Folders([self.index_dir]))
+        self._lock = threading.Lock()
+
+    def current(self) -> Folders:
+        generation = self.ix.generation()
+        with self._lock:
+            if self._folders[0] != generation:
+                self._folders = (generation, Folders([*self.ix.roots(), self.index_dir]))
+            return self._folders[1]
+
+    def scrub(self, message: str) -> str:
+        """An error message without the server's paths."""
+        try:
+            folders = self.current()
+        except Exception:  # noqa: BLE001 - an unreadable index: still hide its path
+            folders = Folders([self.index_dir])
+        return folders.scrub(message)
 
 
 def app_from_environment() -> FastAPI:

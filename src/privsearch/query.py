@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import os
 import re
 import threading
 import time
@@ -449,6 +450,8 @@ class Index:
             source=stored.get("source", ""),
             url=stored.get("url", ""),
             versions=versions,
+            attachments=tuple(stored.get("attachments", [])),
+            page_file=_page_file(stored.get("pages", []), pages),
         )
 
     def _inspect(
@@ -612,10 +615,34 @@ class Index:
             "year": dict(sorted(count_values(columns.facets["year"], every).items())),
         }
 
+    def sources(self, record_id: str) -> list[str]:
+        """The source of every record with this id (case-insensitive), in index order."""
+        searcher = self._current()
+        wanted = record_id.strip().lower()
+        docnums = searcher.docs_for_query(wq.Term("ids", wanted))
+        found = [searcher.stored_fields(n) for n in docnums]
+        return [d.get("source", "") for d in found if d["id"].lower() == wanted]
+
+    def roots(self) -> list[str]:
+        """The folders and files the index was built from, as absolute paths."""
+        meta = read_meta(self.path)
+        roots = meta.get("roots")
+        if isinstance(roots, list) and roots:
+            return [str(r) for r in roots]
+        sources = list(meta.get("sources", {}))  # an index built before roots were kept
+        return [os.path.commonpath(sources)] if sources else []
+
     def family(self, record_id: str) -> list[str]:
         """Ids of every version of the document family `record_id` belongs to."""
         searcher = self._current()
         return sorted({d["id"] for d in searcher.documents(family=family_of(record_id))})
+
+
+def _page_file(stored_pages: list[list[Any]], matched: tuple[int, ...]) -> str:
+    """The PDF holding the first matched page ("" when the record has one body source)."""
+    if not matched:
+        return ""
+    return next((str(att) for number, _, att in stored_pages if number == matched[0]), "")
 
 
 def _check_paging(page: int, per_page: int, sort: str) -> None:
