@@ -105,6 +105,9 @@ class FacetsBody(BaseModel):
 class PageRef(BaseModel):
     number: int
     chars: int
+    pdf: str | None = Field(
+        None, description="The API path of the PDF holding the page (add #page=N); null: text"
+    )
 
 
 class DocumentBody(BaseModel):

@@ -113,12 +113,15 @@ def public_hit(hit: Hit, data: dict[str, Any], folders: Folders, shared: bool) -
 def public_record(record: Record, data: dict[str, Any], folders: Folders, shared: bool) -> dict:
     """A record's JSON with paths relative to the indexed folders and its `pdf`."""
     source = folders.relative(record.source)
-    paths = [
-        pdf_path(record.id, source if shared else None, n)
-        for n in range(1, 1 + len(record_pdfs(record)))
+    pdfs = record_pdfs(record)
+    paths = [pdf_path(record.id, source if shared else None, n) for n in range(1, len(pdfs) + 1)]
+    pages = [
+        {**page_data, "pdf": _page_pdf(page.attachment or record.source, pdfs, paths)}
+        for page, page_data in zip(record.pages, data.get("pages", []), strict=True)
     ]
     return {
         **data,
+        "pages": pages,
         "source": source,
         "attachments": [folders.relative(a) for a in record.attachments],
         "sources": [folders.relative(s) for s in data.get("sources", [])],
@@ -126,6 +129,11 @@ def public_record(record: Record, data: dict[str, Any], folders: Folders, shared
         "pdf": paths[0] if paths else None,
         "pdfs": paths,
     }
+
+
+def _page_pdf(file: str, pdfs: list[str], paths: list[str]) -> str | None:
+    """The API path of the PDF a page was read from (null for a page of text)."""
+    return paths[pdfs.index(file)] if file in pdfs else None
 
 
 def _is_pdf_name(path: str) -> bool:
