@@ -493,9 +493,9 @@ def create_app(
         """The page's text, and as HTML with the words of `q` in <mark>."""
         return await answer("page", record_id, number, q, source)
 
-    @app.api_route(
+    @app.head("/api/documents/{record_id:path}/pdf", include_in_schema=False)
+    @app.get(
         "/api/documents/{record_id:path}/pdf",
-        methods=["GET", "HEAD"],
         summary="A record's PDF",
         response_class=FileResponse,
         responses={200: {"content": {"application/pdf": {}}}, **errors(400, 404, 429)},
