@@ -467,12 +467,14 @@ def _pdf_record(path: Path, pdf: PdfText) -> Record:
         # A PDF nothing links to, too short to name its agency, and not DHS's by its words:
         # the department-wide default of a DHS listing does not apply to it.
         d = replace(d, component=OTHER_AGENCY)
+    site = site_of(path)  # a PDF of a mirrored site: its address there
     return _record(
         d,
         summary="",
         source=str(path),
         pages=_pages([pdf]),
         attachments=(str(path),),
+        url=site.url_of(path) if site else "",
         warnings=pdf.warnings,
     )
 
