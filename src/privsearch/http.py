@@ -376,7 +376,7 @@ def create_app(
         data = results.to_dict()
         shown = folders.current()
         data["results"] = [
-            public_hit(hit, hit_data, shown, len(ix.sources(hit.id)) > 1)
+            public_hit(hit, hit_data, shown, ix.shares_id(hit.id))
             for hit, hit_data in zip(results.results, data["results"], strict=True)
         ]
         return _json(ExplainedSearchBody if explain else SearchBody, data)
@@ -401,7 +401,7 @@ def create_app(
         data = record.to_dict()
         data["pages"] = [{"number": p.number, "chars": len(p.text)} for p in record.pages]
         data["versions"] = ix.family(record.id)
-        shared = len(ix.sources(record.id)) > 1
+        shared = ix.shares_id(record.id)
         return _json(DocumentBody, public_record(record, data, folders.current(), shared))
 
     def locate_pdf(record_id: str, source: str | None, n: int) -> Path:

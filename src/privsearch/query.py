@@ -623,6 +623,12 @@ class Index:
         found = [searcher.stored_fields(n) for n in docnums]
         return [d.get("source", "") for d in found if d["id"].lower() == wanted]
 
+    def shares_id(self, record_id: str) -> bool:
+        """Whether several records have this id (one document is read only when they might)."""
+        searcher = self._current()
+        docnums = list(searcher.docs_for_query(wq.Term("ids", record_id.strip().lower())))
+        return len(docnums) > 1 and len(self.sources(record_id)) > 1
+
     def roots(self) -> list[str]:
         """The folders and files the index was built from, as absolute paths."""
         meta = read_meta(self.path)
