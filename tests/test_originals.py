@@ -272,3 +272,15 @@ def test_folders_show_paths_relative_to_the_nearest_root() -> None:
     sources = ["/srv/library/dhs/pages/a.html", "/srv/library/dhs/manifest.jsonl"]
     assert folders.pick("pages/a.html", sources) == sources[0]
     assert folders.pick("../a.html", sources) == "../a.html"
+
+
+def test_the_document_number_a_notice_states() -> None:
+    from privsearch.ingest.federal_register import stated_document_url
+
+    head = "[Federal Register Volume 77, Number 228] GPO [www.gpo.gov] [FR\nDoc No: 2012-28675]"
+    assert stated_document_url(head) == REGISTER + "2012-28675"
+    filed = "... of records.\n[FR Doc. E9\u201323522 Filed 9\u201329\u201309; 8:45 am]"
+    assert stated_document_url(filed) == REGISTER + "E9-23522"
+    compilation = "[FR Doc. 2011-1 Filed 1-3-11]\n...\n[FR Doc. 2011-2 Filed 1-3-11]"
+    assert stated_document_url(compilation) == ""
+    assert stated_document_url("See the notice published as FR Doc 2012-28675.") == ""

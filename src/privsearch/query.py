@@ -635,7 +635,8 @@ class Index:
         roots = meta.get("roots")
         if isinstance(roots, list) and roots:
             return [str(r) for r in roots]
-        sources = list(meta.get("sources", {}))  # an index built before roots were kept
+        sources = [s for s in meta.get("sources", {}) if os.path.isabs(s)]
+        # An index built before roots were kept: the folder all its sources are in.
         return [os.path.commonpath(sources)] if sources else []
 
     def family(self, record_id: str) -> list[str]:
