@@ -284,3 +284,11 @@ def test_the_document_number_a_notice_states() -> None:
     compilation = "[FR Doc. 2011-1 Filed 1-3-11]\n...\n[FR Doc. 2011-2 Filed 1-3-11]"
     assert stated_document_url(compilation) == ""
     assert stated_document_url("See the notice published as FR Doc 2012-28675.") == ""
+
+
+def test_show_paths_gives_absolute_paths(dhs_index: Path) -> None:
+    with TestClient(create_app(dhs_index, rate_limit=0, show_paths=True)) as client:
+        document = client.get("/api/documents/DHS%2FALL-011").json()
+        pdf = str((DHS / "standalone" / "dhs-all-011.pdf").resolve())
+        assert document["source"] == pdf and document["attachments"] == [pdf]
+        assert client.get("/api/documents/DHS%2FALL-011", params={"source": pdf}).status_code == 200

@@ -281,15 +281,17 @@ def create_app(
     *,
     rate_limit: int = DEFAULT_RATE_LIMIT,
     time_limit: float = TIME_LIMIT,
+    show_paths: bool = False,
 ) -> FastAPI:
     """The API over the index at `index_dir`.
 
     CORS only for `allow_origins`; at most `rate_limit` API requests a minute per client
-    address (0: no limit); a search may collect matches for `time_limit` seconds.
+    address (0: no limit); a search may collect matches for `time_limit` seconds. Paths are
+    shown relative to the indexed folders unless `show_paths`.
     """
     ix = Index(index_dir, time_limit=time_limit)
     cache = ResponseCache()
-    folders = _FoldersOf(ix, index_dir)
+    folders = _FoldersOf(ix, index_dir, show_paths)
     app = FastAPI(
         title="privsearch",
         version=__version__,
@@ -560,13 +562,16 @@ def create_app(
 class _FoldersOf:
     """The folders an index was built from, read again when the index changes."""
 
-    def __init__(self, ix: Index, index_dir: Path | str) -> None:
+    def __init__(self, ix: Index, index_dir: Path | str, show_paths: bool = False) -> None:
         self.ix = ix
         self.index_dir = str(Path(index_dir).resolve())
+        self.show_paths = show_paths
         self._folders = (-1, Folders([self.index_dir]))
         self._lock = threading.Lock()
 
     def current(self) -> Folders:
+        if self.show_paths:
+            return Folders.absolute()
         generation = self.ix.generation()
         with self._lock:
             if self._folders[0] != generation:
@@ -586,7 +591,10 @@ def app_from_environment() -> FastAPI:
     """The app of a `privsearch serve --workers N` worker process."""
     options = serve_options()
     return create_app(
-        options["index_dir"], options["allow_origins"], rate_limit=options["rate_limit"]
+        options["index_dir"],
+        options["allow_origins"],
+        rate_limit=options["rate_limit"],
+        show_paths=options.get("show_paths", False),
     )
 
 
@@ -600,6 +608,7 @@ def serve(
     *,
     header_timeout: float = DEFAULT_HEADER_TIMEOUT,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    show_paths: bool = False,
 ) -> None:
     """Run the API with uvicorn until interrupted, in `workers` processes.
 
@@ -622,7 +631,7 @@ def serve(
         "ws": "none",  # no WebSocket routes: an upgrade would leave the request deadline behind
     }
     if workers <= 1:
-        app = create_app(index_dir, allow_origins, rate_limit=rate_limit)
+        app = create_app(index_dir, allow_origins, rate_limit=rate_limit, show_paths=show_paths)
         uvicorn.run(app, **server_options)
         return
     export_serve_options(
@@ -630,6 +639,7 @@ def serve(
             "index_dir": str(index_dir),
             "allow_origins": list(allow_origins),
             "rate_limit": rate_limit,
+            "show_paths": show_paths,
         }
     )
     uvicorn.run(

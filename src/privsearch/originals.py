@@ -24,13 +24,19 @@ _MAGIC_WINDOW = 1024  # bytes a PDF may carry before its header (readers accept 
 class Folders:
     """The indexed folders (and files), to show paths relative to them."""
 
-    def __init__(self, roots: Sequence[str]) -> None:
+    def __init__(self, roots: Sequence[str], *, keep: bool = False) -> None:
         # Deepest first, so that a path under two roots is shown relative to the nearer one.
         self.roots = sorted({r.rstrip(os.sep) or os.sep for r in roots}, key=len, reverse=True)
+        self.keep = keep
+
+    @classmethod
+    def absolute(cls) -> Folders:
+        """Paths shown as they are (`privsearch serve --show-paths`)."""
+        return cls([], keep=True)
 
     def relative(self, path: str) -> str:
         """`path` relative to its root; a file given itself by its name; an address as is."""
-        if not path or not os.path.isabs(path):
+        if self.keep or not path or not os.path.isabs(path):
             return path
         for root in self.roots:
             if path == root:
