@@ -645,13 +645,6 @@ class Index:
         return sorted({d["id"] for d in searcher.documents(family=family_of(record_id))})
 
 
-def _page_file(stored_pages: list[list[Any]], matched: tuple[int, ...]) -> str:
-    """The PDF holding the first matched page ("" when the record has one body source)."""
-    if not matched:
-        return ""
-    return next((str(att) for number, _, att in stored_pages if number == matched[0]), "")
-
-
 def _check_paging(page: int, per_page: int, sort: str) -> None:
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise BadParameterError(f"per_page must be between 1 and {MAX_PER_PAGE}, not {per_page}")
@@ -886,3 +879,10 @@ def _phrases_alone(tree: Node) -> Node | None:
 def open_index(path: Path | str = "index") -> Index:
     """Open the index at `path` for searching."""
     return Index(path)
+
+
+def _page_file(stored_pages: list[list[Any]], matched: tuple[int, ...]) -> str:
+    """The PDF holding the first matched page ("" when the record has one body source)."""
+    if not matched:
+        return ""
+    return next((str(att) for number, _, att in stored_pages if number == matched[0]), "")
