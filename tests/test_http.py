@@ -64,7 +64,7 @@ def test_documents_with_slashes_in_ids(client):
     for path in ("/api/documents/DHS%2FICE%2FPIA-054", "/api/documents/DHS/ICE/PIA-054"):
         data = client.get(path).json()
         assert data["id"] == "DHS/ICE/PIA-054" and data["component"] == "ICE"
-        assert data["pages"] and {"number", "chars"} == set(data["pages"][0])
+        assert data["pages"] and {"number", "chars", "pdf"} == set(data["pages"][0])
     page = client.get("/api/documents/DHS%2FICE%2FPIA-054/pages/2", params={"q": "facial"}).json()
     assert page["page"] == 2 and "facial" in page["text"].lower()
     assert "<mark>" in page["html"]

@@ -345,6 +345,37 @@ def test_document_text_is_never_markup(page, base_url: str) -> None:
         assert shadow.locator(tag).count() == 0, f"a <{tag}> element was made from document text"
 
 
+def test_a_hit_opens_its_pdf_at_the_matching_page(page, base_url: str) -> None:
+    search_for(page, base_url, "zebrafish")
+    hit = page.locator(f"{WIDGET} .result").first
+    link = hit.locator("a.pdf-link")
+    expect(link).to_have_text("Open PDF at page 1")
+    href = link.get_attribute("href")
+    assert href == f"{base_url}/api/documents/dhs-zz-pia-999/pdf#page=1"
+    assert link.get_attribute("target") == "_blank"
+    response = page.request.get(href)
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.body().startswith(b"%PDF")
+    # the document panel links the PDF, and the page it shows in it
+    hit.locator(".result-title").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator("a.pdf-link").first).to_have_text("Open PDF")
+    page_link = dialog.locator("a.pdf-page-link")
+    expect(page_link).to_have_text("Open page 1 in the PDF")
+    dialog.get_by_role("button", name="Page 2").click()
+    expect(page_link).to_have_text("Open page 2 in the PDF")
+    assert page_link.get_attribute("href").endswith("/pdf#page=2")
+
+
+def test_a_hit_links_its_publication_page(page, base_url: str) -> None:
+    search_for(page, base_url, '"Traveler Verification Service"')
+    hit = page.locator(f"{WIDGET} .result[data-id='DHS/CBP/PIA-056']")
+    link = hit.locator("a.publication-link")
+    expect(link).to_have_attribute("href", "https://omb.report/icr/202305-1651-001/doc/131867701")
+    expect(hit.locator("a.pdf-link")).to_have_count(1)
+
+
 def test_url_runs_the_search(page, base_url: str) -> None:
     search_for(page, base_url, "biometric", component="CBP")
     expect(search_box(page)).to_have_value("biometric")

@@ -1003,6 +1003,11 @@ def stopwords(paths: tuple[Path, ...], min_df: float, limit: int) -> None:
     show_default=True,
     help="Open connections per server process; past it, 503.",
 )
+@click.option(
+    "--show-paths",
+    is_flag=True,
+    help="Show sources and attachments as absolute paths (for a server only you use).",
+)
 @translate_errors
 def serve(
     index_dir: Path | None,
@@ -1013,6 +1018,7 @@ def serve(
     workers: int,
     header_timeout: float,
     max_connections: int,
+    show_paths: bool,
 ) -> None:
     """Serve the HTTP JSON API, the search widget (/widget.js) and a demo page (/).
 
@@ -1034,4 +1040,5 @@ def serve(
         workers=workers,
         header_timeout=header_timeout,
         max_connections=max_connections,
+        show_paths=show_paths,
     )

@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
@@ -42,6 +42,7 @@ from .httpschema import (
     SuggestBody,
     errors,
 )
+from .originals import Folders, pdf_file, public_hit, public_record
 from .pages import embed_page, landing_page
 from .query import MAX_PER_PAGE, TIME_LIMIT, Index
 from .querylang import MAX_QUERY_LENGTH
@@ -307,14 +308,17 @@ def create_app(
     *,
     rate_limit: int = DEFAULT_RATE_LIMIT,
     time_limit: float = TIME_LIMIT,
+    show_paths: bool = False,
 ) -> FastAPI:
     """The API over the index at `index_dir`.
 
     CORS only for `allow_origins`; at most `rate_limit` API requests a minute per client
-    address (0: no limit); a search may collect matches for `time_limit` seconds.
+    address (0: no limit); a search may collect matches for `time_limit` seconds. Paths are
+    shown relative to the indexed folders unless `show_paths`.
     """
     ix = Index(index_dir, time_limit=time_limit)
     cache = ResponseCache()
+    folders = _FoldersOf(ix, index_dir, show_paths)
     app = FastAPI(
         title="privsearch",
         version=__version__,
@@ -352,7 +356,7 @@ def create_app(
     async def _privsearch_error(request: Request, exc: PrivsearchError) -> JSONResponse:
         if exc.status >= 500:
             log.error("error answering %s", request.url.path, exc_info=exc)
-        return error_response(exc.status, exc.message)
+        return error_response(exc.status, folders.scrub(exc.message))
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -400,7 +404,13 @@ def create_app(
             correct=correct,
             explain=explain,
         )
-        return _json(ExplainedSearchBody if explain else SearchBody, results.to_dict())
+        data = results.to_dict()
+        shown = folders.current()
+        data["results"] = [
+            public_hit(hit, hit_data, shown, ix.shares_id(hit.id))
+            for hit, hit_data in zip(results.results, data["results"], strict=True)
+        ]
+        return _json(ExplainedSearchBody if explain else SearchBody, data)
 
     def compute_suggest(q: str, limit: int) -> bytes:
         return _json(SuggestBody, {"query": q, "suggestions": ix.suggest(q, limit)})
@@ -410,15 +420,23 @@ def create_app(
         counts = {k: stats[k] for k in ("component", "doc_type", "year")}
         return _json(FacetsBody, {"total": stats["records"], **counts})
 
+    def stored_source(record_id: str, source: str | None) -> str | None:
+        """The stored source a client's `source` (relative, as the API shows it) names."""
+        return folders.current().pick(source, ix.sources(record_id))
+
     def compute_page(record_id: str, number: int, q: str | None, source: str | None) -> bytes:
-        return _json(PageBody, ix.page(record_id, number, q, source))
+        return _json(PageBody, ix.page(record_id, number, q, stored_source(record_id, source)))
 
     def compute_document(record_id: str, source: str | None) -> bytes:
-        record = ix.get(record_id, source)
+        record = ix.get(record_id, stored_source(record_id, source))
         data = record.to_dict()
         data["pages"] = [{"number": p.number, "chars": len(p.text)} for p in record.pages]
         data["versions"] = ix.family(record.id)
-        return _json(DocumentBody, data)
+        shared = ix.shares_id(record.id)
+        return _json(DocumentBody, public_record(record, data, folders.current(), shared))
+
+    def locate_pdf(record_id: str, source: str | None, n: int) -> Path:
+        return pdf_file(ix.get(record_id, stored_source(record_id, source)), n)
 
     computers: dict[str, Callable[..., bytes]] = {
         "search": compute_search,
@@ -512,6 +530,30 @@ def create_app(
         """The page's text, and as HTML with the words of `q` in <mark>."""
         return await answer("page", record_id, number, q, source)
 
+    @app.head("/api/documents/{record_id:path}/pdf", include_in_schema=False)
+    @app.get(
+        "/api/documents/{record_id:path}/pdf",
+        summary="A record's PDF",
+        response_class=FileResponse,
+        responses={200: {"content": {"application/pdf": {}}}, **errors(400, 404, 429)},
+    )
+    async def document_pdf(
+        record_id: str,
+        source: Source = None,
+        n: Annotated[int, Query(ge=1, le=1000, description="Which of its PDFs, from 1")] = 1,
+    ) -> Response:
+        """The PDF the record was read from (its source, else its first attached PDF; `n`
+        picks another attachment), inline, with byte ranges. Only a record's own files are
+        served: 404 when it has none or the file is gone."""
+        path = await run_in_threadpool(locate_pdf, record_id, source, n)
+        return FileResponse(
+            path,
+            media_type="application/pdf",
+            filename=path.name,
+            content_disposition_type="inline",
+            headers={"Cache-Control": "no-cache"},
+        )
+
     @app.get(
         "/api/documents/{record_id:path}",
         summary="A record's metadata",
@@ -564,11 +606,42 @@ def create_app(
     return app
 
 
+class _FoldersOf:
+    """The folders an index was built from, read again when the index changes."""
+
+    def __init__(self, ix: Index, index_dir: Path | str, show_paths: bool = False) -> None:
+        self.ix = ix
+        self.index_dir = str(Path(index_dir).resolve())
+        self.show_paths = show_paths
+        self._folders = (-1, Folders([self.index_dir]))
+        self._lock = threading.Lock()
+
+    def current(self) -> Folders:
+        if self.show_paths:
+            return Folders.absolute()
+        generation = self.ix.generation()
+        with self._lock:
+            if self._folders[0] != generation:
+                self._folders = (generation, Folders([*self.ix.roots(), self.index_dir]))
+            return self._folders[1]
+
+    def scrub(self, message: str) -> str:
+        """An error message without the server's paths."""
+        try:
+            folders = self.current()
+        except Exception:  # noqa: BLE001 - an unreadable index: still hide its path
+            folders = Folders([self.index_dir])
+        return folders.scrub(message)
+
+
 def app_from_environment() -> FastAPI:
     """The app of a `privsearch serve --workers N` worker process."""
     options = serve_options()
     return create_app(
-        options["index_dir"], options["allow_origins"], rate_limit=options["rate_limit"]
+        options["index_dir"],
+        options["allow_origins"],
+        rate_limit=options["rate_limit"],
+        show_paths=options.get("show_paths", False),
     )
 
 
@@ -582,6 +655,7 @@ def serve(
     *,
     header_timeout: float = DEFAULT_HEADER_TIMEOUT,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    show_paths: bool = False,
 ) -> None:
     """Run the API with uvicorn until interrupted, in `workers` processes.
 
@@ -604,7 +678,7 @@ def serve(
         "ws": "none",  # no WebSocket routes: an upgrade would leave the request deadline behind
     }
     if workers <= 1:
-        app = create_app(index_dir, allow_origins, rate_limit=rate_limit)
+        app = create_app(index_dir, allow_origins, rate_limit=rate_limit, show_paths=show_paths)
         uvicorn.run(app, **server_options)
         return
     export_serve_options(
@@ -612,6 +686,7 @@ def serve(
             "index_dir": str(index_dir),
             "allow_origins": list(allow_origins),
             "rate_limit": rate_limit,
+            "show_paths": show_paths,
         }
     )
     uvicorn.run(

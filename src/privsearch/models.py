@@ -85,11 +85,15 @@ class Hit:
     url: str = ""
     versions: tuple[str, ...] = ()  # other ids of the same family, with --collapse
     explain: dict[str, Any] | None = None  # the parts of the score, with explain=True
+    attachments: tuple[str, ...] = ()  # the PDFs read into the record
+    page_file: str = ""  # the PDF holding pages[0]; "" when the record has one body source
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["pages"] = list(self.pages)
         data["versions"] = list(self.versions)
+        data["attachments"] = list(self.attachments)
+        del data["page_file"]
         if self.explain is None:
             del data["explain"]
         return data

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import os
 import re
 import threading
 import time
@@ -493,6 +494,8 @@ class Index:
             source=stored.get("source", ""),
             url=stored.get("url", ""),
             versions=versions,
+            attachments=tuple(stored.get("attachments", [])),
+            page_file=_page_file(stored.get("pages", []), pages),
         )
 
     def _inspect(
@@ -713,6 +716,30 @@ class Index:
             "doc_type": count_values(columns.facets["doc_type"], every),
             "year": dict(sorted(count_values(columns.facets["year"], every).items())),
         }
+
+    def sources(self, record_id: str) -> list[str]:
+        """The source of every record with this id (case-insensitive), in index order."""
+        searcher = self._current()
+        wanted = record_id.strip().lower()
+        docnums = searcher.docs_for_query(wq.Term("ids", wanted))
+        found = [searcher.stored_fields(n) for n in docnums]
+        return [d.get("source", "") for d in found if d["id"].lower() == wanted]
+
+    def shares_id(self, record_id: str) -> bool:
+        """Whether several records have this id (one document is read only when they might)."""
+        searcher = self._current()
+        docnums = list(searcher.docs_for_query(wq.Term("ids", record_id.strip().lower())))
+        return len(docnums) > 1 and len(self.sources(record_id)) > 1
+
+    def roots(self) -> list[str]:
+        """The folders and files the index was built from, as absolute paths."""
+        meta = read_meta(self.path)
+        roots = meta.get("roots")
+        if isinstance(roots, list) and roots:
+            return [str(r) for r in roots]
+        sources = [s for s in meta.get("sources", {}) if os.path.isabs(s)]
+        # An index built before roots were kept: the folder all its sources are in.
+        return [os.path.commonpath(sources)] if sources else []
 
     def family(self, record_id: str) -> list[str]:
         """Ids of every version of the document family `record_id` belongs to."""
@@ -993,3 +1020,10 @@ def _phrases_alone(tree: Node) -> Node | None:
 def open_index(path: Path | str = "index") -> Index:
     """Open the index at `path` for searching."""
     return Index(path)
+
+
+def _page_file(stored_pages: list[list[Any]], matched: tuple[int, ...]) -> str:
+    """The PDF holding the first matched page ("" when the record has one body source)."""
+    if not matched:
+        return ""
+    return next((str(att) for number, _, att in stored_pages if number == matched[0]), "")

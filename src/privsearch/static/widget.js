@@ -251,6 +251,8 @@ mark { background: var(--_mark); color: var(--_mark-text); padding: 0 .1em; bord
 }
 .page-link:hover { border-color: var(--_primary); }
 .versions { margin: .2em 0 0; font-size: .85em; color: var(--_muted); }
+.originals { display: flex; flex-wrap: wrap; gap: .3em 1em; margin: .3em 0 0; font-size: .85em; }
+.originals a { color: var(--_primary); font-weight: 600; }
 .pagination { display: flex; flex-wrap: wrap; gap: .35em; align-items: center; margin: 1em 0 .2em; }
 .pagination button {
   min-width: 2.4em; padding: .35em .7em; border: 1px solid var(--_border);
@@ -285,7 +287,6 @@ dialog.document::backdrop { background: rgba(15, 23, 42, .45); }
   font-size: .9em; }
 .facts dt { color: var(--_muted); }
 .facts dd { margin: 0; overflow-wrap: anywhere; }
-.document-link { color: var(--_primary); font-weight: 600; }
 .page-nav { display: flex; flex-wrap: wrap; gap: .35em; align-items: center; margin: .6em 0; }
 .page-nav button {
   padding: .25em .6em; border: 1px solid var(--_border); border-radius: var(--_radius);
@@ -1161,8 +1162,46 @@ privsearch-search[data-state]:not([data-state="idle"]) + .landing { display: non
         meta,
         hit.snippet ? el("p", { class: "snippet", part: "snippet" }, markedFragment(hit.snippet)) : null,
         pages,
+        this._originalLinks(hit.pdf_page_url || hit.pdf, hit.pdf_page_url ? hit.pages[0] : null, hit.url),
         others.length ? el("p", { class: "versions" }, `Other versions: ${others.join(", ")}`) : null,
       );
+    }
+
+    /** "Open PDF" (at a page when known) and "Publication page" links; null when neither. */
+    _originalLinks(pdf, pageNumber, url, extraPart = "") {
+      const pdfHref = pdf ? this._apiHref(pdf) : null;
+      const webHref = url ? safeLink(url) : null;
+      if (!pdfHref && !webHref) return null;
+      return el(
+        "p",
+        { class: "originals", part: "originals" },
+        pdfHref
+          ? el(
+              "a",
+              { class: "pdf-link", part: "pdf-link", href: pdfHref, target: "_blank", rel: "noopener" },
+              pageNumber ? `Open PDF at page ${pageNumber}` : "Open PDF",
+            )
+          : null,
+        webHref
+          ? el(
+              "a",
+              { class: "publication-link", part: `publication-link${extraPart}`, href: webHref, target: "_blank", rel: "noopener noreferrer" },
+              "Publication page ↗",
+            )
+          : null,
+      );
+    }
+
+    /** An API path from the JSON ("/api/documents/.../pdf#page=2") as an address on the API's
+     * own origin; null for anything else. */
+    _apiHref(path) {
+      try {
+        const base = new URL(this.apiBase);
+        const url = new URL(String(path).replace(/^\/+/, ""), base);
+        return url.origin === base.origin && url.pathname.startsWith(base.pathname) ? url.href : null;
+      } catch (_) {
+        return null;
+      }
     }
 
     _resultTitles() {
@@ -1340,7 +1379,6 @@ privsearch-search[data-state]:not([data-state="idle"]) + .landing { display: non
       fact("SORNs", (record.sorns || []).join("; "));
       const others = (record.versions || []).filter((v) => v !== record.id);
       fact("Other versions", others.join(", "));
-      const link = safeLink(record.url);
       const pages = (record.pages || []).map((p) => p.number);
       const matched = new Set(hit.pages || []);
       const start = pages.includes(pageNumber) ? pageNumber : pages.find((n) => matched.has(n)) || pages[0];
@@ -1349,17 +1387,7 @@ privsearch-search[data-state]:not([data-state="idle"]) + .landing { display: non
         ...present(
           facts,
         record.summary ? el("p", { class: "summary" }, record.summary) : null,
-        link
-          ? el(
-              "p",
-              {},
-              el(
-                "a",
-                { class: "document-link", part: "document-link", href: link, target: "_blank", rel: "noopener noreferrer" },
-                "Read the original publication ↗",
-              ),
-            )
-          : null,
+          this._originalLinks(record.pdf, null, record.url, " document-link"),
           pageArea,
         ),
       );
@@ -1395,9 +1423,18 @@ privsearch-search[data-state]:not([data-state="idle"]) + .landing { display: non
         ),
         el("button", { type: "button", "aria-label": "Next page", disabled: index >= pages.length - 1, onclick: move(pages[index + 1]) }, "›"),
       );
+      const ref = (record.pages || []).find((p) => p.number === number);
+      const pdfHref = ref && ref.pdf ? this._apiHref(`${ref.pdf}#page=${number}`) : null;
+      const pageLink = pdfHref
+        ? el(
+            "p",
+            { class: "originals", part: "originals" },
+            el("a", { class: "pdf-page-link", part: "pdf-link", href: pdfHref, target: "_blank", rel: "noopener" }, `Open page ${number} in the PDF`),
+          )
+        : null;
       const text = el("div", { class: "page-text", part: "document-text", tabindex: "0", "aria-label": `Page ${number} text` }, "Loading…");
       const hadFocus = area.contains(this._root.activeElement) ? this._root.activeElement.getAttribute("aria-label") : null;
-      area.replaceChildren(el("h3", { class: "visually-hidden" }, `Page ${number}`), nav, text);
+      area.replaceChildren(...present(el("h3", { class: "visually-hidden" }, `Page ${number}`), nav, pageLink, text));
       if (hadFocus) {
         const again = [...nav.querySelectorAll("button")].find((b) => b.getAttribute("aria-label") === hadFocus && !b.disabled);
         (again || nav.querySelector('[aria-current="page"]')).focus();
