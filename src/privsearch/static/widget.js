@@ -568,14 +568,16 @@ privsearch-search[data-state]:not([data-state="idle"]) + .landing { display: non
         this._filterGroups,
         this._dateRange,
       );
-      this._resultList = el("ol", { class: "results", part: "results", "aria-label": "Search results" });
+      // Each result's title is an <h3>: this heading keeps the outline in order under a page's <h1>.
+      this._resultsHeading = el("h2", { class: "visually-hidden", id: "results-heading" }, "Search results");
+      this._resultList = el("ol", { class: "results", part: "results", "aria-labelledby": "results-heading" });
       this._empty = el("div", { class: "empty", part: "empty", hidden: true });
       this._pagination = el("nav", { class: "pagination", part: "pagination", "aria-label": "Result pages", hidden: true });
       this._layout = el(
         "div",
         { class: "layout" },
         this._filters,
-        el("div", { class: "main" }, this._empty, this._resultList, this._pagination),
+        el("div", { class: "main" }, this._resultsHeading, this._empty, this._resultList, this._pagination),
       );
       this._dialog = this._buildDialog();
 
@@ -1262,7 +1264,7 @@ privsearch-search[data-state]:not([data-state="idle"]) + .landing { display: non
         el(
           "button",
           { type: "button", part: "page-button", "aria-label": "Previous page", disabled: page <= 1, onclick: go(page - 1) },
-          "‹ Prev",
+          "‹ Previous",
         ),
       ];
       let previous = 0;
