@@ -77,6 +77,8 @@ def test_landing_page(page, base_url: str) -> None:
     page.goto(base_url + "/")
     expect(page.locator(f"{WIDGET}[data-state=idle]")).to_have_count(1)
     expect(page.get_by_role("heading", name="What the index holds")).to_be_visible()
+    # the filters, counted over every document, show before anything is typed
+    expect(page.locator(f"{WIDGET} input[type=checkbox][value=ICE]")).to_be_visible()
     found = violations(page)
     assert not found, "\n".join(found)
 

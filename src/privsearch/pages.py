@@ -1,10 +1,10 @@
 """The HTML pages `privsearch serve` shows people: the landing page at `/` and `/embed`.
 
-The landing page carries the widget and, until something is typed, what the index holds:
-counts by component, type and year (each a link that lists those documents), example searches
-that find something here, and the newest publications. Everything from the index is escaped
-(`html.escape`); the pages use no inline script or style, so the strict Content-Security-Policy
-of `http.HTML_SECURITY_HEADERS` holds.
+The landing page carries the widget and, in its `idle` slot (shown beside the filters, which
+count the documents by component, type and year, until something is typed or chosen), what the
+index holds, example searches that find something here, and the newest publications.
+Everything from the index is escaped (`html.escape`); the pages use no inline script or style,
+so the strict Content-Security-Policy of `http.HTML_SECURITY_HEADERS` holds.
 """
 
 from __future__ import annotations
@@ -39,42 +39,17 @@ def _link(**params: str) -> str:
     return "?" + urlencode({_PARAM + key: value for key, value in params.items()})
 
 
-def _count_list(heading: str, anchor: str, items: list[tuple[str, str, int]]) -> str:
-    """An <h3> and a list of (label, link, count)."""
-    rows = "".join(
-        f'<li><a href="{html.escape(href)}">{html.escape(label)}</a> '
-        f'<span class="landing-count">{count:,}</span></li>'
-        for label, href, count in items
-    )
-    return (
-        f'<section class="landing-facet" aria-labelledby="{anchor}">'
-        f'<h3 id="{anchor}">{heading}</h3><ul>{rows}</ul></section>'
-    )
-
-
-def _by_count(counts: dict[str, int]) -> list[tuple[str, int]]:
-    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-
-
 def _holdings(stats: dict[str, Any]) -> str:
+    """One sentence: how many publications, components and pages, over which years (the
+    filters beside it count them by component, type and year)."""
     years = [y for y in stats["year"] if y.isdigit()]
-    span = f", {years[0]} to {years[-1]}" if years else ""
-    summary = (
-        f'<p class="landing-summary">{stats["records"]:,} publications, '
-        f"{stats['pages']:,} pages of text{span}.</p>"
-    )
-    components = [(c, _link(component=c), n) for c, n in _by_count(stats["component"])]
-    types = [(t, _link(type=t), n) for t, n in _by_count(stats["doc_type"])]
-    year_links = [(y, _link(year=y), stats["year"][y]) for y in sorted(years, reverse=True)]
-    lists = (
-        _count_list("By component", "landing-components", components)
-        + _count_list("By type", "landing-types", types)
-        + _count_list("By year", "landing-years", year_links)
-    )
+    span = f", published {years[0]} to {years[-1]}" if years else ""
     return (
         '<section class="landing-holdings" aria-labelledby="landing-holdings">'
         '<h2 id="landing-holdings">What the index holds</h2>'
-        f'{summary}<div class="landing-facets">{lists}</div></section>'
+        f"<p>{stats['records']:,} publications from {len(stats['component']):,} components, "
+        f"{stats['pages']:,} pages of text{span}. Choose a filter to list them, newest "
+        "first, or search.</p></section>"
     )
 
 
@@ -82,7 +57,7 @@ def _examples(ix: Index) -> str:
     found = [(q, ix.search(q, per_page=1).total) for q in EXAMPLE_SEARCHES]
     items = "".join(
         f'<li><a href="{html.escape(_link(q=q))}">{html.escape(q)}</a> '
-        f'<span class="landing-count">{total:,} results</span></li>'
+        f'<span class="landing-count">{total:,} result{"s" if total != 1 else ""}</span></li>'
         for q, total in found
         if total
     )
@@ -113,8 +88,8 @@ def _newest(ix: Index) -> str:
 
 def landing_page(ix: Index) -> bytes:
     """The page at `/`: the widget, then what the index holds until something is typed."""
-    parts = (_examples(ix), _newest(ix), _holdings(ix.stats()))
-    landing = f'<div class="landing">{"".join(parts)}</div>'
+    parts = (_holdings(ix.stats()), _examples(ix), _newest(ix))
+    landing = f'<div slot="idle" class="landing">{"".join(parts)}</div>'
     return _template("demo.html").replace("<!-- landing -->", landing).encode("utf-8")
 
 

@@ -326,18 +326,16 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
   font-size: .9rem; }
 .demo-footer code { background: #f3f5f8; padding: .1em .3em; border-radius: 3px; }
 .demo-footer a { color: #1a4480; }
-.demo-main h2 { font-size: 1.15em; margin: 1.6em 0 .5em; }
+.demo-main h2 { font-size: 1.15em; margin: 1.4em 0 .5em; }
+.landing > section:first-child h2 { margin-top: 0; }
 .demo-main h3 { font-size: 1em; margin: 0 0 .4em; }
 .demo-main a { color: #1a4480; }
 .demo-code { background: #f3f5f8; padding: .8em 1em; border-radius: 4px; overflow-x: auto; }
-privsearch-search[data-state]:not([data-state="idle"]) + .landing { display: none; }
 .landing ul, .landing ol { margin: 0; padding-left: 1.2em; }
 .landing li { margin: .25em 0; }
 .landing-examples ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .5em 1.2em; }
 .landing-count, .landing-meta { color: #5c5c5c; font-size: .9em; }
 .landing-meta { display: block; }
-.landing-facets { display: grid; grid-template-columns: repeat(auto-fit, minmax(12rem, 1fr)); gap: 1em 2em; }
-.landing-facet ul { list-style: none; padding: 0; max-height: 16em; overflow-y: auto; }
 `;
   if (document.documentElement.hasAttribute("data-privsearch-demo")) {
     const sheet = new CSSStyleSheet();
@@ -568,6 +566,8 @@ privsearch-search[data-state]:not([data-state="idle"]) + .landing { display: non
         this._filterGroups,
         this._dateRange,
       );
+      // What the page puts in the element as slot="idle" shows beside the filters until a search.
+      this._idleSlot = el("slot", { name: "idle" });
       // Each result's title is an <h3>: this heading keeps the outline in order under a page's <h1>.
       this._resultsHeading = el("h2", { class: "visually-hidden", id: "results-heading" }, "Search results");
       this._resultList = el("ol", { class: "results", part: "results", "aria-labelledby": "results-heading" });
@@ -577,7 +577,7 @@ privsearch-search[data-state]:not([data-state="idle"]) + .landing { display: non
         "div",
         { class: "layout" },
         this._filters,
-        el("div", { class: "main" }, this._resultsHeading, this._empty, this._resultList, this._pagination),
+        el("div", { class: "main" }, this._idleSlot, this._resultsHeading, this._empty, this._resultList, this._pagination),
       );
       this._dialog = this._buildDialog();
 
@@ -611,6 +611,7 @@ privsearch-search[data-state]:not([data-state="idle"]) + .landing { display: non
 
     _setState(name) {
       this.setAttribute("data-state", name);
+      this._idleSlot.hidden = name !== "idle";
       this._progress.hidden = name !== "loading";
       this._resultList.setAttribute("aria-busy", name === "loading" ? "true" : "false");
     }
