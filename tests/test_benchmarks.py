@@ -280,3 +280,18 @@ def test_typeahead_benchmark_smoke(dhs_index, capsys):
     assert figures["records"] > 300 and figures["keystrokes"] > 10
     assert set(figures["suggest"]) == {"n", "median_ms", "p95_ms", "max_ms"}
     assert figures["prefix_search"]["n"] == figures["keystrokes"]
+
+
+def test_startup_smoke(bundled_index, tmp_path, capsys):
+    from benchmarks import startup
+
+    out_json = tmp_path / "startup.json"
+    assert (
+        startup.main(["--repeats", "1", "--index", str(bundled_index), "--json", str(out_json)])
+        == 0
+    )
+    figures = json.loads(out_json.read_text())
+    assert figures["search"]["median"] > 0 and figures["serve_ready"] > 0
+    assert figures["serve_first_search"] >= figures["serve_ready"]
+    assert any(module.startswith("whoosh") for module, _ in figures["slowest_imports"])
+    assert "serve: ready in" in capsys.readouterr().out

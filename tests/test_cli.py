@@ -86,6 +86,15 @@ def test_search_table_output(dhs_index):
     assert "results (" in out
 
 
+def test_the_facet_line_says_how_many_values_it_leaves_out(dhs_index):
+    out = run("search", "privacy", "--index", str(dhs_index), "--limit", "1").stdout
+    components = search_json(dhs_index, "privacy")["facets"]["component"]
+    assert len(components) > 8
+    line = " ".join(out.split()).split("component: ")[1].split(";")[0]
+    assert line.endswith(f", and {len(components) - 8} more (--json lists all)")
+    assert line.startswith(", ".join(f"{k} {v}" for k, v in list(components.items())[:8]))
+
+
 def test_search_csv(dhs_index):
     out = run("search", "biometric", "--csv", "--limit", "3", "--index", str(dhs_index)).stdout
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -252,6 +261,15 @@ def test_hostile_pdfs_are_indexed_or_skipped_with_a_reason(tmp_path):
     assert "notpdf_zero-bytes.pdf" in skipped
     assert "enc_aes-256-r6_empty-user-pw.pdf" in indexed
     assert "password" in skipped["enc_rc4-128-r3_user-pw-asdfzxcv.pdf"]
+    # one readable line per file: the failed pages grouped by reason, no raw PDF bytes quoted
+    assert not [m for m in [*skipped.values(), *summary["warnings"]] if "b'" in m or "@" in m]
+    newsletter = [w for w in summary["warnings"] if "cap-newsletter_pdfreaderror" in w]
+    assert len(newsletter) == 1
+    assert newsletter[0].endswith(
+        ": 3 of 10 pages failed to extract: 1, 3, 4 (PdfReadError: Invalid Elementary Object)"
+    )
+    stats = json.loads(run("stats", "--index", index_dir, "--json").stdout)
+    assert (stats["records"], stats["pages"]) == (summary["records"], summary["index_pages"])
     strict = run("index", str(robustness), "--index", index_dir, "--strict", ok=False)
     assert strict.exit_code == 1
 

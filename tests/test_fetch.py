@@ -189,6 +189,22 @@ def test_federal_register_records_keep_their_identifiers(fetched: dict) -> None:
         assert by_number.results and by_number.results[0].id == record.id
 
 
+def test_every_fetched_record_links_where_it_was_published(fetched: dict) -> None:
+    records = _records(fetched["index"])
+    site = json.loads((fetched["mirror"] / "dhs" / ".privsearch-site").read_text())["url"]
+    documents = json.loads((REPLICA / "fr-documents.json").read_text())
+    html_urls = {d["document_number"]: d["html_url"] for d in documents}
+    assert all(r.url for r in records)  # 348 of 348: 276 pages and 72 Register documents
+    pages = {r.source: r for r in records if r.source.endswith(".html")}
+    for source, record in pages.items():
+        slug = Path(source).stem
+        assert record.url == f"{site}/publication/{slug}", source
+    notices = [r for r in records if r.detail("document_number") and r.source.endswith(".json")]
+    assert notices
+    for record in notices:
+        assert record.url == html_urls[record.detail("document_number")]
+
+
 def test_a_second_fetch_downloads_no_pdf_again(fetched: dict) -> None:
     server_stats = fetched["stats"]
     url = fetched["report"]["sources"][0]["url"]

@@ -180,7 +180,8 @@ def test_a_file_swapped_for_a_fifo_after_the_scan_does_not_hang_the_run(tmp_path
 def test_a_swapped_file_leaves_the_index_usable(tmp_path: Path) -> None:
     _page(tmp_path / "c.html", "A page")
     _page(tmp_path / "d.html", "Another page")
-    indexing = sys.modules["privsearch.index"]
+    import privsearch.ingest as indexing  # build_index takes read_sources from here
+
     real_read = indexing.read_sources
 
     def swap_then_read(plan, **kwargs):  # type: ignore[no-untyped-def]

@@ -286,7 +286,7 @@ def test_file_names_and_titles_cannot_drive_the_terminal(tmp_path: Path) -> None
     assert "clearscreen.html: empty file" in summary
     since = "X\x1b]0;pwned\x07"  # quoted back in the error message
     error = runner.invoke(cli, ["search", "a", "--since", since, "--index", str(index_dir)])
-    assert error.exit_code == 2 and "invalid date 'X'" in error.output
+    assert error.exit_code == 2 and "invalid --since 'X'" in error.output
     assert not TERMINAL_CONTROL.search(error.output), repr(error.output)
 
 

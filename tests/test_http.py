@@ -6,6 +6,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote_plus
 
 import pytest
 from fastapi.testclient import TestClient
@@ -83,7 +84,7 @@ def test_documents_with_slashes_in_ids(client):
     for path in ("/api/documents/DHS%2FICE%2FPIA-054", "/api/documents/DHS/ICE/PIA-054"):
         data = client.get(path).json()
         assert data["id"] == "DHS/ICE/PIA-054" and data["component"] == "ICE"
-        assert data["pages"] and {"number", "chars"} == set(data["pages"][0])
+        assert data["pages"] and {"number", "chars", "pdf"} == set(data["pages"][0])
     page = client.get("/api/documents/DHS%2FICE%2FPIA-054/pages/2", params={"q": "facial"}).json()
     assert page["page"] == 2 and "facial" in page["text"].lower()
     assert "<mark>" in page["html"]
@@ -114,7 +115,7 @@ def test_openapi_lists_the_endpoints(client):
 @pytest.mark.parametrize(
     ("url", "status", "fragment"),
     [
-        ("/api/search", 400, "q: Field required"),
+        ("/api/search?since=2019-13", 400, "invalid since '2019-13': there is no month 13"),
         ("/api/search?q=%22facial", 400, "unbalanced quote"),
         ("/api/search?q=foo:bar", 400, "unknown field 'foo'"),
         ("/api/search?q=privacy&per_page=1000", 400, "per_page"),
@@ -168,6 +169,71 @@ def test_demo_page_and_widget_script(client):
     script = client.get("/widget.js")
     assert script.status_code == 200
     assert script.headers["content-type"].startswith("text/javascript")
+
+
+def _links(page: str, css_class: str) -> list[tuple[str, str]]:
+    """(href, text) of the links inside the element with `css_class`."""
+    from lxml import html as lxml_html
+
+    tree = lxml_html.fromstring(page)
+    return [
+        (a.get("href"), a.text_content())
+        for a in tree.xpath(f'//*[contains(@class, "{css_class}")]//a')
+    ]
+
+
+def test_landing_page_shows_what_the_index_holds_before_anything_is_typed(client, dhs):
+    page = client.get("/").text
+    stats = dhs.stats()
+    years = sorted(y for y in stats["year"] if y.isdigit())
+    assert (
+        f"{stats['records']:,} publications from {len(stats['component'])} components, "
+        f"{stats['pages']:,} pages of text, published {years[0]} to {years[-1]}."
+    ) in page
+    assert '<div slot="idle" class="landing">' in page  # shown by the widget until a search
+    examples = [text for _, text in _links(page, "landing-examples")]
+    assert "facial recognition" in examples
+    assert all(dhs.search(q, per_page=1).total for q in examples)  # none that finds nothing
+    newest = dhs.search("", sort="date", per_page=8).results
+    assert [text for _, text in _links(page, "landing-newest")] == [h.title for h in newest]
+    assert [href for href, _ in _links(page, "landing-newest")][0] == "?ps-q=" + quote_plus(
+        newest[0].id
+    )
+    assert newest[0].date >= max(h.date or "" for h in dhs.search("privacy", per_page=50).results)
+    assert "<script>" not in page and "style=" not in page  # nothing the CSP would block
+    assert "embed" not in page.split("<main")[1].split("</main>")[0].lower()
+
+
+def test_embed_instructions_have_a_page_of_their_own(client):
+    page = client.get("/embed")
+    assert (
+        page.status_code == 200 and "default-src 'none'" in page.headers["content-security-policy"]
+    )
+    assert "&lt;privsearch-search&gt;&lt;/privsearch-search&gt;" in page.text
+    assert "--allow-origin" in page.text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/embed",
+        "/widget.js",
+        "/healthz",
+        "/api/search?q=dna",
+        "/api/facets",
+        "/api/suggest?q=fac",
+        "/openapi.json",
+        "/api/search?q=",
+        "/api/nothing-here",
+    ],
+)
+def test_head_answers_wherever_get_does(client, url):
+    got, head = client.get(url), client.head(url)
+    assert head.status_code == got.status_code
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["content-length"] == str(len(got.content))
 
 
 def test_searches_keep_working_while_the_index_is_updated(tmp_path):

@@ -288,7 +288,7 @@ def test_bad_parameters(dhs):
         dhs.search("privacy", component="XYZ")
     with pytest.raises(BadParameterError, match="per_page must be between 1 and 100"):
         dhs.search("privacy", per_page=1000)
-    with pytest.raises(BadParameterError, match="invalid date"):
+    with pytest.raises(BadParameterError, match="invalid since 'last year'"):
         dhs.search("privacy", since="last year")
     with pytest.raises(QuerySyntaxError, match="unknown field"):
         dhs.search("colour:blue")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import re
 import socket
@@ -15,8 +16,10 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -411,6 +414,37 @@ def test_document_text_is_never_markup(page, base_url: str) -> None:
         assert shadow.locator(tag).count() == 0, f"a <{tag}> element was made from document text"
 
 
+def test_a_hit_opens_its_pdf_at_the_matching_page(page, base_url: str) -> None:
+    search_for(page, base_url, "zebrafish")
+    hit = page.locator(f"{WIDGET} .result").first
+    link = hit.locator("a.pdf-link")
+    expect(link).to_have_text("Open PDF at page 1")
+    href = link.get_attribute("href")
+    assert href == f"{base_url}/api/documents/dhs-zz-pia-999/pdf#page=1"
+    assert link.get_attribute("target") == "_blank"
+    response = page.request.get(href)
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.body().startswith(b"%PDF")
+    # the document panel links the PDF, and the page it shows in it
+    hit.locator(".result-title").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator("a.pdf-link").first).to_have_text("Open PDF")
+    page_link = dialog.locator("a.pdf-page-link")
+    expect(page_link).to_have_text("Open page 1 in the PDF")
+    dialog.get_by_role("button", name="Page 2").click()
+    expect(page_link).to_have_text("Open page 2 in the PDF")
+    assert page_link.get_attribute("href").endswith("/pdf#page=2")
+
+
+def test_a_hit_links_its_publication_page(page, base_url: str) -> None:
+    search_for(page, base_url, '"Traveler Verification Service"')
+    hit = page.locator(f"{WIDGET} .result[data-id='DHS/CBP/PIA-056']")
+    link = hit.locator("a.publication-link")
+    expect(link).to_have_attribute("href", "https://omb.report/icr/202305-1651-001/doc/131867701")
+    expect(hit.locator("a.pdf-link")).to_have_count(1)
+
+
 def test_url_runs_the_search(page, base_url: str) -> None:
     search_for(page, base_url, "biometric", component="CBP")
     expect(search_box(page)).to_have_value("biometric")
@@ -534,3 +568,99 @@ def test_demo_screenshot(page, base_url: str, tmp_path: Path) -> None:
     target = Path(SCREENSHOT_TO) if SCREENSHOT_TO else tmp_path / "widget.png"
     page.screenshot(path=str(target))
     assert target.stat().st_size > 10_000
+
+
+# ---------------------------------------------------------------- browsing
+
+
+def api_search(base_url: str, **params: str) -> dict:
+    query = urllib.parse.urlencode(params)
+    with urllib.request.urlopen(f"{base_url}/api/search?{query}", timeout=10) as response:
+        return json.load(response)
+
+
+def browsing(page):
+    expect(page.locator(f"{WIDGET}[data-state=browse]")).to_have_count(1)
+    return page.locator(f"{WIDGET} .result")
+
+
+def shown_dates(page) -> list[str]:
+    """The dates of the listed documents, as YYYY-MM-DD (they are shown as "Jul 21, 2025")."""
+    texts = page.locator(f"{WIDGET} .result .meta span:nth-of-type(3)").all_inner_texts()
+    return [datetime.strptime(t, "%b %d, %Y").date().isoformat() for t in texts]
+
+
+def year_count(page, year: str) -> int:
+    option = page.locator(f"{WIDGET} fieldset[data-facet=year] .facet-option", has_text=year)
+    return int(option.locator(".count").inner_text())
+
+
+def test_a_filter_with_an_empty_box_lists_documents_newest_first(page, base_url: str) -> None:
+    page.goto(base_url + "/")
+    component = page.locator(f"{WIDGET} fieldset[data-facet=component]")
+    ice = component.get_by_role("checkbox", name=re.compile(r"^ICE\b"))
+    expect(ice).to_be_visible()  # the filters are there before anything is typed
+    expect(page.locator(f"{WIDGET} .result")).to_have_count(0)
+    ice.check()
+    results = browsing(page)
+    expected = api_search(base_url, component="ICE")
+    assert expected["total"] > 10
+    expect(page.get_by_role("status")).to_have_text(
+        f"Browsing {expected['total']} documents, newest first, 1–10 shown"
+    )
+    expect(results).to_have_count(10)
+    assert [r.get_attribute("data-id") for r in results.all()] == [
+        h["id"] for h in expected["results"]
+    ]
+    assert set(results.locator(".meta .tag:first-child").all_inner_texts()) == {"ICE"}
+    dates = shown_dates(page)
+    assert dates == sorted(dates, reverse=True) and dates[0] > dates[-1]
+    expect(page.get_by_role("combobox", name="Sort results")).to_have_value("date")
+    expect(page).to_have_url(re.compile(r"ps-component=ICE"))
+    assert "ps-q" not in page.url
+    # typing words searches within the filter; clearing them lists again
+    box = page.get_by_role("combobox", name="Search DHS privacy publications")
+    box.fill("facial recognition")
+    expect(page.get_by_role("status")).to_contain_text("for “facial recognition”")
+    box.fill("")
+    browsing(page)
+    # no filter left: back to the empty box, nothing listed
+    ice.uncheck()
+    expect(page.locator(f"{WIDGET}[data-state=idle]")).to_have_count(1)
+    expect(page.locator(f"{WIDGET} .result")).to_have_count(0)
+
+
+def test_year_facet_and_date_range_narrow_the_list(page, base_url: str) -> None:
+    page.goto(base_url + "/?ps-component=ICE")
+    browsing(page)
+    everything = api_search(base_url, component="ICE")["total"]
+    years = page.locator(f"{WIDGET} fieldset[data-facet=year]").get_by_role("checkbox")
+    values = [y.get_attribute("value") for y in years.all()]
+    dated = [v for v in values if v != "unknown"]
+    assert len(dated) > 3
+    # newest year first, the undated documents last
+    assert values == sorted(dated, reverse=True) + ["unknown"] * ("unknown" in values)
+    year = dated[1]
+    count = year_count(page, year)
+    assert 0 < count < everything
+    years.nth(values.index(year)).check()
+    browsing(page)
+    expect(page.get_by_role("status")).to_contain_text(f"Browsing {count} document")
+    expect(page).to_have_url(re.compile(rf"ps-year={year}"))
+    assert {d[:4] for d in shown_dates(page)} == {year}
+    # the other years stay listed with their counts, so a second one can be added
+    assert years.count() == len(values)
+    years.nth(values.index(year)).uncheck()
+    expect(page.get_by_role("status")).to_contain_text(f"Browsing {everything} documents")
+
+    dates = page.locator(f"{WIDGET} fieldset[data-facet=date]")
+    dates.locator("input[name=since]").fill("2010-01-01")
+    expect(page).to_have_url(re.compile(r"ps-since=2010-01-01"))
+    dates.locator("input[name=until]").fill("2015-12-31")
+    expect(page).to_have_url(re.compile(r"ps-until=2015-12-31"))
+    within = api_search(base_url, component="ICE", since="2010-01-01", until="2015-12-31")
+    assert 0 < within["total"] < everything
+    expect(page.get_by_role("status")).to_contain_text(f"Browsing {within['total']} document")
+    shown = shown_dates(page)
+    assert shown and all("2010-01-01" <= d <= "2015-12-31" for d in shown)
+    expect(page.locator(f"{WIDGET} .filters summary")).to_have_text("Filters (3 selected)")

@@ -53,6 +53,7 @@ _LAZY = {
     "describe_explanation": (".explain", "describe_explanation"),
     "propose_stopwords": (".analyze", "propose_stopwords"),
     "quote_query": (".querylang", "quote_query"),
+    "check_date": (".querylang", "check_date"),
 }
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ if TYPE_CHECKING:
     from .index import IndexReport, build_index
     from .ingest import read_paths as read_records
     from .query import Index, open_index
-    from .querylang import quote_query
+    from .querylang import check_date, quote_query
     from .update import UpdateReport, update
 
 
@@ -123,6 +124,7 @@ __all__ = [
     "UpdateReport",
     "__version__",
     "build_index",
+    "check_date",
     "describe_explanation",
     "evaluate",
     "fetch",

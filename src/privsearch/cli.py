@@ -66,13 +66,37 @@ def index_option(func: F) -> F:
     )(func)
 
 
+def _checked_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A date option's value, refused (exit 2, one line) unless it is a real date."""
+    if value is None:
+        return None
+    try:
+        return privsearch.check_date(value, f"--{param.name}")
+    except BadParameterError as exc:
+        raise _fail(exc) from None  # the message quotes the value: made safe to print
+
+
 def filter_options(func: F) -> F:
-    """--component, --type, --since, --until: shared by search and export."""
+    """The query words and --component, --type, --year, --since, --until, --quote: shared by
+    search and export."""
     options = [
+        click.argument("words", nargs=-1),
         click.option("--component", multiple=True, help="Only this component (CBP, ICE, ...)."),
         click.option("--type", "doc_type", multiple=True, help="Only this type (PIA, SORN, ...)."),
-        click.option("--since", help="Published on or after (YYYY, YYYY-MM or YYYY-MM-DD)."),
-        click.option("--until", help="Published on or before (YYYY, YYYY-MM or YYYY-MM-DD)."),
+        click.option("--year", multiple=True, help="Only documents of this year (YYYY)."),
+        click.option(
+            "--since",
+            callback=_checked_date,
+            help="Published on or after (YYYY, YYYY-MM or YYYY-MM-DD).",
+        ),
+        click.option(
+            "--until",
+            callback=_checked_date,
+            help="Published on or before (YYYY, YYYY-MM or YYYY-MM-DD).",
+        ),
+        click.option(
+            "--quote", is_flag=True, help="Search every word literally, ignoring query syntax."
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -454,19 +478,42 @@ def _open(index_dir: Path | None, *, build_if_missing: bool = False) -> privsear
     return privsearch.open_index(settings.index_dir)
 
 
+def _query_text(words: tuple[str, ...], quote: bool) -> str:
+    """The words typed after the command as one query (quoted or not, the same query)."""
+    query = " ".join(words)
+    return privsearch.quote_query(query) if quote else query
+
+
+def _filters(
+    component: tuple[str, ...],
+    doc_type: tuple[str, ...],
+    year: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+) -> dict[str, Any]:
+    return {
+        "component": list(component) or None,
+        "doc_type": list(doc_type) or None,
+        "year": list(year) or None,
+        "since": since,
+        "until": until,
+    }
+
+
 @cli.command()
-@click.argument("query")
 @index_option
 @filter_options
 @click.option(
-    "--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True
+    "--sort",
+    type=click.Choice(["relevance", "date"]),
+    default=None,
+    help="Order of the results  [default: relevance; date with no words]",
 )
 @click.option(
     "--limit", type=click.IntRange(1, 100), default=10, show_default=True, help="Results per page."
 )
 @click.option("--page", type=click.IntRange(1, 1000), default=1, show_default=True)
 @click.option("--collapse", is_flag=True, help="Show each PIA family (a PIA and its updates) once.")
-@click.option("--quote", is_flag=True, help="Search every word literally, ignoring query syntax.")
 @click.option(
     "--no-expand",
     "no_expand",
@@ -489,43 +536,42 @@ def _open(index_dir: Path | None, *, build_if_missing: bool = False) -> privsear
 @click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per result.")
 @translate_errors
 def search(
-    query: str,
+    words: tuple[str, ...],
     index_dir: Path | None,
     component: tuple[str, ...],
     doc_type: tuple[str, ...],
+    year: tuple[str, ...],
     since: str | None,
     until: str | None,
-    sort: str,
+    quote: bool,
+    sort: str | None,
     limit: int,
     page: int,
     collapse: bool,
-    quote: bool,
     no_expand: bool,
     no_correct: bool,
     explain: bool,
     as_json: bool,
     as_csv: bool,
 ) -> None:
-    """Search the index. Words must all match; "quoted phrases", AND/OR/NOT, field:value
-    (title:, summary:, body:, sorn:, component:, type:, id:, year:), prefix* and typo~ work.
+    """Search the index for WORDS (quoted or not). Words must all match; "quoted phrases",
+    AND/OR/NOT, field:value (title:, summary:, body:, sorn:, component:, type:, id:, year:),
+    prefix* and typo~ work. With no words, list the documents the filters let through,
+    newest first.
 
     With no index yet, the first search builds one from the bundled corpus/.
 
-    Example: privsearch search "license plate readers" --component CBP --sort date
+    Example: privsearch search license plate readers --component CBP --sort date
     """
     if as_json and as_csv:
         raise UsageProblem("choose one of --json and --csv")
     if explain and as_csv:
         raise UsageProblem("--explain has no CSV form; use it alone or with --json")
-    if quote:
-        query = privsearch.quote_query(query)
+    query = _query_text(words, quote)
     with _open(index_dir, build_if_missing=True) as ix:
         results = ix.search(
             query,
-            component=list(component) or None,
-            doc_type=list(doc_type) or None,
-            since=since,
-            until=until,
+            **_filters(component, doc_type, year, since, until),
             sort=sort,
             page=page,
             per_page=limit,
@@ -542,14 +588,24 @@ def search(
             RESULT_FIELDS,
         )
     else:
-        _print_results(results)
+        _print_results(results, sort or ("date" if not query.strip() else "relevance"))
+    if results.past_the_end and as_csv:
+        _stderr(_past_the_end(results))
+
+
+def _past_the_end(results: SearchResults) -> str:
+    """Page 40 is past the end: 36 results, 4 pages of 10."""
+    return (
+        f"Page {results.page} is past the end: {results.total} results, "
+        f"{results.pages} page{'s' if results.pages != 1 else ''} of {results.per_page}."
+    )
 
 
 def _pages_text(pages: Iterable[int]) -> str:
     return " ".join(str(p) for p in pages)
 
 
-def _print_results(results: SearchResults) -> None:
+def _print_results(results: SearchResults, sort: str = "relevance") -> None:
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -570,10 +626,17 @@ def _print_results(results: SearchResults) -> None:
         console.print(f"[yellow]{text(note)}[/]")
     first = (results.page - 1) * results.per_page + 1
     last = first + len(results.results) - 1
-    if not results.results:
-        console.print(f"No results for {text(repr(results.query))}.")
+    browsing = not results.query.strip()
+    if results.past_the_end:
+        console.print(text(_past_the_end(results)))
         return
-    console.print(f"{first}-{last} of {results.total} results ({results.took_ms:.0f} ms)")
+    if not results.results:
+        said = "No documents match these filters" if browsing else "No results for "
+        console.print(f"{said}{'' if browsing else text(repr(results.query))}.")
+        return
+    order = {"date": "newest first", "relevance": "by id"}.get(sort, sort)
+    counted = f"documents, {order}" if browsing else "results"
+    console.print(f"{first}-{last} of {results.total} {counted} ({results.took_ms:.0f} ms)")
     table = Table(show_lines=True, expand=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("Document", ratio=3)
@@ -593,11 +656,16 @@ def _print_results(results: SearchResults) -> None:
             title += "\n[dim]" + "\n".join(text(line) for line in lines) + "[/]"
         table.add_row(str(n), title, where)
     console.print(table)
-    facets = "; ".join(
-        f"{name}: " + ", ".join(f"{k} {v}" for k, v in list(counts.items())[:8])
-        for name, counts in results.facets.items()
-    )
+    facets = "; ".join(_facet_line(name, counts) for name, counts in results.facets.items())
     console.print(f"[dim]{text(facets)}[/]")
+
+
+def _facet_line(name: str, counts: dict[str, int], shown: int = 8) -> str:
+    """`component: ICE 12, CBP 9, ... and 5 more (--json lists all)`."""
+    line = f"{name}: " + ", ".join(f"{k} {v}" for k, v in list(counts.items())[:shown])
+    if len(counts) > shown:
+        line += f", and {len(counts) - shown} more (--json lists all)"
+    return line
 
 
 def _snippet_markup(snippet: str) -> str:
@@ -624,15 +692,24 @@ def _write_csv(rows: Iterable[dict[str, Any]], fieldnames: Iterable[str], out: A
 @cli.command()
 @click.argument("record_id")
 @index_option
+@click.option(
+    "--source",
+    help="Of several publications that share the id, the one read from this file "
+    "(its path, or the end of it).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
 @translate_errors
-def show(record_id: str, index_dir: Path | None, as_json: bool) -> None:
-    """Print one record's metadata and text.
+def show(record_id: str, index_dir: Path | None, source: str | None, as_json: bool) -> None:
+    """Print one record's metadata and text. RECORD_ID is matched as search matches it:
+    DHS/ICE/PIA-054, ICE/PIA-054 or pia-054, in any case.
 
-    Example: privsearch show DHS/CBP/PIA-056
+    Example: privsearch show pia-054
     """
     with _open(index_dir) as ix:
-        record = ix.get(record_id)
+        found = ix.publications(record_id, source)
+        if len(found) > 1:
+            raise UsageProblem(_shared_id(record_id, found))
+        record = found[0] if found else ix.get(record_id, source)  # the latter says why not
         versions = ix.family(record.id)
     if as_json:
         click.echo(_json_text({**record.to_dict(), "versions": versions}, indent=2))
@@ -662,6 +739,31 @@ def show(record_id: str, index_dir: Path | None, as_json: bool) -> None:
         _echo(f"\n--- page {page.number} ---\n{_safe(page.text, lines=True)}")
 
 
+def _shared_id(record_id: str, records: list[privsearch.Record]) -> str:
+    """What `show` says when an id names several publications: each, and how to pick one."""
+    ids = {r.id for r in records}
+    if len(ids) > 1:
+        lines = [f"'{record_id}' could be {len(ids)} reference numbers; show one of them:"]
+        lines += [f"  privsearch show {i}" for i in sorted(ids)]
+        return "\n".join(lines)
+    tails = _source_tails([r.source for r in records])
+    lines = [f"{len(records)} publications share the id {records[0].id}; pick one with --source:"]
+    for record, tail in zip(records, tails, strict=True):
+        lines.append(f"  {record.date or 'undated':10}  --source {tail}  {_safe(record.title)}")
+    return "\n".join(lines)
+
+
+def _source_tails(sources: list[str]) -> list[str]:
+    """The shortest ends of the paths (file name, then parent/file name, ...) that tell the
+    sources apart; whole paths when nothing shorter does."""
+    parts = [s.replace("\\", "/").split("/") for s in sources]
+    for n in range(1, max(map(len, parts)) + 1):
+        tails = ["/".join(p[-n:]) for p in parts]
+        if len(set(tails)) == len(tails):
+            return tails
+    return sources
+
+
 @cli.command()
 @index_option
 @filter_options
@@ -677,19 +779,26 @@ def show(record_id: str, index_dir: Path | None, as_json: bool) -> None:
 )
 @translate_errors
 def export(
+    words: tuple[str, ...],
     index_dir: Path | None,
     component: tuple[str, ...],
     doc_type: tuple[str, ...],
+    year: tuple[str, ...],
     since: str | None,
     until: str | None,
+    quote: bool,
     fmt: str,
     output: Any,
 ) -> None:
-    """Write every matching record's metadata (id, title, component, type, date, SORNs,
-    source, URL, page count), one per line or row.
+    """Write the metadata (id, title, component, type, date, SORNs, source, URL, page count)
+    of every record that matches WORDS and the filters, one per line or row: the records
+    `search` finds, all of them, best first; with no words, every record the filters let
+    through, by id.
 
-    Example: privsearch export --format csv --component ICE --type PIA -o ice-pias.csv
+    Example: privsearch export facial recognition --component ICE --format csv -o ice.csv
     """
+    query = _query_text(words, quote)
+    filters = _filters(component, doc_type, year, since, until)
     with _open(index_dir) as ix:
         rows = (
             {
@@ -703,7 +812,7 @@ def export(
                 "url": r.url,
                 "pages": len(r.pages),
             }
-            for r in ix.records(list(component) or None, list(doc_type) or None, since, until)
+            for r in ix.records(**filters, query=query)
         )
         if fmt == "csv":
             _write_csv(
@@ -894,6 +1003,11 @@ def stopwords(paths: tuple[Path, ...], min_df: float, limit: int) -> None:
     show_default=True,
     help="Open connections per server process; past it, 503.",
 )
+@click.option(
+    "--show-paths",
+    is_flag=True,
+    help="Show sources and attachments as absolute paths (for a server only you use).",
+)
 @translate_errors
 def serve(
     index_dir: Path | None,
@@ -904,6 +1018,7 @@ def serve(
     workers: int,
     header_timeout: float,
     max_connections: int,
+    show_paths: bool,
 ) -> None:
     """Serve the HTTP JSON API, the search widget (/widget.js) and a demo page (/).
 
@@ -925,4 +1040,5 @@ def serve(
         workers=workers,
         header_timeout=header_timeout,
         max_connections=max_connections,
+        show_paths=show_paths,
     )

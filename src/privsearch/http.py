@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
@@ -42,6 +42,8 @@ from .httpschema import (
     SuggestBody,
     errors,
 )
+from .originals import Folders, pdf_file, public_hit, public_record
+from .pages import embed_page, landing_page
 from .query import MAX_PER_PAGE, TIME_LIMIT, Index
 from .querylang import MAX_QUERY_LENGTH
 
@@ -62,13 +64,14 @@ HTML_SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 
-QueryText = Annotated[str, Query(min_length=1, max_length=MAX_QUERY_LENGTH, description="Query")]
 Filter = Annotated[list[str] | None, Query(max_length=20)]
 Source = Annotated[
     str | None, Query(max_length=4096, description="The source of a search result, to pick it")
 ]
-DateBound = Annotated[
-    str | None, Query(pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$", description="YYYY[-MM[-DD]]")
+# Checked by querylang.check_date, whose message says what is wrong (no month 13).
+DateBound = Annotated[str | None, Query(max_length=10, description="YYYY[-MM[-DD]]")]
+BrowseText = Annotated[
+    str, Query(max_length=MAX_QUERY_LENGTH, description="Query; empty lists the documents")
 ]
 
 
@@ -122,6 +125,31 @@ def _validation_message(exc: RequestValidationError) -> str:
         where = ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "path"))
         parts.append(f"{where}: {error.get('msg', 'invalid')}" if where else error.get("msg", ""))
     return "invalid request: " + "; ".join(parts)
+
+
+class _HeadAsGet:
+    """HEAD wherever GET answers: the GET answer's status and headers, without its body."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_headers_only(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+
+
+def _html(body: bytes) -> Response:
+    return Response(body, media_type="text/html; charset=utf-8", headers=HTML_SECURITY_HEADERS)
 
 
 def _static(name: str) -> bytes:
@@ -280,14 +308,17 @@ def create_app(
     *,
     rate_limit: int = DEFAULT_RATE_LIMIT,
     time_limit: float = TIME_LIMIT,
+    show_paths: bool = False,
 ) -> FastAPI:
     """The API over the index at `index_dir`.
 
     CORS only for `allow_origins`; at most `rate_limit` API requests a minute per client
-    address (0: no limit); a search may collect matches for `time_limit` seconds.
+    address (0: no limit); a search may collect matches for `time_limit` seconds. Paths are
+    shown relative to the indexed folders unless `show_paths`.
     """
     ix = Index(index_dir, time_limit=time_limit)
     cache = ResponseCache()
+    folders = _FoldersOf(ix, index_dir, show_paths)
     app = FastAPI(
         title="privsearch",
         version=__version__,
@@ -325,7 +356,7 @@ def create_app(
     async def _privsearch_error(request: Request, exc: PrivsearchError) -> JSONResponse:
         if exc.status >= 500:
             log.error("error answering %s", request.url.path, exc_info=exc)
-        return error_response(exc.status, exc.message)
+        return error_response(exc.status, folders.scrub(exc.message))
 
     @app.exception_handler(RequestValidationError)
     async def _bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -347,9 +378,10 @@ def create_app(
         q: str,
         component: tuple[str, ...],
         doc_type: tuple[str, ...],
+        year: tuple[str, ...],
         since: str | None,
         until: str | None,
-        sort: str,
+        sort: str | None,
         page: int,
         per_page: int,
         collapse: bool,
@@ -362,6 +394,7 @@ def create_app(
             q,
             component=list(component) or None,
             doc_type=list(doc_type) or None,
+            year=list(year) or None,
             since=since,
             until=until,
             sort=sort,
@@ -373,7 +406,13 @@ def create_app(
             explain=explain,
             prefix=prefix,
         )
-        return _json(ExplainedSearchBody if explain else SearchBody, results.to_dict())
+        data = results.to_dict()
+        shown = folders.current()
+        data["results"] = [
+            public_hit(hit, hit_data, shown, ix.shares_id(hit.id))
+            for hit, hit_data in zip(results.results, data["results"], strict=True)
+        ]
+        return _json(ExplainedSearchBody if explain else SearchBody, data)
 
     def compute_suggest(q: str, limit: int) -> bytes:
         return _json(SuggestBody, ix.suggest(q, limit).to_dict())
@@ -383,15 +422,23 @@ def create_app(
         counts = {k: stats[k] for k in ("component", "doc_type", "year")}
         return _json(FacetsBody, {"total": stats["records"], **counts})
 
+    def stored_source(record_id: str, source: str | None) -> str | None:
+        """The stored source a client's `source` (relative, as the API shows it) names."""
+        return folders.current().pick(source, ix.sources(record_id))
+
     def compute_page(record_id: str, number: int, q: str | None, source: str | None) -> bytes:
-        return _json(PageBody, ix.page(record_id, number, q, source))
+        return _json(PageBody, ix.page(record_id, number, q, stored_source(record_id, source)))
 
     def compute_document(record_id: str, source: str | None) -> bytes:
-        record = ix.get(record_id, source)
+        record = ix.get(record_id, stored_source(record_id, source))
         data = record.to_dict()
         data["pages"] = [{"number": p.number, "chars": len(p.text)} for p in record.pages]
         data["versions"] = ix.family(record.id)
-        return _json(DocumentBody, data)
+        shared = ix.shares_id(record.id)
+        return _json(DocumentBody, public_record(record, data, folders.current(), shared))
+
+    def locate_pdf(record_id: str, source: str | None, n: int) -> Path:
+        return pdf_file(ix.get(record_id, stored_source(record_id, source)), n)
 
     computers: dict[str, Callable[..., bytes]] = {
         "search": compute_search,
@@ -420,12 +467,13 @@ def create_app(
 
     @app.get("/api/search", summary="Search", response_model=SearchBody, responses=errors(400, 429))
     async def search(
-        q: QueryText,
+        q: BrowseText = "",
         component: Filter = None,
         type: Filter = None,  # noqa: A002 - the public parameter name
+        year: Filter = None,
         since: DateBound = None,
         until: DateBound = None,
-        sort: Literal["relevance", "date"] = "relevance",
+        sort: Literal["relevance", "date"] | None = None,
         page: Annotated[int, Query(ge=1, le=1000)] = 1,
         per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = 10,
         collapse: bool = False,
@@ -440,9 +488,13 @@ def create_app(
         a misspelled word as typed instead of its correction (`corrected_from` says when the
         results are for the correction); `explain=true` adds to each result the parts of its
         score (`explain`); `prefix=true` searches as the query is typed: its last word, unless
-        `q` ends with a space, stands for the indexed words it starts, and is never
-        corrected."""
-        filters = (tuple(component or ()), tuple(type or ()))
+        `q` ends with a space, stands for the indexed words it starts, and is never corrected.
+
+        With `q` empty or left out, the documents the filters (`component`, `type`, `year`,
+        `since`, `until`) let through, newest first unless `sort` says otherwise, each
+        publication once, the facets counted over them. A `page` past the last one answers
+        `total` and `pages` with no results."""
+        filters = (tuple(component or ()), tuple(type or ()), tuple(year or ()))
         params = (since, until, sort, page, per_page, collapse, expand, correct, explain, prefix)
         return await answer("search", q, *filters, *params)
 
@@ -485,6 +537,30 @@ def create_app(
         """The page's text, and as HTML with the words of `q` in <mark>."""
         return await answer("page", record_id, number, q, source)
 
+    @app.head("/api/documents/{record_id:path}/pdf", include_in_schema=False)
+    @app.get(
+        "/api/documents/{record_id:path}/pdf",
+        summary="A record's PDF",
+        response_class=FileResponse,
+        responses={200: {"content": {"application/pdf": {}}}, **errors(400, 404, 429)},
+    )
+    async def document_pdf(
+        record_id: str,
+        source: Source = None,
+        n: Annotated[int, Query(ge=1, le=1000, description="Which of its PDFs, from 1")] = 1,
+    ) -> Response:
+        """The PDF the record was read from (its source, else its first attached PDF; `n`
+        picks another attachment), inline, with byte ranges. Only a record's own files are
+        served: 404 when it has none or the file is gone."""
+        path = await run_in_threadpool(locate_pdf, record_id, source, n)
+        return FileResponse(
+            path,
+            media_type="application/pdf",
+            filename=path.name,
+            content_disposition_type="inline",
+            headers={"Cache-Control": "no-cache"},
+        )
+
     @app.get(
         "/api/documents/{record_id:path}",
         summary="A record's metadata",
@@ -514,22 +590,65 @@ def create_app(
             headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
         )
 
-    @app.get("/", include_in_schema=False)
-    def demo() -> Response:
-        return Response(
-            _static("demo.html"),
-            media_type="text/html; charset=utf-8",
-            headers=HTML_SECURITY_HEADERS,
-        )
+    def compute_landing() -> bytes:
+        return landing_page(ix)
 
+    computers["landing"] = compute_landing
+
+    @app.get("/", include_in_schema=False)
+    async def landing() -> Response:
+        """The widget, and what the index holds until something is typed."""
+        generation = ix.generation()
+        body = cache.get(("landing", ()), generation)
+        if body is None:
+            body = await run_in_threadpool(compute_landing)
+            cache.put(("landing", ()), generation, body)
+        return _html(body)
+
+    @app.get("/embed", include_in_schema=False)
+    def embed() -> Response:
+        return _html(embed_page())
+
+    app.add_middleware(_HeadAsGet)  # added last: it sees every request first
     return app
+
+
+class _FoldersOf:
+    """The folders an index was built from, read again when the index changes."""
+
+    def __init__(self, ix: Index, index_dir: Path | str, show_paths: bool = False) -> None:
+        self.ix = ix
+        self.index_dir = str(Path(index_dir).resolve())
+        self.show_paths = show_paths
+        self._folders = (-1, Folders([self.index_dir]))
+        self._lock = threading.Lock()
+
+    def current(self) -> Folders:
+        if self.show_paths:
+            return Folders.absolute()
+        generation = self.ix.generation()
+        with self._lock:
+            if self._folders[0] != generation:
+                self._folders = (generation, Folders([*self.ix.roots(), self.index_dir]))
+            return self._folders[1]
+
+    def scrub(self, message: str) -> str:
+        """An error message without the server's paths."""
+        try:
+            folders = self.current()
+        except Exception:  # noqa: BLE001 - an unreadable index: still hide its path
+            folders = Folders([self.index_dir])
+        return folders.scrub(message)
 
 
 def app_from_environment() -> FastAPI:
     """The app of a `privsearch serve --workers N` worker process."""
     options = serve_options()
     return create_app(
-        options["index_dir"], options["allow_origins"], rate_limit=options["rate_limit"]
+        options["index_dir"],
+        options["allow_origins"],
+        rate_limit=options["rate_limit"],
+        show_paths=options.get("show_paths", False),
     )
 
 
@@ -543,6 +662,7 @@ def serve(
     *,
     header_timeout: float = DEFAULT_HEADER_TIMEOUT,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    show_paths: bool = False,
 ) -> None:
     """Run the API with uvicorn until interrupted, in `workers` processes.
 
@@ -565,7 +685,7 @@ def serve(
         "ws": "none",  # no WebSocket routes: an upgrade would leave the request deadline behind
     }
     if workers <= 1:
-        app = create_app(index_dir, allow_origins, rate_limit=rate_limit)
+        app = create_app(index_dir, allow_origins, rate_limit=rate_limit, show_paths=show_paths)
         uvicorn.run(app, **server_options)
         return
     export_serve_options(
@@ -573,6 +693,7 @@ def serve(
             "index_dir": str(index_dir),
             "allow_origins": list(allow_origins),
             "rate_limit": rate_limit,
+            "show_paths": show_paths,
         }
     )
     uvicorn.run(

@@ -20,8 +20,17 @@ class HitBody(BaseModel):
     score: float
     snippet: str = Field(description="HTML-escaped text; matches in <mark>...</mark>")
     pages: list[int] = Field(description="PDF page numbers where the query matched")
-    source: str
-    url: str
+    source: str = Field(description="The file it was read from, relative to the indexed folder")
+    attachments: list[str] = Field(
+        default_factory=list, description="The PDFs read into it, relative to the indexed folder"
+    )
+    url: str = Field(description="The publication's address on the web; empty when unknown")
+    pdf: str | None = Field(
+        None, description="The API path of its PDF (/api/documents/{id}/pdf); null: no PDF"
+    )
+    pdf_page_url: str | None = Field(
+        None, description="`pdf` opened at the first matching page (#page=N); null otherwise"
+    )
     versions: list[str]
 
 
@@ -30,6 +39,7 @@ class SearchBody(BaseModel):
     total: int
     page: int
     per_page: int
+    pages: int = Field(description="Pages of `per_page` results; a `page` past them is empty")
     took_ms: float
     suggestion: str | None = Field(
         description="A corrected query: the one the results are for when `corrected_from` "
@@ -116,6 +126,9 @@ class FacetsBody(BaseModel):
 class PageRef(BaseModel):
     number: int
     chars: int
+    pdf: str | None = Field(
+        None, description="The API path of the PDF holding the page (add #page=N); null: text"
+    )
 
 
 class DocumentBody(BaseModel):
@@ -126,9 +139,15 @@ class DocumentBody(BaseModel):
     doc_type: str
     date: str | None
     sorns: list[str]
-    source: str
-    attachments: list[str]
-    url: str
+    source: str = Field(description="The file it was read from, relative to the indexed folder")
+    attachments: list[str] = Field(description="Its PDFs, relative to the indexed folder")
+    url: str = Field(description="The publication's address on the web; empty when unknown")
+    pdf: str | None = Field(
+        None, description="The API path of its PDF (/api/documents/{id}/pdf); null: no PDF"
+    )
+    pdfs: list[str] = Field(
+        default_factory=list, description="The API path of each of its PDFs (`pdf` first)"
+    )
     links: list[str] = Field(
         default_factory=list, description="Every address the publication is published at"
     )

@@ -539,6 +539,8 @@ def _build(
         "indexed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "sources": known,
         "skipped": skips,
+        # The folders and files given to each run: the API shows paths relative to them.
+        "roots": _roots(meta.get("roots", []) if compatible and not rebuild else [], paths),
     }
     try:
         if (_copies_data(index_dir) or {}).get("generation") != generation:
@@ -552,6 +554,11 @@ def _build(
         ) from exc
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _roots(previous: list[str], paths: Sequence[Path]) -> list[str]:
+    """The indexed folders: this run's `paths`, resolved, and those of earlier runs."""
+    return sorted({*previous, *(str(Path(p).resolve()) for p in paths)})
 
 
 def write_records(

@@ -85,11 +85,15 @@ class Hit:
     url: str = ""
     versions: tuple[str, ...] = ()  # other ids of the same family, with --collapse
     explain: dict[str, Any] | None = None  # the parts of the score, with explain=True
+    attachments: tuple[str, ...] = ()  # the PDFs read into the record
+    page_file: str = ""  # the PDF holding pages[0]; "" when the record has one body source
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["pages"] = list(self.pages)
         data["versions"] = list(self.versions)
+        data["attachments"] = list(self.attachments)
+        del data["page_file"]
         if self.explain is None:
             del data["explain"]
         return data
@@ -112,12 +116,23 @@ class SearchResults:
     corrected_from: str | None = None  # the query as typed, when the results are for `suggestion`
     not_found: tuple[str, ...] = ()  # typed words no document holds, left out of the search
 
+    @property
+    def pages(self) -> int:
+        """How many pages of `per_page` results there are."""
+        return -(-self.total // self.per_page)
+
+    @property
+    def past_the_end(self) -> bool:
+        """Whether `page` comes after the last page of results (and so holds none)."""
+        return self.total > 0 and self.page > self.pages
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "query": self.query,
             "total": self.total,
             "page": self.page,
             "per_page": self.per_page,
+            "pages": self.pages,
             "took_ms": round(self.took_ms, 2),
             "suggestion": self.suggestion,
             "corrected_from": self.corrected_from,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import os
 import re
 import threading
 import time
@@ -227,16 +228,21 @@ class Index:
         doc_type: str | list[str] | None = None,
         since: str | None = None,
         until: str | None = None,
-        sort: str = "relevance",
+        sort: str | None = None,
         page: int = 1,
         per_page: int = 10,
         collapse: bool = False,
         correct: bool = True,
         expand: bool = True,
         explain: bool = False,
+        year: str | list[str] | None = None,
         prefix: bool = False,
     ) -> SearchResults:
         """Search; raises QuerySyntaxError or BadParameterError for what a caller got wrong.
+
+        An empty query lists the documents the filters (`component`, `doc_type`, `year`,
+        `since`, `until`) let through, newest first unless `sort` says otherwise; with words,
+        `sort` defaults to relevance.
 
         `expand=False` searches for the typed words alone: no synonyms, no meanings of
         acronyms, no learned expansions. `explain=True` gives each hit the parts of its score
@@ -252,7 +258,13 @@ class Index:
         """
         started = time.perf_counter()
         deadline = Deadline.after(self.time_limit)
+        browsing = not query.strip()
+        sort = sort or ("date" if browsing else "relevance")
         _check_paging(page, per_page, sort)
+        if browsing:
+            filters = _Filters(component, doc_type, since, until, year)
+            listed = self._browse(query, filters, started, sort, page, per_page, collapse)
+            return _unscored(listed) if explain else listed
         tree = querylang.parse_query(query)
         with self._turn(tree, deadline):
             return self._search(
@@ -271,6 +283,7 @@ class Index:
                 correct=correct,
                 expand=expand,
                 explain=explain,
+                year=year,
                 prefix=prefix,
             )
 
@@ -327,11 +340,12 @@ class Index:
         correct: bool,
         expand: bool = True,
         explain: bool = False,
+        year: str | list[str] | None = None,
         prefix: bool = False,
     ) -> SearchResults:
         searcher = self._current()
         view = self._view(searcher)
-        filters = build_filters(view.lexicon, component, doc_type, since, until)
+        filters = build_filters(view.lexicon, component, doc_type, since, until, year)
         typing: str | None = None  # the half-typed word, completed
         completions: dict[str, list[Completion]] = {}
         if prefix:
@@ -392,6 +406,37 @@ class Index:
             notes=tuple(notes),
             corrected_from=corrected_from,
             not_found=tuple(missing),
+        )
+
+    def _browse(
+        self,
+        query: str,
+        filters: _Filters,
+        started: float,
+        sort: str,
+        page: int,
+        per_page: int,
+        collapse: bool,
+    ) -> SearchResults:
+        """The documents the filters let through, each publication once, in `sort` order;
+        the facets count what is listed."""
+        searcher = self._current()
+        view = self._view(searcher)
+        query_filter = filters.build(view.lexicon) or wq.Every()
+        docnums = searcher.docs_for_query(query_filter)
+        ranked = rank([(d, 0.0) for d in docnums], view.columns, sort, collapse)
+        run = _Run(ranked, len(ranked), set(), [], [])
+        shown = ranked[(page - 1) * per_page : page * per_page]
+        return SearchResults(
+            query=query,
+            total=len(ranked),
+            page=page,
+            per_page=per_page,
+            took_ms=(time.perf_counter() - started) * 1000,
+            results=tuple(
+                self._hit(searcher, view, docnum, score, run, collapse) for docnum, score in shown
+            ),
+            facets={name: count_values(view.columns.facets[name], ranked) for name in FACETS},
         )
 
     def _run(
@@ -496,6 +541,8 @@ class Index:
             source=stored.get("source", ""),
             url=stored.get("url", ""),
             versions=versions,
+            attachments=tuple(stored.get("attachments", [])),
+            page_file=_page_file(stored.get("pages", []), pages),
         )
 
     def _inspect(
@@ -645,19 +692,46 @@ class Index:
     # -- records ---------------------------------------------------------------------------------
 
     def get(self, record_id: str, source: str | None = None) -> Record:
-        """The record with this id (case-insensitive) read from `source`, or else the fullest
-        copy when several sources hold one."""
+        """The record with this id read from `source`, or else the fullest copy when several
+        sources hold one.
+
+        The id is matched as search matches it: case-insensitive, whole (`DHS/ICE/PIA-054`) or
+        short (`ICE/PIA-054`, `pia-054`). A short id that stands for several reference numbers
+        (`pia-003`) is a BadParameterError listing them. `source` is a record's source, or
+        its end (`pages/dhs-all-004.html`)."""
         searcher = self._current()
-        wanted = record_id.strip().lower()
-        docnums = searcher.docs_for_query(wq.Term("ids", wanted))
-        found = [d for d in map(searcher.stored_fields, docnums) if d["id"].lower() == wanted]
-        if source is not None:
-            found = [d for d in found if d.get("source") == source]
+        found = [searcher.stored_fields(d) for d in self._docnums_for_id(searcher, record_id)]
+        found = _from_source(found, source)
+        ids = sorted({d["id"] for d in found})
+        if len(ids) > 1:
+            raise BadParameterError(
+                f"'{record_id}' could be {', '.join(ids[:-1])} or {ids[-1]}: give the whole id"
+            )
         if not found:
             where = f" from {source}" if source is not None else ""
             raise RecordNotFoundError(f"no record with id '{record_id}'{where}")
-        best = max(found, key=lambda d: (d.get("page_count", 0), len(d.get("summary", ""))))
-        return record_from_stored(best)
+        return record_from_stored(max(found, key=_fullness))
+
+    def publications(self, record_id: str, source: str | None = None) -> list[Record]:
+        """Every publication `record_id` names (matched as `get` matches it), newest first, each
+        as its fullest copy: one, unless several publications share the id (a SORN and its
+        reissue) or a short id stands for several reference numbers."""
+        searcher = self._current()
+        editions = self._view(searcher).columns.edition
+        copies: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for docnum in self._docnums_for_id(searcher, record_id):
+            stored = searcher.stored_fields(docnum)
+            if _from_source([stored], source):
+                copies[editions[docnum]].append(stored)
+        records = [record_from_stored(max(group, key=_fullness)) for group in copies.values()]
+        return sorted(records, key=lambda r: (r.date or "", r.id), reverse=True)
+
+    def _docnums_for_id(self, searcher: Any, record_id: str) -> list[int]:
+        """The documents with this id, or else those one of whose short ids it is."""
+        wanted = record_id.strip().lower()
+        docnums = list(searcher.docs_for_query(wq.Term("ids", wanted)))
+        exact = [d for d in docnums if searcher.stored_fields(d)["id"].lower() == wanted]
+        return exact or docnums
 
     def records(
         self,
@@ -665,16 +739,47 @@ class Index:
         doc_type: str | list[str] | None = None,
         since: str | None = None,
         until: str | None = None,
+        year: str | list[str] | None = None,
+        query: str = "",
     ) -> Iterator[Record]:
-        """Every record matching the filters, ordered by id."""
+        """Every record matching the filters, ordered by id; with a `query`, every record
+        `search` finds for it, best first."""
+        if query.strip():
+            yield from self._found_records(query, component, doc_type, since, until, year)
+            return
         searcher = self._current()
         view = self._view(searcher)
-        filters = build_filters(view.lexicon, component, doc_type, since, until)
+        filters = build_filters(view.lexicon, component, doc_type, since, until, year)
         query = filters or wq.Every()
         # The edition column ("id|date") orders by id without loading any stored document.
         docnums = sorted(searcher.docs_for_query(query), key=lambda n: view.columns.edition[n])
         for docnum in docnums:
             yield record_from_stored(searcher.stored_fields(docnum))
+
+    def _found_records(
+        self,
+        query: str,
+        component: str | list[str] | None,
+        doc_type: str | list[str] | None,
+        since: str | None,
+        until: str | None,
+        year: str | list[str] | None,
+    ) -> Iterator[Record]:
+        for number in range(1, MAX_PAGE + 1):
+            results = self.search(
+                query,
+                component=component,
+                doc_type=doc_type,
+                since=since,
+                until=until,
+                year=year,
+                page=number,
+                per_page=MAX_PER_PAGE,
+            )
+            for hit in results.results:
+                yield self.get(hit.id, hit.source)
+            if number >= results.pages:
+                return
 
     def stats(self) -> dict[str, Any]:
         """Counts by component, type and year; pages; size on disk; when last indexed."""
@@ -695,10 +800,57 @@ class Index:
             "year": dict(sorted(count_values(columns.facets["year"], every).items())),
         }
 
+    def sources(self, record_id: str) -> list[str]:
+        """The source of every record with this id (case-insensitive), in index order."""
+        searcher = self._current()
+        wanted = record_id.strip().lower()
+        docnums = searcher.docs_for_query(wq.Term("ids", wanted))
+        found = [searcher.stored_fields(n) for n in docnums]
+        return [d.get("source", "") for d in found if d["id"].lower() == wanted]
+
+    def shares_id(self, record_id: str) -> bool:
+        """Whether several records have this id (one document is read only when they might)."""
+        searcher = self._current()
+        docnums = list(searcher.docs_for_query(wq.Term("ids", record_id.strip().lower())))
+        return len(docnums) > 1 and len(self.sources(record_id)) > 1
+
+    def roots(self) -> list[str]:
+        """The folders and files the index was built from, as absolute paths."""
+        meta = read_meta(self.path)
+        roots = meta.get("roots")
+        if isinstance(roots, list) and roots:
+            return [str(r) for r in roots]
+        sources = [s for s in meta.get("sources", {}) if os.path.isabs(s)]
+        # An index built before roots were kept: the folder all its sources are in.
+        return [os.path.commonpath(sources)] if sources else []
+
     def family(self, record_id: str) -> list[str]:
         """Ids of every version of the document family `record_id` belongs to."""
         searcher = self._current()
         return sorted({d["id"] for d in searcher.documents(family=family_of(record_id))})
+
+
+BROWSE_NOTE = "No words to score: the documents are listed by the filters."
+
+
+def _unscored(listed: SearchResults) -> SearchResults:
+    """A listing with each hit's explanation: nothing scored it."""
+    explanation = Explanation(matches=(), notes=(BROWSE_NOTE,)).to_dict()
+    hits = tuple(replace(hit, explain=explanation) for hit in listed.results)
+    return replace(listed, results=hits, notes=(*listed.notes, BROWSE_NOTE))
+
+
+def _fullness(stored: dict[str, Any]) -> tuple[int, int]:
+    """How much of a publication a copy holds: pages, then summary length."""
+    return stored.get("page_count", 0), len(stored.get("summary", ""))
+
+
+def _from_source(found: list[dict[str, Any]], source: str | None) -> list[dict[str, Any]]:
+    """Those of `found` read from `source`: the whole source, or its last path parts."""
+    if source is None:
+        return found
+    tail = "/" + source.replace("\\", "/").lstrip("/")
+    return [d for d in found if d.get("source") == source or d.get("source", "").endswith(tail)]
 
 
 def _check_paging(page: int, per_page: int, sort: str) -> None:
@@ -708,6 +860,22 @@ def _check_paging(page: int, per_page: int, sort: str) -> None:
         raise BadParameterError(f"page must be between 1 and {MAX_PAGE}, not {page}")
     if sort not in SORTS:
         raise BadParameterError(f"sort must be one of {', '.join(SORTS)}, not '{sort}'")
+
+
+@dataclass(frozen=True)
+class _Filters:
+    """The filters of a search, as given."""
+
+    component: str | list[str] | None
+    doc_type: str | list[str] | None
+    since: str | None
+    until: str | None
+    year: str | list[str] | None
+
+    def build(self, lexicon: dict[str, dict[str, str]]) -> wq.Query | None:
+        return build_filters(
+            lexicon, self.component, self.doc_type, self.since, self.until, self.year
+        )
 
 
 @dataclass
@@ -957,3 +1125,10 @@ def _with_last_word(tree: Node, word: Word) -> Node:
 def open_index(path: Path | str = "index") -> Index:
     """Open the index at `path` for searching."""
     return Index(path)
+
+
+def _page_file(stored_pages: list[list[Any]], matched: tuple[int, ...]) -> str:
+    """The PDF holding the first matched page ("" when the record has one body source)."""
+    if not matched:
+        return ""
+    return next((str(att) for number, _, att in stored_pages if number == matched[0]), "")

@@ -8,11 +8,12 @@ at the start of a word, and every mistake is a QuerySyntaxError with a hint.
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .errors import QuerySyntaxError, QueryTooExpensiveError
+from .errors import BadParameterError, QuerySyntaxError, QueryTooExpensiveError
 
 MAX_QUERY_LENGTH = 1000
 MAX_TERMS = 64  # words, phrases and patterns in one query
@@ -43,6 +44,8 @@ _QUOTE_HINT = 'Put the text in double quotes to search it literally, e.g. "{text
 _FIELD_PREFIX = re.compile(r"^([A-Za-z_]+):(.*)$", re.S)
 _FIELD_GROUP = re.compile(r"[A-Za-z_]+:(?=\()")
 _OPERATORS = {"AND", "OR", "NOT"}
+_DATE_FORM = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+DATE_FORMS = "YYYY, YYYY-MM or YYYY-MM-DD"
 
 
 @dataclass(frozen=True)
@@ -394,3 +397,23 @@ def is_plain(node: Node) -> bool:
         and not node.explicit
         and all(isinstance(c, Word) and c.field is None for c in node.children)
     )
+
+
+def check_date(value: str, name: str = "date") -> str:
+    """`value` when it is a real date written YYYY, YYYY-MM or YYYY-MM-DD; otherwise a
+    BadParameterError naming the option (`name`) and what is wrong: `2019-13`, `2019-02-30` and
+    `20x9` are refused, not read as some other date or matched against nothing."""
+    match = _DATE_FORM.match(value)
+    if match is None:
+        raise BadParameterError(f"invalid {name} '{value}': use {DATE_FORMS}")
+    year, month, day = match.groups()
+    if month is not None and not 1 <= int(month) <= 12:
+        raise BadParameterError(f"invalid {name} '{value}': there is no month {month}")
+    if day is not None:
+        try:
+            datetime.date(int(year), int(month), int(day))
+        except ValueError:
+            raise BadParameterError(
+                f"invalid {name} '{value}': {year}-{month} has no day {day}"
+            ) from None
+    return value

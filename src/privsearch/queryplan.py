@@ -25,7 +25,7 @@ from .collect import Deadline
 from .complete import Completion
 from .errors import BadParameterError, QueryTooExpensiveError
 from .highlight import Pattern
-from .querylang import And, Fuzzy, Node, Not, Or, Phrase, Prefix, Word
+from .querylang import And, Fuzzy, Node, Not, Or, Phrase, Prefix, Word, check_date
 
 
 class UnionOr(wq.Or):
@@ -149,7 +149,7 @@ MAX_EXPANSIONS = 2000  # words one prefix* or typo~ may stand for
 # `biometic~` 136; 3,000 is about 0.15 s of CPU, however it is spent.
 EXPANSION_BUDGET = 3000
 WORD_COST = 3
-_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+_YEAR = re.compile(r"^(\d{4}|unknown)$", re.I)
 
 
 class ExpansionBudget:
@@ -657,12 +657,19 @@ def resolve_facet_value(lexicon: dict[str, dict[str, str]], fieldname: str, valu
     raise BadParameterError(f"unknown {label} '{value}' (known: {choices})")
 
 
-def _date_bound(value: str, upper: bool) -> str:
-    if not _DATE.match(value):
-        raise BadParameterError(f"invalid date '{value}': use YYYY, YYYY-MM or YYYY-MM-DD")
+def _date_bound(value: str, name: str, upper: bool) -> str:
+    check_date(value, name)
     if upper and len(value) < 10:
         return value + ("-12-31" if len(value) == 4 else "-31")
     return value
+
+
+def _year_terms(years: list[str]) -> list[wq.Query]:
+    """`year` filter terms: a year of four digits, or `unknown` for undated documents."""
+    for year in years:
+        if not _YEAR.match(year):
+            raise BadParameterError(f"invalid year '{year}': use YYYY (or unknown)")
+    return [wq.Term("year", year.lower()) for year in years]
 
 
 def build_filters(
@@ -671,6 +678,7 @@ def build_filters(
     doc_type: str | list[str] | None,
     since: str | None,
     until: str | None,
+    year: str | list[str] | None = None,
 ) -> wq.Query | None:
     clauses: list[wq.Query] = []
     for name, values in (("component", component), ("doc_type", doc_type)):
@@ -680,9 +688,14 @@ def build_filters(
             continue
         terms = [wq.Term(name, resolve_facet_value(lexicon, name, v)) for v in values]
         clauses.append(UnionOr(terms) if len(terms) > 1 else terms[0])
+    years = [year] if isinstance(year, str) else list(year or [])
+    years = [y.strip() for y in years if y.strip()]
+    if years:
+        terms = _year_terms(years)
+        clauses.append(UnionOr(terms) if len(terms) > 1 else terms[0])
     if since or until:
-        low = _date_bound(since, upper=False) if since else None
-        high = _date_bound(until, upper=True) if until else None
+        low = _date_bound(since, "since", upper=False) if since else None
+        high = _date_bound(until, "until", upper=True) if until else None
         if low and high and low > high:
             raise BadParameterError(f"--since {since} is after --until {until}")
         clauses.append(wq.TermRange("date", low or "0", high or "9999-12-31"))

@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 from ..config import Limits
 from ..models import Page, Record, Skip
@@ -30,7 +31,7 @@ from .discover import (
     keep_only,
     shown,
 )
-from .federal_register import FederalRegisterDocument
+from .federal_register import FederalRegisterDocument, stated_document_url
 from .html import ListingItem
 from .manifest import Manifest, ManifestRow
 from .merge import group_copies, merge_copies
@@ -434,6 +435,10 @@ def _record(
     url: str = "",
     warnings: Sequence[str] = (),
 ) -> Record:
+    # A Federal Register notice read from a PDF or a page states its document number: the
+    # Register's address for it, when nothing else gives the publication's.
+    stated = stated_document_url("\n".join(page.text for page in pages[:3]))
+    links = tuple(dict.fromkeys(a for a in (url, stated) if a)) if stated else ()
     return Record(
         id=d.id,
         title=d.title,
@@ -445,8 +450,9 @@ def _record(
         sorns=tuple(sorns),
         source=source,
         attachments=tuple(attachments),
-        url=url,
+        url=url or stated,
         warnings=tuple(dict.fromkeys(warnings)),
+        links=links,
     )
 
 
@@ -461,12 +467,14 @@ def _pdf_record(path: Path, pdf: PdfText) -> Record:
         # A PDF nothing links to, too short to name its agency, and not DHS's by its words:
         # the department-wide default of a DHS listing does not apply to it.
         d = replace(d, component=OTHER_AGENCY)
+    site = site_of(path)  # a PDF of a mirrored site: its address there
     return _record(
         d,
         summary="",
         source=str(path),
         pages=_pages([pdf]),
         attachments=(str(path),),
+        url=site.url_of(path) if site else "",
         warnings=pdf.warnings,
     )
 
@@ -585,14 +593,33 @@ def _listing_records(item: Inspected, tick: Callable[[], None] | None = None) ->
     else:
         assert item.page is not None
         entries = list(item.page.items)
+    base = _listing_base(item)
     records = []
     for entry in entries:
         d = describe(title=entry.title, fallback_id=slugify(entry.title), summary=entry.summary)
-        url = entry.href if entry.href.startswith(("http://", "https://")) else ""
+        url = _entry_address(entry.href, base)
         records.append(_record(d, summary=entry.summary, source=str(item.path), url=url))
         if tick:
             tick()
     return records
+
+
+def _listing_base(item: Inspected) -> str:
+    """The address a listing's relative links resolve against: the one it states for
+    itself, else its address in a mirrored site; "" when unknown (a saved file)."""
+    if item.page is not None and item.page.base_url:
+        return item.page.base_url
+    site = site_of(item.path)
+    return site.url_of(item.path) if site else ""
+
+
+def _entry_address(href: str, base: str) -> str:
+    """A listed item's address: its link, made absolute against `base` when relative."""
+    href = href.strip()
+    if not href or href.startswith("#"):
+        return ""
+    address = urljoin(base, href) if base else href
+    return address if urlsplit(address).scheme in ("http", "https") else ""
 
 
 def _given_doc_type(value: str) -> str | None:

@@ -469,3 +469,21 @@ def _numbered_name(name: str) -> str | None:
             rest = re.sub(r"^[\s,:\-\u2010-\u2015]+", "", name[m.end() :])
             return f"{ref} {rest}".strip()
     return None
+
+
+# The document number a notice's printed text states: GPO's header "[FR Doc No: 2012-28675]"
+# near its start, or its filing line "[FR Doc. 2012-28675 Filed 11-26-12; 8:45 am]".
+_NUMBER = r"((?:E\d|\d{2}|\d{4})\s*[-\u2010-\u2015]\s*\d{1,6})"
+_HEADER_NUMBER = re.compile(r"\[\s*FR\s+Doc\.?\s*(?:No\.?)?\s*:?\s*" + _NUMBER + r"\s*\]", re.I)
+_FILED_NUMBER = re.compile(r"\bFR\s+Doc\.?\s*(?:No\.?)?\s*:?\s*" + _NUMBER + r"\s+Filed\b", re.I)
+_HEADER_CHARS = 2000
+DOCUMENT_ADDRESS = "https://www.federalregister.gov/d/{}"  # the Register's link to a document
+
+
+def stated_document_url(text: str) -> str:
+    """The Federal Register's address of the notice whose text this is, from the document
+    number the text states; "" when it states none, or several (a compilation of notices)."""
+    found = [m.group(1) for m in _HEADER_NUMBER.finditer(text[:_HEADER_CHARS])]
+    found += [m.group(1) for m in _FILED_NUMBER.finditer(text)]
+    numbers = {re.sub(r"\s+", "", re.sub(r"[\u2010-\u2015]", "-", n)).upper() for n in found}
+    return DOCUMENT_ADDRESS.format(numbers.pop()) if len(numbers) == 1 else ""

@@ -63,7 +63,8 @@ class HtmlPage:
     date_text: str = ""
     pdf_links: tuple[str, ...] = ()  # hrefs of linked PDFs, as written
     items: tuple[ListingItem, ...] = ()
-    canonical_url: str = ""
+    canonical_url: str = ""  # the page's own address: its canonical link, else its og:url
+    base_url: str = ""  # what its relative links are relative to: <base href>, else the above
 
     @property
     def is_listing(self) -> bool:
@@ -563,6 +564,30 @@ def _attachment_blocks(root: HtmlElement, outline: _Outline) -> list[HtmlElement
     return outermost
 
 
+def _own_address(doc: HtmlElement) -> str:
+    """The address a page states for itself: <link rel=canonical>, else <meta property=og:url>
+    (an absolute http(s) address; "" when it states none)."""
+    canonical = (
+        t.get("href") or ""
+        for t in _tags(doc, "link")
+        if "canonical" in (t.get("rel") or "").lower().split()
+    )
+    og_url = (
+        t.get("content") or ""
+        for t in _tags(doc, "meta")
+        if (t.get("property") or t.get("name") or "").strip().lower() == "og:url"
+    )
+    for address in (*canonical, *og_url):
+        if _is_web_address(address.strip()):
+            return address.strip()
+    return ""
+
+
+def _is_web_address(address: str) -> bool:
+    parts = urlsplit(address)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
 def parse_html(text: str) -> HtmlPage:
     """Parse decoded HTML into a publication page or a listing.
 
@@ -571,13 +596,9 @@ def parse_html(text: str) -> HtmlPage:
     doc = _element_tree(text)
     if doc is None:
         return HtmlPage(title="")
-    canonical = next(
-        (t for t in _tags(doc, "link") if "canonical" in (t.get("rel") or "").lower().split()),
-        None,
-    )
-    canonical_url = (canonical.get("href") or "") if canonical is not None else ""
-    if not canonical_url.startswith(("http://", "https://")):
-        canonical_url = ""
+    canonical_url = _own_address(doc)
+    base = next((t.get("href") or "" for t in _tags(doc, "base") if t.get("href")), "")
+    base_url = base.strip() if _is_web_address(base.strip()) else canonical_url
     root = _content_root(doc)
     title = _page_title(doc, root)
     hrefs = (a.get("href", "").strip() for a in _links(root))
@@ -585,7 +606,7 @@ def parse_html(text: str) -> HtmlPage:
     outline = _Outline(root)
     items = _listing_items(root, outline)
     if len(items) >= 2:
-        return HtmlPage(title=title, items=items, canonical_url=canonical_url)
+        return HtmlPage(title=title, items=items, canonical_url=canonical_url, base_url=base_url)
 
     # A publication: take the attachment blocks and the title out of the text first.
     holders = _attachment_blocks(root, outline)
@@ -608,6 +629,7 @@ def parse_html(text: str) -> HtmlPage:
         date_text=date_text,
         pdf_links=tuple(pdf_links),
         canonical_url=canonical_url,
+        base_url=base_url,
     )
 
 

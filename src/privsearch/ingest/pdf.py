@@ -159,9 +159,34 @@ def _configure_pypdf(limits: Limits) -> None:
     overwrite_configuration(**{k: v for k, v in caps.items() if k in known})
 
 
+# pypdf quotes the raw bytes around a fault ("... starting with b'F' @1566: b' 132 Tm'"):
+# unreadable to a user, and a way for a file to put its own text in the run summary.
+_RAW_EXCERPT = re.compile(r"""\s*(?:starting with\s*)?b(?:'|").*$""", re.DOTALL)
+
+
 def _one_line(exc: BaseException) -> str:
-    message = " ".join(str(exc).split())[:200]
+    """The exception's type and message on one short line, without quoted raw PDF bytes."""
+    message = _RAW_EXCERPT.sub("", " ".join(str(exc).split())).rstrip(" :")[:200]
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _failed_pages_note(failed: list[int], wanted: int, problems: list[str]) -> str:
+    """One line for every page that failed: "3 of 19 pages failed to extract: 2, 12
+    (PdfReadError: Invalid Elementary Object); 13 (PdfStreamError: ...)"."""
+    by_reason: dict[str, list[int]] = {}
+    for problem in problems:
+        page, _, reason = problem.partition(": ")
+        if page.startswith("page "):
+            by_reason.setdefault(reason, []).append(int(page.removeprefix("page ")))
+    groups = [f"{_page_list(pages)} ({reason})" for reason, pages in list(by_reason.items())[:5]]
+    if len(by_reason) > 5:
+        groups.append("...")
+    return f"{len(failed)} of {wanted} pages failed to extract: " + "; ".join(groups)
+
+
+def _page_list(pages: list[int]) -> str:
+    shown = ", ".join(str(n) for n in pages[:20])
+    return shown + (f" and {len(pages) - 20} more" if len(pages) > 20 else "")
 
 
 def _memory_reason(limits: Limits) -> str:
@@ -333,8 +358,7 @@ def _extract_from(handle: BinaryIO, limits: Limits) -> dict[str, Any]:
             raw = reader.pages[number - 1].extract_text() or ""
         except Exception as exc:  # one bad page must not lose the others (MemoryError too)
             failed.append(number)
-            if len(problems) < 5:
-                problems.append(f"page {number}: {_describe(exc, limits)}")
+            problems.append(f"page {number}: {_describe(exc, limits)}")
             continue
         if _LIMITS_HIT.errors and len(limited) < 5:
             limited.append(f"page {number}: {_describe(_LIMITS_HIT.errors[0], limits)}")
@@ -348,9 +372,7 @@ def _extract_from(handle: BinaryIO, limits: Limits) -> dict[str, Any]:
         pages.append((number, text))
     notes: list[str] = []
     if failed:
-        shown = ", ".join(str(n) for n in failed[:20]) + (" ..." if len(failed) > 20 else "")
-        notes.append(f"{len(failed)} of {wanted} pages failed to extract: {shown}")
-        notes.extend(p for p in problems if p.startswith("page "))
+        notes.append(_failed_pages_note(failed, wanted, problems))
     notes.extend(p for p in problems if not p.startswith("page "))
     if page_count > wanted:
         notes.append(f"only the first {wanted} of {page_count} pages read (limit pdf_max_pages)")

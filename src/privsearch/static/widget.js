@@ -36,7 +36,14 @@
   const FACETS = [
     { key: "component", label: "Component" },
     { key: "type", label: "Type", field: "doc_type" },
+    // years newest first, undated documents (the API's "unknown") last
+    { key: "year", label: "Year", newestFirst: true, names: { unknown: "Undated" } },
   ];
+  const DATE_BOUNDS = [
+    { key: "since", label: "From" },
+    { key: "until", label: "To" },
+  ];
+  const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
   // ---------------------------------------------------------------- text helpers
 
@@ -220,6 +227,12 @@ button, input, select { font: inherit; color: inherit; }
 .facet-option input { margin: 0; accent-color: var(--_primary); }
 .facet-option .value { flex: 1; overflow-wrap: anywhere; }
 .count { color: var(--_muted); font-size: .85em; font-variant-numeric: tabular-nums; }
+.date-range { margin-top: .8em; }
+.date-bound { display: flex; align-items: center; justify-content: space-between; gap: .45em;
+  padding: .12em 0; font-size: .95em; }
+.date-bound input { min-width: 0; padding: .15em .3em; border: 1px solid var(--_border);
+  border-radius: var(--_radius); background: var(--_background); }
+.sort:disabled { opacity: .6; }
 .results { list-style: none; margin: 0; padding: 0; }
 .results[aria-busy="true"] { opacity: .55; }
 .result { padding: .85em 0; border-bottom: 1px solid var(--_border); }
@@ -246,6 +259,8 @@ mark { background: var(--_mark); color: var(--_mark-text); padding: 0 .1em; bord
 }
 .page-link:hover { border-color: var(--_primary); }
 .versions { margin: .2em 0 0; font-size: .85em; color: var(--_muted); }
+.originals { display: flex; flex-wrap: wrap; gap: .3em 1em; margin: .3em 0 0; font-size: .85em; }
+.originals a { color: var(--_primary); font-weight: 600; }
 .pagination { display: flex; flex-wrap: wrap; gap: .35em; align-items: center; margin: 1em 0 .2em; }
 .pagination button {
   min-width: 2.4em; padding: .35em .7em; border: 1px solid var(--_border);
@@ -280,7 +295,6 @@ dialog.document::backdrop { background: rgba(15, 23, 42, .45); }
   font-size: .9em; }
 .facts dt { color: var(--_muted); }
 .facts dd { margin: 0; overflow-wrap: anywhere; }
-.document-link { color: var(--_primary); font-weight: 600; }
 .page-nav { display: flex; flex-wrap: wrap; gap: .35em; align-items: center; margin: .6em 0; }
 .page-nav button {
   padding: .25em .6em; border: 1px solid var(--_border); border-radius: var(--_radius);
@@ -320,6 +334,16 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
   font-size: .9rem; }
 .demo-footer code { background: #f3f5f8; padding: .1em .3em; border-radius: 3px; }
 .demo-footer a { color: #1a4480; }
+.demo-main h2 { font-size: 1.15em; margin: 1.4em 0 .5em; }
+.landing > section:first-child h2 { margin-top: 0; }
+.demo-main h3 { font-size: 1em; margin: 0 0 .4em; }
+.demo-main a { color: #1a4480; }
+.demo-code { background: #f3f5f8; padding: .8em 1em; border-radius: 4px; overflow-x: auto; }
+.landing ul, .landing ol { margin: 0; padding-left: 1.2em; }
+.landing li { margin: .25em 0; }
+.landing-examples ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .5em 1.2em; }
+.landing-count, .landing-meta { color: #5c5c5c; font-size: .9em; }
+.landing-meta { display: block; }
 `;
   if (document.documentElement.hasAttribute("data-privsearch-demo")) {
     const sheet = new CSSStyleSheet();
@@ -359,8 +383,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       this._input.value = this.state.q;
       this._sortSelect.value = this.state.sort;
       window.addEventListener("popstate", this._onPopState);
-      if (this.state.q.trim()) this._search();
-      else this._showIdle();
+      this._search();
     }
 
     disconnectedCallback() {
@@ -378,7 +401,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       if (name === "component" || name === "type") this.state[name] = splitList(newValue);
       if (name === "sort") this.state.sort = newValue === "date" ? "date" : "relevance";
       this.state.page = 1;
-      if (this.state.q.trim()) this._search();
+      this._search();
     }
 
     // ------------------------------------------------------------ configuration
@@ -405,9 +428,22 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         component: splitList(this.getAttribute("component")),
         type: splitList(this.getAttribute("type")),
         sort: this.getAttribute("sort") === "date" ? "date" : "relevance",
+        year: [],
+        since: "",
+        until: "",
         page: 1,
         asTyped: false, // search a misspelled word as typed (correct=false)
       };
+    }
+
+    /** Whether any filter is set: with an empty box, the widget then lists documents. */
+    _filtered(state = this.state) {
+      return FACETS.some(({ key }) => state[key].length) || DATE_BOUNDS.some(({ key }) => state[key]);
+    }
+
+    /** An empty box with filters: list the documents they let through, newest first. */
+    get _browsing() {
+      return !this.state.q.trim() && this._filtered();
     }
 
     _initialState() {
@@ -418,6 +454,10 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       // A filter key present in the URL, even empty, replaces the element's default filters.
       for (const { key } of FACETS) {
         if (params.has(PARAM + key)) state[key] = params.getAll(PARAM + key).filter(Boolean);
+      }
+      for (const { key } of DATE_BOUNDS) {
+        const value = params.get(PARAM + key) || "";
+        if (ISO_DATE.test(value)) state[key] = value;
       }
       if (params.get(PARAM + "sort") === "date") state.sort = "date";
       state.asTyped = params.get(PARAM + "correct") === "false";
@@ -431,8 +471,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       this._input.value = this.state.q;
       this._sortSelect.value = this.state.sort;
       this._closeSuggestions();
-      if (this.state.q.trim()) this._search({ history: "none" });
-      else this._showIdle();
+      this._search({ history: "none" });
     }
 
     _writeUrl(mode) {
@@ -441,15 +480,16 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       const params = url.searchParams;
       for (const key of [...params.keys()]) if (key.startsWith(PARAM)) params.delete(key);
       const state = this.state;
-      if (state.q.trim()) {
-        params.set(PARAM + "q", state.q);
+      if (state.q.trim() || this._filtered()) {
+        if (state.q.trim()) params.set(PARAM + "q", state.q);
         const defaults = this._defaults();
         for (const { key } of FACETS) {
           for (const value of state[key]) params.append(PARAM + key, value);
           const same = state[key].join("\n") === defaults[key].join("\n");
           if (!state[key].length && !same) params.set(PARAM + key, "");
         }
-        if (state.sort !== "relevance") params.set(PARAM + "sort", state.sort);
+        for (const { key } of DATE_BOUNDS) if (state[key]) params.set(PARAM + key, state[key]);
+        if (state.sort !== "relevance" && state.q.trim()) params.set(PARAM + "sort", state.sort);
         if (state.page > 1) params.set(PARAM + "page", String(state.page));
         if (state.asTyped) params.set(PARAM + "correct", "false");
       }
@@ -492,7 +532,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
           onchange: () => {
             this.state.sort = this._sortSelect.value;
             this.state.page = 1;
-            if (this.state.q.trim()) this._search({ history: "push" });
+            this._search({ history: "push" });
           },
         },
         el("option", { value: "relevance" }, "Best match"),
@@ -512,20 +552,40 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       this._didYouMean = el("p", { class: "did-you-mean", part: "did-you-mean", hidden: true });
       this._filterSummary = el("summary", { part: "filters-summary" }, "Filters");
       this._filterGroups = el("div", { class: "filter-groups" });
+      this._dateInputs = {};
+      this._dateRange = el(
+        "fieldset",
+        { class: "facet date-range", part: "facet date-range", "data-facet": "date" },
+        el("legend", {}, "Published"),
+        DATE_BOUNDS.map(({ key, label }) => {
+          const input = el("input", {
+            type: "date",
+            name: key,
+            onchange: () => this._setDate(key, input.value),
+          });
+          this._dateInputs[key] = input;
+          return el("label", { class: "date-bound" }, el("span", {}, label), input);
+        }),
+      );
       this._filters = el(
         "details",
         { class: "filters", part: "filters", hidden: true },
         this._filterSummary,
         this._filterGroups,
+        this._dateRange,
       );
-      this._resultList = el("ol", { class: "results", part: "results", "aria-label": "Search results" });
+      // What the page puts in the element as slot="idle" shows beside the filters until a search.
+      this._idleSlot = el("slot", { name: "idle" });
+      // Each result's title is an <h3>: this heading keeps the outline in order under a page's <h1>.
+      this._resultsHeading = el("h2", { class: "visually-hidden", id: "results-heading" }, "Search results");
+      this._resultList = el("ol", { class: "results", part: "results", "aria-labelledby": "results-heading" });
       this._empty = el("div", { class: "empty", part: "empty", hidden: true });
       this._pagination = el("nav", { class: "pagination", part: "pagination", "aria-label": "Result pages", hidden: true });
       this._layout = el(
         "div",
         { class: "layout" },
         this._filters,
-        el("div", { class: "main" }, this._empty, this._resultList, this._pagination),
+        el("div", { class: "main" }, this._idleSlot, this._resultsHeading, this._empty, this._resultList, this._pagination),
       );
       this._dialog = this._buildDialog();
 
@@ -559,13 +619,15 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
 
     _setState(name) {
       this.setAttribute("data-state", name);
+      this._idleSlot.hidden = name !== "idle";
       this._progress.hidden = name !== "loading";
       this._resultList.setAttribute("aria-busy", name === "loading" ? "true" : "false");
     }
 
     _showIdle() {
-      this._searchId++; // anything in flight is now stale
+      const id = ++this._searchId; // anything in flight is now stale
       this._setState("idle");
+      this._syncSort();
       this._status.className = "status";
       this._status.textContent = "";
       this._notes.hidden = true;
@@ -576,6 +638,30 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       this._resultList.replaceChildren();
       this._pagination.hidden = true;
       this._results = [];
+      this._showAllFilters(id);
+    }
+
+    /** With an empty box, the filters with their counts over every document, to browse by. */
+    async _showAllFilters(id) {
+      if (!this._allFacets) {
+        try {
+          this._allFacets = (await this._get("api/search", [["q", ""], ["per_page", "1"]])).facets || {};
+        } catch (error) {
+          // Browsing is optional: the box still searches; over the rate limit, say nothing.
+          if (id === this._searchId && error.status !== 429) {
+            console.error(`[privsearch] cannot list the filters: ${error.message}`);
+          }
+          return;
+        }
+      }
+      if (id === this._searchId) this._renderFilters(this._allFacets);
+    }
+
+    /** The sort menu: newest first while browsing (a listing has no best match). */
+    _syncSort() {
+      const browsing = this._browsing;
+      this._sortSelect.disabled = browsing;
+      this._sortSelect.value = browsing ? "date" : this.state.sort;
     }
 
     // ------------------------------------------------------------ typing and suggestions
@@ -589,8 +675,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       if (!this.state.q.trim()) {
         this._suggestId++;
         this._setSuggestions([]);
-        this._showIdle();
-        this._writeUrl("replace");
+        this._search({ history: "replace" });
         return;
       }
       this._suggestTimer = setTimeout(() => this._suggest(), SUGGEST_DELAY_MS);
@@ -799,7 +884,10 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       if (state.prefix) params.push(["prefix", "true"]);
       for (const value of state.component) params.push(["component", value]);
       for (const value of state.type) params.push(["type", value]);
-      if (state.sort !== "relevance") params.push(["sort", state.sort]);
+      for (const value of state.year) params.push(["year", value]);
+      for (const { key } of DATE_BOUNDS) if (state[key]) params.push([key, state[key]]);
+      // An empty query lists documents newest first (the API's default for it).
+      if (state.sort !== "relevance" && state.q.trim()) params.push(["sort", state.sort]);
       params.push(["page", String(state.page)], ["per_page", String(state.perPage || this.perPage)]);
       if (this.hasAttribute("collapse")) params.push(["collapse", "true"]);
       if (state.asTyped) params.push(["correct", "false"]);
@@ -809,13 +897,14 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
     async _search(options = {}) {
       clearTimeout(this._searchTimer);
       const id = ++this._searchId;
-      const query = this.state.q.trim();
-      if (!query) {
+      if (!this.state.q.trim() && !this._filtered()) {
         this._showIdle();
+        this._writeUrl(options.history || "replace");
         return;
       }
       this._writeUrl(options.history || "replace");
       this._setState("loading");
+      this._syncSort();
       // Facet counts for a group with a selection come from the same search without that
       // group's filter, so its other values stay visible and selectable (values in a group OR).
       const typing = options.prefix ? { prefix: true } : {};
@@ -917,14 +1006,21 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       }
       this._results = data.results || [];
       this._lastQuery = data.query;
-      this._setState(total ? "results" : "empty");
+      const browsing = !(data.query || "").trim();
+      this._setState(total ? (browsing ? "browse" : "results") : "empty");
       this._status.className = "status";
       const first = (data.page - 1) * data.per_page + 1;
       const last = first + this._results.length - 1;
       const where = total > data.per_page ? `, ${first}–${last} shown` : "";
-      this._status.textContent = total
-        ? `${plural(total, "result", "results")} for “${data.query}”${where}`
-        : `No results for “${data.query}”`;
+      if (browsing) {
+        this._status.textContent = total
+          ? `Browsing ${plural(total, "document", "documents")}, newest first${where}`
+          : "No documents match these filters";
+      } else {
+        this._status.textContent = total
+          ? `${plural(total, "result", "results")} for “${data.query}”${where}`
+          : `No results for “${data.query}”`;
+      }
       this._notes.textContent = (data.notes || []).join(" ");
       this._notes.hidden = !(data.notes || []).length;
       this._renderDidYouMean(data.suggestion, data.corrected_from);
@@ -983,10 +1079,13 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
     _renderEmpty(total) {
       this._empty.hidden = total > 0;
       if (total) return;
-      const filtered = FACETS.some(({ key }) => this.state[key].length);
+      const filtered = this._filtered();
+      const browsing = !this.state.q.trim();
       this._empty.replaceChildren(
         ...present(
-        el("p", {}, "Try fewer or different words, or check the spelling."),
+        browsing
+          ? el("p", {}, "Try fewer filters or a wider date range.")
+          : el("p", {}, "Try fewer or different words, or check the spelling."),
         filtered
           ? el(
               "p",
@@ -998,11 +1097,12 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
                   type: "button",
                   onclick: () => {
                     for (const { key } of FACETS) this.state[key] = [];
+                    for (const { key } of DATE_BOUNDS) this.state[key] = "";
                     this.state.page = 1;
                     this._search({ history: "push" });
                   },
                 },
-                "Search without filters",
+                browsing ? "Clear the filters" : "Search without filters",
               ),
             )
           : null,
@@ -1012,10 +1112,14 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
 
     _renderFilters(facets) {
       const groups = [];
-      for (const { key, label, field } of FACETS) {
+      for (const { key, label, field, newestFirst, names } of FACETS) {
         const counts = { ...(facets[field || key] || {}) };
         for (const value of this.state[key]) if (!(value in counts)) counts[value] = 0;
-        const values = Object.keys(counts).sort((a, b) => counts[b] - counts[a] || a.localeCompare(b));
+        const values = Object.keys(counts).sort(
+          newestFirst
+            ? (a, b) => (a === "unknown") - (b === "unknown") || b.localeCompare(a)
+            : (a, b) => counts[b] - counts[a] || a.localeCompare(b),
+        );
         if (!values.length) continue;
         groups.push(
           el(
@@ -1035,7 +1139,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
                     checked: this.state[key].includes(value),
                     onchange: (event) => this._toggleFilter(key, value, event.target.checked),
                   }),
-                  el("span", { class: "value" }, value),
+                  el("span", { class: "value" }, (names && names[value]) || value),
                   el("span", { class: "count", "aria-label": plural(counts[value], "result", "results") }, String(counts[value])),
                 ),
               ),
@@ -1044,8 +1148,12 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         );
       }
       this._filterGroups.replaceChildren(...groups);
-      this._filters.hidden = !groups.length;
-      const selected = FACETS.reduce((n, { key }) => n + this.state[key].length, 0);
+      for (const { key } of DATE_BOUNDS) {
+        if (this._dateInputs[key].value !== this.state[key]) this._dateInputs[key].value = this.state[key];
+      }
+      this._filters.hidden = !groups.length && !this._filtered();
+      const dates = DATE_BOUNDS.filter(({ key }) => this.state[key]).length;
+      const selected = FACETS.reduce((n, { key }) => n + this.state[key].length, dates);
       this._filterSummary.textContent = selected ? `Filters (${selected} selected)` : "Filters";
       if (groups.length && !this._filtersPlaced) {
         // Open beside the results on a wide widget; folded above them on a narrow one.
@@ -1053,6 +1161,13 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         this._filters.open = this.getBoundingClientRect().width >= 640;
       }
       this._layout.classList.toggle("has-filters", groups.length > 0);
+    }
+
+    _setDate(key, value) {
+      // An incomplete date reads as "": the bound is dropped rather than sent half typed.
+      this.state[key] = ISO_DATE.test(value) ? value : "";
+      this.state.page = 1;
+      this._search({ history: "push" });
     }
 
     _toggleFilter(key, value, on) {
@@ -1112,8 +1227,46 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         meta,
         hit.snippet ? el("p", { class: "snippet", part: "snippet" }, markedFragment(hit.snippet)) : null,
         pages,
+        this._originalLinks(hit.pdf_page_url || hit.pdf, hit.pdf_page_url ? hit.pages[0] : null, hit.url),
         others.length ? el("p", { class: "versions" }, `Other versions: ${others.join(", ")}`) : null,
       );
+    }
+
+    /** "Open PDF" (at a page when known) and "Publication page" links; null when neither. */
+    _originalLinks(pdf, pageNumber, url, extraPart = "") {
+      const pdfHref = pdf ? this._apiHref(pdf) : null;
+      const webHref = url ? safeLink(url) : null;
+      if (!pdfHref && !webHref) return null;
+      return el(
+        "p",
+        { class: "originals", part: "originals" },
+        pdfHref
+          ? el(
+              "a",
+              { class: "pdf-link", part: "pdf-link", href: pdfHref, target: "_blank", rel: "noopener" },
+              pageNumber ? `Open PDF at page ${pageNumber}` : "Open PDF",
+            )
+          : null,
+        webHref
+          ? el(
+              "a",
+              { class: "publication-link", part: `publication-link${extraPart}`, href: webHref, target: "_blank", rel: "noopener noreferrer" },
+              "Publication page ↗",
+            )
+          : null,
+      );
+    }
+
+    /** An API path from the JSON ("/api/documents/.../pdf#page=2") as an address on the API's
+     * own origin; null for anything else. */
+    _apiHref(path) {
+      try {
+        const base = new URL(this.apiBase);
+        const url = new URL(String(path).replace(/^\/+/, ""), base);
+        return url.origin === base.origin && url.pathname.startsWith(base.pathname) ? url.href : null;
+      } catch (_) {
+        return null;
+      }
     }
 
     _resultTitles() {
@@ -1174,7 +1327,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         el(
           "button",
           { type: "button", part: "page-button", "aria-label": "Previous page", disabled: page <= 1, onclick: go(page - 1) },
-          "‹ Prev",
+          "‹ Previous",
         ),
       ];
       let previous = 0;
@@ -1291,7 +1444,6 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       fact("SORNs", (record.sorns || []).join("; "));
       const others = (record.versions || []).filter((v) => v !== record.id);
       fact("Other versions", others.join(", "));
-      const link = safeLink(record.url);
       const pages = (record.pages || []).map((p) => p.number);
       const matched = new Set(hit.pages || []);
       const start = pages.includes(pageNumber) ? pageNumber : pages.find((n) => matched.has(n)) || pages[0];
@@ -1300,17 +1452,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         ...present(
           facts,
         record.summary ? el("p", { class: "summary" }, record.summary) : null,
-        link
-          ? el(
-              "p",
-              {},
-              el(
-                "a",
-                { class: "document-link", part: "document-link", href: link, target: "_blank", rel: "noopener noreferrer" },
-                "Read the original publication ↗",
-              ),
-            )
-          : null,
+          this._originalLinks(record.pdf, null, record.url, " document-link"),
           pageArea,
         ),
       );
@@ -1346,9 +1488,18 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         ),
         el("button", { type: "button", "aria-label": "Next page", disabled: index >= pages.length - 1, onclick: move(pages[index + 1]) }, "›"),
       );
+      const ref = (record.pages || []).find((p) => p.number === number);
+      const pdfHref = ref && ref.pdf ? this._apiHref(`${ref.pdf}#page=${number}`) : null;
+      const pageLink = pdfHref
+        ? el(
+            "p",
+            { class: "originals", part: "originals" },
+            el("a", { class: "pdf-page-link", part: "pdf-link", href: pdfHref, target: "_blank", rel: "noopener" }, `Open page ${number} in the PDF`),
+          )
+        : null;
       const text = el("div", { class: "page-text", part: "document-text", tabindex: "0", "aria-label": `Page ${number} text` }, "Loading…");
       const hadFocus = area.contains(this._root.activeElement) ? this._root.activeElement.getAttribute("aria-label") : null;
-      area.replaceChildren(el("h3", { class: "visually-hidden" }, `Page ${number}`), nav, text);
+      area.replaceChildren(...present(el("h3", { class: "visually-hidden" }, `Page ${number}`), nav, pageLink, text));
       if (hadFocus) {
         const again = [...nav.querySelectorAll("button")].find((b) => b.getAttribute("aria-label") === hadFocus && !b.disabled);
         (again || nav.querySelector('[aria-current="page"]')).focus();
