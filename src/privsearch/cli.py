@@ -1020,7 +1020,8 @@ def serve(
     max_connections: int,
     show_paths: bool,
 ) -> None:
-    """Serve the HTTP JSON API, the search widget (/widget.js) and a demo page (/).
+    """Serve the HTTP JSON API, the indexed PDFs, the search widget (/widget.js) and its
+    landing page (/).
 
     The server picks up each new version of the index as `privsearch index` commits it.
 
