@@ -300,3 +300,30 @@ def test_a_run_that_changes_nothing_makes_no_new_version(tmp_path):
         privsearch.build_index([docs], tmp_path / "index", limits=SERIAL)
         assert ix.generation() > first
         assert ix.search("narwhal").total == 1
+
+
+def test_a_run_leaves_no_worker_holding_the_callers_files(tmp_path):
+    """The HTML and PDF workers end with the run: a pipe the caller opened before it (to a
+    child of its own) closes when the caller closes it, and no process of ours is left."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "page.html").write_text(
+        "<html><head><title>Privacy Impact Assessment for the Harbor Camera System</title>"
+        "</head><body><h1>Harbor Camera System</h1><p>Cameras record the harbor.</p>"
+        "</body></html>",
+        encoding="utf-8",
+    )
+    write_text_pdf(docs / "notice.pdf", ["Privacy Act of 1974; System of Records for harbors"])
+    import multiprocessing
+
+    reader = subprocess.Popen(
+        [sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE
+    )
+    try:
+        report = privsearch.build_index([docs], tmp_path / "ix", limits=TEST_LIMITS)
+        assert report.records == 2 and not report.skipped
+        assert multiprocessing.active_children() == []
+        reader.stdin.close()
+        assert reader.wait(timeout=20) == 0
+    finally:
+        reader.kill()

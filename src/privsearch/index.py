@@ -413,11 +413,12 @@ def build_index(
     started = time.perf_counter()
     index_dir = Path(index_dir)
     _check_writable(index_dir)
+    from .ingest.html import worker_for_run
     from .ingest.pdf import PdfPool
 
     with _run_lock(index_dir):
         try:
-            with PdfPool(limits) as pool:  # one pool: PDFs start during the scan
+            with worker_for_run(), PdfPool(limits) as pool:  # one pool: PDFs start during the scan
                 return _build(paths, index_dir, rebuild, limits, progress, started, pool)
         except OSError as exc:
             raise _write_error(index_dir, exc) from exc

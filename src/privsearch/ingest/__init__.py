@@ -32,7 +32,7 @@ from .discover import (
     shown,
 )
 from .federal_register import FederalRegisterDocument, stated_document_url
-from .html import ListingItem
+from .html import ListingItem, worker_for_run
 from .manifest import Manifest, ManifestRow
 from .merge import group_copies, merge_copies
 from .metadata import (
@@ -329,7 +329,7 @@ def read_paths(paths: Sequence[Path], *, limits: Limits = DEFAULT_LIMITS) -> lis
     """Every publication under `paths`, read in full (no incrementality): one record each,
     its copies (a listing entry and its page, a PDF read twice) merged."""
     records: list[Record] = []
-    with PdfPool(limits) as pool:
+    with worker_for_run(), PdfPool(limits) as pool:
         plan = scan_sources(paths, limits=limits, pool=pool)
         for result in read_sources(plan, limits=limits, pool=pool):
             records.extend(result.records)

@@ -16,6 +16,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -776,6 +777,17 @@ _WORKER = _HtmlWorker()
 
 class WorkersUnavailable(RuntimeError):
     """No worker process can be started here (the platform or its limits forbid it)."""
+
+
+@contextmanager
+def worker_for_run() -> Iterator[None]:
+    """Stop the HTML worker when a run ends, so that no process of ours outlives the run
+    holding the files the caller had open when it started (a pipe to another child of the
+    caller's, which would then never see its end)."""
+    try:
+        yield
+    finally:
+        _WORKER.stop()
 
 
 def parse_html_isolated(data: bytes) -> HtmlPage:
