@@ -44,6 +44,15 @@ def test_a_prefix_highlights_the_words_it_completes_to_not_itself(dhs):
     assert all(w.startswith("fac") for w in words)
 
 
+def test_an_open_page_marks_what_the_half_typed_word_stands_for(dhs):
+    marked = re.compile(r"<mark>[^<]*recognition[^<]*</mark>", re.I)
+    typed = dhs.page("DHS/ICE/PIA-054", 1, "facial recog", prefix=True)["html"]
+    assert marked.search(typed)
+    assert not re.search(r"<mark>[^<]*\brecog\b", typed, re.I)
+    as_words = dhs.page("DHS/ICE/PIA-054", 1, "facial recog")["html"]
+    assert not marked.search(as_words) and "<mark>" in as_words  # facial alone
+
+
 def test_the_likeliest_completion_is_the_one_beside_the_other_words(dhs):
     # "plan" is in more documents than "plate", but not beside "license".
     results = dhs.search("license pla", prefix=True)

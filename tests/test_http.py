@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 import time
@@ -89,6 +90,9 @@ def test_documents_with_slashes_in_ids(client):
     assert page["page"] == 2 and "facial" in page["text"].lower()
     assert "<mark>" in page["html"]
     assert page["html"].replace("<mark>", "").replace("</mark>", "").count("<") == 0
+    typed = {"q": "facial recog", "prefix": "true"}
+    typing = client.get("/api/documents/DHS%2FICE%2FPIA-054/pages/1", params=typed).json()
+    assert re.search(r"<mark>[^<]*recognition[^<]*</mark>", typing["html"], re.I)
 
 
 def test_facets_and_health(client, dhs):

@@ -254,6 +254,11 @@ def test_typing_shows_live_results_for_the_completed_word_before_enter(page, bas
     documents = suggestion_group(page, "Documents").get_by_role("option")
     expect(documents.first).to_contain_text("ICE Use of Facial Recognition Services")
     assert "ps-q=facial+recog" in page.url and "prefix" not in page.url
+    # A result opened now marks, on its page, the words the half-typed one stood for.
+    search_box(page).press("Escape")  # the list closes; the box keeps what was typed
+    results.first.locator(".result-title").click()
+    text = page.get_by_role("dialog").locator(".page-text")
+    expect(text.locator("mark", has_text=re.compile("recognition", re.I)).first).to_be_visible()
 
 
 def test_arrow_keys_reach_a_document_and_enter_opens_it(page, base_url: str) -> None:

@@ -426,8 +426,11 @@ def create_app(
         """The stored source a client's `source` (relative, as the API shows it) names."""
         return folders.current().pick(source, ix.sources(record_id))
 
-    def compute_page(record_id: str, number: int, q: str | None, source: str | None) -> bytes:
-        return _json(PageBody, ix.page(record_id, number, q, stored_source(record_id, source)))
+    def compute_page(
+        record_id: str, number: int, q: str | None, source: str | None, prefix: bool = False
+    ) -> bytes:
+        page = ix.page(record_id, number, q, stored_source(record_id, source), prefix=prefix)
+        return _json(PageBody, page)
 
     def compute_document(record_id: str, source: str | None) -> bytes:
         record = ix.get(record_id, stored_source(record_id, source))
@@ -533,9 +536,11 @@ def create_app(
         number: int,
         q: Annotated[str | None, Query(max_length=MAX_QUERY_LENGTH)] = None,
         source: Source = None,
+        prefix: bool = False,
     ) -> Response:
-        """The page's text, and as HTML with the words of `q` in <mark>."""
-        return await answer("page", record_id, number, q, source)
+        """The page's text, and as HTML with the words of `q` in <mark>; `prefix=true` marks
+        the words the last word of `q` stands for, as a search with `prefix=true` reads it."""
+        return await answer("page", record_id, number, q, source, prefix)
 
     @app.head("/api/documents/{record_id:path}/pdf", include_in_schema=False)
     @app.get(

@@ -665,9 +665,16 @@ class Index:
         )
 
     def page(
-        self, record_id: str, number: int, query: str | None = None, source: str | None = None
+        self,
+        record_id: str,
+        number: int,
+        query: str | None = None,
+        source: str | None = None,
+        *,
+        prefix: bool = False,
     ) -> dict[str, Any]:
-        """One PDF page of a record: its text, and as HTML with the query's matches marked."""
+        """One PDF page of a record: its text, and as HTML with the query's matches marked;
+        with `prefix`, the last word of the query marked as `search(prefix=True)` completes it."""
         record = self.get(record_id, source)
         page = next((p for p in record.pages if p.number == number), None)
         if page is None:
@@ -678,7 +685,11 @@ class Index:
             tree = querylang.parse_query(query)
             with self._turn(tree, deadline):
                 searcher = self._current()
-                compiled = Compiler(self._view(searcher).lexicon).compile(tree)
+                view = self._view(searcher)
+                completions: dict[str, list[Completion]] = {}
+                if prefix:
+                    tree, _, completions = self._complete_last_word(searcher, view, query, tree)
+                compiled = Compiler(view.lexicon, completions=completions).compile(tree)
                 expand_patterns(searcher, compiled, ExpansionBudget(deadline=deadline))
                 patterns, _ = highlight_patterns(searcher, compiled)
         return {

@@ -373,6 +373,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       this._active = -1; // the highlighted suggestion
       this._results = [];
       this._lastQuery = null;
+      this._lastPrefix = false;
       this._opener = null;
       this._onPopState = () => this._restoreFromUrl();
     }
@@ -1006,6 +1007,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       }
       this._results = data.results || [];
       this._lastQuery = data.query;
+      this._lastPrefix = Boolean(options.prefix); // an open page marks the completed words too
       const browsing = !(data.query || "").trim();
       this._setState(total ? (browsing ? "browse" : "results") : "empty");
       this._status.className = "status";
@@ -1507,6 +1509,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       let page;
       try {
         const query = this._lastQuery ? [["q", this._lastQuery]] : [];
+        if (this._lastQuery && this._lastPrefix) query.push(["prefix", "true"]);
         if (record.source) query.push(["source", record.source]);
         page = await this._get(`api/documents/${encodeURIComponent(record.id)}/pages/${number}`, query);
       } catch (error) {
