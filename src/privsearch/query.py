@@ -343,9 +343,57 @@ class Index:
         year: str | list[str] | None = None,
         prefix: bool = False,
     ) -> SearchResults:
+        filters = _Filters(component, doc_type, since, until, year)
+        found = self._rank(query, tree, deadline, filters, sort, collapse, correct, expand, prefix)
+        searcher, view, chosen = found.searcher, found.view, found.chosen
+        ranked = chosen.ranked
+        shown = ranked[(page - 1) * per_page : page * per_page]
+        hits = [
+            self._hit(searcher, view, docnum, score, chosen, collapse) for docnum, score in shown
+        ]
+        if explain and chosen.plan is not None:
+            said = tuple(found.notes)
+            if found.corrected_from:
+                said += (
+                    f'Spelling: searched for "{found.suggestion}" instead of '
+                    f'"{found.corrected_from}".',
+                )
+            hits = [
+                replace(hit, explain=chosen.plan.explain(searcher, docnum, said).to_dict())
+                for hit, (docnum, _) in zip(hits, shown, strict=True)
+            ]
+        columns = view.columns
+        return SearchResults(
+            query=query,
+            total=len(ranked),
+            page=page,
+            per_page=per_page,
+            took_ms=(time.perf_counter() - started) * 1000,
+            results=tuple(hits),
+            facets={name: count_values(columns.facets[name], ranked) for name in FACETS},
+            suggestion=found.suggestion,
+            notes=tuple(found.notes),
+            corrected_from=found.corrected_from,
+            not_found=tuple(found.missing),
+        )
+
+    def _rank(
+        self,
+        query: str,
+        tree: Node,
+        deadline: Deadline,
+        filter_values: _Filters,
+        sort: str,
+        collapse: bool,
+        correct: bool,
+        expand: bool,
+        prefix: bool,
+    ) -> _Ranking:
+        """Every document the query finds, ranked, with the corrections and notes that go
+        with them: a search before its page is cut and its hits are made."""
         searcher = self._current()
         view = self._view(searcher)
-        filters = build_filters(view.lexicon, component, doc_type, since, until, year)
+        filters = filter_values.build(view.lexicon)
         typing: str | None = None  # the half-typed word, completed
         completions: dict[str, list[Completion]] = {}
         if prefix:
@@ -380,33 +428,7 @@ class Index:
         notes = list(chosen.notes)
         if missing:
             notes.insert(0, "Not found: " + ", ".join(missing) + ".")
-        ranked = chosen.ranked
-        shown = ranked[(page - 1) * per_page : page * per_page]
-        hits = [
-            self._hit(searcher, view, docnum, score, chosen, collapse) for docnum, score in shown
-        ]
-        if explain and chosen.plan is not None:
-            said = tuple(notes)
-            if corrected_from:
-                said += (f'Spelling: searched for "{suggestion}" instead of "{corrected_from}".',)
-            hits = [
-                replace(hit, explain=chosen.plan.explain(searcher, docnum, said).to_dict())
-                for hit, (docnum, _) in zip(hits, shown, strict=True)
-            ]
-        columns = view.columns
-        return SearchResults(
-            query=query,
-            total=len(ranked),
-            page=page,
-            per_page=per_page,
-            took_ms=(time.perf_counter() - started) * 1000,
-            results=tuple(hits),
-            facets={name: count_values(columns.facets[name], ranked) for name in FACETS},
-            suggestion=suggestion,
-            notes=tuple(notes),
-            corrected_from=corrected_from,
-            not_found=tuple(missing),
-        )
+        return _Ranking(searcher, view, chosen, suggestion, corrected_from, notes, missing)
 
     def _browse(
         self,
@@ -776,21 +798,16 @@ class Index:
         until: str | None,
         year: str | list[str] | None,
     ) -> Iterator[Record]:
-        for number in range(1, MAX_PAGE + 1):
-            results = self.search(
-                query,
-                component=component,
-                doc_type=doc_type,
-                since=since,
-                until=until,
-                year=year,
-                page=number,
-                per_page=MAX_PER_PAGE,
+        """Every record `search` finds for `query`, best first: ranked once, no snippets."""
+        deadline = Deadline.after(self.time_limit)
+        tree = querylang.parse_query(query)
+        filters = _Filters(component, doc_type, since, until, year)
+        with self._turn(tree, deadline):
+            found = self._rank(
+                query, tree, deadline, filters, "relevance", False, True, True, False
             )
-            for hit in results.results:
-                yield self.get(hit.id, hit.source)
-            if number >= results.pages:
-                return
+        for docnum, _ in found.chosen.ranked:
+            yield record_from_stored(found.searcher.stored_fields(docnum))
 
     def stats(self) -> dict[str, Any]:
         """Counts by component, type and year; pages; size on disk; when last indexed."""
@@ -887,6 +904,19 @@ class _Filters:
         return build_filters(
             lexicon, self.component, self.doc_type, self.since, self.until, self.year
         )
+
+
+@dataclass
+class _Ranking:
+    """What `Index._rank` found: the run chosen (typed or corrected) and what to say of it."""
+
+    searcher: Any
+    view: _View
+    chosen: _Run
+    suggestion: str | None
+    corrected_from: str | None
+    notes: list[str]
+    missing: list[str]
 
 
 @dataclass
