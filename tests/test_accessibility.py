@@ -18,10 +18,10 @@ import pytest
 
 from tests.test_widget import (  # noqa: F401 - the fixtures, as the widget tests use them
     CHROMIUM,
-    CHROMIUM_ARGS,
     WIDGET,
     Console,
     base_url,
+    browser,
     index_dir,
     other_origin,
     results_shown,
@@ -39,14 +39,6 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
     pytest.mark.skipif(not AXE_JS.is_file(), reason=f"axe-core is not at {AXE_JS} (see .ci/run)"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -542,7 +542,6 @@ def create_app(
         the words the last word of `q` stands for, as a search with `prefix=true` reads it."""
         return await answer("page", record_id, number, q, source, prefix)
 
-    @app.head("/api/documents/{record_id:path}/pdf", include_in_schema=False)
     @app.get(
         "/api/documents/{record_id:path}/pdf",
         summary="A record's PDF",
