@@ -449,6 +449,7 @@ def create_app(
         "facets": compute_facets,
         "page": compute_page,
         "document": compute_document,
+        "landing": lambda: landing_page(ix),
     }
 
     def compute(key: CacheKey) -> bytes:
@@ -457,7 +458,7 @@ def create_app(
 
     warmer = _Warmer(cache, ix, compute, limit=WARM_LIMIT)
 
-    async def answer(kind: str, *params: Any) -> Response:
+    async def cached(kind: str, *params: Any) -> bytes:
         """From the cache when it can; otherwise computed in a worker thread, then cached."""
         key = (kind, params)
         generation = ix.generation()
@@ -466,7 +467,10 @@ def create_app(
         if body is None:
             body = await run_in_threadpool(compute, key)
             cache.put(key, generation, body)
-        return Response(body, media_type="application/json")
+        return body
+
+    async def answer(kind: str, *params: Any) -> Response:
+        return Response(await cached(kind, *params), media_type="application/json")
 
     @app.get("/api/search", summary="Search", response_model=SearchBody, responses=errors(400, 429))
     async def search(
@@ -594,20 +598,10 @@ def create_app(
             headers={"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"},
         )
 
-    def compute_landing() -> bytes:
-        return landing_page(ix)
-
-    computers["landing"] = compute_landing
-
     @app.get("/", include_in_schema=False)
     async def landing() -> Response:
         """The widget, and what the index holds until something is typed."""
-        generation = ix.generation()
-        body = cache.get(("landing", ()), generation)
-        if body is None:
-            body = await run_in_threadpool(compute_landing)
-            cache.put(("landing", ()), generation, body)
-        return _html(body)
+        return _html(await cached("landing"))
 
     @app.get("/embed", include_in_schema=False)
     def embed() -> Response:
