@@ -544,10 +544,14 @@ def _build(
         "roots": _roots(meta.get("roots", []) if compatible and not rebuild else [], paths),
     }
     try:
+        # The list of sources right after the commit: until it is written, the list on disk
+        # is the previous run's, and a run killed meanwhile leaves files the new version does
+        # not hold listed as read. The copies (checked against the version they describe)
+        # and the stems (a cache: a word missing from it is stemmed as usual) follow.
+        _write_meta(index_dir, meta)
         if (_copies_data(index_dir) or {}).get("generation") != generation:
             write_copies(ix, index_dir)
             write_stems(ix, index_dir)
-        _write_meta(index_dir, meta)
     except OSError as exc:  # the records are committed; the old list of sources stays
         raise PrivsearchError(
             f"the index at {index_dir} was updated, but {META_FILE} could not be written "
