@@ -16,6 +16,35 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Section:
+    """Where a section of a document starts: its heading, page and offset in that page's text.
+
+    A section runs until the next section of the same or a higher level starts. Level 1 is a
+    part of the document's template ("Routine Uses", "5.0 Data Retention"); level 2 a numbered
+    question inside one ("2.1 What information is collected ..."), which keeps its part's key.
+    """
+
+    key: str  # the template part, e.g. "routine_uses", "retention" (see structure/sections.py)
+    title: str  # the heading as printed
+    page: int  # Page.number of the page it starts on
+    offset: int  # where the heading starts in that page's text
+    attachment: str = ""  # Page.attachment of that page
+    level: int = 1
+    number: str = ""  # the printed number, "2.0", "2.1"; "" when unnumbered
+
+
+@dataclass(frozen=True)
+class Risk:
+    """A privacy risk a PIA states, with the mitigation it gives for it."""
+
+    risk: str
+    mitigation: str
+    section: str  # the key of the section it is stated in ("" when none is known)
+    page: int  # Page.number of the page the risk statement starts on
+    attachment: str = ""
+
+
+@dataclass(frozen=True)
 class Record:
     """One publication, as ingested."""
 
@@ -40,6 +69,12 @@ class Record:
     # every file a copy of the publication was read from, `source` first, when copies (a
     # listing entry and its page, a manifest row and a PDF) were merged into this record
     sources: tuple[str, ...] = ()
+    # what is inside the document, added by `structure`: its sections in document order, its
+    # privacy facets as (facet, value) pairs ("pii", "Social Security number"), and the privacy
+    # risks it states with their mitigations
+    sections: tuple[Section, ...] = ()
+    facets: tuple[tuple[str, str], ...] = ()
+    risks: tuple[Risk, ...] = ()
 
     @property
     def body(self) -> str:
@@ -58,7 +93,22 @@ class Record:
         data["links"] = list(self.links)
         data["details"] = dict(self.details)
         data["sources"] = list(self.sources)
+        data["sections"] = [asdict(section) for section in self.sections]
+        data["facets"] = facet_lists(self.facets)
+        data["risks"] = [asdict(risk) for risk in self.risks]
         return data
+
+    def facet(self, name: str) -> tuple[str, ...]:
+        """The values of one privacy facet, in the order found."""
+        return tuple(value for key, value in self.facets if key == name)
+
+
+def facet_lists(facets: tuple[tuple[str, str], ...]) -> dict[str, list[str]]:
+    """(facet, value) pairs as {facet: [values]}."""
+    out: dict[str, list[str]] = {}
+    for name, value in facets:
+        out.setdefault(name, []).append(value)
+    return out
 
 
 @dataclass(frozen=True)
