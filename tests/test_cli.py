@@ -57,7 +57,9 @@ def test_search_json_contract(dhs_index):
     assert len(data["results"]) == 5
     for hit in data["results"]:
         assert RESULT_KEYS <= set(hit)
-    assert set(data["facets"]) == {"component", "doc_type", "year"}
+    assert set(data["facets"]) == {
+        "component", "doc_type", "year", "pii", "technology", "retention", "authority", "exemption"
+    }  # fmt: skip
     assert sum(data["facets"]["component"].values()) == data["total"]
 
 

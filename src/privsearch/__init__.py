@@ -28,7 +28,9 @@ from .models import (  # noqa: E402
     Hit,
     Page,
     Record,
+    Risk,
     SearchResults,
+    Section,
     Skip,
     SuggestedDocument,
     Suggestions,
@@ -54,6 +56,10 @@ _LAZY = {
     "propose_stopwords": (".analyze", "propose_stopwords"),
     "quote_query": (".querylang", "quote_query"),
     "check_date": (".querylang", "check_date"),
+    "section_texts": (".structure", "section_texts"),
+    "risk_rows": (".structure", "risk_rows"),
+    "section_title": (".structure", "section_title"),
+    "section_key": (".structure.sections", "section_key"),
 }
 
 if TYPE_CHECKING:
@@ -66,6 +72,8 @@ if TYPE_CHECKING:
     from .ingest import read_paths as read_records
     from .query import Index, open_index
     from .querylang import check_date, quote_query
+    from .structure import risk_rows, section_texts, section_title
+    from .structure.sections import section_key
     from .update import UpdateReport, update
 
 
@@ -117,7 +125,9 @@ __all__ = [
     "QueryTooExpensiveError",
     "Record",
     "RecordNotFoundError",
+    "Risk",
     "SearchResults",
+    "Section",
     "Skip",
     "SuggestedDocument",
     "Suggestions",
@@ -132,5 +142,9 @@ __all__ = [
     "propose_stopwords",
     "quote_query",
     "read_records",
+    "risk_rows",
+    "section_key",
+    "section_texts",
+    "section_title",
     "update",
 ]

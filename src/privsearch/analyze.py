@@ -297,7 +297,7 @@ class _CompoundTokenizer(Tokenizer):
             pos += 1
 
 
-def index_positions(value: str) -> dict[str, list[int]]:
+def index_positions(value: str, marks: Sequence[tuple[int, str]] = ()) -> dict[str, list[int]]:
     """Each index-mode term of `value` with its positions: what the analyzer's token stream
     gives Whoosh's Positions format, computed without a Token per word.
 
@@ -305,14 +305,49 @@ def index_positions(value: str) -> dict[str, list[int]]:
     each analyzed once per process and then looked up: the token grammar never crosses
     whitespace except in a dash set off by spaces ("PIA – 024"), which is closed up first.
     `tests/test_analyze.py` checks that this agrees with the token stream.
+
+    `marks` are (character offset, term) pairs, sorted by offset: each term is given the
+    position of the first word at or after its offset (the end of the text for an offset past
+    it), so that a query can tell where in the text a stretch such as a section starts.
     """
     positions: dict[str, list[int]] = {}
     known = _CHUNK_TERMS
     if len(known) >= _MAX_CACHED_CHUNKS:
         known.clear()
+    cuts = [0, *(_word_boundary(value, offset) for offset, _ in marks), len(value)]
+    pos = 0
+    for i in range(len(cuts) - 1):
+        if i:
+            _add_position(positions, marks[i - 1][1], pos)
+        pos = _add_positions(value[cuts[i] : cuts[i + 1]], positions, pos, known)
+    return positions
+
+
+def _word_boundary(value: str, offset: int) -> int:
+    """`offset`, moved back to the start of the whitespace-separated chunk it falls in."""
+    offset = max(0, min(offset, len(value)))
+    while offset > 0 and not value[offset - 1].isspace():
+        offset -= 1
+    return offset
+
+
+def _add_position(positions: dict[str, list[int]], term: str, pos: int) -> None:
+    found = positions.get(term)
+    if found is None:
+        positions[term] = [pos]
+    elif found[-1] != pos:
+        found.append(pos)
+
+
+def _add_positions(
+    value: str,
+    positions: dict[str, list[int]],
+    pos: int,
+    known: dict[str, tuple[tuple[str, ...], ...]],
+) -> int:
+    """Add the terms of `value` to `positions`, numbered from `pos`; return the next position."""
     if _SPACED_DASH_RE.search(value):
         value = _SPACED_DASH_RE.sub(_close_dash, value)
-    pos = 0
     for chunk in value.split():
         tokens = known.get(chunk)
         if tokens is None:
@@ -327,7 +362,7 @@ def index_positions(value: str) -> dict[str, list[int]]:
                 else:
                     found.append(pos)
             pos += 1
-    return positions
+    return pos
 
 
 # The index-mode terms of each whitespace-separated chunk seen: texts repeat their words.

@@ -23,11 +23,19 @@ from privsearch import (
     SearchResults,
 )
 from privsearch.config import FETCH_SOURCES, load_settings
+from privsearch.structure import PRIVACY_FACETS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-RESULT_FIELDS = ("id", "title", "component", "doc_type", "date", "score", "pages", "source", "url")
-EXPORT_FIELDS = ("id", "title", "component", "doc_type", "date", "sorns", "source", "url", "pages")
+RESULT_FIELDS = (
+    "id", "title", "component", "doc_type", "date", "score", "pages", "section", "source", "url",
+)  # fmt: skip
+EXPORT_FIELDS = (
+    "id", "title", "component", "doc_type", "date", "sorns", "source", "url", "pages",
+    *PRIVACY_FACETS,
+)  # fmt: skip
+RISK_FIELDS = ("id", "title", "component", "doc_type", "date", "section", "page", "risk",
+               "mitigation")  # fmt: skip
 
 
 class UsageProblem(click.ClickException):
@@ -97,6 +105,18 @@ def filter_options(func: F) -> F:
         click.option(
             "--quote", is_flag=True, help="Search every word literally, ignoring query syntax."
         ),
+        click.option(
+            "--section",
+            multiple=True,
+            help='Only words inside this kind of section ("routine uses", retention, ...).',
+        ),
+        click.option(
+            "--pii", multiple=True, help="Only systems collecting this (fingerprints, ...)."
+        ),
+        click.option("--technology", multiple=True, help="Only documents about this technology."),
+        click.option("--retention", multiple=True, help="Only records kept this long (7 years)."),
+        click.option("--authority", multiple=True, help="Only documents citing this authority."),
+        click.option("--exemption", multiple=True, help="Only systems claiming this exemption."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -484,19 +504,11 @@ def _query_text(words: tuple[str, ...], quote: bool) -> str:
     return privsearch.quote_query(query) if quote else query
 
 
-def _filters(
-    component: tuple[str, ...],
-    doc_type: tuple[str, ...],
-    year: tuple[str, ...],
-    since: str | None,
-    until: str | None,
-) -> dict[str, Any]:
+def _filters(given: dict[str, Any]) -> dict[str, Any]:
+    """The filter options as `Index.search` takes them: lists, or None when not given."""
     return {
-        "component": list(component) or None,
-        "doc_type": list(doc_type) or None,
-        "year": list(year) or None,
-        "since": since,
-        "until": until,
+        name: (list(value) or None) if isinstance(value, tuple) else value
+        for name, value in given.items()
     }
 
 
@@ -538,11 +550,6 @@ def _filters(
 def search(
     words: tuple[str, ...],
     index_dir: Path | None,
-    component: tuple[str, ...],
-    doc_type: tuple[str, ...],
-    year: tuple[str, ...],
-    since: str | None,
-    until: str | None,
     quote: bool,
     sort: str | None,
     limit: int,
@@ -553,11 +560,12 @@ def search(
     explain: bool,
     as_json: bool,
     as_csv: bool,
+    **filters: Any,
 ) -> None:
     """Search the index for WORDS (quoted or not). Words must all match; "quoted phrases",
-    AND/OR/NOT, field:value (title:, summary:, body:, sorn:, component:, type:, id:, year:),
-    prefix* and typo~ work. With no words, list the documents the filters let through,
-    newest first.
+    AND/OR/NOT, field:value (title:, summary:, body:, sorn:, component:, type:, id:, year:,
+    section:, risk:, pii:, technology:, retention:, authority:, exemption:), prefix* and
+    typo~ work. With no words, list the documents the filters let through, newest first.
 
     With no index yet, the first search builds one from the bundled corpus/.
 
@@ -571,7 +579,7 @@ def search(
     with _open(index_dir, build_if_missing=True) as ix:
         results = ix.search(
             query,
-            **_filters(component, doc_type, year, since, until),
+            **_filters(filters),
             sort=sort,
             page=page,
             per_page=limit,
@@ -643,7 +651,10 @@ def _print_results(results: SearchResults, sort: str = "relevance") -> None:
     table.add_column("Where", ratio=1)
     for n, hit in enumerate(results.results, start=first):
         snippet = _snippet_markup(hit.snippet)
-        title = f"[bold]{text(hit.title)}[/]\n[dim]{text(hit.id)}[/]\n{snippet}"
+        title = f"[bold]{text(hit.title)}[/]\n[dim]{text(hit.id)}[/]\n"
+        if hit.section:
+            title += f"[italic]{text(_section_label(hit))}:[/] "
+        title += snippet
         where = f"{text(hit.component)} · {text(hit.doc_type)}\n{text(hit.date or 'undated')}"
         if hit.pages:
             where += f"\npages {_pages_text(hit.pages[:12])}" + (
@@ -656,8 +667,15 @@ def _print_results(results: SearchResults, sort: str = "relevance") -> None:
             title += "\n[dim]" + "\n".join(text(line) for line in lines) + "[/]"
         table.add_row(str(n), title, where)
     console.print(table)
-    facets = "; ".join(_facet_line(name, counts) for name, counts in results.facets.items())
+    facets = "; ".join(
+        _facet_line(name, counts) for name, counts in results.facets.items() if counts
+    )
     console.print(f"[dim]{text(facets)}[/]")
+
+
+def _section_label(hit: privsearch.Hit) -> str:
+    """Where a snippet comes from: `Routine Uses, page 4`."""
+    return f"{hit.section}, page {hit.snippet_page}" if hit.snippet_page else hit.section
 
 
 def _facet_line(name: str, counts: dict[str, int], shown: int = 8) -> str:
@@ -697,13 +715,19 @@ def _write_csv(rows: Iterable[dict[str, Any]], fieldnames: Iterable[str], out: A
     help="Of several publications that share the id, the one read from this file "
     "(its path, or the end of it).",
 )
+@click.option(
+    "--section",
+    help='Print only the sections of this kind ("routine uses", retention, overview, ...).',
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the record as JSON.")
 @translate_errors
-def show(record_id: str, index_dir: Path | None, source: str | None, as_json: bool) -> None:
-    """Print one record's metadata and text. RECORD_ID is matched as search matches it:
-    DHS/ICE/PIA-054, ICE/PIA-054 or pia-054, in any case.
+def show(
+    record_id: str, index_dir: Path | None, source: str | None, section: str | None, as_json: bool
+) -> None:
+    """Print one record's metadata, sections, privacy facets and text. RECORD_ID is matched as
+    search matches it: DHS/ICE/PIA-054, ICE/PIA-054 or pia-054, in any case.
 
-    Example: privsearch show pia-054
+    Example: privsearch show pia-054 --section retention
     """
     with _open(index_dir) as ix:
         found = ix.publications(record_id, source)
@@ -711,6 +735,9 @@ def show(record_id: str, index_dir: Path | None, source: str | None, as_json: bo
             raise UsageProblem(_shared_id(record_id, found))
         record = found[0] if found else ix.get(record_id, source)  # the latter says why not
         versions = ix.family(record.id)
+    if section is not None:
+        _show_section(record, section, as_json)
+        return
     if as_json:
         click.echo(_json_text({**record.to_dict(), "versions": versions}, indent=2))
         return
@@ -727,6 +754,9 @@ def show(record_id: str, index_dir: Path | None, source: str | None, as_json: bo
         *((name.replace("_", " ").capitalize(), value) for name, value in record.details),
         ("Attachments", "; ".join(record.attachments)),
         ("Versions", ", ".join(versions) if len(versions) > 1 else ""),
+        *((FACET_LABELS[name], "; ".join(record.facet(name))) for name in PRIVACY_FACETS),
+        ("Sections", _sections_text(record)),
+        ("Risks", f"{len(record.risks)} (privsearch risks id:{record.id})" if record.risks else ""),
         ("Warnings", "; ".join(record.warnings)),
     ]
     width = max(len(label) for label, value in rows if value) + 2
@@ -737,6 +767,47 @@ def show(record_id: str, index_dir: Path | None, source: str | None, as_json: bo
         _echo(f"\n{_safe(record.summary, lines=True)}")
     for page in record.pages:
         _echo(f"\n--- page {page.number} ---\n{_safe(page.text, lines=True)}")
+
+
+FACET_LABELS = {
+    "pii": "PII",
+    "technology": "Technology",
+    "retention": "Retention",
+    "authority": "Authorities",
+    "exemption": "Exemptions",
+}
+
+
+def _sections_text(record: privsearch.Record) -> str:
+    """`Abstract (p. 1), Overview (p. 1), ...`: the top-level sections, in order."""
+    return ", ".join(
+        f"{privsearch.section_title(s.key)} (p. {s.page})" for s in record.sections if s.level == 1
+    )
+
+
+def _show_section(record: privsearch.Record, name: str, as_json: bool) -> None:
+    """Print the sections of one kind of a record, each with its heading and page."""
+    key = privsearch.section_key(name)
+    if key is None:
+        raise UsageProblem(f"unknown section '{name}' (sections: {', '.join(_section_names())})")
+    found = [(s, text) for s, text in privsearch.section_texts(record) if s.key == key]
+    if not found:
+        has = _sections_text(record) or "none recognised"
+        raise UsageProblem(
+            f"{record.id} has no {privsearch.section_title(key)} section (it has: {has})"
+        )
+    if as_json:
+        rows = [{**s.to_dict(), "text": text} for s, text in found]
+        click.echo(_json_text({"id": record.id, "sections": rows}, indent=2))
+        return
+    for s, text in found:
+        _echo(f"--- {_safe(s.title)} (page {s.page}) ---\n{_safe(text, lines=True)}")
+
+
+def _section_names() -> list[str]:
+    from privsearch.structure.sections import SECTION_TITLES
+
+    return sorted({title.lower() for title in SECTION_TITLES.values()})
 
 
 def _shared_id(record_id: str, records: list[privsearch.Record]) -> str:
@@ -781,24 +852,20 @@ def _source_tails(sources: list[str]) -> list[str]:
 def export(
     words: tuple[str, ...],
     index_dir: Path | None,
-    component: tuple[str, ...],
-    doc_type: tuple[str, ...],
-    year: tuple[str, ...],
-    since: str | None,
-    until: str | None,
     quote: bool,
     fmt: str,
     output: Any,
+    **filters: Any,
 ) -> None:
-    """Write the metadata (id, title, component, type, date, SORNs, source, URL, page count)
-    of every record that matches WORDS and the filters, one per line or row: the records
+    """Write the metadata (id, title, component, type, date, SORNs, source, URL, page count,
+    privacy facets) of every record that matches WORDS and the filters, one per line or row:
+    the records
     `search` finds, all of them, best first; with no words, every record the filters let
     through, by id.
 
     Example: privsearch export facial recognition --component ICE --format csv -o ice.csv
     """
     query = _query_text(words, quote)
-    filters = _filters(component, doc_type, year, since, until)
     with _open(index_dir) as ix:
         rows = (
             {
@@ -811,16 +878,77 @@ def export(
                 "source": r.source,
                 "url": r.url,
                 "pages": len(r.pages),
+                **{name: list(r.facet(name)) for name in PRIVACY_FACETS},
             }
-            for r in ix.records(**filters, query=query)
+            for r in ix.records(**_filters(filters), query=query)
         )
         if fmt == "csv":
-            _write_csv(
-                ({**row, "sorns": "; ".join(row["sorns"])} for row in rows), EXPORT_FIELDS, output
-            )
+            _write_csv((_joined(row) for row in rows), EXPORT_FIELDS, output)
         else:
             for row in rows:
                 output.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _joined(row: dict[str, Any]) -> dict[str, Any]:
+    """A row with its lists as text, for CSV: `a; b`."""
+    return {k: "; ".join(v) if isinstance(v, list) else v for k, v in row.items()}
+
+
+@cli.command()
+@index_option
+@filter_options
+@click.option(
+    "--limit",
+    type=click.IntRange(1),
+    default=20,
+    show_default=True,
+    help="Documents at most (best first).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the risks as JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per risk.")
+@translate_errors
+def risks(
+    words: tuple[str, ...],
+    index_dir: Path | None,
+    quote: bool,
+    limit: int,
+    as_json: bool,
+    as_csv: bool,
+    **filters: Any,
+) -> None:
+    """List the privacy risks, and how they are mitigated, that the documents matching WORDS
+    and the filters state, best match first. With risk:"..." in WORDS, only documents with a
+    risk or mitigation that says it.
+
+    Example: privsearch risks 'risk:"facial recognition"' --component CBP
+    """
+    if as_json and as_csv:
+        raise UsageProblem("choose one of --json and --csv")
+    query = _query_text(words, quote)
+    with _open(index_dir, build_if_missing=True) as ix:
+        found = ix.stated_risks(query, limit=limit, **_filters(filters))
+    rows = privsearch.risk_rows(found)
+    if as_json:
+        click.echo(_json_text({"query": query, "documents": len(found), "risks": rows}, indent=2))
+    elif as_csv:
+        _write_csv(rows, RISK_FIELDS)
+    else:
+        _print_risks(found)
+
+
+def _print_risks(records: list[privsearch.Record]) -> None:
+    if not records:
+        _echo("No matching document states a privacy risk.")
+        return
+    total = sum(len(r.risks) for r in records)
+    _echo(f"{total} privacy risk(s) in {len(records)} document(s), best match first.")
+    for record in records:
+        _echo(f"\n{_safe(record.title)}\n{_safe(record.id)} · {record.date or 'undated'}")
+        for n, risk in enumerate(record.risks, start=1):
+            where = privsearch.section_title(risk.section) if risk.section else "page"
+            where = f"{where}, page {risk.page}" if risk.section else f"page {risk.page}"
+            _echo(f"  {n}. [{_safe(where)}] Risk: {_safe(risk.risk)}")
+            _echo(f"     Mitigation: {_safe(risk.mitigation) or '(none stated)'}")
 
 
 @cli.command()

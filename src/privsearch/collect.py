@@ -13,8 +13,11 @@ from whoosh import collectors
 from whoosh import query as wq
 
 from .errors import QueryTooExpensiveError
+from .structure import FACET_SEPARATOR, PRIVACY_FACETS
 
 FACETS = ("component", "doc_type", "year")
+# facets with any number of values per document, counted from a column of joined values
+MULTI_FACETS = PRIVACY_FACETS
 PROXIMITY_POOL = 300  # best bag-of-words matches that get the proximity bonus
 
 
@@ -27,6 +30,7 @@ class Columns:
     date: list[str]
     page_count: list[int]
     facets: dict[str, list[str]]
+    multi: dict[str, list[tuple[str, ...]]]  # MULTI_FACETS: each document's values
 
     @classmethod
     def read(cls, reader: Any, copies: dict[str, str] | None = None) -> Columns:
@@ -40,6 +44,7 @@ class Columns:
 
         edition, date = column("edition"), column("date")
         facets = {name: column(name) for name in FACETS}
+        multi = {name: _split_values(reader, column, name) for name in MULTI_FACETS}
         if copies:
             edition = [copies.get(e, e) for e in edition]
             for docnum, key in enumerate(edition):
@@ -53,7 +58,26 @@ class Columns:
             date=date,
             page_count=column("page_count"),
             facets=facets,
+            multi=multi,
         )
+
+    def counts(self, ranked: list[tuple[int, float]]) -> dict[str, dict[str, int]]:
+        """Every facet's values counted over `ranked`, commonest first."""
+        found = {name: count_values(self.facets[name], ranked) for name in FACETS}
+        found.update({name: count_multi(self.multi[name], ranked) for name in MULTI_FACETS})
+        return found
+
+
+def _split_values(reader: Any, column: Any, name: str) -> list[tuple[str, ...]]:
+    """A multi-valued facet's values per document (none for an index without its column)."""
+    from .index import facet_column
+
+    if not reader.has_column(facet_column(name)):
+        return [()] * reader.doc_count_all()
+    return [
+        tuple(v.decode("utf-8").split(FACET_SEPARATOR)) if v else ()
+        for v in column(facet_column(name))
+    ]
 
 
 @dataclass(frozen=True)
@@ -180,6 +204,11 @@ def rank(
     else:
         ranked.sort(key=lambda ds: (-ds[1], key[ds[0]]))
     return ranked
+
+
+def count_multi(values: list[tuple[str, ...]], ranked: list[tuple[int, float]]) -> dict[str, int]:
+    counts = Counter(value for docnum, _ in ranked for value in values[docnum])
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def count_values(values: list[str], ranked: list[tuple[int, float]]) -> dict[str, int]:

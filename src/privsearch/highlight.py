@@ -39,6 +39,7 @@ class Passage:
 
     page: int
     text: str
+    offset: int = 0  # where `text` starts in its page's text (a part of the page)
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,18 @@ def locate(
     patterns: Collection[Pattern],
     needs: Sequence[Collection[Pattern]],
 ) -> tuple[str, tuple[int, ...]]:
-    """Return (snippet HTML, matching PDF page numbers) for one document.
+    """Return (snippet HTML, matching PDF page numbers) for one document (see `locate_at`)."""
+    snippet, pages, _ = locate_at(passages, patterns, needs)
+    return snippet, pages
+
+
+def locate_at(
+    passages: Sequence[Passage],
+    patterns: Collection[Pattern],
+    needs: Sequence[Collection[Pattern]],
+) -> tuple[str, tuple[int, ...], tuple[int, int] | None]:
+    """Return (snippet HTML, matching PDF page numbers, where the snippet's first match
+    stands: its page and offset in that page's text, or None) for one document.
 
     `needs` are the groups of patterns of which a page should hold one each (one group per word
     of an AND query; a single group for an OR query). The pages reported are those that meet
@@ -155,7 +167,7 @@ def locate(
             scored.append((met, len(kinds), passage, found))
     if not scored:
         first = next((p for p in passages if p.text.strip()), None)
-        return (_plain_snippet(first.text) if first else ""), ()
+        return (_plain_snippet(first.text) if first else ""), (), None
     best_met = max(s[0] for s in scored)
     pages = tuple(sorted({s[2].page for s in scored if s[0] == best_met and s[2].page > 0}))
     # A page that meets as many needs as the title page shows the passage that matched,
@@ -163,7 +175,8 @@ def locate(
     _, _, passage, found = max(
         scored, key=lambda s: (s[0], not _is_title_page(s[2]), s[1], -s[2].page)
     )
-    return _snippet(passage.text, found), pages
+    snippet, at = _snippet(passage.text, found)
+    return snippet, pages, (passage.page, passage.offset + at)
 
 
 def _is_title_page(passage: Passage) -> bool:
@@ -211,7 +224,8 @@ def _best_window(found: list[_Match]) -> int:
     return best
 
 
-def _snippet(text: str, found: list[_Match]) -> str:
+def _snippet(text: str, found: list[_Match]) -> tuple[str, int]:
+    """The snippet's HTML, and where its anchoring match starts in `text`."""
     found = sorted(found, key=lambda m: (m.start, -m.end))
     anchor = found[_best_window(found)]
     start = max(0, anchor.start - _CONTEXT_BEFORE)
@@ -231,7 +245,7 @@ def _snippet(text: str, found: list[_Match]) -> str:
         cursor = e
     parts.append(_escape(text[cursor:end]))
     parts.append("…" if end < len(text) else "")
-    return "".join(parts).strip()
+    return "".join(parts).strip(), anchor.start
 
 
 def _merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

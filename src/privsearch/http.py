@@ -38,6 +38,7 @@ from .httpschema import (
     FacetsBody,
     HealthBody,
     PageBody,
+    RisksBody,
     SearchBody,
     SuggestBody,
     errors,
@@ -46,6 +47,7 @@ from .originals import Folders, pdf_file, public_hit, public_record
 from .pages import embed_page, landing_page
 from .query import MAX_PER_PAGE, TIME_LIMIT, Index
 from .querylang import MAX_QUERY_LENGTH
+from .structure import PRIVACY_FACETS, risk_rows
 
 log = logging.getLogger("privsearch.http")
 DEFAULT_RATE_LIMIT = 600  # API requests a minute per client address
@@ -297,6 +299,14 @@ class _Warmer:
             self.cache.finish_warming(generation)
 
 
+def _inside(
+    section: list[str] | None, *privacy: list[str] | None
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The section and privacy facet filters given, as a hashable cache key part."""
+    named = zip(("section", *PRIVACY_FACETS), (section, *privacy), strict=True)
+    return tuple((name, tuple(values)) for name, values in named if values)
+
+
 def _json(model: type[BaseModel], data: dict[str, Any]) -> bytes:
     """`data` as the JSON FastAPI would send for `model`."""
     return model.model_validate(data).model_dump_json().encode("utf-8")
@@ -389,6 +399,7 @@ def create_app(
         correct: bool = True,
         explain: bool = False,
         prefix: bool = False,
+        inside: tuple[tuple[str, tuple[str, ...]], ...] = (),
     ) -> bytes:
         results = ix.search(
             q,
@@ -397,6 +408,7 @@ def create_app(
             year=list(year) or None,
             since=since,
             until=until,
+            **{name: list(values) for name, values in inside},
             sort=sort,
             page=page,
             per_page=per_page,
@@ -414,12 +426,34 @@ def create_app(
         ]
         return _json(ExplainedSearchBody if explain else SearchBody, data)
 
+    def compute_risks(
+        q: str,
+        component: tuple[str, ...],
+        doc_type: tuple[str, ...],
+        year: tuple[str, ...],
+        since: str | None,
+        until: str | None,
+        limit: int,
+        inside: tuple[tuple[str, tuple[str, ...]], ...] = (),
+    ) -> bytes:
+        found = ix.stated_risks(
+            q,
+            limit=limit,
+            component=list(component) or None,
+            doc_type=list(doc_type) or None,
+            year=list(year) or None,
+            since=since,
+            until=until,
+            **{name: list(values) for name, values in inside},
+        )
+        return _json(RisksBody, {"query": q, "documents": len(found), "risks": risk_rows(found)})
+
     def compute_suggest(q: str, limit: int) -> bytes:
         return _json(SuggestBody, ix.suggest(q, limit).to_dict())
 
     def compute_facets() -> bytes:
         stats = ix.stats()
-        counts = {k: stats[k] for k in ("component", "doc_type", "year")}
+        counts = {k: stats[k] for k in ("component", "doc_type", "year", *PRIVACY_FACETS)}
         return _json(FacetsBody, {"total": stats["records"], **counts})
 
     def stored_source(record_id: str, source: str | None) -> str | None:
@@ -445,6 +479,7 @@ def create_app(
 
     computers: dict[str, Callable[..., bytes]] = {
         "search": compute_search,
+        "risks": compute_risks,
         "suggest": compute_suggest,
         "facets": compute_facets,
         "page": compute_page,
@@ -488,6 +523,12 @@ def create_app(
         correct: bool = True,
         explain: bool = False,
         prefix: bool = False,
+        section: Filter = None,
+        pii: Filter = None,
+        technology: Filter = None,
+        retention: Filter = None,
+        authority: Filter = None,
+        exemption: Filter = None,
     ) -> Response:
         """Ranked results, facet counts over all matches and a "did you mean" suggestion:
         the same JSON as `privsearch search --json`. `expand=false` searches the typed words
@@ -497,13 +538,46 @@ def create_app(
         score (`explain`); `prefix=true` searches as the query is typed: its last word, unless
         `q` ends with a space, stands for the indexed words it starts, and is never corrected.
 
+        `section` bounds the words to the sections of that kind ("routine uses", retention), as
+        `section:` in `q` does; `pii`, `technology`, `retention`, `authority` and `exemption`
+        filter by the privacy facets, like `component`.
+
         With `q` empty or left out, the documents the filters (`component`, `type`, `year`,
-        `since`, `until`) let through, newest first unless `sort` says otherwise, each
-        publication once, the facets counted over them. A `page` past the last one answers
-        `total` and `pages` with no results."""
+        `since`, `until`, `section` and the privacy facets) let through, newest first unless
+        `sort` says otherwise, each publication once, the facets counted over them. A `page`
+        past the last one answers `total` and `pages` with no results."""
         filters = (tuple(component or ()), tuple(type or ()), tuple(year or ()))
         params = (since, until, sort, page, per_page, collapse, expand, correct, explain, prefix)
-        return await answer("search", q, *filters, *params)
+        inside = _inside(section, pii, technology, retention, authority, exemption)
+        return await answer("search", q, *filters, *params, inside)
+
+    @app.get(
+        "/api/risks",
+        summary="The privacy risks and mitigations the matching documents state",
+        response_model=RisksBody,
+        responses=errors(400, 429),
+    )
+    async def risks(
+        q: BrowseText = "",
+        component: Filter = None,
+        type: Filter = None,  # noqa: A002 - the public parameter name
+        year: Filter = None,
+        since: DateBound = None,
+        until: DateBound = None,
+        limit: Annotated[int, Query(ge=1, le=100, description="Documents at most")] = 20,
+        section: Filter = None,
+        pii: Filter = None,
+        technology: Filter = None,
+        retention: Filter = None,
+        authority: Filter = None,
+        exemption: Filter = None,
+    ) -> Response:
+        """One row per privacy risk stated by the documents `q` and the filters find (those
+        of `/api/search`), best match first: the same JSON as `privsearch risks --json`. With
+        `risk:"..."` in `q`, the documents with a risk or mitigation that says it."""
+        filters = (tuple(component or ()), tuple(type or ()), tuple(year or ()))
+        inside = _inside(section, pii, technology, retention, authority, exemption)
+        return await answer("risks", q, *filters, since, until, limit, inside)
 
     @app.get(
         "/api/suggest",

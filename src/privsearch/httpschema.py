@@ -32,6 +32,10 @@ class HitBody(BaseModel):
         None, description="`pdf` opened at the first matching page (#page=N); null otherwise"
     )
     versions: list[str]
+    section: str = Field(
+        "", description='The section the snippet comes from ("Routine Uses"); empty: none known'
+    )
+    snippet_page: int = Field(0, description="The page the snippet comes from (0: the summary)")
 
 
 class SearchBody(BaseModel):
@@ -121,6 +125,44 @@ class FacetsBody(BaseModel):
     component: dict[str, int]
     doc_type: dict[str, int]
     year: dict[str, int]
+    pii: dict[str, int] = Field(default_factory=dict)
+    technology: dict[str, int] = Field(default_factory=dict)
+    retention: dict[str, int] = Field(default_factory=dict)
+    authority: dict[str, int] = Field(default_factory=dict)
+    exemption: dict[str, int] = Field(default_factory=dict)
+
+
+class SectionBody(BaseModel):
+    key: str = Field(description="The kind of section: routine_uses, retention, overview, ...")
+    title: str = Field(description="The heading as printed")
+    page: int = Field(description="The page it starts on")
+    level: int = Field(description="1: a part of the template; 2: a numbered question in one")
+    number: str = Field(description='The printed number ("2.1"); empty when unnumbered')
+
+
+class RiskBody(BaseModel):
+    risk: str
+    mitigation: str = Field(description="Empty when the document states none")
+    section: str = Field(description="The key of the section it is stated in")
+    page: int
+
+
+class RiskRowBody(BaseModel):
+    id: str
+    title: str
+    component: str
+    doc_type: str
+    date: str | None
+    section: str = Field(description="The title of the section it is stated in")
+    page: int
+    risk: str
+    mitigation: str
+
+
+class RisksBody(BaseModel):
+    query: str
+    documents: int = Field(description="Documents listed (those that state a risk)")
+    risks: list[RiskRowBody]
 
 
 class PageRef(BaseModel):
@@ -159,6 +201,16 @@ class DocumentBody(BaseModel):
     warnings: list[str]
     pages: list[PageRef]
     versions: list[str]
+    sections: list[SectionBody] = Field(
+        default_factory=list, description="Its sections, in order; empty: none recognised"
+    )
+    facets: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Its privacy facets: pii, technology, retention, authority, exemption",
+    )
+    risks: list[RiskBody] = Field(
+        default_factory=list, description="The privacy risks it states, with their mitigations"
+    )
 
 
 class PageBody(BaseModel):

@@ -34,13 +34,15 @@ from whoosh.writing import CLEAR, SegmentWriter
 from . import __version__, analyze, expansion, filelock
 from .config import Limits
 from .errors import IndexBusyError, IndexNotFoundError, IndexVersionError, PrivsearchError
-from .models import Page, Record, Skip
+from .models import Page, Record, Risk, Section, Skip
+from .structure import FACET_SEPARATOR, PRIVACY_FACETS, section_marks, structure
 
 if TYPE_CHECKING:  # the readers (pypdf, lxml) are imported by the functions that index
     from .ingest import SourceResult
     from .ingest.pdf import PdfPool
 
-SCHEMA_VERSION = 3  # 2: links and details; 3: title terms for learned expansions
+# 2: links and details; 3: title terms for learned expansions; 4: sections, privacy facets, risks
+SCHEMA_VERSION = 4
 META_FILE = "privsearch.json"
 COPIES_FILE = "copies.json"  # which editions are copies of one publication (write_copies)
 STEMS_FILE = "stems.json"  # the stems of the indexed words (write_stems)
@@ -69,8 +71,27 @@ class Text(fields.TEXT):
 
     def index(self, value: str, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         boost, encode = self.format.field_boost, self.format.encode
-        for term, poses in analyze.index_positions(value).items():
-            yield term.encode("utf-8"), len(poses), len(poses) * boost, encode(poses)
+        marks = getattr(value, "marks", ())
+        for term, poses in analyze.index_positions(value, marks).items():
+            if term[0] < " ":  # a section mark: where a section is, not a word it holds
+                yield term.encode("utf-8"), 0, 0.0, encode(poses)
+            else:
+                yield term.encode("utf-8"), len(poses), len(poses) * boost, encode(poses)
+
+
+class MarkedText(str):
+    """A text to index with `Text`, and the terms that mark where its sections start and end:
+    (character offset, term) pairs, sorted (see `structure.section_marks`)."""
+
+    marks: tuple[tuple[int, str], ...] = ()
+
+    @classmethod
+    def of(cls, text: str, marks: Sequence[tuple[int, str]]) -> str:
+        if not marks:
+            return text
+        marked = cls(text)
+        marked.marks = tuple(marks)
+        return marked
 
 
 class SpellingWords(fields.TEXT):
@@ -118,7 +139,18 @@ def build_schema() -> fields.Schema:
         pages=fields.STORED,
         page_count=fields.NUMERIC(stored=True, sortable=True),
         warnings=fields.STORED,
+        sections=fields.STORED,
+        facets=fields.STORED,
+        risks=fields.STORED,
+        risk=Text(),
+        **{name: fields.KEYWORD(commas=True, scorable=False) for name in PRIVACY_FACETS},
+        **{facet_column(name): fields.COLUMN(columns.VarBytesColumn()) for name in PRIVACY_FACETS},
     )
+
+
+def facet_column(name: str) -> str:
+    """The column holding a privacy facet's values, joined by FACET_SEPARATOR."""
+    return f"{name}_values"
 
 
 # -- identifiers ------------------------------------------------------------------------------
@@ -144,6 +176,7 @@ def _record_key(record: Record, position: int) -> str:
 
 
 def _document(record: Record, position: int) -> dict[str, Any]:
+    record = structure(record)
     family = family_of(record.id)
     # "Did you mean" needs the vocabulary, not every occurrence: the opening of a long body
     # holds nearly all of its words, at a fraction of the cost of reading it twice.
@@ -160,7 +193,7 @@ def _document(record: Record, position: int) -> dict[str, Any]:
         expansion.TITLE_TERMS: expansion.title_terms(record.title),
         "summary": record.summary,
         # A source's identifiers (a notice's document number and citation) are searchable too.
-        "body": _with_details(record),
+        "body": MarkedText.of(_with_details(record), section_marks(record)),
         "sorns": "\n".join(record.sorns),
         "spell": text,
         "component": record.component,
@@ -175,7 +208,25 @@ def _document(record: Record, position: int) -> dict[str, Any]:
         "pages": [[p.number, p.text, p.attachment] for p in record.pages],
         "page_count": len(record.pages),
         "warnings": list(record.warnings),
+        "sections": [
+            [s.key, s.title, s.page, s.offset, s.attachment, s.level, s.number]
+            for s in record.sections
+        ],
+        "facets": [list(pair) for pair in record.facets],
+        "risks": [[r.risk, r.mitigation, r.section, r.page, r.attachment] for r in record.risks],
+        "risk": "\n\n".join(f"{r.risk}\n{r.mitigation}" for r in record.risks),
+        **_facet_values(record),
     }
+
+
+def _facet_values(record: Record) -> dict[str, Any]:
+    """Each privacy facet's values: as terms to filter by, and as a column to count."""
+    out: dict[str, Any] = {}
+    for name in PRIVACY_FACETS:
+        values = [v.replace(",", " ") for v in record.facet(name)]
+        out[name] = ",".join(values)
+        out[facet_column(name)] = FACET_SEPARATOR.join(values).encode("utf-8")
+    return out
 
 
 def record_from_stored(stored: dict[str, Any]) -> Record:
@@ -195,6 +246,9 @@ def record_from_stored(stored: dict[str, Any]) -> Record:
         warnings=tuple(stored.get("warnings", [])),
         links=tuple(stored.get("links", [])),
         details=tuple((str(k), str(v)) for k, v in stored.get("details", [])),
+        sections=tuple(Section(*fields_) for fields_ in stored.get("sections", [])),
+        facets=tuple((str(k), str(v)) for k, v in stored.get("facets", [])),
+        risks=tuple(Risk(*fields_) for fields_ in stored.get("risks", [])),
     )
 
 

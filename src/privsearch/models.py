@@ -32,6 +32,9 @@ class Section:
     level: int = 1
     number: str = ""  # the printed number, "2.0", "2.1"; "" when unnumbered
 
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
 
 @dataclass(frozen=True)
 class Risk:
@@ -137,6 +140,8 @@ class Hit:
     explain: dict[str, Any] | None = None  # the parts of the score, with explain=True
     attachments: tuple[str, ...] = ()  # the PDFs read into the record
     page_file: str = ""  # the PDF holding pages[0]; "" when the record has one body source
+    section: str = ""  # the title of the section the snippet comes from ("Routine Uses")
+    snippet_page: int = 0  # the page the snippet comes from (0: the summary, or none matched)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from itertools import combinations
+from itertools import combinations, islice
 from pathlib import Path
 from typing import Any
 
@@ -27,18 +27,25 @@ from whoosh.matching import NullMatcher
 from . import analyze, querylang
 from .collect import (
     FACETS,
+    MULTI_FACETS,
     Columns,
     Deadline,
     add_proximity,
     collect_matches,
+    count_multi,
     count_values,
     rank,
     score_documents,
 )
 from .complete import Catalog, Completion, Completions, Vocabulary, choose_completions
-from .errors import BadParameterError, QueryTooExpensiveError, RecordNotFoundError
+from .errors import (
+    BadParameterError,
+    QuerySyntaxError,
+    QueryTooExpensiveError,
+    RecordNotFoundError,
+)
 from .explain import Explanation, explain_document
-from .highlight import Passage, Pattern, locate, mark_all
+from .highlight import Passage, Pattern, locate_at, mark_all
 from .index import (
     family_of,
     open_whoosh,
@@ -61,6 +68,7 @@ from .queryplan import (
     normalize_facet,
 )
 from .spelling import WordCheck, check_word, correct_word, is_spellable, typed_documents
+from .structure import section_at, section_parts, section_title
 
 MAX_PER_PAGE = 100
 SOFT_AND_BELOW = 10  # with fewer all-word matches, documents with most of the words follow
@@ -92,7 +100,7 @@ class _View:
 
     def __init__(self, reader: Any, copies: dict[str, str] | None) -> None:
         self.lexicon: dict[str, dict[str, str]] = {}
-        for name in FACETS:
+        for name in (*FACETS, *MULTI_FACETS):
             values = [
                 v.decode("utf-8") if isinstance(v, bytes) else v for v in reader.lexicon(name)
             ]
@@ -237,8 +245,19 @@ class Index:
         explain: bool = False,
         year: str | list[str] | None = None,
         prefix: bool = False,
+        section: str | list[str] | None = None,
+        pii: str | list[str] | None = None,
+        technology: str | list[str] | None = None,
+        retention: str | list[str] | None = None,
+        authority: str | list[str] | None = None,
+        exemption: str | list[str] | None = None,
     ) -> SearchResults:
         """Search; raises QuerySyntaxError or BadParameterError for what a caller got wrong.
+
+        `section` (a section's name, "routine uses", or its key) bounds the words to the
+        sections of that kind, as `section:"routine uses"` in the query does; the privacy
+        facets (`pii`, `technology`, `retention`, `authority`, `exemption`) filter like
+        `component`: a document must hold one of the values given for each.
 
         An empty query lists the documents the filters (`component`, `doc_type`, `year`,
         `since`, `until`) let through, newest first unless `sort` says otherwise; with words,
@@ -258,24 +277,25 @@ class Index:
         """
         started = time.perf_counter()
         deadline = Deadline.after(self.time_limit)
-        browsing = not query.strip()
+        privacy = _privacy(pii, technology, retention, authority, exemption)
+        filters = _Filters(component, doc_type, since, until, year, privacy, _listed(section))
+        tree: Node | None = None
+        if query.strip():
+            tree, named = _without_sections(querylang.parse_query(query))
+            filters = replace(filters, section=(*filters.section, *named))
+        browsing = tree is None
         sort = sort or ("date" if browsing else "relevance")
         _check_paging(page, per_page, sort)
-        if browsing:
-            filters = _Filters(component, doc_type, since, until, year)
+        if tree is None:
             listed = self._browse(query, filters, started, sort, page, per_page, collapse)
             return _unscored(listed) if explain else listed
-        tree = querylang.parse_query(query)
         with self._turn(tree, deadline):
             return self._search(
                 query,
                 tree,
                 deadline,
                 started,
-                component=component,
-                doc_type=doc_type,
-                since=since,
-                until=until,
+                filters=filters,
                 sort=sort,
                 page=page,
                 per_page=per_page,
@@ -283,7 +303,6 @@ class Index:
                 correct=correct,
                 expand=expand,
                 explain=explain,
-                year=year,
                 prefix=prefix,
             )
 
@@ -329,10 +348,7 @@ class Index:
         deadline: Deadline,
         started: float,
         *,
-        component: str | list[str] | None,
-        doc_type: str | list[str] | None,
-        since: str | None,
-        until: str | None,
+        filters: _Filters,
         sort: str,
         page: int,
         per_page: int,
@@ -340,10 +356,8 @@ class Index:
         correct: bool,
         expand: bool = True,
         explain: bool = False,
-        year: str | list[str] | None = None,
         prefix: bool = False,
     ) -> SearchResults:
-        filters = _Filters(component, doc_type, since, until, year)
         found = self._rank(query, tree, deadline, filters, sort, collapse, correct, expand, prefix)
         searcher, view, chosen = found.searcher, found.view, found.chosen
         ranked = chosen.ranked
@@ -370,7 +384,7 @@ class Index:
             per_page=per_page,
             took_ms=(time.perf_counter() - started) * 1000,
             results=tuple(hits),
-            facets={name: count_values(columns.facets[name], ranked) for name in FACETS},
+            facets=columns.counts(ranked),
             suggestion=found.suggestion,
             notes=tuple(found.notes),
             corrected_from=found.corrected_from,
@@ -394,6 +408,7 @@ class Index:
         searcher = self._current()
         view = self._view(searcher)
         filters = filter_values.build(view.lexicon)
+        sections = filter_values.section_keys()
         typing: str | None = None  # the half-typed word, completed
         completions: dict[str, list[Completion]] = {}
         if prefix:
@@ -401,8 +416,9 @@ class Index:
 
         def run(node: Node) -> _Run:
             return self._run(
-                searcher, view, node, filters, deadline, sort, collapse, expand, completions
-            )
+                searcher, view, node, filters, deadline, sort, collapse, expand, completions,
+                sections,
+            )  # fmt: skip
 
         corrections, missing = self._inspect(searcher, view, tree, expand, typing)
         typed_tree = _without_words(tree, missing)
@@ -458,7 +474,7 @@ class Index:
             results=tuple(
                 self._hit(searcher, view, docnum, score, run, collapse) for docnum, score in shown
             ),
-            facets={name: count_values(view.columns.facets[name], ranked) for name in FACETS},
+            facets=view.columns.counts(ranked),
         )
 
     def _run(
@@ -472,11 +488,13 @@ class Index:
         collapse: bool,
         expand: bool = True,
         completions: dict[str, list[Completion]] | None = None,
+        sections: tuple[str, ...] = (),
     ) -> _Run:
         """The ranked documents for one query: those with every word first, then, where it
         helps, those with most of the words, or with the quoted phrase alone."""
         columns = view.columns
-        compiled = Compiler(view.lexicon, expand=expand, completions=completions).compile(tree)
+        compiler = Compiler(view.lexicon, expand=expand, completions=completions, sections=sections)
+        compiled = compiler.compile(tree)
         expand_patterns(searcher, compiled, ExpansionBudget(deadline=deadline))
         patterns, needs = highlight_patterns(searcher, compiled)
         matches = collect_matches(searcher, compiled.query, filters, deadline)
@@ -514,7 +532,9 @@ class Index:
             ranked = ranked + more
         phrases = _phrases_alone(tree)
         if phrases is not None:
-            alone = Compiler(view.lexicon, expand=expand, completions=completions).compile(phrases)
+            alone = Compiler(
+                view.lexicon, expand=expand, completions=completions, sections=sections
+            ).compile(phrases)
             found = collect_matches(searcher, alone.query, filters, deadline)
             more = _unshown(rank(found, columns, sort, collapse), ranked, columns, collapse)
             more = more[:PARTIAL_LIMIT]
@@ -528,7 +548,7 @@ class Index:
                     "with the phrase alone."
                 )
             ranked = ranked + more
-        return _Run(ranked, complete, patterns, needs, notes, plan)
+        return _Run(ranked, complete, patterns, needs, notes, plan, sections)
 
     def _hit(
         self,
@@ -540,9 +560,14 @@ class Index:
         collapse: bool,
     ) -> Hit:
         stored = searcher.stored_fields(docnum)
-        passages = [Passage(0, stored.get("summary", ""))]
-        passages += [Passage(number, text) for number, text, _ in stored.get("pages", [])]
-        snippet, pages = locate(passages, run.patterns, run.needs)
+        record = record_from_stored(stored) if stored.get("sections") else None
+        if record is not None and run.sections:  # words bounded to sections: found there
+            passages = [Passage(n, text, at) for n, at, text in section_parts(record, run.sections)]
+        else:
+            passages = [Passage(0, stored.get("summary", ""))]
+            passages += [Passage(number, text) for number, text, _ in stored.get("pages", [])]
+        snippet, pages, where = locate_at(passages, run.patterns, run.needs)
+        section = section_at(record, *where) if record is not None and where else None
         versions: tuple[str, ...] = ()
         if collapse:
             versions = tuple(
@@ -565,6 +590,8 @@ class Index:
             versions=versions,
             attachments=tuple(stored.get("attachments", [])),
             page_file=_page_file(stored.get("pages", []), pages),
+            section=section_title(section.key) if section is not None else "",
+            snippet_page=where[0] if where else 0,
         )
 
     def _inspect(
@@ -774,34 +801,42 @@ class Index:
         until: str | None = None,
         year: str | list[str] | None = None,
         query: str = "",
+        *,
+        section: str | list[str] | None = None,
+        pii: str | list[str] | None = None,
+        technology: str | list[str] | None = None,
+        retention: str | list[str] | None = None,
+        authority: str | list[str] | None = None,
+        exemption: str | list[str] | None = None,
     ) -> Iterator[Record]:
         """Every record matching the filters, ordered by id; with a `query`, every record
-        `search` finds for it, best first."""
+        `search` finds for it, best first. The filters are those of `search`."""
+        privacy = _privacy(pii, technology, retention, authority, exemption)
+        filters = _Filters(component, doc_type, since, until, year, privacy, _listed(section))
+        tree: Node | None = None
         if query.strip():
-            yield from self._found_records(query, component, doc_type, since, until, year)
+            tree, named = _without_sections(querylang.parse_query(query))
+            filters = replace(filters, section=(*filters.section, *named))
+        if tree is not None:
+            yield from self._found_records(query, tree, filters)
             return
         searcher = self._current()
         view = self._view(searcher)
-        filters = build_filters(view.lexicon, component, doc_type, since, until, year)
-        query = filters or wq.Every()
+        matching = filters.build(view.lexicon) or wq.Every()
         # The edition column ("id|date") orders by id without loading any stored document.
-        docnums = sorted(searcher.docs_for_query(query), key=lambda n: view.columns.edition[n])
+        docnums = sorted(searcher.docs_for_query(matching), key=lambda n: view.columns.edition[n])
         for docnum in docnums:
             yield record_from_stored(searcher.stored_fields(docnum))
 
-    def _found_records(
-        self,
-        query: str,
-        component: str | list[str] | None,
-        doc_type: str | list[str] | None,
-        since: str | None,
-        until: str | None,
-        year: str | list[str] | None,
-    ) -> Iterator[Record]:
+    def stated_risks(self, query: str = "", *, limit: int = 20, **filters: Any) -> list[Record]:
+        """The records `records(query=query, **filters)` gives that state a privacy risk, best
+        first (by id with no words), at most `limit` of them."""
+        found = (r for r in self.records(query=query, **filters) if r.risks)
+        return list(islice(found, limit))
+
+    def _found_records(self, query: str, tree: Node, filters: _Filters) -> Iterator[Record]:
         """Every record `search` finds for `query`, best first: ranked once, no snippets."""
         deadline = Deadline.after(self.time_limit)
-        tree = querylang.parse_query(query)
-        filters = _Filters(component, doc_type, since, until, year)
         with self._turn(tree, deadline):
             found = self._rank(
                 query, tree, deadline, filters, "relevance", False, True, True, False
@@ -826,6 +861,7 @@ class Index:
             "component": count_values(columns.facets["component"], every),
             "doc_type": count_values(columns.facets["doc_type"], every),
             "year": dict(sorted(count_values(columns.facets["year"], every).items())),
+            **{name: count_multi(columns.multi[name], every) for name in MULTI_FACETS},
         }
 
     def sources(self, record_id: str) -> list[str]:
@@ -899,11 +935,66 @@ class _Filters:
     since: str | None
     until: str | None
     year: str | list[str] | None
+    privacy: dict[str, list[str]] = field(default_factory=dict)  # privacy facet -> values
+    section: tuple[str, ...] = ()  # the sections' names, as given
+
+    def section_keys(self) -> tuple[str, ...]:
+        """The keys of the sections named (BadParameterError for a name no section has)."""
+        return tuple(dict.fromkeys(_section_key(name) for name in self.section))
 
     def build(self, lexicon: dict[str, dict[str, str]]) -> wq.Query | None:
         return build_filters(
-            lexicon, self.component, self.doc_type, self.since, self.until, self.year
+            lexicon, self.component, self.doc_type, self.since, self.until, self.year,
+            self.privacy, self.section_keys(),
+        )  # fmt: skip
+
+
+def _listed(values: str | list[str] | tuple[str, ...] | None) -> tuple[str, ...]:
+    values = [values] if isinstance(values, str) else list(values or [])
+    return tuple(v for v in values if v.strip())
+
+
+def _privacy(
+    pii: str | list[str] | None,
+    technology: str | list[str] | None,
+    retention: str | list[str] | None,
+    authority: str | list[str] | None,
+    exemption: str | list[str] | None,
+) -> dict[str, list[str]]:
+    given = zip(MULTI_FACETS, (pii, technology, retention, authority, exemption), strict=True)
+    return {name: list(_listed(values)) for name, values in given if _listed(values)}
+
+
+def _section_key(name: str) -> str:
+    from .structure.sections import SECTION_TITLES, section_key
+
+    key = section_key(name)
+    if key is None:
+        known = ", ".join(sorted({t.lower() for t in SECTION_TITLES.values()}))
+        raise BadParameterError(f"unknown section '{name}' (sections: {known})")
+    return key
+
+
+def _without_sections(tree: Node) -> tuple[Node | None, tuple[str, ...]]:
+    """The query without its `section:` terms, and the sections they name. They bound the
+    whole query, so they stand at its top level only."""
+    children = list(tree.children) if isinstance(tree, And) else [tree]
+    named = tuple(c.text for c in children if _is_section(c))  # type: ignore[union-attr]
+    rest = [c for c in children if not _is_section(c)]
+    if any(_is_section(leaf) for c in rest for leaf in querylang.leaves(c)):
+        raise QuerySyntaxError(
+            "section: bounds the whole query and cannot stand inside a group, OR or NOT",
+            'Write it once beside the words, e.g. section:"routine uses" law enforcement',
         )
+    if not rest:
+        return None, named
+    if len(rest) == 1:
+        return rest[0], named
+    return And(tuple(rest), tree.explicit), named  # type: ignore[union-attr]
+
+
+def _is_section(node: Node) -> bool:
+    return getattr(node, "field", None) == "section"
 
 
 @dataclass
@@ -929,6 +1020,7 @@ class _Run:
     needs: list[set[Pattern]]
     notes: list[str]
     plan: _Plan | None = None  # the queries that scored them, for --explain
+    sections: tuple[str, ...] = ()  # the keys of the sections the words were bounded to
 
 
 @dataclass

@@ -38,6 +38,16 @@ FIELDS = {
     "doc_type": "doc_type",
     "id": "id",
     "year": "year",
+    "section": "section",
+    "risk": "risk",
+    "risks": "risk",
+    "pii": "pii",
+    "technology": "technology",
+    "tech": "technology",
+    "retention": "retention",
+    "authority": "authority",
+    "exemption": "exemption",
+    "exemptions": "exemption",
 }
 TEXT_FIELDS = ("title", "summary", "body", "sorns")
 _QUOTE_HINT = 'Put the text in double quotes to search it literally, e.g. "{text}"'
@@ -347,12 +357,12 @@ def parse_query(query: str) -> Node:
     if not query.strip():
         raise QuerySyntaxError("the query is empty", "Type one or more words to search for")
     tree = _Parser(query).parse()
-    leaves = list(_leaves(tree))
-    if len(leaves) > MAX_TERMS:
+    found = list(leaves(tree))
+    if len(found) > MAX_TERMS:
         raise QueryTooExpensiveError(
-            f"the query has {len(leaves)} terms; the limit is {MAX_TERMS}. Search for fewer words"
+            f"the query has {len(found)} terms; the limit is {MAX_TERMS}. Search for fewer words"
         )
-    patterns = [leaf for leaf in leaves if isinstance(leaf, (Prefix, Fuzzy))]
+    patterns = [leaf for leaf in found if isinstance(leaf, (Prefix, Fuzzy))]
     if len(patterns) > MAX_PATTERNS:
         raise QueryTooExpensiveError(
             f"the query has {len(patterns)} prefix* and typo~ words; the limit is "
@@ -367,19 +377,19 @@ def parse_query(query: str) -> Node:
     return tree
 
 
-def _leaves(node: Node) -> Iterator[Node]:
+def leaves(node: Node) -> Iterator[Node]:
     if isinstance(node, (And, Or)):
         for child in node.children:
-            yield from _leaves(child)
+            yield from leaves(child)
     elif isinstance(node, Not):
-        yield from _leaves(node.child)
+        yield from leaves(node.child)
     else:
         yield node
 
 
 def has_patterns(node: Node) -> bool:
     """True if the query holds a prefix* or typo~ word."""
-    return any(isinstance(leaf, (Prefix, Fuzzy)) for leaf in _leaves(node))
+    return any(isinstance(leaf, (Prefix, Fuzzy)) for leaf in leaves(node))
 
 
 def quote_query(query: str) -> str:

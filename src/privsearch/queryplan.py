@@ -16,7 +16,7 @@ from whoosh import query as wq
 from whoosh.codec.base import Automata
 from whoosh.formats import Positions
 from whoosh.matching import NullMatcher, UnionMatcher, WrappingMatcher
-from whoosh.query.spans import Span, SpanNear2
+from whoosh.query.spans import Span, SpanNear2, SpanWrappingMatcher
 from whoosh.system import _INT_SIZE
 from whoosh.util import make_binary_tree
 
@@ -26,6 +26,7 @@ from .complete import Completion
 from .errors import BadParameterError, QueryTooExpensiveError
 from .highlight import Pattern
 from .querylang import And, Fuzzy, Node, Not, Or, Phrase, Prefix, Word, check_date
+from .structure import PRIVACY_FACETS, end_term, start_term
 
 
 class UnionOr(wq.Or):
@@ -392,12 +393,16 @@ class Compiler:
         expand: bool = True,
         learned: bool | None = None,
         completions: Mapping[str, Sequence[Completion]] | None = None,
+        sections: Sequence[str] = (),
     ) -> None:
         self.lexicon = lexicon  # field -> {normalized value: stored value}
+        # the keys of the sections the words must stand in (`section:`); () for anywhere
+        self.sections = tuple(sections)
         # term of a half-typed word's likeliest completion -> every completion, weighted
         self.completions = dict(completions or {})
         self.expand = expand  # synonyms, acronyms' meanings and learned expansions
         self.learned = expand and (LEARNED_EXPANSION if learned is None else learned)
+        self.learned = self.learned and not self.sections
         self.patterns: set[Pattern] = set()
         self.needs: list[set[Pattern]] = []
         self.expandables: list[list[wq.Query]] = []
@@ -420,6 +425,10 @@ class Compiler:
                     partial = wq.AndMaybe(partial, learned)
         else:
             query = self.node(node, negated=False)
+        if self.sections:
+            query = in_sections(query, self.sections)
+            partial = in_sections(partial, self.sections) if partial is not None else None
+            proximity = in_sections(proximity, self.sections) if proximity is not None else None
         return Compiled(
             query, self.patterns, self.needs, self.expandables, partial, proximity, self.origins
         )
@@ -566,7 +575,7 @@ class Compiler:
 
     def leaf(self, node: Node, negated: bool) -> wq.Query:
         fieldname = getattr(node, "field", None)
-        if fieldname in ("component", "doc_type", "year"):
+        if fieldname in ("component", "doc_type", "year", *PRIVACY_FACETS):
             return wq.Term(fieldname, self.facet_value(fieldname, node.text))  # type: ignore[union-attr]
         if fieldname == "id":
             return wq.Term("ids", node.text.lower())  # type: ignore[union-attr]
@@ -576,15 +585,15 @@ class Compiler:
             if not terms:
                 return wq.NullQuery
             queries = [
-                PhraseQuery(f, terms, boost=FIELD_BOOSTS[f])
+                PhraseQuery(f, terms, boost=FIELD_BOOSTS.get(f, 1.0))
                 if len(terms) > 1
-                else wq.Term(f, terms[0], boost=FIELD_BOOSTS[f])
+                else wq.Term(f, terms[0], boost=FIELD_BOOSTS.get(f, 1.0))
                 for f in fields
             ]
             self.mark({tuple(terms)}, negated)
         elif isinstance(node, Prefix):
             text = node.text.lower()
-            queries = [ExpandedPrefix(f, text, boost=FIELD_BOOSTS[f]) for f in fields]
+            queries = [ExpandedPrefix(f, text, boost=FIELD_BOOSTS.get(f, 1.0)) for f in fields]
             if not negated:
                 self.expandables.append(queries)
         elif isinstance(node, Fuzzy):
@@ -592,7 +601,7 @@ class Compiler:
                 node.text.lower()
             ]
             queries = [
-                ExpandedFuzzy(f, terms[0], boost=FIELD_BOOSTS[f], maxdist=node.distance)
+                ExpandedFuzzy(f, terms[0], boost=FIELD_BOOSTS.get(f, 1.0), maxdist=node.distance)
                 for f in fields
             ]
             if not negated:
@@ -602,9 +611,9 @@ class Compiler:
             if not terms:
                 return wq.NullQuery
             queries = [
-                wq.And([wq.Term(f, t, boost=FIELD_BOOSTS[f]) for t in terms])
+                wq.And([wq.Term(f, t, boost=FIELD_BOOSTS.get(f, 1.0)) for t in terms])
                 if len(terms) > 1
-                else wq.Term(f, terms[0], boost=FIELD_BOOSTS[f])
+                else wq.Term(f, terms[0], boost=FIELD_BOOSTS.get(f, 1.0))
                 for f in fields
             ]
             for term in terms:
@@ -613,6 +622,131 @@ class Compiler:
 
     def facet_value(self, fieldname: str, value: str) -> str:
         return resolve_facet_value(self.lexicon, fieldname, value)
+
+
+# -- sections ----------------------------------------------------------------------------------
+
+
+class InSection(wq.WrappingQuery):
+    """A query on the body field, matching only where it stands inside a section of one of
+    `keys`: the index marks where each section starts and ends with a term of its own
+    (`structure.section_marks`), whose positions bound the child's spans."""
+
+    def __init__(self, child: wq.Query, keys: Sequence[str]) -> None:
+        super().__init__(child)
+        self.keys = tuple(keys)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and (self.child, self.keys) == (other.child, other.keys)  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.child, self.keys))
+
+    def _rewrap(self, child: wq.Query) -> wq.Query:
+        return InSection(child, self.keys)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        child = self.child
+        if isinstance(child, _Expanded):  # each word it stands for, bounded alone
+            words = child._btexts(searcher.reader())
+            child = UnionOr([wq.Term(child.fieldname, w, boost=child.boost) for w in words])
+            return UnionOr([InSection(q, self.keys) for q in child.subqueries]).matcher(
+                searcher, context
+            )
+        matcher = child.matcher(searcher, context)
+        if not matcher.is_active():
+            return matcher
+        bounds = _SectionBounds(searcher.reader(), self.keys)
+        if not bounds.any:
+            return NullMatcher()
+        return _InSectionMatcher(matcher, bounds)
+
+
+class _SectionBounds:
+    """Where the sections of some keys stand in each document, read from their marks."""
+
+    def __init__(self, reader: Any, keys: Sequence[str]) -> None:
+        self.reader, self.keys = reader, keys
+        self._marks = self._matchers()
+        self.any = bool(self._marks)
+        self._at = -1
+
+    def _matchers(self) -> list[tuple[Any, Any]]:
+        marks = []
+        for key in self.keys:
+            start, end = start_term(key), end_term(key)
+            if ("body", start) in self.reader and ("body", end) in self.reader:
+                marks.append(
+                    (self.reader.postings("body", start), self.reader.postings("body", end))
+                )
+        return marks
+
+    def spans(self, docnum: int) -> list[tuple[int, int]]:
+        """The (first position, position after the last) of each section of the keys."""
+        if docnum < self._at:  # asked again from the start: read the marks again
+            self._marks = self._matchers()
+        self._at = docnum
+        found: list[tuple[int, int]] = []
+        for starts, ends in self._marks:
+            for matcher in (starts, ends):
+                if matcher.is_active() and matcher.id() < docnum:
+                    matcher.skip_to(docnum)
+            if _on(starts, docnum) and _on(ends, docnum):
+                found.extend(zip(term_positions(starts), term_positions(ends), strict=False))
+        return found
+
+
+def _on(matcher: Any, docnum: int) -> bool:
+    return matcher.is_active() and matcher.id() == docnum
+
+
+class _InSectionMatcher(SpanWrappingMatcher):
+    def __init__(self, child: Any, bounds: _SectionBounds) -> None:
+        self.bounds = bounds
+        super().__init__(child)
+
+    def copy(self) -> Any:
+        return self.__class__(self.child.copy(), self.bounds)
+
+    def _replacement(self, newchild: Any) -> Any:
+        return self.__class__(newchild, self.bounds)
+
+    def _get_spans(self) -> list[Span]:
+        sections = self.bounds.spans(self.child.id())
+        if not sections:
+            return []
+        return [
+            span
+            for span in self.child.spans()
+            if any(start <= span.start and span.end < end for start, end in sections)
+        ]
+
+
+def in_sections(query: wq.Query, keys: Sequence[str]) -> wq.Query:
+    """`query` with every word and phrase it searches for bounded to the sections of `keys`:
+    in the body, inside those sections; in any other text field, nowhere. Reference numbers
+    and facet values still match the whole document."""
+    if isinstance(query, (wq.Term, wq.Phrase, _Expanded)) and query.fieldname in _BOUNDED:
+        return InSection(query, keys) if query.fieldname == "body" else wq.NullQuery
+    if isinstance(query, wq.BinaryQuery):
+        query.a, query.b = in_sections(query.a, keys), in_sections(query.b, keys)
+        query.subqueries = (query.a, query.b)
+    elif isinstance(query, wq.CompoundQuery):
+        query.subqueries = [in_sections(q, keys) for q in query.subqueries]
+    elif isinstance(query, wq.Not):
+        query.query = in_sections(query.query, keys)
+    elif isinstance(query, wq.WrappingQuery) and not isinstance(query, InSection):
+        query.child = in_sections(query.child, keys)
+    return query
+
+
+_BOUNDED = frozenset((*FIELD_BOOSTS, "risk"))
+
+
+def section_filter(keys: Sequence[str]) -> wq.Query:
+    """Documents with a section of one of `keys`."""
+    terms = [wq.Term("body", start_term(key)) for key in keys]
+    return UnionOr(terms) if len(terms) > 1 else terms[0]
 
 
 def _any_word(clauses: list[wq.Query], words: list[wq.Query]) -> wq.Query:
@@ -652,7 +786,7 @@ def resolve_facet_value(lexicon: dict[str, dict[str, str]], fieldname: str, valu
     found = known.get(normalize_facet(value))
     if found is not None:
         return found
-    label = {"doc_type": "type"}.get(fieldname, fieldname)
+    label = {"doc_type": "type", "pii": "PII category"}.get(fieldname, fieldname)
     choices = ", ".join(sorted(known.values())) or "none indexed"
     raise BadParameterError(f"unknown {label} '{value}' (known: {choices})")
 
@@ -679,9 +813,15 @@ def build_filters(
     since: str | None,
     until: str | None,
     year: str | list[str] | None = None,
+    privacy: Mapping[str, str | list[str] | None] | None = None,
+    sections: Sequence[str] = (),
 ) -> wq.Query | None:
+    """The filters of a search as one query: each given facet's values ORed, the facets
+    ANDed; `privacy` holds the privacy facets' values; `sections` (keys) keeps documents with
+    one of those sections."""
     clauses: list[wq.Query] = []
-    for name, values in (("component", component), ("doc_type", doc_type)):
+    named = [("component", component), ("doc_type", doc_type), *(privacy or {}).items()]
+    for name, values in named:
         values = [values] if isinstance(values, str) else list(values or [])
         values = [v for v in values if v.strip()]  # an empty filter is no filter
         if not values:
@@ -699,6 +839,8 @@ def build_filters(
         if low and high and low > high:
             raise BadParameterError(f"--since {since} is after --until {until}")
         clauses.append(wq.TermRange("date", low or "0", high or "9999-12-31"))
+    if sections:
+        clauses.append(section_filter(sections))
     if not clauses:
         return None
     return wq.And(clauses) if len(clauses) > 1 else clauses[0]

@@ -6,10 +6,25 @@ ingest calls it on every record it reads, so the index stores them and queries r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
+from typing import Any
 
 from ..models import Record, Section
+
+PRIVACY_FACETS = ("pii", "technology", "retention", "authority", "exemption")
+FACET_SEPARATOR = "\x1f"  # between a document's values of one facet, in its index column
+_START, _END = "\x01", "\x02"  # a section mark's first character: where it starts, ends
+
+
+def start_term(key: str) -> str:
+    """The index term that marks where a section of `key` starts in the body."""
+    return _START + key
+
+
+def end_term(key: str) -> str:
+    """The index term that marks where a section of `key` ends in the body."""
+    return _END + key
 
 
 def structure(record: Record) -> Record:
@@ -68,3 +83,75 @@ def section_texts(
     """Each section with its text, heading included."""
     body = record.body
     return [(section, body[start:end]) for section, start, end in section_spans(record, sections)]
+
+
+def section_marks(record: Record) -> list[tuple[int, str]]:
+    """Where each top-level section of `record` starts and ends in its body, as (character
+    offset, mark term) pairs in order: what the index records so that a query can ask for
+    words inside one kind of section."""
+    marks: list[tuple[int, str]] = []
+    for section, start, end in section_spans(record):
+        if section.level == 1 and end > start:
+            marks.append((start, start_term(section.key)))
+            marks.append((end, end_term(section.key)))
+    return sorted(marks, key=lambda mark: (mark[0], mark[1][0] == _START))
+
+
+def section_at(record: Record, page: int, offset: int) -> Section | None:
+    """The top-level section holding character `offset` of page number `page`, if any."""
+    starts = page_starts(record)
+    at = next((start for (_, number), start in starts.items() if number == page), None)
+    if at is None:
+        return None
+    where = at + offset
+    found = None
+    for section, start, end in section_spans(record):
+        if section.level == 1 and start <= where < end:
+            found = section
+    return found
+
+
+def section_parts(record: Record, keys: Sequence[str]) -> list[tuple[int, int, str]]:
+    """The text of the top-level sections of `keys`, cut at page breaks: (page number, offset
+    in that page's text, text) in document order."""
+    spans = [
+        (s, e)
+        for section, s, e in section_spans(record)
+        if section.level == 1 and section.key in keys
+    ]
+    parts: list[tuple[int, int, str]] = []
+    at = 0
+    for page in record.pages:
+        end = at + len(page.text)
+        for start, stop in spans:
+            lo, hi = max(start, at), min(stop, end)
+            if lo < hi:
+                parts.append((page.number, lo - at, page.text[lo - at : hi - at]))
+        at = end + 2
+    return parts
+
+
+def section_title(key: str) -> str:
+    """What a section of `key` is called in a snippet's label: "Routine Uses"."""
+    from .sections import SECTION_TITLES
+
+    return SECTION_TITLES.get(key) or key.replace("_", " ").capitalize()
+
+
+def risk_rows(records: Sequence[Record]) -> list[dict[str, Any]]:
+    """One row per risk the records state: the document, where, the risk, its mitigation."""
+    return [
+        {
+            "id": record.id,
+            "title": record.title,
+            "component": record.component,
+            "doc_type": record.doc_type,
+            "date": record.date,
+            "section": section_title(risk.section) if risk.section else "",
+            "page": risk.page,
+            "risk": risk.risk,
+            "mitigation": risk.mitigation,
+        }
+        for record in records
+        for risk in record.risks
+    ]
