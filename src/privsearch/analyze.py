@@ -326,6 +326,8 @@ def index_positions(value: str, marks: Sequence[tuple[int, str]] = ()) -> dict[s
 def _word_boundary(value: str, offset: int) -> int:
     """`offset`, moved back to the start of the whitespace-separated chunk it falls in."""
     offset = max(0, min(offset, len(value)))
+    if offset == len(value) or value[offset].isspace():
+        return offset
     while offset > 0 and not value[offset - 1].isspace():
         offset -= 1
     return offset

@@ -124,6 +124,10 @@ def _explain_node(
     the groups above (a compound query's matcher scales its children's scores by its boost)."""
     if isinstance(node, wq.Not):
         return True, []  # the document is a result: what it excludes is absent
+    if getattr(node, "bounded", False):  # words inside some sections: there, or not at all
+        if _match(searcher, node, docnum) is None:
+            return False, []
+        return _explain_node(searcher, node.child, docnum, factor, origins)  # type: ignore[attr-defined]
     if node.is_leaf():
         if not getattr(node, "fieldname", None):
             return False, []

@@ -185,9 +185,17 @@ def _is_title_page(passage: Passage) -> bool:
     return passage.page <= 1 and _TITLE_PAGE.search(passage.text[:_TITLE_PAGE_CHARS]) is not None
 
 
-def mark_all(text: str, patterns: Collection[Pattern]) -> str:
-    """The whole text as HTML, every occurrence of a pattern in <mark>."""
-    spans = _merge_spans([(m.start, m.end) for m in _find(text, patterns)])
+def mark_all(
+    text: str,
+    patterns: Collection[Pattern],
+    within: Sequence[tuple[int, int]] | None = None,
+) -> str:
+    """The whole text as HTML, every occurrence of a pattern in <mark>; with `within`,
+    only those inside one of these (start, end) stretches of it."""
+    found = [(m.start, m.end) for m in _find(text, patterns)]
+    if within is not None:
+        found = [(s, e) for s, e in found if any(lo <= s and e <= hi for lo, hi in within)]
+    spans = _merge_spans(found)
     parts: list[str] = []
     cursor = 0
     for s, e in spans:

@@ -729,9 +729,16 @@ class Index:
         if page is None:
             raise RecordNotFoundError(f"{record.id} has no page {number}")
         patterns: set[Pattern] = set()
+        within: list[tuple[int, int]] | None = None  # the page's stretches the words count in
+        tree: Node | None = None
         if query:
+            tree, named = _without_sections(querylang.parse_query(query))
+            if named:
+                keys = _Filters(None, None, None, None, None, section=named).section_keys()
+                parts = section_parts(record, keys)
+                within = [(at, at + len(text)) for n, at, text in parts if n == number]
+        if tree is not None:
             deadline = Deadline.after(self.time_limit)
-            tree = querylang.parse_query(query)
             with self._turn(tree, deadline):
                 searcher = self._current()
                 view = self._view(searcher)
@@ -746,7 +753,7 @@ class Index:
             "page": number,
             "pages": len(record.pages),
             "text": page.text,
-            "html": mark_all(page.text, patterns),
+            "html": mark_all(page.text, patterns, within),
         }
 
     # -- records ---------------------------------------------------------------------------------

@@ -632,6 +632,9 @@ class InSection(wq.WrappingQuery):
     `keys`: the index marks where each section starts and ends with a term of its own
     (`structure.section_marks`), whose positions bound the child's spans."""
 
+    bounded = True  # explain.py: the child counts only where this matches
+    boost = 1.0
+
     def __init__(self, child: wq.Query, keys: Sequence[str]) -> None:
         super().__init__(child)
         self.keys = tuple(keys)
