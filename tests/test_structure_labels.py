@@ -1,0 +1,252 @@
+"""The hand labels of sections, facets and risks are well-formed, and the benchmark that scores
+`privsearch.structure` against them scores right (checked with extractors whose output is known
+by construction, never with the real extractors' figures)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+CORPUS = SHARED / "corpus"
+GOVERNMENT = SHARED / "pdfs" / "government"
+sys.path.insert(0, str(ROOT))
+
+from benchmarks import structure as bench  # noqa: E402
+from privsearch.models import Record, Risk, Section  # noqa: E402
+
+CORPUS_LABELS = bench.read_labels(bench.LABELS)
+GOVERNMENT_LABELS = bench.read_labels(bench.GOVERNMENT_LABELS)
+ALL_LABELS = CORPUS_LABELS + GOVERNMENT_LABELS
+
+
+@pytest.fixture(scope="module")
+def corpus_records() -> dict[str, Record]:
+    if not (CORPUS / "expected.jsonl").is_file():
+        pytest.skip(f"the shared corpus is not at {CORPUS} (only present beside the repository)")
+    return bench.corpus_records(CORPUS)
+
+
+@pytest.fixture(scope="module")
+def government_records() -> dict[str, Record]:
+    if not GOVERNMENT.is_dir():
+        pytest.skip(f"the government PDFs are not at {GOVERNMENT}")
+    return bench.government_records(GOVERNMENT_LABELS, GOVERNMENT)
+
+
+@pytest.fixture(scope="module")
+def labelled(corpus_records, government_records) -> list[tuple[dict, Record]]:
+    records = {**corpus_records, **government_records}
+    missing = [label["slug"] for label in ALL_LABELS if label["slug"] not in records]
+    assert not missing, f"labelled records not found: {missing}"
+    return [(label, records[label["slug"]]) for label in ALL_LABELS]
+
+
+# -- the label files ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("label", ALL_LABELS, ids=lambda label: label["slug"])
+def test_label_uses_the_shared_vocabulary(label):
+    assert set(label) == {
+        "slug", "id", "doc_type", "component", "split", "sections", "facets", "risks", "note",
+    }  # fmt: skip
+    assert label["split"] in bench.SPLITS
+    for section in label["sections"]:
+        assert section["key"] in bench.SECTION_KEYS
+        assert section["level"] in (1, 2)
+        if section["level"] == 2:
+            assert re.fullmatch(r"\d+\.\d+", section["number"])
+            assert section["heading"].startswith(section["number"] + " ")
+        else:
+            assert re.fullmatch(r"(\d+\.0)?", section["number"])
+        assert section["heading"] == section["heading"].strip() and section["page"] >= 1
+    assert set(label["facets"]) == set(bench.FACETS)
+    for facet, values in label["facets"].items():
+        assert len(values) == len(set(values)), f"{facet} repeats a value"
+        for value in values:
+            if facet in bench.FACET_VALUES:
+                assert value in bench.FACET_VALUES[facet]
+            elif facet == "retention":
+                assert bench.RETENTION_FORM.fullmatch(value), value
+            else:
+                assert bench.AUTHORITY_FORM.fullmatch(value), value
+    if "fingerprints" in label["facets"]["pii"] or "face" in label["facets"]["pii"]:
+        assert "biometrics" in label["facets"]["pii"]
+    for risk in label["risks"]:
+        assert set(risk) == {"section", "page", "risk", "mitigation"}
+        assert risk["section"] in bench.SECTION_KEYS
+        assert risk["section"] in {s["key"] for s in label["sections"] if s["level"] == 1}
+        assert len(bench.risk_opening(risk["risk"])) == bench.RISK_PREFIX
+        assert not bench.RISK_LABEL.match(risk["risk"])
+
+
+def test_slugs_are_unique():
+    assert len({label["slug"] for label in ALL_LABELS}) == len(ALL_LABELS)
+
+
+def test_split_follows_the_held_out_rule():
+    for label in CORPUS_LABELS:
+        assert label["split"] == bench.split_by_rule(label["slug"]), label["slug"]
+    assert {label["split"] for label in GOVERNMENT_LABELS} == {"held-out"}
+    assert [label["slug"] for label in GOVERNMENT_LABELS] == [
+        "gsa-pia-afa-2017", "usda-fs-epermits-pia-fy18", "usda-fs-epermits-pia-fy19",
+    ]  # fmt: skip
+
+
+def test_sample_follows_its_rule(corpus_records):
+    expected = bench.read_expected(CORPUS)
+    assert [label["slug"] for label in CORPUS_LABELS] == bench.sample_slugs(
+        expected, corpus_records
+    )
+    rows = {row["slug"]: row for row in expected}
+    for label in CORPUS_LABELS:
+        row = rows[label["slug"]]
+        assert (label["id"], label["doc_type"], label["component"]) == (
+            row["id"],
+            row["doc_type"],
+            row["component"],
+        )
+    groups = Counter(bench.sample_group(label["doc_type"]) for label in CORPUS_LABELS)
+    assert groups["PIA"] >= 22 and groups["SORN"] >= 22 and len(CORPUS_LABELS) >= 66
+    assert len({label["component"] for label in CORPUS_LABELS}) >= 8
+
+
+def test_every_heading_stands_on_its_page(labelled):
+    for label, record in labelled:
+        for section in label["sections"]:
+            page = bench.page_of(record, section["page"])
+            assert page is not None, (label["slug"], section)
+            at = page.text.find(section["heading"])
+            assert at >= 0, (label["slug"], section)
+            end = at + len(section["heading"])
+            # a heading, not a piece of a longer word
+            assert at == 0 or not page.text[at - 1].isalnum(), (label["slug"], section)
+            assert end == len(page.text) or not page.text[end].isalnum(), (label["slug"], section)
+
+
+def test_sections_are_in_document_order(labelled):
+    for label, record in labelled:
+        places = [(s["page"], bench.heading_offset(record, s)) for s in label["sections"]]
+        assert places == sorted(places), label["slug"]
+
+
+def test_every_risk_starts_on_its_page(labelled):
+    for label, record in labelled:
+        for risk in label["risks"]:
+            page = bench.page_of(record, risk["page"])
+            next_page = bench.page_of(record, risk["page"] + 1)
+            text = " ".join(page.text.split())
+            assert bench.risk_opening(risk["risk"]) in text, (label["slug"], risk)
+            following = text + " " + " ".join((next_page.text if next_page else "").split())
+            assert " ".join(risk["mitigation"].split())[:40] in following, (label["slug"], risk)
+
+
+# -- the scoring --------------------------------------------------------------------------------
+
+
+def _oracle(labelled):
+    """An extractor that returns exactly the labels (known right by construction)."""
+    by_record = {(record.source, record.id): label for label, record in labelled}
+
+    def extract(record: Record) -> Record:
+        label = by_record[(record.source, record.id)]
+        sections = tuple(
+            Section(
+                key=s["key"],
+                title=s["heading"],
+                page=s["page"],
+                offset=bench.heading_offset(record, s),
+                level=s["level"],
+                number=s["number"],
+            )
+            for s in label["sections"]
+        )
+        facets = tuple((f, v) for f in bench.FACETS for v in label["facets"][f])
+        risks = tuple(
+            Risk(
+                risk="Privacy Risk: " + r["risk"],
+                mitigation=r["mitigation"],
+                section=r["section"],
+                page=r["page"],
+            )
+            for r in label["risks"]
+        )
+        return replace(record, sections=sections, facets=facets, risks=risks)
+
+    return extract
+
+
+def test_labels_score_themselves_perfectly(labelled):
+    result = bench.evaluate_structure(("all",), CORPUS, GOVERNMENT, extract=_oracle(labelled))
+    assert result["missing"] == []
+    assert len(result["documents"]) == len(ALL_LABELS)
+    for group in ("tuning", "held-out", "government"):
+        totals = result[group]
+        assert totals["sections"]["accuracy"] == 1.0
+        for facet in totals["facets"].values():
+            assert facet["precision"] in (1.0, None) and facet["recall"] in (1.0, None)
+        assert totals["risks"]["found"] == totals["risks"]["labelled"]
+        assert totals["risks"]["unlabelled_given"] == 0
+    assert result["government"]["risks"]["labelled"] == 44
+
+
+def test_an_extractor_that_finds_nothing_scores_nothing(labelled):
+    result = bench.evaluate_structure(("tuning",), CORPUS, GOVERNMENT, extract=lambda r: r)
+    assert set(result) == {"documents", "missing", "tuning"}  # no held-out, no government
+    totals = result["tuning"]
+    assert totals["documents"] == sum(1 for lab in CORPUS_LABELS if lab["split"] == "tuning")
+    assert totals["sections"]["found"] == 0 and totals["sections"]["labelled"] > 0
+    assert totals["facets"]["pii"]["recall"] == 0.0
+    assert totals["facets"]["pii"]["precision"] is None
+
+
+def test_wrong_facet_values_lower_precision_only(labelled):
+    oracle = _oracle(labelled)
+
+    def extract(record: Record) -> Record:
+        found = oracle(record)
+        return replace(found, facets=found.facets + (("pii", "DNA"),))
+
+    result = bench.evaluate_structure(("held-out",), CORPUS, None, extract=extract)
+    pii = result["held-out"]["facets"]["pii"]
+    wrong = sum(
+        "DNA" not in lab["facets"]["pii"] for lab in CORPUS_LABELS if lab["split"] == "held-out"
+    )
+    assert pii["recall"] == 1.0
+    assert pii["given"] == pii["labelled"] + wrong
+    assert "government" not in result
+
+
+LABEL = {"key": "summary", "level": 1, "number": "", "page": 2, "heading": "SUMMARY:"}
+
+
+@pytest.mark.parametrize(
+    ("found", "right"),
+    [
+        (Section("summary", "SUMMARY:", 2, 140), True),
+        (Section("summary", "SUMMARY:", 2, 100 + 40), True),
+        (Section("summary", "SUMMARY:", 2, 100 - 40), True),
+        (Section("summary", "SUMMARY:", 2, 100 + 41), False),
+        (Section("summary", "SUMMARY:", 3, 100), False),
+        (Section("dates", "SUMMARY:", 2, 100), False),
+        (Section("summary", "SUMMARY:", 2, 100, level=2), False),
+    ],
+)
+def test_section_boundary_rule(found, right):
+    assert bench.section_found(LABEL, 100, [found]) is right
+    assert bench.section_found(LABEL, -1, [found]) is False  # a heading not on its page
+
+
+def test_risk_rule_compares_openings_without_their_label():
+    label = {"page": 4, "risk": "If role-based access is no applied or enforced properly, data"}
+    same = "Privacy Risk:  If role-based access is no\napplied or enforced properly, and more"
+    assert bench.risk_matches(label, Risk(same, "", "uses", 4))
+    assert bench.risk_matches(label, Risk("Risk: " + label["risk"], "", "uses", 4))
+    assert not bench.risk_matches(label, Risk(same, "", "uses", 5))
+    assert not bench.risk_matches(label, Risk("If role-based access is not applied", "", "", 4))
