@@ -956,7 +956,7 @@ def _print_risks(records: list[privsearch.Record]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 @translate_errors
 def stats(index_dir: Path | None, as_json: bool) -> None:
-    """Counts by component, type and year; pages; index size on disk.
+    """Counts by component, type, year, privacy facet and section; pages; index size on disk.
 
     Example: privsearch stats --index index
     """
@@ -972,6 +972,9 @@ def stats(index_dir: Path | None, as_json: bool) -> None:
     for name in ("component", "doc_type", "year"):
         counts = ", ".join(f"{_safe(k)} {v}" for k, v in data[name].items())
         _echo(f"{name}: {counts}")
+    for name in (*PRIVACY_FACETS, "section"):
+        if data[name]:
+            _echo(_safe(_facet_line(name, data[name])))
 
 
 # -- eval -------------------------------------------------------------------------------------

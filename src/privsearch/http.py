@@ -453,7 +453,8 @@ def create_app(
 
     def compute_facets() -> bytes:
         stats = ix.stats()
-        counts = {k: stats[k] for k in ("component", "doc_type", "year", *PRIVACY_FACETS)}
+        kinds = ("component", "doc_type", "year", *PRIVACY_FACETS, "section")
+        counts = {k: stats[k] for k in kinds}
         return _json(FacetsBody, {"total": stats["records"], **counts})
 
     def stored_source(record_id: str, source: str | None) -> str | None:

@@ -130,6 +130,10 @@ class FacetsBody(BaseModel):
     retention: dict[str, int] = Field(default_factory=dict)
     authority: dict[str, int] = Field(default_factory=dict)
     exemption: dict[str, int] = Field(default_factory=dict)
+    section: dict[str, int] = Field(
+        default_factory=dict,
+        description="Documents with a section of each kind, by the section's title",
+    )
 
 
 class SectionBody(BaseModel):

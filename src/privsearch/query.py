@@ -68,7 +68,7 @@ from .queryplan import (
     normalize_facet,
 )
 from .spelling import WordCheck, check_word, correct_word, is_spellable, typed_documents
-from .structure import section_at, section_parts, section_title
+from .structure import section_at, section_parts, section_title, start_term
 
 MAX_PER_PAGE = 100
 SOFT_AND_BELOW = 10  # with fewer all-word matches, documents with most of the words follow
@@ -869,6 +869,7 @@ class Index:
             "doc_type": count_values(columns.facets["doc_type"], every),
             "year": dict(sorted(count_values(columns.facets["year"], every).items())),
             **{name: count_multi(columns.multi[name], every) for name in MULTI_FACETS},
+            "section": _section_counts(searcher.reader()),
         }
 
     def sources(self, record_id: str) -> list[str]:
@@ -970,6 +971,18 @@ def _privacy(
 ) -> dict[str, list[str]]:
     given = zip(MULTI_FACETS, (pii, technology, retention, authority, exemption), strict=True)
     return {name: list(_listed(values)) for name, values in given if _listed(values)}
+
+
+def _section_counts(reader: Any) -> dict[str, int]:
+    """How many documents have a section of each kind, by its title, commonest first."""
+    from .structure.sections import SECTION_TITLES
+
+    counts: dict[str, int] = {}
+    for key, title in SECTION_TITLES.items():
+        found = reader.doc_frequency("body", start_term(key))
+        if found:
+            counts[title] = counts.get(title, 0) + found
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _section_key(name: str) -> str:
