@@ -109,11 +109,14 @@ def score_document(record: Any, truth: dict[str, Any], found: tuple, risks: tupl
             score.wrong.append(f"{truth.get('slug')}: {s.key}/{s.level} p{s.page}@{s.offset} {s.title[:50]!r}")
     score.risks_labelled += len(truth.get("risks", []))
     score.risks_given += len(risks)
+    unused = list(risks)
     for risk in truth.get("risks", []):
         match = next(
-            (r for r in risks if r.page == risk["page"] and _start(r.risk) == _start(risk["risk"])),
+            (r for r in unused if r.page == risk["page"] and _start(r.risk) == _start(risk["risk"])),
             None,
         )
+        if match is not None:
+            unused.remove(match)
         if match is None:
             score.missed.append(f"{truth.get('slug')}: risk p{risk['page']} {_start(risk['risk'])!r}")
             continue

@@ -14,14 +14,14 @@ from typing import Sequence
 from ..models import Record, Risk, Section
 from . import body_offset, page_starts
 
-# At the start of a line, or after the end of a sentence when line breaks were lost; the
-# leading character class lets the engine skip to candidates in C (the text searched starts
-# with a newline).
-_LABEL = re.compile(
-    r"[\n.;)\"\u201d](?:(?<=\n)[ \t]*|(?<!\n) [ \t]*)(?:"
-    r"(?P<risk>(?:(?:Privacy|PRIVACY)[ \t]+)?(?:Risk|RISK)[ \t]*:)"
-    r"|(?P<mitigation>(?:Mitigation|MITIGATION)s?[ \t]*:))"
-)
+# The label words after their capital; a label must also start with its capital ("Risk:",
+# "Mitigation:") and start a line, or follow the end of a sentence when line breaks were lost
+# (`_label_start`). A pattern with one literal first letter lets the engine skip to candidates
+# in C; labels in capitals are looked for only in a text that has them.
+_LABEL = re.compile(r"isk[ \t]*:|itigations?[ \t]*:")
+_LABEL_CAPS = re.compile(r"ISK[ \t]*:|ITIGATIONS?[ \t]*:")
+_PRIVACY = re.compile(r"(?:Privacy|PRIVACY)[ \t]+\Z")
+_SENTENCE_END = ".;)\"\u201d"
 _DIGITS = re.compile(r"\d+")
 _PAGE_LINE = re.compile(r"(?:Page|PAGE)\s+#(?:\s+of\s+#)?|#|-\s*#\s*-")
 _EDGE_LINES = 4  # how many lines at the top and bottom of a page may be furniture
@@ -29,20 +29,27 @@ _EDGE_LINES = 4  # how many lines at the top and bottom of a page may be furnitu
 
 def find_risks(record: Record, sections: Sequence[Section]) -> tuple[Risk, ...]:
     """The risk/mitigation pairs `record` states, in document order."""
-    if not any("Risk" in page.text or "RISK" in page.text for page in record.pages):
+    if not any("isk" in page.text or "ISK" in page.text for page in record.pages):
         return ()
     body = record.body
-    labels = [
-        (m.lastgroup, m.start(m.lastgroup or 0) - 1, m.end() - 1)
-        for m in _LABEL.finditer("\n" + body)
-    ]
+    labels = []
+    matches = list(_LABEL.finditer(body))
+    if "RISK" in body:
+        matches = sorted(matches + list(_LABEL_CAPS.finditer(body)), key=lambda m: m.start())
+    for match in matches:
+        at = match.start() - 1
+        capital = body[at] if at >= 0 else ""
+        kind = {"R": "risk", "M": "mitigation"}.get(capital)
+        start = _label_start(body, at, kind == "risk") if kind else None
+        if kind and start is not None:
+            labels.append((kind, start, match.end()))
     if not any(kind == "risk" for kind, _, _ in labels):
         return ()
     starts = page_starts(record)
-    ordered_starts = sorted(starts.values())
+    ordered_starts = _starts_in_order(record)
     placed = sorted((body_offset(record, s, starts), s.key) for s in sections)
     boundaries = [at for at, _ in placed]
-    furniture = _furniture(record)
+    furniture = _Furniture(record)
     risks = []
     for i, (kind, start, end) in enumerate(labels):
         if kind != "risk":
@@ -69,6 +76,32 @@ def find_risks(record: Record, sections: Sequence[Section]) -> tuple[Risk, ...]:
     return tuple(risks)
 
 
+def _starts_in_order(record: Record) -> list[int]:
+    """Where each of `record.pages` starts in its body."""
+    out, at = [], 0
+    for page in record.pages:
+        out.append(at)
+        at += len(page.text) + 2
+    return out
+
+
+def _label_start(body: str, at: int, risk: bool) -> int | None:
+    """Where the label whose word starts at `at` starts ("Privacy Risk:" takes its first
+    word), or None when it neither starts a line nor follows the end of a sentence."""
+    start = at
+    if risk:
+        privacy = _PRIVACY.search(body, max(0, at - 12), at)
+        start = privacy.start() if privacy else at
+    before = start
+    while before > 0 and body[before - 1] in " \t":
+        before -= 1
+    if before == 0 or body[before - 1] == "\n":
+        return start
+    if before == start - 1 and body[before - 1] in _SENTENCE_END:
+        return start
+    return None
+
+
 def _next_boundary(boundaries: list[int], start: int, default: int) -> int:
     """Where the next section after `start` begins."""
     i = bisect_right(boundaries, start)
@@ -80,24 +113,38 @@ def _shape(line: str) -> str:
     return " ".join(_DIGITS.sub("#", line).split())
 
 
-def _furniture(record: Record) -> frozenset[str]:
+class _Furniture:
     """The shapes of the lines at the top or bottom of pages that recur on other pages
-    (running headers and footers, page numbers)."""
-    seen: dict[str, int] = {}
-    for page in record.pages:
-        lines = [line for line in page.text.splitlines() if line.strip()]
-        edges = {_shape(line) for line in lines[:_EDGE_LINES] + lines[-_EDGE_LINES:]}
-        for shape in edges:
-            seen[shape] = seen.get(shape, 0) + 1
-    return frozenset(shape for shape, count in seen.items() if count >= 2)
+    (running headers and footers, page numbers); worked out when a text first crosses a page
+    break."""
+
+    def __init__(self, record: Record) -> None:
+        self._record = record
+        self._shapes: frozenset[str] | None = None
+
+    def __contains__(self, shape: str) -> bool:
+        if self._shapes is None:
+            self._shapes = self._recurring()
+        return shape in self._shapes
+
+    def _recurring(self) -> frozenset[str]:
+        seen: dict[str, int] = {}
+        for page in self._record.pages:
+            lines = [line for line in page.text.splitlines() if line.strip()]
+            edges = {_shape(line) for line in lines[:_EDGE_LINES] + lines[-_EDGE_LINES:]}
+            for shape in edges:
+                seen[shape] = seen.get(shape, 0) + 1
+        return frozenset(shape for shape, count in seen.items() if count >= 2)
 
 
-def _clean(text: str, furniture: frozenset[str]) -> str:
-    """`text` without furniture lines, on one line."""
-    lines = (line for line in text.splitlines())
+def _clean(text: str, furniture: _Furniture) -> str:
+    """`text` on one line, without the furniture lines of a page break it crosses (pages are
+    joined by a blank line in a record's body)."""
+    if "\n\n" not in text:
+        return " ".join(text.split())
     kept = [
         line
-        for line in lines
+        for line in text.splitlines()
         if (shape := _shape(line)) not in furniture and not _PAGE_LINE.fullmatch(shape)
     ]
     return " ".join(" ".join(kept).split())

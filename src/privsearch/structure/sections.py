@@ -190,7 +190,7 @@ def _without_contents(headings: list[_Heading], body: str) -> list[_Heading]:
         line = body[heading.start + 1 : heading.line_end + 1]
         next_line_end = body.find("\n", heading.line_end + 2)
         two_lines = body[heading.start + 1 : next_line_end if next_line_end > 0 else len(body)]
-        if _LEADERS.search(two_lines) or (
+        if _has_leaders(two_lines) or (
             heading.level == 1 and heading.bare and _PAGE_NUMBER_AT_END.search(line)
         ):
             contents.add(i)
@@ -205,6 +205,13 @@ def _without_contents(headings: list[_Heading], body: str) -> list[_Heading]:
         first, last = min(contents), max(contents)
         contents.update(range(first, last + 1))
     return [h for i, h in enumerate(headings) if i not in contents]
+
+
+def _has_leaders(text: str) -> bool:
+    """Dotted (or underscored) leaders and a page number after them, as a contents line has."""
+    if "...." not in text and ". . ." not in text and "\u2026" not in text and "____" not in text:
+        return False
+    return bool(_LEADERS.search(text))
 
 
 def _questions_in_parts(headings: list[_Heading]) -> list[_Heading]:
