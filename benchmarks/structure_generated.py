@@ -182,20 +182,24 @@ def labelled(path: Path) -> tuple[Score, dict[str, float]]:
     import privsearch
 
     labels = tuning_labels(path)
-    slug_of = {}
+    files = {}
     for line in EXPECTED.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
-            for name in row["files"]:
-                slug_of[str((SHARED_DHS / name).resolve())] = row["slug"]
+            files[row["slug"]] = {str((SHARED_DHS / name).resolve()) for name in row["files"]}
     records = privsearch.read_records([SHARED_DHS])
+    slug_of = {}
+    for slug, label in labels.items():
+        held = [
+            r for r in records
+            if {str(Path(s).resolve()) for s in (r.source, *r.sources)} & files.get(slug, set())
+        ]
+        chosen = next((r for r in held if r.id == label["id"]), held[0] if held else None)
+        if chosen is not None:
+            slug_of[id(chosen)] = slug
 
     def key(record: Any) -> str | None:
-        for source in (record.source, *record.sources):
-            slug = slug_of.get(str(Path(source).resolve()))
-            if slug:
-                return slug
-        return None
+        return slug_of.get(id(record))
 
     return run(records, labels, key)
 

@@ -22,6 +22,7 @@ TEMPLATE_TYPES = ("PIA", "PIA Update", "SORN")
 _SENTENCE_END = ".;)0-9\"'\u201d\u2019"
 _LEADERS = re.compile(r"(?:\.[ \t]?){4,}[ \t]*\d|\u2026[ \t]*\d|_{4,}[ \t]*\d")
 _PAGE_NUMBER_AT_END = re.compile(r"[ \t]\d{1,3}[ \t]*$")
+_SORN_FIRST_CAPTION = re.compile(r"^[ \t]*(?:SYSTEM NAME|System name)(?: AND NUMBER| and number)?:", re.M)
 _NUMBER = re.compile(r"(?:(?:Section|SECTION)\s+)?(\d{1,2}(?:\.\d{1,2})?)")
 
 
@@ -119,13 +120,12 @@ def _row_types(record: Record) -> frozenset[str]:
         return frozenset({record.doc_type})
     if record.doc_type == "SORN":
         return frozenset({"SORN", "FR"})
-    if _is_federal_register(record):
-        return frozenset({"FR"})
-    return frozenset()
-
-
-def _is_federal_register(record: Record) -> bool:
-    return any("AGENCY:" in page.text and "ACTION:" in page.text for page in record.pages[:4])
+    types = set()
+    if any("AGENCY:" in page.text and "ACTION:" in page.text for page in record.pages[:4]):
+        types.add("FR")  # the preamble of a Federal Register notice or rule
+    if any(_SORN_FIRST_CAPTION.search(page.text) for page in record.pages):
+        types.add("SORN")  # a system of records notice inside another document
+    return frozenset(types)
 
 
 @lru_cache(maxsize=8)
