@@ -191,8 +191,13 @@ def generate(
             cover = f"{title}\n{reference}\n{date}\nContact Point: Privacy Office"
             summary = body[0]
             truths.append(
-                {"slug": pdf.stem, "reference": reference, "doc_type": doc_type,
-                 "sections": [], "risks": []}
+                {
+                    "slug": pdf.stem,
+                    "reference": reference,
+                    "doc_type": doc_type,
+                    "sections": [],
+                    "risks": [],
+                }
             )
         write_pdf(pdf, [cover, *body], title=title)
         summary = " ".join(summary.split(". ")[:2])[:400]

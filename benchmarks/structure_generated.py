@@ -82,7 +82,9 @@ def _page(record: Any, number: int) -> Any:
     return next((p for p in record.pages if p.number == number), None)
 
 
-def score_document(record: Any, truth: dict[str, Any], found: tuple, risks: tuple, score: Score) -> None:
+def score_document(
+    record: Any, truth: dict[str, Any], found: tuple, risks: tuple, score: Score
+) -> None:
     """Add one document's comparison to `score`."""
     labelled = []
     for section in truth.get("sections", []):
@@ -93,8 +95,11 @@ def score_document(record: Any, truth: dict[str, Any], found: tuple, risks: tupl
 
     def near(s: Any, key: str, level: int, page: int, offset: int | None) -> bool:
         return (
-            s.key == key and s.level == level and s.page == page
-            and offset is not None and abs(s.offset - offset) <= TOLERANCE
+            s.key == key
+            and s.level == level
+            and s.page == page
+            and offset is not None
+            and abs(s.offset - offset) <= TOLERANCE
         )
 
     for key, level, page, offset in labelled:
@@ -106,26 +111,36 @@ def score_document(record: Any, truth: dict[str, Any], found: tuple, risks: tupl
         if any(near(s, *label) for label in labelled):
             score.sections_right += 1
         else:
-            score.wrong.append(f"{truth.get('slug')}: {s.key}/{s.level} p{s.page}@{s.offset} {s.title[:50]!r}")
+            score.wrong.append(
+                f"{truth.get('slug')}: {s.key}/{s.level} p{s.page}@{s.offset} {s.title[:50]!r}"
+            )
     score.risks_labelled += len(truth.get("risks", []))
     score.risks_given += len(risks)
     unused = list(risks)
     for risk in truth.get("risks", []):
         match = next(
-            (r for r in unused if r.page == risk["page"] and _start(r.risk) == _start(risk["risk"])),
+            (
+                r
+                for r in unused
+                if r.page == risk["page"] and _start(r.risk) == _start(risk["risk"])
+            ),
             None,
         )
         if match is not None:
             unused.remove(match)
         if match is None:
-            score.missed.append(f"{truth.get('slug')}: risk p{risk['page']} {_start(risk['risk'])!r}")
+            score.missed.append(
+                f"{truth.get('slug')}: risk p{risk['page']} {_start(risk['risk'])!r}"
+            )
             continue
         score.risks_found += 1
         if _start(match.mitigation) == _start(risk["mitigation"]):
             score.mitigations_right += 1
 
 
-def run(records: Iterable[Any], truths: dict[str, dict[str, Any]], key: Any) -> tuple[Score, dict[str, float]]:
+def run(
+    records: Iterable[Any], truths: dict[str, dict[str, Any]], key: Any
+) -> tuple[Score, dict[str, float]]:
     """Score `records` against `truths` (by `key(record)`), and time the finders on all of
     them (also on those without a truth)."""
     from privsearch.structure.risks import find_risks
@@ -143,7 +158,11 @@ def run(records: Iterable[Any], truths: dict[str, dict[str, Any]], key: Any) -> 
         truth = truths.get(key(record))
         if truth is not None:
             score_document(record, truth, sections, risks, score)
-    timing = {"mb": chars / 1e6, "seconds": seconds, "ms_per_mb": 1000 * seconds / max(chars / 1e6, 1e-9)}
+    timing = {
+        "mb": chars / 1e6,
+        "seconds": seconds,
+        "ms_per_mb": 1000 * seconds / max(chars / 1e6, 1e-9),
+    }
     return score, timing
 
 
@@ -191,7 +210,8 @@ def labelled(path: Path) -> tuple[Score, dict[str, float]]:
     slug_of = {}
     for slug, label in labels.items():
         held = [
-            r for r in records
+            r
+            for r in records
             if {str(Path(s).resolve()) for s in (r.source, *r.sources)} & files.get(slug, set())
         ]
         chosen = next((r for r in held if r.id == label["id"]), held[0] if held else None)
@@ -206,7 +226,9 @@ def labelled(path: Path) -> tuple[Score, dict[str, float]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("corpus", type=Path, nargs="?", help="a corpus written by benchmarks.generate")
+    parser.add_argument(
+        "corpus", type=Path, nargs="?", help="a corpus written by benchmarks.generate"
+    )
     parser.add_argument("--labels", type=Path, help="hand labels (only their tuning part is read)")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--show", type=int, default=0, help="list this many misses and wrong finds")
@@ -222,8 +244,13 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(figures, indent=1))
     else:
         s, r, t = figures["sections"], figures["risks"], figures["time"]
-        print(f"sections: {s['labelled']} labelled, recall {s['recall']}, precision {s['precision']}")
-        print(f"risks: {r['labelled']} labelled, recall {r['recall']}, mitigations right {r['mitigation_right']}, {r['given']} given")
+        print(
+            f"sections: {s['labelled']} labelled, recall {s['recall']}, precision {s['precision']}"
+        )
+        print(
+            f"risks: {r['labelled']} labelled, recall {r['recall']}, "
+            f"mitigations right {r['mitigation_right']}, {r['given']} given"
+        )
         print(f"time: {t['seconds']} s for {t['mb']} MB of text, {t['ms_per_mb']} ms per MB")
     for line in (score.missed[: args.show] + score.wrong[: args.show]) if args.show else ():
         print(line, file=sys.stderr)

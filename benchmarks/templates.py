@@ -20,110 +20,177 @@ TEMPLATED = ("PIA", "PIA Update", "SORN")
 
 # (key, title, questions) of the current DHS template's Sections 1.0-8.0
 CURRENT = (
-    ("authorities", "Authorities and Other Requirements", (
-        "What specific legal authorities and/or agreements permit and define the collection of "
-        "information by the project in question?",
-        "What Privacy Act System of Records Notice(s) (SORN(s)) apply to the information?",
-        "Has a system security plan been completed for the information system(s) supporting "
-        "the project?",
-        "Does a records retention schedule approved by the National Archives and Records "
-        "Administration (NARA) exist?",
-    )),
-    ("characterization", "Characterization of the Information", (
-        "Identify the information the project collects, uses, disseminates, or maintains.",
-        "What are the sources of the information and how is the information collected for "
-        "the project?",
-        "Does the project use information from commercial sources or publicly available data? "
-        "If so, explain why and how this information is used.",
-        "Discuss how accuracy of the data is ensured.",
-    )),
-    ("uses", "Uses of the Information", (
-        "Describe how and why the project uses the information.",
-        "Does the project use technology to conduct electronic searches, queries, or analyses "
-        "in an electronic database to discover or locate a predictive pattern or an anomaly?",
-        "Are there other components with assigned roles and responsibilities within the system?",
-    )),
-    ("notice", "Notice", (
-        "How does the project provide individuals notice prior to the collection of "
-        "information? If notice is not provided, explain why not.",
-        "What opportunities are available for individuals to consent to uses, decline to "
-        "provide information, or opt out of the project?",
-    )),
-    ("retention", "Data Retention by the Project", (
-        "Explain how long and for what reason the information is retained.",
-    )),
-    ("sharing", "Information Sharing", (
-        "Is information shared outside of DHS as part of the normal agency operations? If so, "
-        "identify the organization(s) and how the information is accessed and how it is to be "
-        "used.",
-        "Describe how the external sharing noted in the previous question is compatible with "
-        "the SORN noted above.",
-        "Does the project place limitations on re-dissemination?",
-        "Describe how the project maintains a record of any disclosures outside of the "
-        "Department.",
-    )),
-    ("redress", "Redress", (
-        "What are the procedures that allow individuals to access their information?",
-        "What procedures are in place to allow the subject individual to correct inaccurate or "
-        "erroneous information?",
-        "How does the project notify individuals about the procedures for correcting their "
-        "information?",
-    )),
-    ("auditing", "Auditing and Accountability", (
-        "How does the project ensure that the information is used in accordance with stated "
-        "practices in this PIA?",
-        "Describe what privacy training is provided to users either generally or specifically "
-        "relevant to the project.",
-        "What procedures are in place to determine which users may access the information and "
-        "how does the project determine who has access?",
-    )),
+    (
+        "authorities",
+        "Authorities and Other Requirements",
+        (
+            "What specific legal authorities and/or agreements permit and define the collection of "
+            "information by the project in question?",
+            "What Privacy Act System of Records Notice(s) (SORN(s)) apply to the information?",
+            "Has a system security plan been completed for the information system(s) supporting "
+            "the project?",
+            "Does a records retention schedule approved by the National Archives and Records "
+            "Administration (NARA) exist?",
+        ),
+    ),
+    (
+        "characterization",
+        "Characterization of the Information",
+        (
+            "Identify the information the project collects, uses, disseminates, or maintains.",
+            "What are the sources of the information and how is the information collected for "
+            "the project?",
+            "Does the project use information from commercial sources or publicly available data? "
+            "If so, explain why and how this information is used.",
+            "Discuss how accuracy of the data is ensured.",
+        ),
+    ),
+    (
+        "uses",
+        "Uses of the Information",
+        (
+            "Describe how and why the project uses the information.",
+            "Does the project use technology to conduct electronic searches, queries, or analyses "
+            "in an electronic database to discover or locate a predictive pattern or an anomaly?",
+            "Are there other components with assigned roles and responsibilities within the "
+            "system?",
+        ),
+    ),
+    (
+        "notice",
+        "Notice",
+        (
+            "How does the project provide individuals notice prior to the collection of "
+            "information? If notice is not provided, explain why not.",
+            "What opportunities are available for individuals to consent to uses, decline to "
+            "provide information, or opt out of the project?",
+        ),
+    ),
+    (
+        "retention",
+        "Data Retention by the Project",
+        ("Explain how long and for what reason the information is retained.",),
+    ),
+    (
+        "sharing",
+        "Information Sharing",
+        (
+            "Is information shared outside of DHS as part of the normal agency operations? If so, "
+            "identify the organization(s) and how the information is accessed and how it is to be "
+            "used.",
+            "Describe how the external sharing noted in the previous question is compatible with "
+            "the SORN noted above.",
+            "Does the project place limitations on re-dissemination?",
+            "Describe how the project maintains a record of any disclosures outside of the "
+            "Department.",
+        ),
+    ),
+    (
+        "redress",
+        "Redress",
+        (
+            "What are the procedures that allow individuals to access their information?",
+            "What procedures are in place to allow the subject individual to correct inaccurate or "
+            "erroneous information?",
+            "How does the project notify individuals about the procedures for correcting their "
+            "information?",
+        ),
+    ),
+    (
+        "auditing",
+        "Auditing and Accountability",
+        (
+            "How does the project ensure that the information is used in accordance with stated "
+            "practices in this PIA?",
+            "Describe what privacy training is provided to users either generally or specifically "
+            "relevant to the project.",
+            "What procedures are in place to determine which users may access the information and "
+            "how does the project determine who has access?",
+        ),
+    ),
 )
 
 # the older template's Sections 1.0-9.0
 OLDER = (
-    ("characterization", "Characterization of the Information", (
-        "What information is collected, used, disseminated, or maintained in the system?",
-        "What are the sources of the information in the system?",
-        "Why is the information being collected, used, disseminated, or maintained?",
-        "How is the information collected?",
-    )),
-    ("uses", "Uses of the Information", (
-        "Describe all the uses of information.",
-        "What types of tools are used to analyze data and what type of data may be produced?",
-    )),
-    ("retention", "Retention", (
-        "What information is retained?",
-        "How long is information retained?",
-    )),
-    ("sharing", "Internal Sharing and Disclosure", (
-        "With which internal organization(s) is the information shared, what information is "
-        "shared and for what purpose?",
-        "How is the information transmitted or disclosed?",
-    )),
-    ("sharing", "External Sharing and Disclosure", (
-        "With which external organization(s) is the information shared, what information is "
-        "shared, and for what purpose?",
-        "How is the information shared outside the Department and what security measures "
-        "safeguard its transmission?",
-    )),
-    ("notice", "Notice", (
-        "Was notice provided to the individual prior to collection of information?",
-        "Do individuals have the opportunity and/or right to decline to provide information?",
-    )),
-    ("redress", "Access, Redress and Correction", (
-        "What are the procedures that allow individuals to gain access to their information?",
-        "What are the procedures for correcting inaccurate or erroneous information?",
-    )),
-    ("auditing", "Technical Access and Security", (
-        "What procedures are in place to determine which users may access the system and are "
-        "they documented?",
-        "Will Department contractors have access to the system?",
-    )),
-    ("technology", "Technology", (
-        "What type of project is the program or system?",
-        "What stage of development is the system in and what project development lifecycle "
-        "was used?",
-    )),
+    (
+        "characterization",
+        "Characterization of the Information",
+        (
+            "What information is collected, used, disseminated, or maintained in the system?",
+            "What are the sources of the information in the system?",
+            "Why is the information being collected, used, disseminated, or maintained?",
+            "How is the information collected?",
+        ),
+    ),
+    (
+        "uses",
+        "Uses of the Information",
+        (
+            "Describe all the uses of information.",
+            "What types of tools are used to analyze data and what type of data may be produced?",
+        ),
+    ),
+    (
+        "retention",
+        "Retention",
+        (
+            "What information is retained?",
+            "How long is information retained?",
+        ),
+    ),
+    (
+        "sharing",
+        "Internal Sharing and Disclosure",
+        (
+            "With which internal organization(s) is the information shared, what information is "
+            "shared and for what purpose?",
+            "How is the information transmitted or disclosed?",
+        ),
+    ),
+    (
+        "sharing",
+        "External Sharing and Disclosure",
+        (
+            "With which external organization(s) is the information shared, what information is "
+            "shared, and for what purpose?",
+            "How is the information shared outside the Department and what security measures "
+            "safeguard its transmission?",
+        ),
+    ),
+    (
+        "notice",
+        "Notice",
+        (
+            "Was notice provided to the individual prior to collection of information?",
+            "Do individuals have the opportunity and/or right to decline to provide information?",
+        ),
+    ),
+    (
+        "redress",
+        "Access, Redress and Correction",
+        (
+            "What are the procedures that allow individuals to gain access to their information?",
+            "What are the procedures for correcting inaccurate or erroneous information?",
+        ),
+    ),
+    (
+        "auditing",
+        "Technical Access and Security",
+        (
+            "What procedures are in place to determine which users may access the system and are "
+            "they documented?",
+            "Will Department contractors have access to the system?",
+        ),
+    ),
+    (
+        "technology",
+        "Technology",
+        (
+            "What type of project is the program or system?",
+            "What stage of development is the system in and what project development lifecycle "
+            "was used?",
+        ),
+    ),
 )
 
 SORN_PREAMBLE = (
@@ -146,8 +213,11 @@ SORN_BODY = (
     ("categories_of_individuals", "CATEGORIES OF INDIVIDUALS COVERED BY THE SYSTEM:"),
     ("categories_of_records", "CATEGORIES OF RECORDS IN THE SYSTEM:"),
     ("record_source_categories", "RECORD SOURCE CATEGORIES:"),
-    ("routine_uses", "ROUTINE USES OF RECORDS MAINTAINED IN THE SYSTEM, INCLUDING CATEGORIES OF "
-     "USERS AND PURPOSES OF SUCH USES:"),
+    (
+        "routine_uses",
+        "ROUTINE USES OF RECORDS MAINTAINED IN THE SYSTEM, INCLUDING CATEGORIES OF "
+        "USERS AND PURPOSES OF SUCH USES:",
+    ),
     ("storage", "POLICIES AND PRACTICES FOR STORAGE OF RECORDS:"),
     ("retrieval", "POLICIES AND PRACTICES FOR RETRIEVAL OF RECORDS:"),
     ("retention", "POLICIES AND PRACTICES FOR RETENTION AND DISPOSAL OF RECORDS:"),
@@ -188,14 +258,33 @@ def templated_document(
 ) -> tuple[str, list[str], dict[str, Any], str]:
     """The title page, the body pages, the truth (sections, risks) and a summary of a PIA, PIA
     Update or SORN of about `target` characters."""
+    contents: list[str] = []
     if layout.doc_type == "SORN":
         blocks, cover = _sorn_blocks(rng, layout), _sorn_cover(rng, layout)
     else:
         blocks, cover = _pia_blocks(rng, layout), _pia_cover(layout)
+        if rng.random() < 0.2:  # a table of contents page, whose headings are no sections
+            contents = [_contents(rng, blocks)]
     _fill(rng, sentences, blocks, target)
-    pages, truth = _lay_out(blocks, layout)
+    pages, truth = _lay_out(blocks, layout, first_page=2 + len(contents))
+    pages = contents + pages
     first_text = next(block.text for block in blocks if _is_body_text(block))
     return cover, pages, truth, first_text[:400]
+
+
+def _contents(rng: random.Random, blocks: list[_Block]) -> str:
+    """A table of contents listing the level-1 headings, with dotted leaders and page numbers
+    or with page numbers only."""
+    leaders = rng.random() < 0.5
+    lines = ["Table of Contents"]
+    page = 3
+    for block in blocks:
+        if block.section and block.section["level"] == 1:
+            title = " ".join(block.text.split())
+            page += rng.choice((0, 0, 1))
+            dots = " " + "." * max(4, 80 - len(title)) + " " if leaders else " "
+            lines.append(f"{title}{dots}{page}")
+    return "\n".join(lines)
 
 
 def _pia_cover(layout: Layout) -> str:
@@ -250,6 +339,8 @@ def _pia_blocks(rng: random.Random, layout: Layout) -> list[_Block]:
             "number": f"{number} {title}",
             "caps": f"SECTION {number} {title.upper()}",
         }[style]
+        if rng.random() < 0.15 and len(heading.split()) > 4:  # the heading over two lines
+            heading = "{} {}\n{}".format(*heading.rsplit(" ", 2))
         blocks += [_Block(heading, {"key": key, "level": 1, "number": number}), _text()]
         for q, question in enumerate(questions, start=1):
             blocks += [_question(key, n, q, question), _text()]
@@ -330,8 +421,10 @@ def _is_body_text(block: _Block) -> bool:
 def _header(layout: Layout, page: int) -> list[str]:
     if layout.doc_type == "SORN":
         return ["Federal Register / Notices", _cut(f"{layout.reference} {layout.title}"), str(page)]
-    name = "Privacy Impact Assessment Update" if layout.doc_type == "PIA Update" else (
-        "Privacy Impact Assessment"
+    name = (
+        "Privacy Impact Assessment Update"
+        if layout.doc_type == "PIA Update"
+        else ("Privacy Impact Assessment")
     )
     return [name, _cut(f"{layout.reference} {layout.title}"), f"Page {page}"]
 
@@ -340,9 +433,11 @@ def _cut(line: str, width: int = 80) -> str:
     return line[:width].rstrip()
 
 
-def _lay_out(blocks: list[_Block], layout: Layout) -> tuple[list[str], dict[str, Any]]:
-    """The body pages as text, and where each heading and risk landed (page numbers count
-    the title page as page 1)."""
+def _lay_out(
+    blocks: list[_Block], layout: Layout, first_page: int
+) -> tuple[list[str], dict[str, Any]]:
+    """The body pages as text, and where each heading and risk landed (the first body page
+    being page `first_page` of the PDF)."""
     from benchmarks.generate import wrap
 
     pages: list[list[str]] = []
@@ -358,12 +453,15 @@ def _lay_out(blocks: list[_Block], layout: Layout) -> tuple[list[str], dict[str,
         size = 0
 
     new_page()
-    for i, block in enumerate(blocks):
+    for block in blocks:
         for j, line in enumerate(wrap(block.text)):
             if size >= PAGE_CHARS or len(lines) >= PAGE_LINES:
                 new_page()
             if j == 0:
-                where = {"page": len(pages) + 1, "offset": sum(len(x) + 1 for x in lines)}
+                where = {
+                    "page": len(pages) + first_page - 1,
+                    "offset": sum(len(x) + 1 for x in lines),
+                }
                 if block.section:
                     caption = block.caption
                     heading = caption if caption and line.startswith(caption) else line

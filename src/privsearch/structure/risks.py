@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..models import Record, Risk, Section
 from . import body_offset, page_starts
@@ -21,7 +21,7 @@ from . import body_offset, page_starts
 _LABEL = re.compile(r"isk[ \t]*:|itigations?[ \t]*:")
 _LABEL_CAPS = re.compile(r"ISK[ \t]*:|ITIGATIONS?[ \t]*:")
 _PRIVACY = re.compile(r"(?:Privacy|PRIVACY)[ \t]+\Z")
-_SENTENCE_END = ".;)\"\u201d"
+_SENTENCE_END = '.;)"\u201d'
 _DIGITS = re.compile(r"\d+")
 _PAGE_LINE = re.compile(r"(?:Page|PAGE)\s+#(?:\s+of\s+#)?|#|-\s*#\s*-")
 _EDGE_LINES = 4  # how many lines at the top and bottom of a page may be furniture

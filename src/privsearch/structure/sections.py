@@ -22,7 +22,9 @@ TEMPLATE_TYPES = ("PIA", "PIA Update", "SORN")
 _SENTENCE_END = ".;)0-9\"'\u201d\u2019"
 _LEADERS = re.compile(r"(?:\.[ \t]?){4,}[ \t]*\d|\u2026[ \t]*\d|_{4,}[ \t]*\d")
 _PAGE_NUMBER_AT_END = re.compile(r"[ \t]\d{1,3}[ \t]*$")
-_SORN_FIRST_CAPTION = re.compile(r"^[ \t]*(?:SYSTEM NAME|System name)(?: AND NUMBER| and number)?:", re.M)
+_SORN_FIRST_CAPTION = re.compile(
+    r"^[ \t]*(?:SYSTEM NAME|System name)(?: AND NUMBER| and number)?:", re.M
+)
 _NUMBER = re.compile(r"(?:(?:Section|SECTION)\s+)?(\d{1,2}(?:\.\d{1,2})?)")
 
 
@@ -134,9 +136,7 @@ def _compiled(types: frozenset[str]) -> tuple[re.Pattern[str], tuple[HeadingRow,
     start of a line, `r<i>` for a caption run into a line after the end of a sentence."""
     rows = tuple(row for row in heading_rows() if row.doc_types & types)
     at_line = "|".join(f"(?P<l{i}>{row.pattern})" for i, row in enumerate(rows))
-    run_in = "|".join(
-        f"(?P<r{i}>{row.pattern})" for i, row in enumerate(rows) if row.runs_in
-    )
+    run_in = "|".join(f"(?P<r{i}>{row.pattern})" for i, row in enumerate(rows) if row.runs_in)
     # One character class leads every branch, so that the engine skips to the next newline or
     # sentence end in C; a capital or a digit must follow (every heading starts so).
     if not run_in:
@@ -169,7 +169,9 @@ def _heading(match: re.Match[str], rows: tuple[HeadingRow, ...], body: str) -> _
     line_end = body.find("\n", end)
     line_end = len(body) if line_end < 0 else line_end
     text = match.group(name)
-    number_match = _NUMBER.match(text) if (row.level == 2 or text[:1].isdigit() or text[:1] in "sS") else None
+    number_match = (
+        _NUMBER.match(text) if (row.level == 2 or text[:1].isdigit() or text[:1] in "sS") else None
+    )
     number = number_match.group(1) if number_match and number_match.group(1) else ""
     rest = body[end:line_end]
     if text.rstrip().endswith(":") or not rest.strip():
@@ -231,8 +233,17 @@ def _questions_in_parts(headings: list[_Heading]) -> list[_Heading]:
         if not minor.isdigit() or not last_minor < int(minor) <= last_minor + 3:
             continue
         last_minor = int(minor)
-        kept.append(_Heading(part.key, 2, heading.number, heading.title, heading.start,
-                             heading.line_end, heading.bare))
+        kept.append(
+            _Heading(
+                part.key,
+                2,
+                heading.number,
+                heading.title,
+                heading.start,
+                heading.line_end,
+                heading.bare,
+            )
+        )
     return kept
 
 
