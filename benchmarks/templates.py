@@ -17,6 +17,7 @@ LINE_CHARS = 95
 PAGE_CHARS = 4000
 PAGE_LINES = 60  # the PDF writer shows 66 lines a page; the running header takes three
 TEMPLATED = ("PIA", "PIA Update", "SORN")
+HEADER_CHARS = 110  # about what a running header takes on a page
 
 # (key, title, questions) of the current DHS template's Sections 1.0-8.0
 CURRENT = (
@@ -390,13 +391,16 @@ def _fill(rng: random.Random, sentences: list[str], blocks: list[_Block], target
     """Give the body paragraphs (and captions and risk labels waiting for text) recombined
     sentences, so that the whole comes to about `target` characters."""
     fixed = sum(len(block.text) + 1 for block in blocks if not _takes_text(block))
+    fixed += (target // PAGE_CHARS + 1) * HEADER_CHARS
     open_blocks = [block for block in blocks if _takes_text(block)]
     share = max(40, (target - fixed) // max(1, len(open_blocks)))
     for block in open_blocks:
-        words = []
+        words: list[str] = []
         size = len(block.text)
-        while size < share or not words:
+        while True:  # up to the sentence that ends nearest the share
             sentence = rng.choice(sentences)
+            if words and size + len(sentence) // 2 > share:
+                break
             words.append(sentence)
             size += len(sentence) + 1
         text = " ".join(words)
@@ -444,13 +448,15 @@ def _lay_out(
     sections: list[dict[str, Any]] = []
     risks: list[dict[str, Any]] = []
     lines: list[str] = []
-    size = 0
+    size = 0  # characters of body text on the page
+    offset = 0  # where the next line starts in the page's text
 
     def new_page() -> None:
-        nonlocal lines, size
+        nonlocal lines, size, offset
         lines = _header(layout, len(pages) + 1)
         pages.append(lines)
         size = 0
+        offset = sum(len(line) + 1 for line in lines)
 
     new_page()
     for block in blocks:
@@ -458,10 +464,7 @@ def _lay_out(
             if size >= PAGE_CHARS or len(lines) >= PAGE_LINES:
                 new_page()
             if j == 0:
-                where = {
-                    "page": len(pages) + first_page - 1,
-                    "offset": sum(len(x) + 1 for x in lines),
-                }
+                where = {"page": len(pages) + first_page - 1, "offset": offset}
                 if block.section:
                     caption = block.caption
                     heading = caption if caption and line.startswith(caption) else line
@@ -473,6 +476,7 @@ def _lay_out(
                     risks[-1]["mitigation"] = block.risk_text
             lines.append(line)
             size += len(line) + 1
+            offset += len(line) + 1
     return ["\n".join(page) for page in pages], {"sections": sections, "risks": risks}
 
 

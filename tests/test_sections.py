@@ -128,7 +128,7 @@ def generated(tmp_path_factory) -> tuple[dict[str, Record], list[dict]]:
     from benchmarks.generate import generate
 
     out = tmp_path_factory.mktemp("generated")
-    generate(out, 24, 30000, seed=5)
+    generate(out, 24, 30000, seed=6)
     records = {r.id: r for r in privsearch.read_records([out])}
     truths = [json.loads(line) for line in (out / "structure.jsonl").read_text().splitlines()]
     return records, truths
