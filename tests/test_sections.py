@@ -236,6 +236,22 @@ def test_run_in_headings_are_found_with_a_colon_or_a_capital_after_them():
     ]
 
 
+def test_sorn_captions_in_capitals_may_run_in_but_older_captions_must_start_a_line():
+    sorn = _record(
+        "SYSTEM NAME AND NUMBER: DHS/TEST-001 Test Records.\nSECURITY CLASSIFICATION: "
+        "Unclassified. SYSTEM LOCATION: Records are kept at headquarters. Records are kept "
+        "in the system. Storage: is not a caption here.\nRetention and disposal: Records are "
+        "kept seven years.\n",
+        doc_type="SORN",
+    )
+    assert [s.key for s in find_sections(sorn)] == [
+        "system_name",
+        "security_classification",
+        "system_location",
+        "retention",
+    ]
+
+
 def test_a_heading_at_the_foot_of_a_page_keeps_its_page_and_offset():
     first = (
         FURNITURE.format(4)
