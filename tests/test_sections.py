@@ -299,6 +299,8 @@ def test_section_key_resolves_a_users_words():
     assert section_key("routine uses") == "routine_uses"
     assert section_key("Routine_Uses") == "routine_uses"
     assert section_key("ROUTINE USES") == "routine_uses"
+    assert section_key("routine use") == "routine_uses"
+    assert section_key("exemption") == "exemptions"
     assert section_key("retention") == "retention"
     assert section_key("Data Retention") == "retention"
     assert section_key("categories of records") == "categories_of_records"
@@ -306,6 +308,9 @@ def test_section_key_resolves_a_users_words():
     assert section_key("categories") is None  # of records, or of individuals?
     assert section_key("weather") is None
     assert section_key("") is None
+    assert section_key("authority") == "authority"  # the SORN's, not the PIA's "authorities"
+    for key, title in SECTION_TITLES.items():
+        assert section_key(key) == key and section_key(title) == key
 
 
 def test_every_key_has_a_display_title_and_every_row_compiles():

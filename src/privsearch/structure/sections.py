@@ -87,10 +87,21 @@ _SMALL_WORDS = frozenset({"of", "the", "and", "for", "in", "by", "a"})
 
 
 def _words(name: str) -> tuple[str, ...]:
-    """The words of a section name, lowercased, without small words ("Routine_Uses" ->
-    ("routine", "uses"))."""
+    """The words of a section name, lowercased, without small words and plural endings
+    ("Routine_Uses" -> ("routine", "use"))."""
     words = re.sub(r"[^a-z0-9]+", " ", name.lower()).split()
-    return tuple(w for w in words if w not in _SMALL_WORDS)
+    return tuple(_singular(w) for w in words if w not in _SMALL_WORDS)
+
+
+def _singular(word: str) -> str:
+    """A plural made singular: "uses" -> "use", "addresses" -> "address"."""
+    if len(word) <= 3 or not word.endswith("s") or word.endswith("ss"):
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    return word[:-1]
 
 
 @lru_cache(maxsize=1)
@@ -106,6 +117,9 @@ def _names() -> dict[tuple[str, ...], str]:
 def section_key(name: str) -> str | None:
     """The section key a user's words name ("routine uses", "Routine_Uses", "retention",
     "categories of records"); None when they name none, or several."""
+    as_key = "_".join(re.sub(r"[^a-z0-9]+", " ", name.lower()).split())
+    if as_key in SECTION_TITLES:  # the key itself: "authority" is not "authorities"
+        return as_key
     words = _words(name)
     if not words:
         return None
