@@ -75,7 +75,7 @@ class Source:
 _HEADING_LIKE = re.compile(
     r":|\b\d{1,2}\.\d|\b(?:Abstract|Overview|Introduction|Background|Conclusion|Risk|Mitigation"
     r"|ABSTRACT|OVERVIEW|INTRODUCTION|RISK|MITIGATION)\b|Reason for|Responsible Official"
-    r"|Approval Signature|Contact Official|\.{4}"
+    r"|Approval Signature|Contact Official|\.{3}"
 )
 
 

@@ -20,7 +20,8 @@ _DATA = Path(__file__).resolve().parent.parent / "data" / "sections.tsv"
 TEMPLATE_TYPES = ("PIA", "PIA Update", "SORN")
 # Two-column Federal Register text runs a caption into the paragraph before it.
 _SENTENCE_END = ".;)0-9\"'\u201d\u2019"
-_LEADERS = re.compile(r"(?:\.[ \t]?){4,}[ \t]*\d|\u2026[ \t]*\d|_{4,}[ \t]*\d")
+_LEADERS = re.compile(r"(?:\.[ \t]?){3,}[ \t]*\d|\u2026[ \t]*\d|_{4,}[ \t]*\d")
+_CONTENTS_SPAN = 3000  # two entries of one table of contents are not further apart
 _PAGE_NUMBER_AT_END = re.compile(r"[ \t]\d{1,3}[ \t]*$")
 _SORN_FIRST_CAPTION = re.compile(
     r"^[ \t]*(?:SYSTEM NAME|System name)(?: AND NUMBER| and number)?:", re.M
@@ -217,15 +218,25 @@ def _without_contents(headings: list[_Heading], body: str) -> list[_Heading]:
         between = body[before.line_end + 1 : after.start + 1]
         if between.count("\n") <= 1 and not between.strip():
             contents.update((i - 1, i))
-    if contents:  # questions listed among the parts of a table of contents go with them
-        first, last = min(contents), max(contents)
-        contents.update(range(first, last + 1))
-    return [h for i, h in enumerate(headings) if i not in contents]
+    return [
+        h for i, h in enumerate(headings) if i not in _with_listed_questions(contents, headings)
+    ]
+
+
+def _with_listed_questions(contents: set[int], headings: list[_Heading]) -> set[int]:
+    """`contents` and the numbered questions listed between two of its parts (a contents
+    page lists them without leaders at times)."""
+    out = set(contents)
+    flagged = sorted(contents)
+    for a, b in zip(flagged, flagged[1:], strict=False):
+        if headings[b].start - headings[a].start < _CONTENTS_SPAN:
+            out.update(i for i in range(a + 1, b) if headings[i].level == 2)
+    return out
 
 
 def _has_leaders(text: str) -> bool:
     """Dotted (or underscored) leaders and a page number after them, as a contents line has."""
-    if "...." not in text and ". . ." not in text and "\u2026" not in text and "____" not in text:
+    if "..." not in text and ". . ." not in text and "\u2026" not in text and "____" not in text:
         return False
     return bool(_LEADERS.search(text))
 
