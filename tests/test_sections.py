@@ -201,6 +201,31 @@ def test_a_table_of_contents_is_not_the_sections():
     ]
 
 
+def test_a_contents_page_of_the_corpus_is_no_section(corpus):
+    # "INTRODUCTION SYSTEM OVERVIEW... 3" on the title page lists the parts
+    (sevis,) = [r for r in corpus.values() if r.doc_type == "PIA" and "(SEVIS) Privacy" in r.title]
+    assert [(s.key, s.page, s.title) for s in find_sections(sevis)] == [
+        ("overview", 2, "Introduction")
+    ]
+
+
+def test_a_contents_page_does_not_hide_the_sections_after_it():
+    contents = (
+        "Contents\nSection 1.0 Authorities and Other Requirements ........ 2\n"
+        "Section 2.0 Characterization of the Information ........ 3\n"
+    )
+    answer = "The Homeland Security Act of 2002 authorizes the collection. " * 60
+    body = (
+        "Abstract\nThe program.\nSection 1.0 Authorities and Other Requirements\n1.1 What "
+        f"authorities apply?\n{answer}\nSection 6.0 Information Sharing ........ 14\n"
+    )
+    assert _shape(_record(contents, body)) == [
+        ("abstract", 1, "", 2),
+        ("authorities", 1, "1.0", 2),
+        ("authorities", 2, "1.1", 2),
+    ]
+
+
 def test_a_heading_word_inside_a_sentence_is_no_heading():
     record = _record(
         "This assessment gives an overview of the program and its notice.\n"
