@@ -64,6 +64,13 @@ def test_a_risk_without_a_mitigation_and_the_short_label():
         "Agreements limit retention.",
     )
     assert first.section == second.section == "sharing"
+    plural = _record(
+        "Section 7.0 Redress\nPRIVACY RISKS: Requests may go unanswered.\n"
+        "MITIGATIONS: Requests are tracked.\n"
+    )
+    assert [(r.risk, r.mitigation) for r in _risks(plural)] == [
+        ("Requests may go unanswered.", "Requests are tracked.")
+    ]
 
 
 def test_labels_run_into_a_line_are_found_after_the_end_of_a_sentence():

@@ -18,8 +18,8 @@ from . import body_offset, page_starts
 # "Mitigation:") and start a line, or follow the end of a sentence when line breaks were lost
 # (`_label_start`). A pattern with one literal first letter lets the engine skip to candidates
 # in C; labels in capitals are looked for only in a text that has them.
-_LABEL = re.compile(r"isk[ \t]*:|itigations?[ \t]*:")
-_LABEL_CAPS = re.compile(r"ISK[ \t]*:|ITIGATIONS?[ \t]*:")
+_LABEL = re.compile(r"isks?[ \t]*:|itigations?[ \t]*:")
+_LABEL_CAPS = re.compile(r"ISKS?[ \t]*:|ITIGATIONS?[ \t]*:")
 _PRIVACY = re.compile(r"(?:Privacy|PRIVACY)[ \t]+\Z")
 _SENTENCE_END = '.;)"\u201d'
 _DIGITS = re.compile(r"\d+")
