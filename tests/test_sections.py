@@ -192,7 +192,8 @@ def test_a_table_of_contents_is_not_the_sections():
         "system.\nSection 1.0 Authorities and Other Requirements\n1.1 What legal authorities "
         "apply?\nThe Homeland Security Act.\n"
     )
-    record = _record(contents, plain_contents, body)
+    run_together = "Abstract Overview Section 1.0 Authorities and Other Requirements\n"
+    record = _record(contents + run_together, plain_contents, body)
     assert _shape(record) == [
         ("abstract", 1, "", 3),
         ("overview", 1, "", 3),
@@ -243,8 +244,13 @@ def test_run_in_headings_are_found_with_a_colon_or_a_capital_after_them():
     record = _record(
         "Page 1 Abstract The Department of Homeland Security operates the system.\n"
         "Overview: The system was built in 2010.\n"
+        "for IFS. Overview Background IFS is an ICE-operated system.\n"  # a sub-heading after it
     )
-    assert _shape(record) == [("abstract", 1, "", 1), ("overview", 1, "", 1)]
+    assert _shape(record) == [
+        ("abstract", 1, "", 1),
+        ("overview", 1, "", 1),
+        ("overview", 1, "", 1),
+    ]
     sorn = _record(
         "AGENCY: Privacy Office, DHS.\nACTION: Notice of a new system of records.\nSUMMARY: The "
         "Department proposes a system. This will be included in the inventory of record "

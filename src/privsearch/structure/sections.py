@@ -26,6 +26,12 @@ _PAGE_NUMBER_AT_END = re.compile(r"[ \t]\d{1,3}[ \t]*$")
 _SORN_FIRST_CAPTION = re.compile(
     r"^[ \t]*(?:SYSTEM NAME|System name)(?: AND NUMBER| and number)?:", re.M
 )
+# what follows a heading run into its line when the line lists the parts: other unnumbered
+# heading words, then a numbered part ("Abstract Overview Section 1.0 Authorities ...")
+_NEXT_HEADING = re.compile(
+    r"(?:[ \t]+(?:Abstract|ABSTRACT|Overview|OVERVIEW|Introduction|INTRODUCTION|Background"
+    r"|BACKGROUND))*[ \t]+(?:Section\s+\d|SECTION\s+\d|\d{1,2}\.0\s)"
+)
 _NUMBER = re.compile(r"(?:(?:Section|SECTION)\s+)?(\d{1,2}(?:\.\d{1,2})?)")
 
 
@@ -201,14 +207,17 @@ def _heading(match: re.Match[str], rows: tuple[HeadingRow, ...], body: str) -> _
 
 def _without_contents(headings: list[_Heading], body: str) -> list[_Heading]:
     """Drop the headings of a table of contents: dotted leaders and a page number after them,
-    or a bare heading straight after another (on the next line)."""
+    a bare heading straight after another (on the next line), or a heading run into the next
+    heading's words on its line."""
     contents = set()
     for i, heading in enumerate(headings):
         line = body[heading.start + 1 : heading.line_end + 1]
         next_line_end = body.find("\n", heading.line_end + 2)
         two_lines = body[heading.start + 1 : next_line_end if next_line_end > 0 else len(body)]
-        if _has_leaders(two_lines) or (
-            heading.level == 1 and heading.bare and _PAGE_NUMBER_AT_END.search(line)
+        if (
+            _has_leaders(two_lines)
+            or (heading.level == 1 and heading.bare and _PAGE_NUMBER_AT_END.search(line))
+            or (_runs_into(heading) and _NEXT_HEADING.match(line, len(heading.title)))
         ):
             contents.add(i)
     for i in range(1, len(headings)):
@@ -232,6 +241,11 @@ def _with_listed_questions(contents: set[int], headings: list[_Heading]) -> set[
         if headings[b].start - headings[a].start < _CONTENTS_SPAN:
             out.update(i for i in range(a + 1, b) if headings[i].level == 2)
     return out
+
+
+def _runs_into(heading: _Heading) -> bool:
+    """Whether a heading runs into text on its line without a colon ("Abstract The ...")."""
+    return not heading.bare and not heading.number and not heading.title.endswith(":")
 
 
 def _has_leaders(text: str) -> bool:
