@@ -29,12 +29,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.templates import TEMPLATED, Layout, templated_document
+from benchmarks.templates import TEMPLATED, Layout, templated_document, wrap
 from tests.pdfgen import pdf_bytes, pdf_string
 
 DEFAULT_RECORDS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "records.jsonl"
 PAGE_CHARS = 4000
-LINE_CHARS = 95
 _SENTENCE = re.compile(r"(?<=[.;:?!])\s+(?=[A-Z(])")
 _ASCII = str.maketrans(
     {
@@ -96,24 +95,6 @@ def load_source(records_path: Path = DEFAULT_RECORDS) -> Source:
         title_words.update(w for w in re.findall(r"[A-Z][a-z]{3,}", rec.get("title") or ""))
     plain = [s for s in sentences if s.isascii() and not _HEADING_LIKE.search(s)]
     return Source(sentences, profiles, sorted(title_words), plain)
-
-
-def wrap(text: str, width: int = LINE_CHARS) -> list[str]:
-    """`text` in lines of at most `width` characters, each paragraph (line) on its own."""
-    return [line for paragraph in text.split("\n") for line in _wrap(paragraph, width)]
-
-
-def _wrap(text: str, width: int = LINE_CHARS) -> list[str]:
-    lines, current, size = [], [], 0
-    for word in text.split():
-        if size + len(word) + (1 if current else 0) > width and current:
-            lines.append(" ".join(current))
-            current, size = [], 0
-        current.append(word)
-        size += len(word) + (1 if len(current) > 1 else 0)
-    if current:
-        lines.append(" ".join(current))
-    return lines
 
 
 def write_pdf(path: Path, pages: list[str], title: str = "") -> None:

@@ -442,8 +442,6 @@ def _lay_out(
 ) -> tuple[list[str], dict[str, Any]]:
     """The body pages as text, and where each heading and risk landed (the first body page
     being page `first_page` of the PDF)."""
-    from benchmarks.generate import wrap
-
     pages: list[list[str]] = []
     sections: list[dict[str, Any]] = []
     risks: list[dict[str, Any]] = []
@@ -478,6 +476,24 @@ def _lay_out(
             size += len(line) + 1
             offset += len(line) + 1
     return ["\n".join(page) for page in pages], {"sections": sections, "risks": risks}
+
+
+def wrap(text: str, width: int = LINE_CHARS) -> list[str]:
+    """`text` in lines of at most `width` characters, each paragraph (line) on its own."""
+    return [line for paragraph in text.split("\n") for line in _wrap(paragraph, width)]
+
+
+def _wrap(text: str, width: int = LINE_CHARS) -> list[str]:
+    lines, current, size = [], [], 0
+    for word in text.split():
+        if size + len(word) + (1 if current else 0) > width and current:
+            lines.append(" ".join(current))
+            current, size = [], 0
+        current.append(word)
+        size += len(word) + (1 if len(current) > 1 else 0)
+    if current:
+        lines.append(" ".join(current))
+    return lines
 
 
 def _current_key(sections: list[dict[str, Any]]) -> str:
