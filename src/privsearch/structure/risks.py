@@ -32,17 +32,7 @@ def find_risks(record: Record, sections: Sequence[Section]) -> tuple[Risk, ...]:
     if not any("isk" in page.text or "ISK" in page.text for page in record.pages):
         return ()
     body = record.body
-    labels = []
-    matches = list(_LABEL.finditer(body))
-    if "RISK" in body:
-        matches = sorted(matches + list(_LABEL_CAPS.finditer(body)), key=lambda m: m.start())
-    for match in matches:
-        at = match.start() - 1
-        capital = body[at] if at >= 0 else ""
-        kind = {"R": "risk", "M": "mitigation"}.get(capital)
-        start = _label_start(body, at, kind == "risk") if kind else None
-        if kind and start is not None:
-            labels.append((kind, start, match.end()))
+    labels = _labels(body)
     if not any(kind == "risk" for kind, _, _ in labels):
         return ()
     starts = page_starts(record)
@@ -74,6 +64,22 @@ def find_risks(record: Record, sections: Sequence[Section]) -> tuple[Risk, ...]:
             )
         )
     return tuple(risks)
+
+
+def _labels(body: str) -> list[tuple[str, int, int]]:
+    """Each "Risk:" or "Mitigation:" label of `body`: its kind ("risk", "mitigation"), where it
+    starts and where its statement starts."""
+    matches = list(_LABEL.finditer(body))
+    if "RISK" in body:
+        matches = sorted(matches + list(_LABEL_CAPS.finditer(body)), key=lambda m: m.start())
+    labels = []
+    for match in matches:
+        at = match.start() - 1
+        kind = {"R": "risk", "M": "mitigation"}.get(body[at] if at >= 0 else "")
+        start = _label_start(body, at, kind == "risk") if kind else None
+        if kind and start is not None:
+            labels.append((kind, start, match.end()))
+    return labels
 
 
 def _starts_in_order(record: Record) -> list[int]:
