@@ -5,8 +5,15 @@
 Each document recombines sentences of the real documents (`records.jsonl`) into a PDF of
 about `--chars` characters (spread +-50%), about 4,000 characters a page, with a title page.
 Its component, type and year are drawn together from a real record, so their distribution
-follows the real corpus. `OUT/manifest.jsonl` lists every document (id, title, summary,
-component, doc_type, date, pdf) the way privsearch's manifest reader expects; the PDFs are
+follows the real corpus. PIAs and PIA Updates follow the DHS PIA template (`benchmarks/
+templates.py`: Abstract, Overview, Sections 1.0-8.0 with their numbered questions and "Privacy
+Risk:" / "Mitigation:" pairs, or the older nine-section template) and SORNs the Federal
+Register layout, under running headers; their section bodies are recombined sentences too.
+`OUT/manifest.jsonl` lists every document (id, title, summary, component, doc_type, date, pdf)
+the way privsearch's manifest reader expects, and `OUT/structure.jsonl` the truth about each:
+its sections (key, level, number, page, heading as printed, offset in the page's text) and
+its risk/mitigation pairs, in the format of `benchmarks/structure/labels.jsonl` (the record's
+id under `reference`, so that privsearch does not take the file for a manifest). The PDFs are
 written by a small hand-rolled writer (one Helvetica text stream per page) that pypdf reads
 back exactly.
 """
@@ -19,14 +26,14 @@ import random
 import re
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks.templates import TEMPLATED, Layout, templated_document, wrap
 from tests.pdfgen import pdf_bytes, pdf_string
 
 DEFAULT_RECORDS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "records.jsonl"
 PAGE_CHARS = 4000
-LINE_CHARS = 95
 _SENTENCE = re.compile(r"(?<=[.;:?!])\s+(?=[A-Z(])")
 _ASCII = str.maketrans(
     {
@@ -59,6 +66,16 @@ class Source:
     sentences: list[str]
     profiles: list[tuple[str, str, str]]  # (component, doc_type, year) of each real record
     title_words: list[str]
+    # the sentences that cannot pass for a heading or a risk label wherever a line breaks:
+    # the section bodies of templated documents are made of these, so that their truth holds
+    plain_sentences: list[str] = field(default_factory=list)
+
+
+_HEADING_LIKE = re.compile(
+    r":|\b\d{1,2}\.\d|\b(?:Abstract|Overview|Introduction|Background|Conclusion|Risk|Mitigation"
+    r"|ABSTRACT|OVERVIEW|INTRODUCTION|RISK|MITIGATION)\b|Reason for|Responsible Official"
+    r"|Approval Signature|Contact Official|\.{3}"
+)
 
 
 def load_source(records_path: Path = DEFAULT_RECORDS) -> Source:
@@ -76,20 +93,8 @@ def load_source(records_path: Path = DEFAULT_RECORDS) -> Source:
         year = (rec.get("date") or "")[:4]
         profiles.append((rec.get("component") or "DHS", rec.get("doc_type") or "Other", year))
         title_words.update(w for w in re.findall(r"[A-Z][a-z]{3,}", rec.get("title") or ""))
-    return Source(sentences, profiles, sorted(title_words))
-
-
-def _wrap(text: str, width: int = LINE_CHARS) -> list[str]:
-    lines, current, size = [], [], 0
-    for word in text.split():
-        if size + len(word) + (1 if current else 0) > width and current:
-            lines.append(" ".join(current))
-            current, size = [], 0
-        current.append(word)
-        size += len(word) + (1 if len(current) > 1 else 0)
-    if current:
-        lines.append(" ".join(current))
-    return lines
+    plain = [s for s in sentences if s.isascii() and not _HEADING_LIKE.search(s)]
+    return Source(sentences, profiles, sorted(title_words), plain)
 
 
 def write_pdf(path: Path, pages: list[str], title: str = "") -> None:
@@ -100,7 +105,7 @@ def write_pdf(path: Path, pages: list[str], title: str = "") -> None:
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     for i, text in enumerate(pages):
         ops = ["BT", "/F1 9 Tf", "11 TL", "40 760 Td"]
-        ops += [f"({pdf_string(line)}) Tj T*" for line in _wrap(text)[:66]]
+        ops += [f"({pdf_string(line)}) Tj T*" for line in wrap(text)[:66]]
         ops.append("ET")
         stream = "\n".join(ops).encode("latin-1", "replace")
         objects.append(
@@ -146,7 +151,7 @@ def generate(
     source = source or load_source()
     rng = random.Random(seed)
     (out / "pdf").mkdir(parents=True, exist_ok=True)
-    rows = []
+    rows, truths = [], []
     pages_written = text_chars = 0
     for n in range(1, docs + 1):
         component, doc_type, year = rng.choice(source.profiles)
@@ -155,11 +160,28 @@ def generate(
         title = f"{_TITLE_PREFIX.get(doc_type, 'Document on the')} {topic}"
         date = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}" if year else ""
         target = max(200, int(chars * rng.uniform(0.5, 1.5)))
-        body = _pages(rng, source, target)
-        cover = f"{title}\n{reference}\n{date}\nContact Point: Privacy Office"
         pdf = out / "pdf" / f"gen-{n:05d}.pdf"
+        if doc_type in TEMPLATED:
+            layout = Layout(doc_type, reference, title, date, component)
+            cover, body, truth, summary = templated_document(
+                rng, source.plain_sentences, layout, target
+            )
+            truths.append({"slug": pdf.stem, "reference": reference, "doc_type": doc_type, **truth})
+        else:
+            body = _pages(rng, source, target)
+            cover = f"{title}\n{reference}\n{date}\nContact Point: Privacy Office"
+            summary = body[0]
+            truths.append(
+                {
+                    "slug": pdf.stem,
+                    "reference": reference,
+                    "doc_type": doc_type,
+                    "sections": [],
+                    "risks": [],
+                }
+            )
         write_pdf(pdf, [cover, *body], title=title)
-        summary = " ".join(body[0].split(". ")[:2])[:400]
+        summary = " ".join(summary.split(". ")[:2])[:400]
         rows.append(
             {
                 "id": reference,
@@ -175,6 +197,9 @@ def generate(
         text_chars += len(title) + len(summary) + sum(len(p) for p in body)
     (out / "manifest.jsonl").write_text(
         "".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8"
+    )
+    (out / "structure.jsonl").write_text(
+        "".join(json.dumps(truth) + "\n" for truth in truths), encoding="utf-8"
     )
     return {
         "docs": docs,

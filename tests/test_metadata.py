@@ -438,6 +438,7 @@ def test_a_date_that_cites_an_earlier_act_is_not_the_documents_date():
             "Department of Homeland\nSecurity Washington, DC May 2 1,2009 Re: DHS",
             "2009-05-21",
         ),
+        ("Washington, DC May 2\n1, 2009 Re: DHS", "2009-05-21"),  # split by a line break
     ],
 )
 def test_dates_a_text_mentions_and_dates_it_states(text: str, day: str | None) -> None:

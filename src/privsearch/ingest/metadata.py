@@ -377,7 +377,8 @@ def _date_from_match(m: re.Match[str]) -> str | None:
     if month is None and groups.get("mnum"):
         month = int(groups["mnum"])
     # "August 2018": the month's first day; "May 2 1,2009": a day split by text extraction
-    day = int(groups["day"].replace(" ", "")) if groups.get("day") else 1
+    # (by a line break too)
+    day = int("".join(groups["day"].split())) if groups.get("day") else 1
     try:
         return date(int(groups["year"]), month or 0, day).isoformat()
     except ValueError:
