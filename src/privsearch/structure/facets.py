@@ -1,14 +1,707 @@
-"""Privacy facets: PII collected, technologies, retention periods, authorities, exemptions."""
+"""Privacy facets: PII collected, technologies, retention periods, authorities, exemptions.
+
+`find_facets(record, sections)` gives a record's (facet, value) pairs for the five facets of
+SPEC-16 (`pii`, `technology`, `retention`, `authority`, `exemption`), each value once:
+
+- `pii`: what the collection parts say is collected (a PIA's Characterization of the
+  Information, a SORN's categories of records and of individuals), or, when the record has no
+  such sections, the sentences of its opening part (abstract, overview, summary) and of a
+  "what information is collected" question or "Categories of records" paragraph that say what
+  is collected, included or maintained. A clause that denies it ("does not collect SSNs"), a
+  routine use and the names of laws do not count.
+- `technology`: a technology named in the title, summary or opening part (abstract, overview,
+  the old template's Technology section), or mentioned at least `_REPEATED` times elsewhere.
+- `retention`: periods stated in the retention sections, or in sentences about keeping or
+  disposing of records, as `N years`, `under 1 year` or `permanent`.
+- `authority`: U.S.C., C.F.R., Executive Order and Public Law citations, normalised.
+- `exemption`: the Privacy Act (j)/(k) exemptions the document claims.
+
+The patterns of `pii` and `technology` are the data files `data/pii.tsv` and
+`data/technology.tsv` (their header says the format). To add values or synonyms, write a file
+in the same format and either name it in the environment variable PRIVSEARCH_PII_FILE or
+PRIVSEARCH_TECHNOLOGY_FILE (read through `privsearch.config.facet_files`), or pass it as
+`find_facets(record, sections, taxonomies=load_taxonomies(pii=path))`. Its lines are added to
+the shipped ones. Each taxonomy is compiled once per process into one regular expression.
+"""
 
 from __future__ import annotations
 
-from typing import Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 from ..models import Record, Section
+from . import section_spans
 
 FACETS = ("pii", "technology", "retention", "authority", "exemption")
+_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+_PII_SECTIONS = frozenset(
+    {"characterization", "categories_of_records", "categories_of_individuals"}
+)
+_ABOUT_SECTIONS = frozenset({"abstract", "overview", "summary", "technology", "purpose"})
+_RETENTION_SECTIONS = frozenset({"retention"})
+_EXEMPTION_SECTIONS = frozenset({"exemptions"})
+_OPENING_CHARS = 6000  # without sections: the part of the body read as abstract and overview
+_ABOUT_CHARS = 3000  # without sections: the part where naming a technology makes it the subject
+_REPEATED = 3  # mentions that make a technology a subject rather than a passing mention
+_NEAR = 150  # characters either side searched for a `near=` pattern
+_REACH = 1500  # how far back or ahead a sentence's start or end is looked for
+_CLAUSE_REACH = 400  # the same for a clause
 
 
-def find_facets(record: Record, sections: Sequence[Section]) -> tuple[tuple[str, str], ...]:
-    """The (facet, value) pairs of `record`."""
-    return ()
+# --- taxonomies ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Line:
+    value: str
+    pattern: re.Pattern[str]  # the line's pattern as written, case-insensitive, whole words
+    near: re.Pattern[str] | None
+    also: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """One facet's values and their patterns.
+
+    Finding runs one alternation of every line over the lowercased text, then checks each of
+    its few matches against the lines as written (which decides their (?-i:...) parts and
+    names the line it belongs to). Python's regular expressions are several times faster so:
+    without IGNORECASE, without capturing groups, starting with the character before a word,
+    and with the alternatives that start with the same letter put behind it (for the
+    alternatives that start with a letter, as the shipped files' do).
+    """
+
+    scan: re.Pattern[str]  # a character that is not part of a word, then an alternative
+    scan_start: re.Pattern[str]  # an alternative at the start of the text
+    lines: tuple[_Line, ...]
+    lines_by_letter: dict[str, tuple[_Line, ...]]  # the lines an alternative starting so may be
+    anchors: tuple[tuple[str, re.Pattern[str]], ...] = ()  # other things the scan finds, by kind
+
+    def find(
+        self, text: str, lowered: str | None = None, anchors: dict[str, list[int]] | None = None
+    ) -> Iterator[tuple[str, re.Match[str]]]:
+        """(value, match) for every match in `text`, `also=` values included; `lowered` is
+        text.lower() when the caller has it already. The positions of the `anchors` the same
+        pass finds are added to `anchors` by kind."""
+        lowered = text.lower() if lowered is None else lowered
+        for at, end in self._candidates(lowered):
+            kind = self._anchor_kind(lowered[at:end])
+            if kind:
+                if anchors is not None:
+                    anchors.setdefault(kind, []).append(at)
+                continue
+            found = self._line_at(text, at, lowered[at])
+            if found is None:
+                continue
+            line, match = found
+            if line.near is not None and not line.near.search(
+                text, max(0, match.start() - _NEAR), match.end() + _NEAR
+            ):
+                continue
+            yield line.value, match
+            for value in line.also:
+                yield value, match
+
+    def _candidates(self, lowered: str) -> Iterator[tuple[int, int]]:
+        first = self.scan_start.match(lowered)
+        if first:
+            yield 0, first.end()
+        for candidate in self.scan.finditer(lowered):
+            yield candidate.start() + 1, candidate.end()
+
+    def _anchor_kind(self, found: str) -> str | None:
+        for kind, pattern in self.anchors:
+            if pattern.fullmatch(found):
+                return kind
+        return None
+
+    def _line_at(self, text: str, at: int, letter: str) -> tuple[_Line, re.Match[str]] | None:
+        for line in self.lines_by_letter.get(letter, self.lines):
+            match = line.pattern.match(text, at)
+            if match:
+                return line, match
+        return None
+
+
+@dataclass(frozen=True)
+class Taxonomies:
+    pii: Taxonomy
+    technology: Taxonomy
+
+
+def _read_lines(path: Path) -> list[tuple[str, str, str | None, tuple[str, ...]]]:
+    lines = []
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        value, pattern, *options = raw.split("\t")
+        near, also = None, ()
+        for option in options:
+            key, _, rest = option.partition("=")
+            if key == "near":
+                near = rest
+            elif key == "also":
+                also = tuple(v.strip() for v in rest.split(",") if v.strip())
+            else:
+                raise ValueError(f"{path}:{number}: unknown column {option!r}")
+        lines.append((value.strip(), pattern.strip(), near, also))
+    return lines
+
+
+_UPPER_OUTSIDE_ESCAPES = re.compile(r"\\.|[A-Z]")
+
+
+def _scan_form(pattern: str) -> str:
+    """`pattern` as it matches lowercased text: letters lowercased (escapes kept), (?-i:...)
+    parts made plain groups."""
+    lowered = _UPPER_OUTSIDE_ESCAPES.sub(
+        lambda m: m.group() if m.group().startswith("\\") else m.group().lower(), pattern
+    )
+    return lowered.replace("(?-i:", "(?:")
+
+
+def _top_level_alternatives(pattern: str) -> list[str]:
+    """`pattern` split at its top-level |."""
+    out, depth, in_class, at, start = [], 0, False, 0, 0
+    while at < len(pattern):
+        char = pattern[at]
+        if char == "\\":
+            at += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            out.append(pattern[start:at])
+            start = at + 1
+        at += 1
+    return [*out, pattern[start:]]
+
+
+def _unwrapped(alternative: str) -> str:
+    """ "(?:x)" as "x" when the group is the whole alternative and holds no top-level |."""
+    if alternative.startswith("(?:") and alternative.endswith(")"):
+        inner = alternative[3:-1]
+        if len(_top_level_alternatives(inner)) == 1 and "(" not in inner and ")" not in inner:
+            return inner
+    return alternative
+
+
+def _first_letter(alternative: str) -> str | None:
+    """The letter every match of `alternative` starts with (None when it may start otherwise)."""
+    first, rest = alternative[:1], alternative[1:]
+    return first if first.isalnum() and rest[:1] not in ("?", "*", "+", "{") else None
+
+
+def _by_first_letter(alternatives: list[str]) -> str:
+    """One alternation with the alternatives that start with the same letter put together
+    behind it, so that a position is tried against a few alternatives instead of all."""
+    groups: dict[str, list[str]] = {}
+    others = []
+    for alternative in map(_unwrapped, alternatives):
+        letter = _first_letter(alternative)
+        if letter:
+            groups.setdefault(letter, []).append(alternative[1:])
+        else:
+            others.append(alternative)
+    factored = [f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items()]
+    return "|".join(factored + others)
+
+
+def _lines_by_letter(
+    lines: Sequence[_Line], scan_forms: Sequence[str]
+) -> dict[str, tuple[_Line, ...]]:
+    """For each letter an alternative may start with, the lines that may match there (in file
+    order); the lines with an alternative of unknown start are among them all."""
+    letters: list[set[str] | None] = []
+    for form in scan_forms:
+        firsts = {_first_letter(_unwrapped(a)) for a in _top_level_alternatives(form)}
+        letters.append(None if None in firsts else {f for f in firsts if f})
+    every = set().union(*(f for f in letters if f))
+    return {
+        letter: tuple(
+            line for line, f in zip(lines, letters, strict=True) if f is None or letter in f
+        )
+        for letter in every
+    }
+
+
+def compile_taxonomy(paths: Iterable[Path], anchors: Sequence[tuple[str, str]] = ()) -> Taxonomy:
+    """One taxonomy from the lines of `paths` (see the header of data/pii.tsv); its scan also
+    finds the (kind, lowercase pattern) `anchors`, so that one pass over a text serves both."""
+    lines = [line for path in paths for line in _read_lines(path)]
+    for _, pattern, _, _ in lines:
+        if re.compile(pattern).groups:
+            raise ValueError(f"pattern {pattern!r} has a capturing group: write (?:...)")
+    scan_forms = [_scan_form(pattern) for _, pattern, _, _ in lines]
+    alternatives = [
+        alternative
+        for form in scan_forms + [pattern for _, pattern in anchors]
+        for alternative in _top_level_alternatives(form)
+    ]
+    alternation = _by_first_letter(alternatives)
+    compiled = tuple(
+        _Line(
+            value=value,
+            pattern=re.compile(rf"(?<![\w-])(?:{pattern})(?!\w)", re.IGNORECASE),
+            near=re.compile(near, re.IGNORECASE) if near else None,
+            also=also,
+        )
+        for value, pattern, near, also in lines
+    )
+    return Taxonomy(
+        scan=re.compile(rf"[^\w-](?:{alternation})(?!\w)"),
+        scan_start=re.compile(rf"(?:{alternation})(?!\w)"),
+        lines=compiled,
+        lines_by_letter=_lines_by_letter(compiled, scan_forms),
+        anchors=tuple((kind, re.compile(pattern)) for kind, pattern in anchors),
+    )
+
+
+def load_taxonomies(pii: Path | None = None, technology: Path | None = None) -> Taxonomies:
+    """The shipped taxonomies, each extended by a user's file when one is given."""
+    return Taxonomies(
+        pii=compile_taxonomy([_DATA_DIR / "pii.tsv", *([pii] if pii else [])]),
+        technology=compile_taxonomy(
+            [_DATA_DIR / "technology.tsv", *([technology] if technology else [])], _ANCHORS
+        ),
+    )
+
+
+# What the pass over a whole body for technologies also finds (lowercase patterns): where
+# retention periods, citations, exemptions and collection questions may be.
+_ANCHORS = (
+    (
+        "retention",
+        r"retain\w*|retention\w*|dispos\w*|destr\w*|delet\w*|purg\w*|kept|archiv\w*|cut ?off|"
+        r"erase\w*|maintained for|maintained until|records schedules?",
+    ),
+    (
+        "citation",
+        r"u\.?\s?s\.?\s?c\.?(?:a\.?)?|usca?|c\.?\s?f\.?\s?r\.?|executive orders?|exec\.|"
+        r"e\.\s?o\.?|eo|pub\.?|public laws?|p\.\s?l\.?|pl|title",
+    ),
+    ("exemption", r"552a|\(j\)|\(k\)"),
+    (
+        "question",
+        r"categories of records|what information|what data|what personal|what pii|"
+        r"identify the information|identify the data|identify the personal|identify the pii",
+    ),
+)
+
+
+@lru_cache(maxsize=1)
+def default_taxonomies() -> Taxonomies:
+    """The shipped taxonomies with the files PRIVSEARCH_PII_FILE / _TECHNOLOGY_FILE name."""
+    from ..config import facet_files
+
+    files = facet_files()
+    return load_taxonomies(pii=files.get("pii"), technology=files.get("technology"))
+
+
+# --- sentences, clauses, negation ----------------------------------------------------------------
+
+# The lookbehinds come after the punctuation so that the search can skip to the punctuation.
+_NOT_ABBREVIATION = (
+    r"(?<!U\.S\.)(?<!\.C\.)(?<!\.R\.)(?<!\bNo\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bSec\.)"
+    r"(?<!\bL\.)(?<!\bv\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bPub\.)(?<!\bO\.)"
+)
+_SENTENCE_END = re.compile(
+    r"[.?!]" + _NOT_ABBREVIATION + r"[\"'”’)\]]?\s+(?=[\"'“‘(\[]?[A-Z0-9•])|\n\s*\n"
+)
+_CLAUSE_BREAK = re.compile(r"[.;?!]" + _NOT_ABBREVIATION + r"(?=\s)|\n\s*\n|•")
+_NEGATION = re.compile(r"\b(?:not|never|no(?!\.)|none|neither|nor|cannot|without)\b|n[’']t\b", re.I)
+_NOT_A_NEGATION = re.compile(
+    r"not (?:be )?limited to|not only|whether or not|if not|no later than|no longer than|"
+    r"no more than|(?:phone|fax|telephone|account|case|file|record|passport|license|docket|"
+    r"identification) no\b",
+    re.I,
+)
+_ACT = re.compile(r"Act\b(?<!\wAct)")  # a literal first: the search skips to it
+_ACT_NAME = re.compile(
+    r"(?:[A-Z][\w'’.-]*,?\s+(?:(?:of|and|for|the|on|to|in|&)\s+)*){1,10}Act\b(?:\s+of\s+\d{4})?"
+)
+_ACT_NAME_CHARS = 150
+
+
+def _bounds(
+    text: str, start: int, end: int, breaks: re.Pattern[str], reach: int = _REACH
+) -> tuple[int, int]:
+    """The span of the sentence or clause (as `breaks` ends them) holding text[start:end]."""
+    left = max(0, start - reach)
+    last = None
+    for last in breaks.finditer(text, left, start):  # noqa: B007 - the last one is wanted
+        pass
+    begin = last.end() if last else left
+    after = breaks.search(text, end, end + reach)
+    return begin, after.start() if after else min(len(text), end + reach)
+
+
+def _negated(text: str, start: int, end: int) -> bool:
+    """Whether the clause holding text[start:end] denies something."""
+    begin, finish = _bounds(text, start, end, _CLAUSE_BREAK, _CLAUSE_REACH)
+    clause = text[begin:finish]
+    return bool(_NEGATION.search(clause) and _NEGATION.search(_NOT_A_NEGATION.sub(" ", clause)))
+
+
+def _sentences(text: str) -> list[str]:
+    return _SENTENCE_END.split(text)
+
+
+def _without_act_names(text: str) -> str:
+    """`text` with the names of laws ("the Social Security Act") blanked out, offsets kept."""
+    spans = []
+    for act in _ACT.finditer(text):
+        name = _ACT_NAME.search(text, max(0, act.start() - _ACT_NAME_CHARS), act.end() + 12)
+        if name and name.start() <= act.start():
+            spans.append((name.start(), name.end()))
+    for start, end in reversed(spans):
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
+# --- the text each facet reads -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Document:
+    """A record's body, lowercased once, and where its sections lie in it."""
+
+    record: Record
+    body: str
+    lowered: str
+    sections: tuple[tuple[Section, int, int], ...]
+    technology: tuple[tuple[str, re.Match[str]], ...]  # every mention of a technology
+    anchors: dict[str, list[int]]  # where the same pass found each kind of _ANCHORS
+
+    @classmethod
+    def of(cls, record: Record, sections: Sequence[Section], technology: Taxonomy) -> _Document:
+        body = record.body
+        lowered = body.lower()
+        spans = tuple(section_spans(record, sections)) if sections else ()
+        anchors: dict[str, list[int]] = {}
+        mentions = tuple(technology.find(body, lowered, anchors=anchors))
+        return cls(record, body, lowered, spans, mentions, anchors)
+
+    def spans(self, keys: frozenset[str]) -> list[tuple[int, int]]:
+        """The spans of the body covered by the sections whose key is in `keys`, merged."""
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted((a, b) for s, a, b in self.sections if s.key in keys):
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        return merged
+
+
+_COLLECTION_QUESTION = re.compile(
+    r"(?<![\w-])(?:categories of records(?: in the system)?:?|"
+    r"(?:what|identify the) (?:information|data|personal information|pii)[^.?\n]{0,60}"
+    r"(?:collect|maintain)[^?\n]{0,200}\??)"
+)
+_NEXT_QUESTION = re.compile(
+    r"\n\s*(?:\d+\.\d+\s|[A-Z][A-Z ,()]{8,}:|Section \d|[^\n]{10,200}\?\s*\n)"
+)
+_QUESTION_CHARS = 3000
+_QUESTIONS = 3  # a document asks what it collects once or twice; more are other questions
+# on lowercased text, with the alternatives that share a first letter together (for speed)
+_COLLECTION_CUE = re.compile(
+    r"[^\w-](?:c(?:ollect|onsist\w* of|ontain|aptur|ompris)|includ|such as|maintain|"
+    r"g(?:ather)|obtain|s(?:tor(?:e|es|ed|ing)\b|ubmit)|re(?:tain|cords? of\b))"
+)
+_ROUTINE_USE = re.compile(r"routine use", re.I)
+
+
+def _answers_to_collection_questions(doc: _Document) -> list[str]:
+    """What follows a "what information is collected" question or a SORN's categories of
+    records heading, up to the next question or heading."""
+    out: list[str] = []
+    for at in doc.anchors.get("question", ()):
+        question = _COLLECTION_QUESTION.match(doc.lowered, at)
+        if not question:
+            continue
+        if len(out) == _QUESTIONS:
+            break
+        end = question.end()
+        stop = _NEXT_QUESTION.search(doc.body, end + 1, end + _QUESTION_CHARS)
+        out.append(doc.body[end : stop.start() if stop else end + _QUESTION_CHARS])
+    return out
+
+
+def _collection_texts(doc: _Document) -> list[str]:
+    """The texts that say what a record's system collects: its collection sections, or else
+    the collecting sentences of its opening part and the answers to its collection questions."""
+    spans = doc.spans(_PII_SECTIONS)
+    if spans:
+        return [doc.body[start:end] for start, end in spans]
+    chosen = []
+    for text in (doc.record.summary, doc.body[:_OPENING_CHARS]):
+        cues = (m.start() + 1 for m in _COLLECTION_CUE.finditer(text.lower()))
+        for start, end in _merged_sentences(text, cues):
+            if not _ROUTINE_USE.search(text, start, end):
+                chosen.append(text[start:end])
+    return chosen + _answers_to_collection_questions(doc)
+
+
+# --- pii and technology --------------------------------------------------------------------------
+
+
+def _pii(doc: _Document, taxonomy: Taxonomy) -> list[str]:
+    found: list[str] = []
+    text = _without_act_names("\n\n".join(_collection_texts(doc)))  # a blank line ends a clause
+    for value, match in taxonomy.find(text):
+        if value not in found and not _negated(text, match.start(), match.end()):
+            found.append(value)
+    return found
+
+
+def _technology(doc: _Document, taxonomy: Taxonomy) -> list[str]:
+    about = doc.spans(_ABOUT_SECTIONS) or [(0, min(len(doc.body), _ABOUT_CHARS))]
+    found: list[str] = []
+    for text in (doc.record.title, doc.record.summary):
+        for value, match in taxonomy.find(text):
+            if value not in found and not _negated(text, match.start(), match.end()):
+                found.append(value)
+    mentions: dict[str, int] = {}
+    for value, match in doc.technology:
+        if value in found or _negated(doc.body, match.start(), match.end()):
+            continue
+        if any(start <= match.start() < end for start, end in about):
+            found.append(value)
+            continue
+        mentions[value] = mentions.get(value, 0) + 1
+        if mentions[value] >= _REPEATED:
+            found.append(value)
+    return found
+
+
+# --- retention -----------------------------------------------------------------------------------
+
+_UNITS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+          "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+          "eighteen", "nineteen"]  # fmt: skip
+_TENS = ["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"]
+_WORD_NUMBERS = (
+    {word: n for n, word in enumerate(_UNITS, 1)}
+    | {word: 10 * n for n, word in enumerate(_TENS, 2)}
+    | {"a": 1, "an": 1, "one hundred": 100, "hundred": 100}
+)
+_NUMBER_WORD = (
+    rf"(?:one hundred|hundred|(?:{'|'.join(_TENS)})(?:[- ](?:{'|'.join(_UNITS[:9])}))?|"
+    rf"{'|'.join(sorted(_UNITS, key=len, reverse=True))}|an?)"
+)
+_PERIOD = re.compile(
+    rf"\b(?:(?P<digits>\d+(?:\.\d+)?)|(?P<words>{_NUMBER_WORD})(?:\s*\((?P<also>\d+)\))?)"
+    r"[\s-]*(?P<unit>years?|yrs?\b\.?|months?|mos?\.|weeks?|days?)\b"
+    r"|\b(?P<permanent>permanently|permanent(?=\s*(?:records?\b|retention|[.;,)]|and\b)))",
+    re.I,
+)
+_DAYS = {"y": 365.0, "m": 365 / 12, "w": 7.0, "d": 1.0}
+
+
+def _period_value(match: re.Match[str]) -> str | None:
+    """A period as SPEC writes it: `N years`, `under 1 year` or `permanent`."""
+    if match.group("permanent"):
+        return "permanent"
+    if match.group("digits"):
+        number = float(match.group("digits"))
+    elif match.group("also"):
+        number = float(match.group("also"))
+    else:
+        words = re.sub(r"[\s-]+", " ", match.group("words").lower())
+        number = float(
+            _WORD_NUMBERS.get(words) or sum(_WORD_NUMBERS.get(p, 0) for p in words.split())
+        )
+    if number <= 0:
+        return None
+    years = number * _DAYS[match.group("unit")[0].lower()] / 365.0
+    if years < 1 - 1e-9:
+        return "under 1 year"
+    text = f"{round(years, 1):.1f}".removesuffix(".0")
+    return "1 year" if text == "1" else f"{text} years"
+
+
+def _merged_sentences(text: str, positions: Iterable[int]) -> list[tuple[int, int]]:
+    """The sentences holding each of `positions`, merged where they overlap."""
+    spans: list[tuple[int, int]] = []
+    for at in positions:
+        if spans and at < spans[-1][1]:
+            continue
+        spans.append(_bounds(text, at, at, _SENTENCE_END))
+    return spans
+
+
+def _retention(doc: _Document) -> list[str]:
+    spans = doc.spans(_RETENTION_SECTIONS)
+    if not spans:
+        spans = _merged_sentences(doc.body, doc.anchors.get("retention", ()))
+    found: list[str] = []
+    for start, end in spans:
+        for match in _PERIOD.finditer(doc.body, start, end):
+            value = _period_value(match)
+            if value and value not in found:
+                found.append(value)
+    return found
+
+
+# --- authority -----------------------------------------------------------------------------------
+
+_SECTION_NUMBER = r"\d+[a-z]{0,2}(?:-\d+[a-z]?)?"
+_SUBSECTIONS = r"(?:\s*\([a-zA-Z0-9]{1,4}\))*"
+_NOT_A_TITLE = r"(?!\d+\s*(?:U\.?\s?S\.?\s?C|C\.?\s?F\.?\s?R|FR\b|Stat\b|U\.S\.\s))"
+_MORE_SECTIONS = (
+    rf"(?:{_SUBSECTIONS}\s*(?:,|;)?\s*(?:and|or|&)?\s*(?:§+\s*)?{_NOT_A_TITLE}{_SECTION_NUMBER})"
+)
+_SECTION_WORD = r"(?:§+|[Ss]ec(?:tions?|s?\.)|[Ss]ections?)"
+_USC = re.compile(
+    rf"\b(?P<title>\d{{1,2}})\s+U\.?\s?S\.?\s?C\.?(?:A\.?)?\s*{_SECTION_WORD}?\s*"
+    rf"(?P<sections>{_SECTION_NUMBER}{_MORE_SECTIONS}*)"
+    rf"|\b[Ss]ections?\s+(?P<of_sections>{_SECTION_NUMBER}{_MORE_SECTIONS}*)"
+    rf"\s+of\s+[Tt]itle\s+(?P<of_title>\d{{1,2}})\b"
+)
+_CFR = re.compile(
+    rf"\b(?P<title>\d{{1,2}})\s+C\.?\s?F\.?\s?R\.?\s*"
+    r"(?:(?:[Pp]arts?|[Pp]t\.)\s*(?P<parts>\d+[a-z]?(?:\s*(?:,|and|or)\s*\d+[a-z]?)*)"
+    rf"|{_SECTION_WORD}?\s*(?P<section>\d+[a-z]?(?:\.\d+[a-z]?)?))"
+)
+_EO = re.compile(
+    r"\b(?:Executive Order|Exec\.\s*Order|E\.\s?O\.|(?-i:EO))\s*(?:No\.?\s*)?(?P<n>\d{4,5})\b",
+    re.I,
+)
+_PUBLIC_LAW = re.compile(
+    r"\b(?:Pub(?:lic|\.)?\s*L(?:aw|\.)?|(?-i:P\.\s?L\.|PL))\s*(?:No\.?\s*)?"
+    r"(?P<congress>\d{2,3})\s*[-–—]\s*(?P<n>\d{1,4})\b",
+    re.I,
+)
+_CITATION_BEFORE = 12  # characters before the anchor a citation may start ("42 U.S.C.")
+_CITATION_AFTER = 300  # and after it it may run ("8 U.S.C. 1103, 1225, and 1324")
+_TITLE_OF_SECTIONS_BEFORE = 200  # "Sections 1367 and 1101 of title 8"
+
+
+def _windows(positions: Iterable[int], before: int, after: int) -> list[tuple[int, int]]:
+    """[position - before, position + after) around each position, merged where they overlap."""
+    windows: list[tuple[int, int]] = []
+    for at in positions:
+        start, end = max(0, at - before), at + after
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
+        else:
+            windows.append((start, end))
+    return windows
+
+
+def _usc_cites(match: re.Match[str]) -> list[str]:
+    if match.group("of_title"):
+        title, listed = match.group("of_title"), match.group("of_sections")
+    else:
+        title, listed = match.group("title"), match.group("sections")
+    if not 1 <= int(title) <= 54:
+        return []
+    numbers = re.findall(_SECTION_NUMBER, re.sub(r"\([a-zA-Z0-9]{1,4}\)", " ", listed))
+    return [f"{int(title)} U.S.C. § {n}" for n in numbers]
+
+
+def _cfr_cites(match: re.Match[str]) -> list[str]:
+    title = int(match.group("title"))
+    if not 1 <= title <= 50:
+        return []
+    if match.group("parts"):
+        return [f"{title} C.F.R. Part {p}" for p in re.findall(r"\d+[a-z]?", match.group("parts"))]
+    section = match.group("section")
+    return [f"{title} C.F.R. § {section}" if "." in section else f"{title} C.F.R. Part {section}"]
+
+
+def _authority(doc: _Document) -> list[str]:
+    body = doc.body
+    cites: list[tuple[int, str]] = []
+    anchors = doc.anchors.get("citation", ())
+    titles = [at for at in anchors if doc.lowered.startswith("title", at)]
+    windows = sorted(
+        _windows([at for at in anchors if at not in titles], _CITATION_BEFORE, _CITATION_AFTER)
+        + _windows(titles, _TITLE_OF_SECTIONS_BEFORE, _CITATION_BEFORE)
+    )
+    for start, end in windows:
+        cites += [(m.start(), c) for m in _USC.finditer(body, start, end) for c in _usc_cites(m)]
+        cites += [(m.start(), c) for m in _CFR.finditer(body, start, end) for c in _cfr_cites(m)]
+        cites += [(m.start(), f"E.O. {m.group('n')}") for m in _EO.finditer(body, start, end)]
+        cites += [
+            (m.start(), f"Pub. L. {m.group('congress')}-{m.group('n')}")
+            for m in _PUBLIC_LAW.finditer(body, start, end)
+        ]
+    return list(dict.fromkeys(value for _, value in sorted(cites)))
+
+
+# --- exemptions ----------------------------------------------------------------------------------
+
+_EXEMPTION_LIST = re.compile(
+    r"(?P<anchor>552a\s*|subsections?\s+|sections?\s+)"
+    r"(?P<list>\(\s*[jk]\s*\)\s*\(\s*\d\s*\)"
+    r"(?:\s*(?:,|;|and|or|,\s*and|,\s*or)\s*(?:552a\s*)?\(\s*[jk]\s*\)\s*\(\s*\d\s*\))*)",
+    re.I,
+)
+_EXEMPTION_BEFORE = 20  # characters before "552a" or "(k)" a list of exemptions may start
+_EXEMPTION_AFTER = 200
+_ONE_EXEMPTION = re.compile(r"\(\s*([jk])\s*\)\s*\(\s*(\d)\s*\)", re.I)
+_EXEMPTION_VALUES = frozenset({"(j)(2)"} | {f"(k)({n})" for n in range(1, 8)})
+_EXEMPT = re.compile(r"exempt", re.I)
+_PRIVACY_ACT = re.compile(r"Privacy Act|552a", re.I)
+_NO_EXEMPTION = re.compile(
+    r"\b(?:no|not|none|neither)\b[^.]{0,60}\bexempt|\bexempt\w*\b[^.]{0,30}\b(?:none|not)\b", re.I
+)
+
+
+def _claimed(body: str, match: re.Match[str], in_exemption_section: bool) -> bool:
+    """Whether the sentence of an exemption list claims it as the Privacy Act's."""
+    begin, end = _bounds(body, match.start(), match.end(), _SENTENCE_END)
+    sentence = body[begin:end]
+    if not match.group("anchor").startswith("552a") and not _PRIVACY_ACT.search(sentence):
+        return False
+    if not in_exemption_section and not _EXEMPT.search(sentence):
+        return False
+    return not _NO_EXEMPTION.search(sentence)
+
+
+def _exemption(doc: _Document) -> list[str]:
+    body = doc.body
+    spans = doc.spans(_EXEMPTION_SECTIONS)
+    in_section = bool(spans)
+    if not spans:
+        spans = _windows(doc.anchors.get("exemption", ()), _EXEMPTION_BEFORE, _EXEMPTION_AFTER)
+    found: list[str] = []
+    for start, end in spans:
+        for match in _EXEMPTION_LIST.finditer(body, start, end):
+            if not _claimed(body, match, in_section):
+                continue
+            for letter, number in _ONE_EXEMPTION.findall(match.group("list")):
+                value = f"({letter.lower()})({number})"
+                if value in _EXEMPTION_VALUES and value not in found:
+                    found.append(value)
+    return found
+
+
+# --- all together --------------------------------------------------------------------------------
+
+
+def find_facets(
+    record: Record, sections: Sequence[Section], taxonomies: Taxonomies | None = None
+) -> tuple[tuple[str, str], ...]:
+    """The (facet, value) pairs of `record`, facet by facet in the order of FACETS."""
+    taxonomies = taxonomies or default_taxonomies()
+    doc = _Document.of(record, sections, taxonomies.technology)
+    values = {
+        "pii": _pii(doc, taxonomies.pii),
+        "technology": _technology(doc, taxonomies.technology),
+        "retention": _retention(doc),
+        "authority": _authority(doc),
+        "exemption": _exemption(doc),
+    }
+    return tuple((facet, value) for facet in FACETS for value in values[facet])
