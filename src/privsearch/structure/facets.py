@@ -155,6 +155,38 @@ def _read_lines(path: Path) -> list[tuple[str, str, str | None, tuple[str, ...]]
 _UPPER_OUTSIDE_ESCAPES = re.compile(r"\\.|[A-Z]")
 
 
+def _any_whitespace(pattern: str) -> str:
+    """`pattern` with each space outside character classes and lookbehinds matching any run of
+    whitespace (PDF text breaks lines inside phrases)."""
+    out, at, in_class, behind = [], 0, False, []
+    depth = 0
+    while at < len(pattern):
+        char = pattern[at]
+        if char == "\\":
+            out.append(pattern[at : at + 2])
+            at += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+            if pattern.startswith(("(?<!", "(?<="), at):
+                behind.append(depth)
+        elif char == ")":
+            if behind and behind[-1] == depth:
+                behind.pop()
+            depth -= 1
+        elif char == " " and not behind:
+            out.append(r"\s+")
+            at += 1
+            continue
+        out.append(char)
+        at += 1
+    return "".join(out)
+
+
 def _scan_form(pattern: str) -> str:
     """`pattern` as it matches lowercased text: letters lowercased (escapes kept), (?-i:...)
     parts made plain groups."""
@@ -238,7 +270,11 @@ def _lines_by_letter(
 def compile_taxonomy(paths: Iterable[Path], anchors: Sequence[tuple[str, str]] = ()) -> Taxonomy:
     """One taxonomy from the lines of `paths` (see the header of data/pii.tsv); its scan also
     finds the (kind, lowercase pattern) `anchors`, so that one pass over a text serves both."""
-    lines = [line for path in paths for line in _read_lines(path)]
+    lines = [
+        (value, _any_whitespace(pattern), near, also)
+        for path in paths
+        for value, pattern, near, also in _read_lines(path)
+    ]
     for _, pattern, _, _ in lines:
         if re.compile(pattern).groups:
             raise ValueError(f"pattern {pattern!r} has a capturing group: write (?:...)")
@@ -416,9 +452,10 @@ _QUESTIONS = 3  # a document asks what it collects once or twice; more are other
 # on lowercased text, with the alternatives that share a first letter together (for speed)
 _COLLECTION_CUE = re.compile(
     r"[^\w-](?:c(?:ollect|onsist\w* of|ontain|aptur|ompris)|includ|such as|maintain|"
-    r"g(?:ather)|obtain|s(?:tor(?:e|es|ed|ing)\b|ubmit)|re(?:tain|cords? of\b))"
+    r"g(?:ather)|obtain|stor(?:e|es|ed|ing)\b|re(?:tain|cords? of\b)|us(?:e|es|ed|ing)\b|verif)"
 )
-_ROUTINE_USE = re.compile(r"routine use", re.I)
+# sentences about routine uses or about commenting on a notice say nothing of what is collected
+_NOT_ABOUT_COLLECTION = re.compile(r"routine use|comment", re.I)
 
 
 def _answers_to_collection_questions(doc: _Document) -> list[str]:
@@ -447,7 +484,7 @@ def _collection_texts(doc: _Document) -> list[str]:
     for text in (doc.record.summary, doc.body[:_OPENING_CHARS]):
         cues = (m.start() + 1 for m in _COLLECTION_CUE.finditer(text.lower()))
         for start, end in _merged_sentences(text, cues):
-            if not _ROUTINE_USE.search(text, start, end):
+            if not _NOT_ABOUT_COLLECTION.search(text, start, end):
                 chosen.append(text[start:end])
     return chosen + _answers_to_collection_questions(doc)
 
