@@ -592,11 +592,14 @@ def _retention(doc: _Document) -> list[str]:
 
 # --- authority -----------------------------------------------------------------------------------
 
-_SECTION_NUMBER = r"\d+[a-z]{0,2}(?:-\d+[a-z]?)?"
+_SECTION_NUMBER = r"\d+[a-z]{0,2}(?:-\d+[a-z]?)?(?![\w-])"
 _SUBSECTIONS = r"(?:\s*\([a-zA-Z0-9]{1,4}\))*"
 _NOT_A_TITLE = r"(?!\d+\s*(?:U\.?\s?S\.?\s?C|C\.?\s?F\.?\s?R|FR\b|Stat\b|U\.S\.\s))"
+# a separator is required between two numbers: with every part optional, a long list of numbers
+# could be split in exponentially many ways
 _MORE_SECTIONS = (
-    rf"(?:{_SUBSECTIONS}\s*(?:,|;)?\s*(?:and|or|&)?\s*(?:§+\s*)?{_NOT_A_TITLE}{_SECTION_NUMBER})"
+    rf"(?:{_SUBSECTIONS}\s*(?:,\s*(?:and|or|&)?|;|and|or|&)\s*(?:§+\s*)?"
+    rf"{_NOT_A_TITLE}{_SECTION_NUMBER})"
 )
 _SECTION_WORD = r"(?:§+|[Ss]ec(?:tions?|s?\.)|[Ss]ections?)"
 _USC = re.compile(
