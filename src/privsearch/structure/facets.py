@@ -328,6 +328,11 @@ _ANCHORS = (
     ),
     ("exemption", r"552a|\(j\)|\(k\)"),
     (
+        "privacy",
+        r"privacy impact|personally identifiable|system of records|"
+        r"systems of records|personal information|pii",
+    ),
+    (
         "question",
         r"categories of records|what information|what data|what personal|what pii|"
         r"identify the information|identify the data|identify the personal|identify the pii",
@@ -452,8 +457,11 @@ _QUESTIONS = 3  # a document asks what it collects once or twice; more are other
 # on lowercased text, with the alternatives that share a first letter together (for speed)
 _COLLECTION_CUE = re.compile(
     r"[^\w-](?:c(?:ollect|onsist\w* of|ontain|aptur|ompris)|includ|such as|maintain|"
-    r"g(?:ather)|obtain|stor(?:e|es|ed|ing)\b|re(?:tain|cords? of\b)|us(?:e|es|ed|ing)\b|verif)"
+    r"g(?:ather)|obtain|stor(?:e|es|ed|ing)\b|re(?:tain|cords? of\b)|us(?:e|es|ed|ing)\b|"
+    r"verif|handl)"
 )
+_PRIVACY_TYPES = frozenset({"PIA", "PIA Update", "SORN", "PCR", "Notice"})
+_PRIVACY_WORDS = re.compile(r"privacy|personally identifiable|system of records|\bPII\b", re.I)
 # sentences about routine uses or about commenting on a notice say nothing of what is collected
 _NOT_ABOUT_COLLECTION = re.compile(r"routine use|comment", re.I)
 
@@ -474,12 +482,23 @@ def _answers_to_collection_questions(doc: _Document) -> list[str]:
     return out
 
 
+def _speaks_of_privacy(doc: _Document) -> bool:
+    return (
+        doc.record.doc_type in _PRIVACY_TYPES
+        or "privacy" in doc.anchors
+        or bool(_PRIVACY_WORDS.search(doc.record.title + " " + doc.record.summary))
+    )
+
+
 def _collection_texts(doc: _Document) -> list[str]:
     """The texts that say what a record's system collects: its collection sections, or else
-    the collecting sentences of its opening part and the answers to its collection questions."""
+    the collecting sentences of its opening part and the answers to its collection questions
+    (in a document that speaks of privacy at all)."""
     spans = doc.spans(_PII_SECTIONS)
     if spans:
         return [doc.body[start:end] for start, end in spans]
+    if not _speaks_of_privacy(doc):
+        return []  # a court opinion, a form or a report mentions people without a system
     chosen = []
     for text in (doc.record.summary, doc.body[:_OPENING_CHARS]):
         cues = (m.start() + 1 for m in _COLLECTION_CUE.finditer(text.lower()))
