@@ -44,7 +44,7 @@ _PII_SECTIONS = frozenset(
 _ABOUT_SECTIONS = frozenset({"abstract", "overview", "summary", "technology", "purpose"})
 _RETENTION_SECTIONS = frozenset({"retention"})
 _EXEMPTION_SECTIONS = frozenset({"exemptions"})
-_OPENING_CHARS = 6000  # without sections: the part of the body read as abstract and overview
+_OPENING_CHARS = 5000  # without sections: the part of the body read as abstract and overview
 _ABOUT_CHARS = 3000  # without sections: the part where naming a technology makes it the subject
 _REPEATED = 3  # mentions that make a technology a subject rather than a passing mention
 _NEAR = 150  # characters either side searched for a `near=` pattern
@@ -70,12 +70,13 @@ class Taxonomy:
     Finding runs one alternation of every line over the lowercased text, then checks each of
     its few matches against the lines as written (which decides their (?-i:...) parts and
     names the line it belongs to). Python's regular expressions are several times faster so:
-    without IGNORECASE, without capturing groups, starting with the character before a word,
+    without IGNORECASE, without capturing groups, starting with the space or punctuation
+    before a word,
     and with the alternatives that start with the same letter put behind it (for the
     alternatives that start with a letter, as the shipped files' do).
     """
 
-    scan: re.Pattern[str]  # a character that is not part of a word, then an alternative
+    scan: re.Pattern[str]  # a space or punctuation, then an alternative
     scan_start: re.Pattern[str]  # an alternative at the start of the text
     lines: tuple[_Line, ...]
     lines_by_letter: dict[str, tuple[_Line, ...]]  # the lines an alternative starting so may be
@@ -267,6 +268,11 @@ def _lines_by_letter(
     }
 
 
+# The characters a word is found after: a short explicit set is searched for much faster than
+# "any character but a letter, a digit or a hyphen".
+_BEFORE_A_WORD = "[ \\n\\t\\r\\f\\v\\xa0\"'“‘(\\[/—–,;:.•*]"
+
+
 def compile_taxonomy(paths: Iterable[Path], anchors: Sequence[tuple[str, str]] = ()) -> Taxonomy:
     """One taxonomy from the lines of `paths` (see the header of data/pii.tsv); its scan also
     finds the (kind, lowercase pattern) `anchors`, so that one pass over a text serves both."""
@@ -295,7 +301,7 @@ def compile_taxonomy(paths: Iterable[Path], anchors: Sequence[tuple[str, str]] =
         for value, pattern, near, also in lines
     )
     return Taxonomy(
-        scan=re.compile(rf"[^\w-](?:{alternation})(?!\w)"),
+        scan=re.compile(rf"{_BEFORE_A_WORD}(?:{alternation})(?!\w)"),
         scan_start=re.compile(rf"(?:{alternation})(?!\w)"),
         lines=compiled,
         lines_by_letter=_lines_by_letter(compiled, scan_forms),
@@ -314,23 +320,14 @@ def load_taxonomies(pii: Path | None = None, technology: Path | None = None) -> 
 
 
 # What the pass over a whole body for technologies also finds (lowercase patterns): where
-# retention periods, citations, exemptions and collection questions may be.
+# retention periods and collection questions may be.
+# (Citations and exemptions have passes of their own: they start with capitals or a
+# parenthesis, which a search skips to far faster than to a lowercase letter.)
 _ANCHORS = (
     (
         "retention",
         r"retain\w*|retention\w*|dispos\w*|destr\w*|delet\w*|purg\w*|kept|archiv\w*|cut ?off|"
         r"erase\w*|maintained for|maintained until|records schedules?",
-    ),
-    (
-        "citation",
-        r"u\.?\s?s\.?\s?c\.?(?:a\.?)?|usca?|c\.?\s?f\.?\s?r\.?|executive orders?|exec\.|"
-        r"e\.\s?o\.?|eo|pub\.?|public laws?|p\.\s?l\.?|pl|title",
-    ),
-    ("exemption", r"552a|\(j\)|\(k\)"),
-    (
-        "privacy",
-        r"privacy impact|personally identifiable|system of records|"
-        r"systems of records|personal information|pii",
     ),
     (
         "question",
@@ -378,13 +375,19 @@ def _bounds(
     text: str, start: int, end: int, breaks: re.Pattern[str], reach: int = _REACH
 ) -> tuple[int, int]:
     """The span of the sentence or clause (as `breaks` ends them) holding text[start:end]."""
-    left = max(0, start - reach)
-    last = None
-    for last in breaks.finditer(text, left, start):  # noqa: B007 - the last one is wanted
-        pass
-    begin = last.end() if last else left
+    begin = _last_break(text, start, breaks, _NEAR) or _last_break(text, start, breaks, reach)
+    if begin is None:
+        begin = max(0, start - reach)
     after = breaks.search(text, end, end + reach)
     return begin, after.start() if after else min(len(text), end + reach)
+
+
+def _last_break(text: str, start: int, breaks: re.Pattern[str], reach: int) -> int | None:
+    """Where the last break before `start`, within `reach` characters, ends."""
+    last = None
+    for last in breaks.finditer(text, max(0, start - reach), start):  # noqa: B007 - the last
+        pass
+    return last.end() if last else None
 
 
 def _negated(text: str, start: int, end: int) -> bool:
@@ -452,13 +455,17 @@ _COLLECTION_QUESTION = re.compile(
 _NEXT_QUESTION = re.compile(
     r"\n\s*(?:\d+\.\d+\s|[A-Z][A-Z ,()]{8,}:|Section \d|[^\n]{10,200}\?\s*\n)"
 )
-_QUESTION_CHARS = 3000
-_QUESTIONS = 3  # a document asks what it collects once or twice; more are other questions
+_QUESTION_CHARS = 2500
+_QUESTIONS = 2  # a document asks what it collects once or twice; more are other questions
 # on lowercased text, with the alternatives that share a first letter together (for speed)
 _COLLECTION_CUE = re.compile(
     r"[^\w-](?:c(?:ollect|onsist\w* of|ontain|aptur|ompris)|includ|such as|maintain|"
     r"g(?:ather)|obtain|stor(?:e|es|ed|ing)\b|re(?:tain|cords? of\b)|us(?:e|es|ed|ing)\b|"
     r"verif|handl)"
+)
+# on lowercased text: the search stops at the first, early in a document about privacy
+_PRIVACY_TERMS = re.compile(
+    r"p(?:rivacy impact|ersonally identifiable|ersonal information|ii\b)|systems? of records"
 )
 _PRIVACY_TYPES = frozenset({"PIA", "PIA Update", "SORN", "PCR", "Notice"})
 _PRIVACY_WORDS = re.compile(r"privacy|personally identifiable|system of records|\bPII\b", re.I)
@@ -485,7 +492,7 @@ def _answers_to_collection_questions(doc: _Document) -> list[str]:
 def _speaks_of_privacy(doc: _Document) -> bool:
     return (
         doc.record.doc_type in _PRIVACY_TYPES
-        or "privacy" in doc.anchors
+        or bool(_PRIVACY_TERMS.search(doc.lowered))
         or bool(_PRIVACY_WORDS.search(doc.record.title + " " + doc.record.summary))
     )
 
@@ -641,6 +648,12 @@ _PUBLIC_LAW = re.compile(
     r"(?P<congress>\d{2,3})\s*[-–—]\s*(?P<n>\d{1,4})\b",
     re.I,
 )
+# where a citation may be: capitals, which the search skips to (case-sensitive on purpose)
+_CITATION_ANCHOR = re.compile(
+    r"U\.?\s?S\.?\s?C(?![A-Za-z])|C\.?\s?F\.?\s?R(?![A-Za-z])|"
+    r"E(?:xecutive Order|xec\.|\.\s?O\.|O\b)|P(?:ub\.|ublic Law|\.\s?L\.|L\b)"
+)
+_TITLE_ANCHOR = re.compile(r"of [Tt]itle \d")
 _CITATION_BEFORE = 12  # characters before the anchor a citation may start ("42 U.S.C.")
 _CITATION_AFTER = 300  # and after it it may run ("8 U.S.C. 1103, 1225, and 1324")
 _TITLE_OF_SECTIONS_BEFORE = 200  # "Sections 1367 and 1101 of title 8"
@@ -679,23 +692,44 @@ def _cfr_cites(match: re.Match[str]) -> list[str]:
     return [f"{title} C.F.R. § {section}" if "." in section else f"{title} C.F.R. Part {section}"]
 
 
+def _eo_cites(match: re.Match[str]) -> list[str]:
+    return [f"E.O. {match.group('n')}"]
+
+
+def _public_law_cites(match: re.Match[str]) -> list[str]:
+    return [f"Pub. L. {match.group('congress')}-{match.group('n')}"]
+
+
+_CITATION_KINDS = {"U": (_USC, _usc_cites), "C": (_CFR, _cfr_cites), "E": (_EO, _eo_cites)}
+_CITATION_KINDS["P"] = (_PUBLIC_LAW, _public_law_cites)
+
+
+def _citation_at(
+    body: str, anchor: re.Match[str], pattern: re.Pattern[str], before: int, after: int
+) -> re.Match[str] | None:
+    """The citation of `pattern` that holds `anchor`, looked for around it only."""
+    for match in pattern.finditer(body, max(0, anchor.start() - before), anchor.end() + after):
+        if match.start() <= anchor.start() < match.end():
+            return match
+    return None
+
+
 def _authority(doc: _Document) -> list[str]:
     body = doc.body
     cites: list[tuple[int, str]] = []
-    anchors = doc.anchors.get("citation", ())
-    titles = [at for at in anchors if doc.lowered.startswith("title", at)]
-    windows = sorted(
-        _windows([at for at in anchors if at not in titles], _CITATION_BEFORE, _CITATION_AFTER)
-        + _windows(titles, _TITLE_OF_SECTIONS_BEFORE, _CITATION_BEFORE)
-    )
-    for start, end in windows:
-        cites += [(m.start(), c) for m in _USC.finditer(body, start, end) for c in _usc_cites(m)]
-        cites += [(m.start(), c) for m in _CFR.finditer(body, start, end) for c in _cfr_cites(m)]
-        cites += [(m.start(), f"E.O. {m.group('n')}") for m in _EO.finditer(body, start, end)]
-        cites += [
-            (m.start(), f"Pub. L. {m.group('congress')}-{m.group('n')}")
-            for m in _PUBLIC_LAW.finditer(body, start, end)
-        ]
+    done = 0  # where the last citation found ends: a list's later anchors are inside it
+    for anchor in _CITATION_ANCHOR.finditer(body):
+        if anchor.start() < done:
+            continue
+        pattern, values = _CITATION_KINDS[anchor.group()[0]]
+        match = _citation_at(body, anchor, pattern, _CITATION_BEFORE, _CITATION_AFTER)
+        if match:
+            cites += [(match.start(), value) for value in values(match)]
+            done = match.end()
+    for anchor in _TITLE_ANCHOR.finditer(body):
+        match = _citation_at(body, anchor, _USC, _TITLE_OF_SECTIONS_BEFORE, _CITATION_BEFORE)
+        if match:
+            cites += [(match.start(), value) for value in _usc_cites(match)]
     return list(dict.fromkeys(value for _, value in sorted(cites)))
 
 
@@ -707,7 +741,8 @@ _EXEMPTION_LIST = re.compile(
     r"(?:\s*(?:,|;|and|or|,\s*and|,\s*or)\s*(?:552a\s*)?\(\s*[jk]\s*\)\s*\(\s*\d\s*\))*)",
     re.I,
 )
-_EXEMPTION_BEFORE = 20  # characters before "552a" or "(k)" a list of exemptions may start
+_EXEMPTION_ANCHOR = re.compile(r"\([jkJK]\)")  # in every list, after "552a" too
+_EXEMPTION_BEFORE = 30  # characters before "(k)" a list of exemptions may start
 _EXEMPTION_AFTER = 200
 _ONE_EXEMPTION = re.compile(r"\(\s*([jk])\s*\)\s*\(\s*(\d)\s*\)", re.I)
 _EXEMPTION_VALUES = frozenset({"(j)(2)"} | {f"(k)({n})" for n in range(1, 8)})
@@ -734,7 +769,8 @@ def _exemption(doc: _Document) -> list[str]:
     spans = doc.spans(_EXEMPTION_SECTIONS)
     in_section = bool(spans)
     if not spans:
-        spans = _windows(doc.anchors.get("exemption", ()), _EXEMPTION_BEFORE, _EXEMPTION_AFTER)
+        anchors = (m.start() for m in _EXEMPTION_ANCHOR.finditer(body))
+        spans = _windows(anchors, _EXEMPTION_BEFORE, _EXEMPTION_AFTER)
     found: list[str] = []
     for start, end in spans:
         for match in _EXEMPTION_LIST.finditer(body, start, end):
