@@ -568,6 +568,8 @@ _PERIOD = re.compile(
     r"|\b(?P<permanent>permanently|permanent(?=\s*(?:records?\b|retention|[.;,)]|and\b)))",
     re.I,
 )
+_PERIOD_BEFORE = 150  # how far from a word about retention its period may stand
+_PERIOD_AFTER = 250
 _DAYS = {"y": 365.0, "m": 365 / 12, "w": 7.0, "d": 1.0}
 
 
@@ -603,10 +605,24 @@ def _merged_sentences(text: str, positions: Iterable[int]) -> list[tuple[int, in
     return spans
 
 
+def _retention_spans(doc: _Document) -> list[tuple[int, int]]:
+    """Around each word about keeping or disposing of records, the part of its sentence a
+    period of it may stand in (tables have no sentences: the reach is bounded)."""
+    spans: list[tuple[int, int]] = []
+    for at in doc.anchors.get("retention", ()):
+        if spans and at < spans[-1][1]:
+            continue
+        start, end = _bounds(doc.body, at, at, _SENTENCE_END)
+        spans.append((max(start, at - _PERIOD_BEFORE), min(end, at + _PERIOD_AFTER)))
+    return spans
+
+
 def _retention(doc: _Document) -> list[str]:
     spans = doc.spans(_RETENTION_SECTIONS)
     if not spans:
-        spans = _merged_sentences(doc.body, doc.anchors.get("retention", ()))
+        if not _speaks_of_privacy(doc):
+            return []  # a permit, a copy or a sample kept for a while is not a record's period
+        spans = _retention_spans(doc)
     found: list[str] = []
     for start, end in spans:
         for match in _PERIOD.finditer(doc.body, start, end):
@@ -679,7 +695,17 @@ def _usc_cites(match: re.Match[str]) -> list[str]:
     if not 1 <= int(title) <= 54:
         return []
     numbers = re.findall(_SECTION_NUMBER, re.sub(r"\([a-zA-Z0-9]{1,4}\)", " ", listed))
-    return [f"{int(title)} U.S.C. § {n}" for n in numbers]
+    return [f"{int(title)} U.S.C. § {_range_start(n)}" for n in numbers]
+
+
+def _range_start(number: str) -> str:
+    """The first section of a range ("477-482" -> "477", "931c-931d" -> "931c"); a section
+    whose number holds a hyphen ("2000ee-1") as it is."""
+    first, _, last = number.partition("-")
+    first_digits, last_digits = re.match(r"\d+", first), re.match(r"\d+", last)
+    if last_digits and first_digits and int(last_digits.group()) >= int(first_digits.group()):
+        return first
+    return number
 
 
 def _cfr_cites(match: re.Match[str]) -> list[str]:
