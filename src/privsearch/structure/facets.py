@@ -327,7 +327,7 @@ _ANCHORS = (
     (
         "retention",
         r"retain\w*|retention\w*|dispos\w*|destr\w*|delet\w*|purg\w*|kept|archiv\w*|cut ?off|"
-        r"erase\w*|maintained for|maintained until|records schedules?",
+        r"erase\w*|maintained for|maintained until|records schedules?|scheduled",
     ),
     (
         "question",
@@ -756,7 +756,7 @@ def _authority(doc: _Document) -> list[str]:
         match = _citation_at(body, anchor, _USC, _TITLE_OF_SECTIONS_BEFORE, _CITATION_BEFORE)
         if match:
             cites += [(match.start(), value) for value in _usc_cites(match)]
-    return list(dict.fromkeys(value for _, value in sorted(cites)))
+    return list(dict.fromkeys(value for _, value in sorted(cites, key=lambda cite: cite[0])))
 
 
 # --- exemptions ----------------------------------------------------------------------------------
