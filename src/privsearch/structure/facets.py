@@ -507,8 +507,9 @@ def _collection_texts(doc: _Document) -> list[str]:
     if not _speaks_of_privacy(doc):
         return []  # a court opinion, a form or a report mentions people without a system
     chosen = []
-    for text in (doc.record.summary, doc.body[:_OPENING_CHARS]):
-        cues = (m.start() + 1 for m in _COLLECTION_CUE.finditer(text.lower()))
+    opening = (doc.body[:_OPENING_CHARS], doc.lowered[:_OPENING_CHARS])
+    for text, lowered in ((doc.record.summary, doc.record.summary.lower()), opening):
+        cues = (m.start() + 1 for m in _COLLECTION_CUE.finditer(lowered))
         for start, end in _merged_sentences(text, cues):
             if not _NOT_ABOUT_COLLECTION.search(text, start, end):
                 chosen.append(text[start:end])
