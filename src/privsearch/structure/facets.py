@@ -469,8 +469,9 @@ _PRIVACY_TERMS = re.compile(
 )
 _PRIVACY_TYPES = frozenset({"PIA", "PIA Update", "SORN", "PCR", "Notice"})
 _PRIVACY_WORDS = re.compile(r"privacy|personally identifiable|system of records|\bPII\b", re.I)
-# sentences about routine uses or about commenting on a notice say nothing of what is collected
-_NOT_ABOUT_COLLECTION = re.compile(r"routine use|comment", re.I)
+# sentences about routine uses, commenting on a notice or discrimination say nothing of what is
+# collected
+_NOT_ABOUT_COLLECTION = re.compile(r"routine use|comment|discriminat", re.I)
 
 
 def _answers_to_collection_questions(doc: _Document) -> list[str]:
