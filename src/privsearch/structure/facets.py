@@ -27,13 +27,15 @@ the shipped ones. Each taxonomy is compiled once per process into one regular ex
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from ..models import Record, Section
 from . import section_spans
+from .citations import find_citations
+from .taxonomy import Taxonomies, Taxonomy, compile_taxonomy
 
 FACETS = ("pii", "technology", "retention", "authority", "exemption")
 _DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -47,266 +49,12 @@ _EXEMPTION_SECTIONS = frozenset({"exemptions"})
 _OPENING_CHARS = 5000  # without sections: the part of the body read as abstract and overview
 _ABOUT_CHARS = 3000  # without sections: the part where naming a technology makes it the subject
 _REPEATED = 3  # mentions that make a technology a subject rather than a passing mention
-_NEAR = 150  # characters either side searched for a `near=` pattern
+_SHORT_REACH = 150  # a sentence or clause start is looked for this far back first
 _REACH = 1500  # how far back or ahead a sentence's start or end is looked for
 _CLAUSE_REACH = 400  # the same for a clause
 
 
-# --- taxonomies ----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Line:
-    value: str
-    pattern: re.Pattern[str]  # the line's pattern as written, case-insensitive, whole words
-    near: re.Pattern[str] | None
-    also: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Taxonomy:
-    """One facet's values and their patterns.
-
-    Finding runs one alternation of every line over the lowercased text, then checks each of
-    its few matches against the lines as written (which decides their (?-i:...) parts and
-    names the line it belongs to). Python's regular expressions are several times faster so:
-    without IGNORECASE, without capturing groups, starting with the space or punctuation
-    before a word,
-    and with the alternatives that start with the same letter put behind it (for the
-    alternatives that start with a letter, as the shipped files' do).
-    """
-
-    scan: re.Pattern[str]  # a space or punctuation, then an alternative
-    scan_start: re.Pattern[str]  # an alternative at the start of the text
-    lines: tuple[_Line, ...]
-    lines_by_letter: dict[str, tuple[_Line, ...]]  # the lines an alternative starting so may be
-    anchors: tuple[tuple[str, re.Pattern[str]], ...] = ()  # other things the scan finds, by kind
-
-    def find(
-        self, text: str, lowered: str | None = None, anchors: dict[str, list[int]] | None = None
-    ) -> Iterator[tuple[str, re.Match[str]]]:
-        """(value, match) for every match in `text`, `also=` values included; `lowered` is
-        text.lower() when the caller has it already. The positions of the `anchors` the same
-        pass finds are added to `anchors` by kind."""
-        lowered = text.lower() if lowered is None else lowered
-        for at, end in self._candidates(lowered):
-            kind = self._anchor_kind(lowered[at:end])
-            if kind:
-                if anchors is not None:
-                    anchors.setdefault(kind, []).append(at)
-                continue
-            found = self._line_at(text, at, lowered[at])
-            if found is None:
-                continue
-            line, match = found
-            if line.near is not None and not line.near.search(
-                text, max(0, match.start() - _NEAR), match.end() + _NEAR
-            ):
-                continue
-            yield line.value, match
-            for value in line.also:
-                yield value, match
-
-    def _candidates(self, lowered: str) -> Iterator[tuple[int, int]]:
-        first = self.scan_start.match(lowered)
-        if first:
-            yield 0, first.end()
-        for candidate in self.scan.finditer(lowered):
-            yield candidate.start() + 1, candidate.end()
-
-    def _anchor_kind(self, found: str) -> str | None:
-        for kind, pattern in self.anchors:
-            if pattern.fullmatch(found):
-                return kind
-        return None
-
-    def _line_at(self, text: str, at: int, letter: str) -> tuple[_Line, re.Match[str]] | None:
-        for line in self.lines_by_letter.get(letter, self.lines):
-            match = line.pattern.match(text, at)
-            if match:
-                return line, match
-        return None
-
-
-@dataclass(frozen=True)
-class Taxonomies:
-    pii: Taxonomy
-    technology: Taxonomy
-
-
-def _read_lines(path: Path) -> list[tuple[str, str, str | None, tuple[str, ...]]]:
-    lines = []
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
-        value, pattern, *options = raw.split("\t")
-        near, also = None, ()
-        for option in options:
-            key, _, rest = option.partition("=")
-            if key == "near":
-                near = rest
-            elif key == "also":
-                also = tuple(v.strip() for v in rest.split(",") if v.strip())
-            else:
-                raise ValueError(f"{path}:{number}: unknown column {option!r}")
-        lines.append((value.strip(), pattern.strip(), near, also))
-    return lines
-
-
-_UPPER_OUTSIDE_ESCAPES = re.compile(r"\\.|[A-Z]")
-
-
-def _any_whitespace(pattern: str) -> str:
-    """`pattern` with each space outside character classes and lookbehinds matching any run of
-    whitespace (PDF text breaks lines inside phrases)."""
-    out, at, in_class, behind = [], 0, False, []
-    depth = 0
-    while at < len(pattern):
-        char = pattern[at]
-        if char == "\\":
-            out.append(pattern[at : at + 2])
-            at += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-            if pattern.startswith(("(?<!", "(?<="), at):
-                behind.append(depth)
-        elif char == ")":
-            if behind and behind[-1] == depth:
-                behind.pop()
-            depth -= 1
-        elif char == " " and not behind:
-            out.append(r"\s+")
-            at += 1
-            continue
-        out.append(char)
-        at += 1
-    return "".join(out)
-
-
-def _scan_form(pattern: str) -> str:
-    """`pattern` as it matches lowercased text: letters lowercased (escapes kept), (?-i:...)
-    parts made plain groups."""
-    lowered = _UPPER_OUTSIDE_ESCAPES.sub(
-        lambda m: m.group() if m.group().startswith("\\") else m.group().lower(), pattern
-    )
-    return lowered.replace("(?-i:", "(?:")
-
-
-def _top_level_alternatives(pattern: str) -> list[str]:
-    """`pattern` split at its top-level |."""
-    out, depth, in_class, at, start = [], 0, False, 0, 0
-    while at < len(pattern):
-        char = pattern[at]
-        if char == "\\":
-            at += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            out.append(pattern[start:at])
-            start = at + 1
-        at += 1
-    return [*out, pattern[start:]]
-
-
-def _unwrapped(alternative: str) -> str:
-    """ "(?:x)" as "x" when the group is the whole alternative and holds no top-level |."""
-    if alternative.startswith("(?:") and alternative.endswith(")"):
-        inner = alternative[3:-1]
-        if len(_top_level_alternatives(inner)) == 1 and "(" not in inner and ")" not in inner:
-            return inner
-    return alternative
-
-
-def _first_letter(alternative: str) -> str | None:
-    """The letter every match of `alternative` starts with (None when it may start otherwise)."""
-    first, rest = alternative[:1], alternative[1:]
-    return first if first.isalnum() and rest[:1] not in ("?", "*", "+", "{") else None
-
-
-def _by_first_letter(alternatives: list[str]) -> str:
-    """One alternation with the alternatives that start with the same letter put together
-    behind it, so that a position is tried against a few alternatives instead of all."""
-    groups: dict[str, list[str]] = {}
-    others = []
-    for alternative in map(_unwrapped, alternatives):
-        letter = _first_letter(alternative)
-        if letter:
-            groups.setdefault(letter, []).append(alternative[1:])
-        else:
-            others.append(alternative)
-    factored = [f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items()]
-    return "|".join(factored + others)
-
-
-def _lines_by_letter(
-    lines: Sequence[_Line], scan_forms: Sequence[str]
-) -> dict[str, tuple[_Line, ...]]:
-    """For each letter an alternative may start with, the lines that may match there (in file
-    order); the lines with an alternative of unknown start are among them all."""
-    letters: list[set[str] | None] = []
-    for form in scan_forms:
-        firsts = {_first_letter(_unwrapped(a)) for a in _top_level_alternatives(form)}
-        letters.append(None if None in firsts else {f for f in firsts if f})
-    every = set().union(*(f for f in letters if f))
-    return {
-        letter: tuple(
-            line for line, f in zip(lines, letters, strict=True) if f is None or letter in f
-        )
-        for letter in every
-    }
-
-
-# The characters a word is found after: a short explicit set is searched for much faster than
-# "any character but a letter, a digit or a hyphen".
-_BEFORE_A_WORD = "[ \\n\\t\\r\\f\\v\\xa0\"'“‘(\\[/—–,;:.•*]"
-
-
-def compile_taxonomy(paths: Iterable[Path], anchors: Sequence[tuple[str, str]] = ()) -> Taxonomy:
-    """One taxonomy from the lines of `paths` (see the header of data/pii.tsv); its scan also
-    finds the (kind, lowercase pattern) `anchors`, so that one pass over a text serves both."""
-    lines = [
-        (value, _any_whitespace(pattern), near, also)
-        for path in paths
-        for value, pattern, near, also in _read_lines(path)
-    ]
-    for _, pattern, _, _ in lines:
-        if re.compile(pattern).groups:
-            raise ValueError(f"pattern {pattern!r} has a capturing group: write (?:...)")
-    scan_forms = [_scan_form(pattern) for _, pattern, _, _ in lines]
-    alternatives = [
-        alternative
-        for form in scan_forms + [pattern for _, pattern in anchors]
-        for alternative in _top_level_alternatives(form)
-    ]
-    alternation = _by_first_letter(alternatives)
-    compiled = tuple(
-        _Line(
-            value=value,
-            pattern=re.compile(rf"(?<![\w-])(?:{pattern})(?!\w)", re.IGNORECASE),
-            near=re.compile(near, re.IGNORECASE) if near else None,
-            also=also,
-        )
-        for value, pattern, near, also in lines
-    )
-    return Taxonomy(
-        scan=re.compile(rf"{_BEFORE_A_WORD}(?:{alternation})(?!\w)"),
-        scan_start=re.compile(rf"(?:{alternation})(?!\w)"),
-        lines=compiled,
-        lines_by_letter=_lines_by_letter(compiled, scan_forms),
-        anchors=tuple((kind, re.compile(pattern)) for kind, pattern in anchors),
-    )
+# --- taxonomies -----------------------------------------------------------------------------------
 
 
 def load_taxonomies(pii: Path | None = None, technology: Path | None = None) -> Taxonomies:
@@ -375,7 +123,9 @@ def _bounds(
     text: str, start: int, end: int, breaks: re.Pattern[str], reach: int = _REACH
 ) -> tuple[int, int]:
     """The span of the sentence or clause (as `breaks` ends them) holding text[start:end]."""
-    begin = _last_break(text, start, breaks, _NEAR) or _last_break(text, start, breaks, reach)
+    begin = _last_break(text, start, breaks, _SHORT_REACH)
+    if begin is None:
+        begin = _last_break(text, start, breaks, reach)
     if begin is None:
         begin = max(0, start - reach)
     after = breaks.search(text, end, end + reach)
@@ -634,49 +384,6 @@ def _retention(doc: _Document) -> list[str]:
     return found
 
 
-# --- authority -----------------------------------------------------------------------------------
-
-_SECTION_NUMBER = r"\d+[a-z]{0,2}(?:-\d+[a-z]?)?(?![\w-])"
-_SUBSECTIONS = r"(?:\s*\([a-zA-Z0-9]{1,4}\))*"
-_NOT_A_TITLE = r"(?!\d+\s*(?:U\.?\s?S\.?\s?C|C\.?\s?F\.?\s?R|FR\b|Stat\b|U\.S\.\s))"
-# a separator is required between two numbers: with every part optional, a long list of numbers
-# could be split in exponentially many ways
-_MORE_SECTIONS = (
-    rf"(?:{_SUBSECTIONS}\s*(?:,\s*(?:and|or|&)?|;|and|or|&)\s*(?:§+\s*)?"
-    rf"{_NOT_A_TITLE}{_SECTION_NUMBER})"
-)
-_SECTION_WORD = r"(?:§+|[Ss]ec(?:tions?|s?\.)|[Ss]ections?)"
-_USC = re.compile(
-    rf"\b(?P<title>\d{{1,2}})\s+U\.?\s?S\.?\s?C\.?(?:A\.?)?\s*{_SECTION_WORD}?\s*"
-    rf"(?P<sections>{_SECTION_NUMBER}{_MORE_SECTIONS}*)"
-    rf"|\b[Ss]ections?\s+(?P<of_sections>{_SECTION_NUMBER}{_MORE_SECTIONS}*)"
-    rf"\s+of\s+[Tt]itle\s+(?P<of_title>\d{{1,2}})\b"
-)
-_CFR = re.compile(
-    rf"\b(?P<title>\d{{1,2}})\s+C\.?\s?F\.?\s?R\.?\s*"
-    r"(?:(?:[Pp]arts?|[Pp]t\.)\s*(?P<parts>\d+[a-z]?(?:\s*(?:,|and|or)\s*\d+[a-z]?)*)"
-    rf"|{_SECTION_WORD}?\s*(?P<section>\d+[a-z]?(?:\.\d+[a-z]?)?))"
-)
-_EO = re.compile(
-    r"\b(?:Executive Order|Exec\.\s*Order|E\.\s?O\.|(?-i:EO))\s*(?:No\.?\s*)?(?P<n>\d{4,5})\b",
-    re.I,
-)
-_PUBLIC_LAW = re.compile(
-    r"\b(?:Pub(?:lic|\.)?\s*L(?:aw|\.)?|(?-i:P\.\s?L\.|PL))\s*(?:No\.?\s*)?"
-    r"(?P<congress>\d{2,3})\s*[-–—]\s*(?P<n>\d{1,4})\b",
-    re.I,
-)
-# where a citation may be: capitals, which the search skips to (case-sensitive on purpose)
-_CITATION_ANCHOR = re.compile(
-    r"U\.?\s?S\.?\s?C(?![A-Za-z])|C\.?\s?F\.?\s?R(?![A-Za-z])|"
-    r"E(?:xecutive Order|xec\.|\.\s?O\.|O\b)|P(?:ub\.|ublic Law|\.\s?L\.|L\b)"
-)
-_TITLE_ANCHOR = re.compile(r"of [Tt]itle \d")
-_CITATION_BEFORE = 12  # characters before the anchor a citation may start ("42 U.S.C.")
-_CITATION_AFTER = 300  # and after it it may run ("8 U.S.C. 1103, 1225, and 1324")
-_TITLE_OF_SECTIONS_BEFORE = 200  # "Sections 1367 and 1101 of title 8"
-
-
 def _windows(positions: Iterable[int], before: int, after: int) -> list[tuple[int, int]]:
     """[position - before, position + after) around each position, merged where they overlap."""
     windows: list[tuple[int, int]] = []
@@ -687,78 +394,6 @@ def _windows(positions: Iterable[int], before: int, after: int) -> list[tuple[in
         else:
             windows.append((start, end))
     return windows
-
-
-def _usc_cites(match: re.Match[str]) -> list[str]:
-    if match.group("of_title"):
-        title, listed = match.group("of_title"), match.group("of_sections")
-    else:
-        title, listed = match.group("title"), match.group("sections")
-    if not 1 <= int(title) <= 54:
-        return []
-    numbers = re.findall(_SECTION_NUMBER, re.sub(r"\([a-zA-Z0-9]{1,4}\)", " ", listed))
-    return [f"{int(title)} U.S.C. § {_range_start(n)}" for n in numbers]
-
-
-def _range_start(number: str) -> str:
-    """The first section of a range ("477-482" -> "477", "931c-931d" -> "931c"); a section
-    whose number holds a hyphen ("2000ee-1") as it is."""
-    first, _, last = number.partition("-")
-    first_digits, last_digits = re.match(r"\d+", first), re.match(r"\d+", last)
-    if last_digits and first_digits and int(last_digits.group()) >= int(first_digits.group()):
-        return first
-    return number
-
-
-def _cfr_cites(match: re.Match[str]) -> list[str]:
-    title = int(match.group("title"))
-    if not 1 <= title <= 50:
-        return []
-    if match.group("parts"):
-        return [f"{title} C.F.R. Part {p}" for p in re.findall(r"\d+[a-z]?", match.group("parts"))]
-    section = match.group("section")
-    return [f"{title} C.F.R. § {section}" if "." in section else f"{title} C.F.R. Part {section}"]
-
-
-def _eo_cites(match: re.Match[str]) -> list[str]:
-    return [f"E.O. {match.group('n')}"]
-
-
-def _public_law_cites(match: re.Match[str]) -> list[str]:
-    return [f"Pub. L. {match.group('congress')}-{match.group('n')}"]
-
-
-_CITATION_KINDS = {"U": (_USC, _usc_cites), "C": (_CFR, _cfr_cites), "E": (_EO, _eo_cites)}
-_CITATION_KINDS["P"] = (_PUBLIC_LAW, _public_law_cites)
-
-
-def _citation_at(
-    body: str, anchor: re.Match[str], pattern: re.Pattern[str], before: int, after: int
-) -> re.Match[str] | None:
-    """The citation of `pattern` that holds `anchor`, looked for around it only."""
-    for match in pattern.finditer(body, max(0, anchor.start() - before), anchor.end() + after):
-        if match.start() <= anchor.start() < match.end():
-            return match
-    return None
-
-
-def _authority(doc: _Document) -> list[str]:
-    body = doc.body
-    cites: list[tuple[int, str]] = []
-    done = 0  # where the last citation found ends: a list's later anchors are inside it
-    for anchor in _CITATION_ANCHOR.finditer(body):
-        if anchor.start() < done:
-            continue
-        pattern, values = _CITATION_KINDS[anchor.group()[0]]
-        match = _citation_at(body, anchor, pattern, _CITATION_BEFORE, _CITATION_AFTER)
-        if match:
-            cites += [(match.start(), value) for value in values(match)]
-            done = match.end()
-    for anchor in _TITLE_ANCHOR.finditer(body):
-        match = _citation_at(body, anchor, _USC, _TITLE_OF_SECTIONS_BEFORE, _CITATION_BEFORE)
-        if match:
-            cites += [(match.start(), value) for value in _usc_cites(match)]
-    return list(dict.fromkeys(value for _, value in sorted(cites, key=lambda cite: cite[0])))
 
 
 # --- exemptions ----------------------------------------------------------------------------------
@@ -824,7 +459,7 @@ def find_facets(
         "pii": _pii(doc, taxonomies.pii),
         "technology": _technology(doc, taxonomies.technology),
         "retention": _retention(doc),
-        "authority": _authority(doc),
+        "authority": find_citations(doc.body),
         "exemption": _exemption(doc),
     }
     return tuple((facet, value) for facet in FACETS for value in values[facet])
