@@ -7,13 +7,15 @@ SPEC-16 (`pii`, `technology`, `retention`, `authority`, `exemption`), each value
   Information, a SORN's categories of records and of individuals), or, when the record has no
   such sections, the sentences of its opening part (abstract, overview, summary) and of a
   "what information is collected" question or "Categories of records" paragraph that say what
-  is collected, included or maintained. A clause that denies it ("does not collect SSNs"), a
-  routine use and the names of laws do not count.
+  is collected, included or maintained, in a document that speaks of privacy at all. A clause
+  that denies it ("does not collect SSNs"), a routine use and the names of laws do not count.
 - `technology`: a technology named in the title, summary or opening part (abstract, overview,
   the old template's Technology section), or mentioned at least `_REPEATED` times elsewhere.
-- `retention`: periods stated in the retention sections, or in sentences about keeping or
-  disposing of records, as `N years`, `under 1 year` or `permanent`.
-- `authority`: U.S.C., C.F.R., Executive Order and Public Law citations, normalised.
+- `retention`: periods stated in the retention sections, or near a word about keeping or
+  disposing of records (in a document that speaks of privacy), as `N years`, `under 1 year`
+  or `permanent`.
+- `authority`: U.S.C., C.F.R., Executive Order and Public Law citations, normalised
+  (`structure/citations.py`).
 - `exemption`: the Privacy Act (j)/(k) exemptions the document claims.
 
 The patterns of `pii` and `technology` are the data files `data/pii.tsv` and
@@ -21,7 +23,9 @@ The patterns of `pii` and `technology` are the data files `data/pii.tsv` and
 in the same format and either name it in the environment variable PRIVSEARCH_PII_FILE or
 PRIVSEARCH_TECHNOLOGY_FILE (read through `privsearch.config.facet_files`), or pass it as
 `find_facets(record, sections, taxonomies=load_taxonomies(pii=path))`. Its lines are added to
-the shipped ones. Each taxonomy is compiled once per process into one regular expression.
+the shipped ones. Each taxonomy is compiled once per process into one regular expression
+(`structure/taxonomy.py`); one pass of the technology one over a body also finds where
+retention periods and collection questions may be.
 """
 
 from __future__ import annotations
