@@ -179,6 +179,13 @@ def test_technology_named_in_the_title_or_opening() -> None:
     assert values(record, "technology") == ["license plate readers"]
 
 
+def test_an_acronym_counts_only_in_its_meaning() -> None:
+    warning = "Abstract\nHomeport includes a subsystem called the Alert Warning System (AWS)."
+    assert values(document(warning), "technology") == []
+    hosted = "Abstract\nThe application is hosted on AWS GovCloud."
+    assert values(document(hosted), "technology") == ["cloud services"]
+
+
 def test_technology_mentioned_in_passing_or_denied_is_not_one() -> None:
     opening = "Abstract\nThe system manages grant applications. " + "It is reliable. " * 250
     once = opening + "Another agency once tested drones."
