@@ -39,7 +39,7 @@ from pathlib import Path
 from ..models import Record, Section
 from . import section_spans
 from .citations import find_citations
-from .taxonomy import Taxonomies, Taxonomy, compile_taxonomy
+from .taxonomy import BEFORE_A_WORD, Taxonomies, Taxonomy, compile_taxonomy
 
 FACETS = ("pii", "technology", "retention", "authority", "exemption")
 _DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -213,7 +213,7 @@ _QUESTION_CHARS = 2500
 _QUESTIONS = 2  # a document asks what it collects once or twice; more are other questions
 # on lowercased text, with the alternatives that share a first letter together (for speed)
 _COLLECTION_CUE = re.compile(
-    r"[^\w-](?:c(?:ollect|onsist\w* of|ontain|aptur|ompris)|includ|such as|maintain|"
+    BEFORE_A_WORD + r"(?:c(?:ollect|onsist\w* of|ontain|aptur|ompris)|includ|such as|maintain|"
     r"g(?:ather)|obtain|stor(?:e|es|ed|ing)\b|re(?:tain|cords? of\b)|us(?:e|es|ed|ing)\b|"
     r"verif|handl)"
 )
@@ -225,7 +225,7 @@ _PRIVACY_TYPES = frozenset({"PIA", "PIA Update", "SORN", "PCR", "Notice"})
 _PRIVACY_WORDS = re.compile(r"privacy|personally identifiable|system of records|\bPII\b", re.I)
 # sentences about routine uses, commenting on a notice or discrimination say nothing of what is
 # collected
-_NOT_ABOUT_COLLECTION = re.compile(r"routine use|comment|discriminat", re.I)
+_NOT_ABOUT_COLLECTION = re.compile(r"routine use|comment|discriminat")  # on lowercased text
 
 
 def _answers_to_collection_questions(doc: _Document) -> list[str]:
@@ -266,7 +266,7 @@ def _collection_texts(doc: _Document) -> list[str]:
     for text, lowered in ((doc.record.summary, doc.record.summary.lower()), opening):
         cues = (m.start() + 1 for m in _COLLECTION_CUE.finditer(lowered))
         for start, end in _merged_sentences(text, cues):
-            if not _NOT_ABOUT_COLLECTION.search(text, start, end):
+            if not _NOT_ABOUT_COLLECTION.search(lowered, start, end):
                 chosen.append(text[start:end])
     return chosen + _answers_to_collection_questions(doc)
 

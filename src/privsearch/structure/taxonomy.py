@@ -232,7 +232,7 @@ def _lines_by_letter(
 
 # The characters a word is found after: a short explicit set is searched for much faster than
 # "any character but a letter, a digit or a hyphen".
-_BEFORE_A_WORD = "[ \\n\\t\\r\\f\\v\\xa0\"'“‘(\\[/—–,;:.•*]"
+BEFORE_A_WORD = "[ \\n\\t\\r\\f\\v\\xa0\"'“‘(\\[/—–,;:.•*]"
 
 
 def compile_taxonomy(paths: Iterable[Path], anchors: Sequence[tuple[str, str]] = ()) -> Taxonomy:
@@ -263,7 +263,7 @@ def compile_taxonomy(paths: Iterable[Path], anchors: Sequence[tuple[str, str]] =
         for value, pattern, near, also in lines
     )
     return Taxonomy(
-        scan=re.compile(rf"{_BEFORE_A_WORD}(?:{alternation})(?!\w)"),
+        scan=re.compile(rf"{BEFORE_A_WORD}(?:{alternation})(?!\w)"),
         scan_start=re.compile(rf"(?:{alternation})(?!\w)"),
         lines=compiled,
         lines_by_letter=_lines_by_letter(compiled, scan_forms),
