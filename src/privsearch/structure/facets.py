@@ -9,8 +9,9 @@ SPEC-16 (`pii`, `technology`, `retention`, `authority`, `exemption`), each value
   "what information is collected" question or "Categories of records" paragraph that say what
   is collected, included or maintained, in a document that speaks of privacy at all. A clause
   that denies it ("does not collect SSNs"), a routine use and the names of laws do not count.
-- `technology`: a technology named in the title, summary or opening part (abstract, overview,
-  the old template's Technology section), or mentioned at least `_REPEATED` times elsewhere.
+- `technology`: a technology named in the title, the summary, the abstract (the opening
+  characters when the sections are unknown), a SORN's purposes or the old template's
+  Technology section, or mentioned at least `_REPEATED` times elsewhere.
 - `retention`: periods stated in the retention sections, or near a word about keeping or
   disposing of records (in a document that speaks of privacy), as `N years`, `under 1 year`
   or `permanent`.
@@ -47,11 +48,11 @@ _DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 _PII_SECTIONS = frozenset(
     {"characterization", "categories_of_records", "categories_of_individuals"}
 )
-_ABOUT_SECTIONS = frozenset({"abstract", "overview", "summary", "technology", "purpose"})
+_ABOUT_SECTIONS = frozenset({"abstract", "summary", "technology", "purpose"})
 _RETENTION_SECTIONS = frozenset({"retention"})
 _EXEMPTION_SECTIONS = frozenset({"exemptions"})
 _OPENING_CHARS = 5000  # without sections: the part of the body read as abstract and overview
-_ABOUT_CHARS = 3000  # without sections: the part where naming a technology makes it the subject
+_ABOUT_CHARS = 2500  # without sections: the part (title page, abstract) that makes it the subject
 _REPEATED = 3  # mentions that make a technology a subject rather than a passing mention
 _SHORT_REACH = 150  # a sentence or clause start is looked for this far back first
 _REACH = 1500  # how far back or ahead a sentence's start or end is looked for
