@@ -110,7 +110,9 @@ _SENTENCE_END = re.compile(
     r"[.?!]" + _NOT_ABBREVIATION + r"[\"'”’)\]]?\s+(?=[\"'“‘(\[]?[A-Z0-9•])|\n\s*\n"
 )
 _CLAUSE_BREAK = re.compile(r"[.;?!]" + _NOT_ABBREVIATION + r"(?=\s)|\n\s*\n|•")
-_NEGATION = re.compile(r"\b(?:not|never|no(?!\.)|none|neither|nor|cannot|without)\b|n[’']t\b", re.I)
+_NEGATION = re.compile(r"\b(?:not|never|no(?!\.)|none|neither|nor|cannot)\b|n[’']t\b", re.I)
+_WITHOUT_REACH = 40
+_WITHOUT_BEFORE = re.compile(r"\bwithout\b[^,;.:]*$", re.I)  # searched up to the match only
 _NOT_A_NEGATION = re.compile(
     r"not (?:be )?limited to|not only|whether or not|if not|no later than|no longer than|"
     r"no more than|(?:phone|fax|telephone|account|case|file|record|passport|license|docket|"
@@ -146,7 +148,10 @@ def _last_break(text: str, start: int, breaks: re.Pattern[str], reach: int) -> i
 
 
 def _negated(text: str, start: int, end: int) -> bool:
-    """Whether the clause holding text[start:end] denies something."""
+    """Whether the clause holding text[start:end] denies something, or a "without" just before
+    it denies that thing ("photographs without names": the names)."""
+    if _WITHOUT_BEFORE.search(text, max(0, start - _WITHOUT_REACH), start):
+        return True
     begin, finish = _bounds(text, start, end, _CLAUSE_BREAK, _CLAUSE_REACH)
     clause = text[begin:finish]
     return bool(_NEGATION.search(clause) and _NEGATION.search(_NOT_A_NEGATION.sub(" ", clause)))
