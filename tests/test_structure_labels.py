@@ -281,6 +281,9 @@ def test_held_out_combined_is_both_samples_together(labelled):
         assert combined["facets"][facet]["labelled"] == (
             first["facets"][facet]["labelled"] + second["facets"][facet]["labelled"]
         )
+    lines = bench.report_lines(result, False, ("held-out",))
+    assert f"held-out 2: {len(HELD_OUT_2_LABELS)} documents" in lines
+    assert f"held-out combined: {combined['documents']} documents" in lines
     alone = bench.evaluate_structure(
         ("held-out",), CORPUS, None, extract=lambda r: r, held_out_2_labels=None
     )
