@@ -4,9 +4,11 @@
                                    [--government DIR] [--per-document]
 
 Reads the labels (`structure/labels.jsonl` for records of the shared corpus,
+`structure/labels-held-out-2.jsonl` for a second, wholly held-out sample of them,
 `structure/labels-government.jsonl` for the full-length PIAs of other agencies; see
 `structure/LABELS.md`), reads each labelled record, runs `privsearch.structure.structure` on it
-and reports, for each split apart and for the government PIAs:
+and reports, for each split apart, for the second held-out sample ("held-out 2"), for both
+held-out samples together ("held-out combined") and for the government PIAs:
 
 - section boundary accuracy: labelled sections found right / labelled sections, overall and per
   key. A section is found right when the extractor gives one with the same key and level on the
@@ -18,7 +20,8 @@ and reports, for each split apart and for the government PIAs:
   characters, whitespace collapsed and a leading "Privacy Risk:" / "Risk:" label dropped) out of
   those labelled, and the risks given that match no label.
 
-The government PIAs are held out by rule, like the `held-out` corpus records. `--per-document`
+The second sample and the government PIAs are held out by rule, like the `held-out` corpus
+records. `--per-document`
 lists each document's misses for the tuning split only, unless `--split held-out` asks for the
 held-out documents by name: their per-document results are not for tuning extractors on.
 """
@@ -45,11 +48,15 @@ from privsearch.models import Page, Record, Risk, Section
 LABELS_DIR = Path(__file__).parent / "structure"
 LABELS = LABELS_DIR / "labels.jsonl"
 GOVERNMENT_LABELS = LABELS_DIR / "labels-government.jsonl"
+HELD_OUT_2_LABELS = LABELS_DIR / "labels-held-out-2.jsonl"
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 DEFAULT_GOVERNMENT = Path(__file__).resolve().parents[2] / "shared" / "pdfs" / "government"
 SPLITS = ("tuning", "held-out")
 PARTS = ("tuning", "held-out", "all")
 FACETS = ("pii", "technology", "retention", "authority", "exemption")
+SAMPLE_STEP = 4  # both samples take every 4th row of each group
+SECOND_SAMPLE_START = 2  # the third row: the first sample starts with the first, so never overlaps
+SECOND_SAMPLE_SIZE = 45  # at least this many records, each group in proportion to its size
 BOUNDARY_TOLERANCE = 40  # characters between the labelled and the found start of a section
 RISK_PREFIX = 40  # characters of a risk's opening that must agree
 
@@ -163,15 +170,38 @@ def sample_group(doc_type: str) -> str:
     return "SORN" if doc_type == "SORN" else "other"
 
 
-def sample_slugs(expected: Sequence[dict[str, Any]], records: dict[str, Record]) -> list[str]:
-    """The labelled sample's rule: the rows whose record has text, in file order, grouped as
-    PIA/PIA Update, SORN and every other type; every 4th row of each group from the first."""
+def sample_groups(
+    expected: Sequence[dict[str, Any]], records: dict[str, Record]
+) -> dict[str, list[str]]:
+    """The slugs of the rows whose record has text, in file order, grouped as PIA/PIA Update,
+    SORN and every other type."""
     groups: dict[str, list[str]] = {"PIA": [], "SORN": [], "other": []}
     for row in expected:
         record = records.get(row["slug"])
         if record is not None and has_text(record):
             groups[sample_group(row["doc_type"])].append(row["slug"])
-    return [slug for group in groups.values() for slug in group[::4]]
+    return groups
+
+
+def sample_slugs(expected: Sequence[dict[str, Any]], records: dict[str, Record]) -> list[str]:
+    """The labelled sample's rule: every 4th row of each group (`sample_groups`) from the
+    first."""
+    groups = sample_groups(expected, records)
+    return [slug for group in groups.values() for slug in group[::SAMPLE_STEP]]
+
+
+def second_sample_slugs(
+    expected: Sequence[dict[str, Any]], records: dict[str, Record]
+) -> list[str]:
+    """The second held-out sample's rule: every 4th row of each group (`sample_groups`) from the
+    third, each group cut to its first ceil(SECOND_SAMPLE_SIZE * group rows / all rows)."""
+    groups = sample_groups(expected, records)
+    rows = sum(len(group) for group in groups.values())
+    slugs = []
+    for group in groups.values():
+        share = -(-SECOND_SAMPLE_SIZE * len(group) // rows)  # ceiling division
+        slugs += group[SECOND_SAMPLE_START::SAMPLE_STEP][:share]
+    return slugs
 
 
 # -- scoring one document -----------------------------------------------------------------------
@@ -311,13 +341,16 @@ def evaluate_structure(
     labels: Path = LABELS,
     government_labels: Path = GOVERNMENT_LABELS,
     extract: Callable[[Record], Record] | None = None,
+    held_out_2_labels: Path | None = HELD_OUT_2_LABELS,
 ) -> dict[str, Any]:
     """The scores of `extract` (default `privsearch.structure.structure`) on the labelled
-    documents: {"tuning": totals, "held-out": totals, "government": totals, "documents":
-    {slug: per-document score}, "missing": [labelled slugs whose record was not found]}.
+    documents: {"tuning": totals, "held-out": totals, "held-out 2": totals, "held-out
+    combined": totals, "government": totals, "documents": {slug: per-document score},
+    "missing": [labelled slugs whose record was not found]}.
 
-    `parts` picks the splits ("all" = both); the government PIAs, all held out, are scored
-    whenever the held-out split is, and `government=None` leaves them out.
+    `parts` picks the splits ("all" = both). The second held-out sample and the government
+    PIAs, all held out, are scored whenever the held-out split is ("held-out combined" is both
+    corpus samples together); `held_out_2_labels=None` and `government=None` leave them out.
     """
     if extract is None:
         from privsearch.structure import structure as extract
@@ -329,21 +362,28 @@ def evaluate_structure(
                 if label["split"] == split]
         for split in splits
     }  # fmt: skip
+    if held_out_2_labels is not None and "held-out" in splits:
+        groups["held-out 2"] = [
+            (label, records.get(label["slug"])) for label in read_labels(held_out_2_labels)
+        ]
     if government is not None and "held-out" in splits:
         gov_labels = read_labels(government_labels)
         gov_records = government_records(gov_labels, government)
         groups["government"] = [(label, gov_records.get(label["slug"])) for label in gov_labels]
     result: dict[str, Any] = {"documents": {}, "missing": []}
+    scored: dict[str, list[dict[str, Any]]] = {}
     for group, pairs in groups.items():
-        scored = []
+        scored[group] = []
         for label, record in pairs:
             if record is None:
                 result["missing"].append(label["slug"])
                 continue
             doc = score_document(label, extract(record))
-            scored.append(doc)
+            scored[group].append(doc)
             result["documents"][label["slug"]] = doc
-        result[group] = totals(scored)
+        result[group] = totals(scored[group])
+    if "held-out 2" in scored:
+        result["held-out combined"] = totals(scored["held-out"] + scored["held-out 2"])
     return result
 
 
@@ -399,7 +439,7 @@ def document_lines(doc: dict[str, Any]) -> list[str]:
 
 def report_lines(result: dict[str, Any], per_document: bool, shown: Sequence[str]) -> list[str]:
     lines = []
-    for group in ("tuning", "held-out", "government"):
+    for group in ("tuning", "held-out", "held-out 2", "held-out combined", "government"):
         if group in result:
             lines += [*group_lines(group, result[group]), ""]
     if result["missing"]:
@@ -418,7 +458,8 @@ def main(argv: list[str] | None = None) -> int:
         "--split",
         choices=PARTS,
         default="all",
-        help="score only this split (default: tuning and held-out apart, and the government PIAs)",
+        help="score only this split (default: tuning and held-out apart, the second held-out "
+        "sample, both held-out samples together, and the government PIAs)",
     )
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
     parser.add_argument(

@@ -4,6 +4,7 @@ by construction, never with the real extractors' figures)."""
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from collections import Counter
@@ -22,8 +23,9 @@ from benchmarks import structure as bench  # noqa: E402
 from privsearch.models import Record, Risk, Section  # noqa: E402
 
 CORPUS_LABELS = bench.read_labels(bench.LABELS)
+HELD_OUT_2_LABELS = bench.read_labels(bench.HELD_OUT_2_LABELS)
 GOVERNMENT_LABELS = bench.read_labels(bench.GOVERNMENT_LABELS)
-ALL_LABELS = CORPUS_LABELS + GOVERNMENT_LABELS
+ALL_LABELS = CORPUS_LABELS + HELD_OUT_2_LABELS + GOVERNMENT_LABELS
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +96,7 @@ def test_split_follows_the_held_out_rule():
     for label in CORPUS_LABELS:
         assert label["split"] == bench.split_by_rule(label["slug"]), label["slug"]
     assert {label["split"] for label in GOVERNMENT_LABELS} == {"held-out"}
+    assert {label["split"] for label in HELD_OUT_2_LABELS} == {"held-out"}
     assert [label["slug"] for label in GOVERNMENT_LABELS] == [
         "gsa-pia-afa-2017", "usda-fs-epermits-pia-fy18", "usda-fs-epermits-pia-fy19",
     ]  # fmt: skip
@@ -115,6 +118,40 @@ def test_sample_follows_its_rule(corpus_records):
     groups = Counter(bench.sample_group(label["doc_type"]) for label in CORPUS_LABELS)
     assert groups["PIA"] >= 22 and groups["SORN"] >= 22 and len(CORPUS_LABELS) >= 66
     assert len({label["component"] for label in CORPUS_LABELS}) >= 8
+
+
+def test_second_sample_follows_its_rule(corpus_records):
+    expected = bench.read_expected(CORPUS)
+    slugs = [label["slug"] for label in HELD_OUT_2_LABELS]
+    assert slugs == bench.second_sample_slugs(expected, corpus_records)
+    rows = {row["slug"]: row for row in expected}
+    for label in HELD_OUT_2_LABELS:
+        row = rows[label["slug"]]
+        assert (label["id"], label["doc_type"], label["component"]) == (
+            row["id"],
+            row["doc_type"],
+            row["component"],
+        )
+    groups = bench.sample_groups(expected, corpus_records)
+    rows_with_text = sum(len(group) for group in groups.values())
+    assert len(slugs) >= bench.SECOND_SAMPLE_SIZE
+    for name, group in groups.items():
+        chosen = [slug for slug in slugs if slug in group]
+        # every 4th row from the third, as many as the group's share of 45 (rounded up)
+        assert [group.index(slug) for slug in chosen] == list(range(2, 4 * len(chosen), 4))
+        assert len(chosen) == math.ceil(bench.SECOND_SAMPLE_SIZE * len(group) / rows_with_text)
+        assert len(chosen) >= 10, name
+    assert len({label["component"] for label in HELD_OUT_2_LABELS}) >= 8
+
+
+def test_second_sample_never_overlaps_the_first(corpus_records):
+    first = {label["slug"] for label in CORPUS_LABELS}
+    second = {label["slug"] for label in HELD_OUT_2_LABELS}
+    assert first and second and not first & second
+    groups = bench.sample_groups(bench.read_expected(CORPUS), corpus_records)
+    for group in groups.values():
+        assert {group.index(slug) % 4 for slug in first & set(group)} == {0}
+        assert {group.index(slug) % 4 for slug in second & set(group)} == {2}
 
 
 def test_every_heading_stands_on_its_page(labelled):
@@ -186,7 +223,8 @@ def test_labels_score_themselves_perfectly(labelled):
     result = bench.evaluate_structure(("all",), CORPUS, GOVERNMENT, extract=_oracle(labelled))
     assert result["missing"] == []
     assert len(result["documents"]) == len(ALL_LABELS)
-    for group in ("tuning", "held-out", "government"):
+    assert result["held-out 2"]["documents"] == len(HELD_OUT_2_LABELS)
+    for group in ("tuning", "held-out", "held-out 2", "held-out combined", "government"):
         totals = result[group]
         assert totals["sections"]["accuracy"] == 1.0
         for facet in totals["facets"].values():
@@ -198,7 +236,8 @@ def test_labels_score_themselves_perfectly(labelled):
 
 def test_an_extractor_that_finds_nothing_scores_nothing(labelled):
     result = bench.evaluate_structure(("tuning",), CORPUS, GOVERNMENT, extract=lambda r: r)
-    assert set(result) == {"documents", "missing", "tuning"}  # no held-out, no government
+    # no held-out sample, no government
+    assert set(result) == {"documents", "missing", "tuning"}
     totals = result["tuning"]
     assert totals["documents"] == sum(1 for lab in CORPUS_LABELS if lab["split"] == "tuning")
     assert totals["sections"]["found"] == 0 and totals["sections"]["labelled"] > 0
@@ -220,7 +259,36 @@ def test_wrong_facet_values_lower_precision_only(labelled):
     )
     assert pii["recall"] == 1.0
     assert pii["given"] == pii["labelled"] + wrong
+    pii_2 = result["held-out 2"]["facets"]["pii"]
+    assert pii_2["recall"] == 1.0
+    assert pii_2["given"] == pii_2["labelled"] + len(HELD_OUT_2_LABELS)  # none is labelled DNA
+    combined = result["held-out combined"]["facets"]["pii"]
+    assert combined["given"] == pii["given"] + pii_2["given"]
+    assert combined["right"] == pii["right"] + pii_2["right"]
     assert "government" not in result
+
+
+def test_held_out_combined_is_both_samples_together(labelled):
+    result = bench.evaluate_structure(("held-out",), CORPUS, None, extract=lambda r: r)
+    first, second = result["held-out"], result["held-out 2"]
+    combined = result["held-out combined"]
+    assert combined["documents"] == first["documents"] + second["documents"]
+    assert second["sections"]["labelled"] > 0 and second["sections"]["found"] == 0
+    assert combined["sections"]["labelled"] == (
+        first["sections"]["labelled"] + second["sections"]["labelled"]
+    )
+    for facet in bench.FACETS:
+        assert combined["facets"][facet]["labelled"] == (
+            first["facets"][facet]["labelled"] + second["facets"][facet]["labelled"]
+        )
+    lines = bench.report_lines(result, False, ("held-out",))
+    assert f"held-out 2: {len(HELD_OUT_2_LABELS)} documents" in lines
+    assert f"held-out combined: {combined['documents']} documents" in lines
+    alone = bench.evaluate_structure(
+        ("held-out",), CORPUS, None, extract=lambda r: r, held_out_2_labels=None
+    )
+    assert "held-out 2" not in alone and "held-out combined" not in alone
+    assert alone["held-out"] == first
 
 
 LABEL = {"key": "summary", "level": 1, "number": "", "page": 2, "heading": "SUMMARY:"}
