@@ -176,7 +176,8 @@ def _record_key(record: Record, position: int) -> str:
 
 
 def _document(record: Record, position: int) -> dict[str, Any]:
-    record = structure(record)
+    """The fields of `record` to index, but for what `structure` finds in it: `_structured`
+    adds that where the document is written (in the writer processes of a large run)."""
     family = family_of(record.id)
     # "Did you mean" needs the vocabulary, not every occurrence: the opening of a long body
     # holds nearly all of its words, at a fraction of the cost of reading it twice.
@@ -193,7 +194,7 @@ def _document(record: Record, position: int) -> dict[str, Any]:
         expansion.TITLE_TERMS: expansion.title_terms(record.title),
         "summary": record.summary,
         # A source's identifiers (a notice's document number and citation) are searchable too.
-        "body": MarkedText.of(_with_details(record), section_marks(record)),
+        "body": _with_details(record),
         "sorns": "\n".join(record.sorns),
         "spell": text,
         "component": record.component,
@@ -208,6 +209,25 @@ def _document(record: Record, position: int) -> dict[str, Any]:
         "pages": [[p.number, p.text, p.attachment] for p in record.pages],
         "page_count": len(record.pages),
         "warnings": list(record.warnings),
+    }
+
+
+def _structured(document: dict[str, Any]) -> dict[str, Any]:
+    """`document` with the sections, privacy facets and risks `structure` finds in its record:
+    run where the document is written, so that a large run finds them on every core."""
+    record = structure(
+        Record(
+            id=document["id"],
+            title=document["title"],
+            summary=document["summary"],
+            pages=tuple(Page(n, text, att) for n, text, att in document["pages"]),
+            component=document["component"],
+            doc_type=document["doc_type"],
+        )
+    )
+    return {
+        **document,
+        "body": MarkedText.of(document["body"], section_marks(record)),
         "sections": [
             [s.key, s.title, s.page, s.offset, s.attachment, s.level, s.number]
             for s in record.sections
@@ -710,7 +730,7 @@ class _Writers:
 
     def add(self, document: dict[str, Any]) -> None:
         if self.processes < 2:
-            self.writer.add_document(**document)
+            self.writer.add_document(**_structured(document))
             return
         # Held back until the run proves large enough to be worth the processes; a small run
         # is written by the run's own writer at the end.
@@ -746,7 +766,7 @@ class _Writers:
         """Collect the workers' segments and publish them with the run's own, atomically."""
         if self._batch and not self._workers:
             for document in self._batch:
-                self.writer.add_document(**document)
+                self.writer.add_document(**_structured(document))
         elif self._batch:
             self._send_batch()
         segments = []
@@ -848,7 +868,7 @@ def _segment_worker_main(
             if batch is None:
                 break
             for document in batch:
-                writer.add_document(**document)
+                writer.add_document(**_structured(document))
         # Not writer.cancel()/commit(): both would also remove the temporary folder that every
         # writer of the run shares.
         segment = writer._finalize_segment() if writer._added else None  # noqa: SLF001
