@@ -6,6 +6,7 @@ text are HTML. Every page's console must stay empty (errors, warnings, uncaught 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -107,13 +108,12 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def base_url(index_dir: Path, other_origin: tuple[str, Path], tmp_path_factory) -> Iterator[str]:
+@contextlib.contextmanager
+def serving(index: Path, origin: str, log_dir: Path) -> Iterator[str]:
+    """`privsearch serve` over `index` on a free port, until the block ends: its base URL."""
     port = _free_port()
-    log = (tmp_path_factory.mktemp("server") / "server.log").open("w+")
-    proc = subprocess.Popen(
-        _server_command(index_dir, port, other_origin[0]), stdout=log, stderr=subprocess.STDOUT
-    )
+    log = (log_dir / "server.log").open("w+")
+    proc = subprocess.Popen(_server_command(index, port, origin), stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 20
@@ -137,6 +137,12 @@ def base_url(index_dir: Path, other_origin: tuple[str, Path], tmp_path_factory) 
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(index_dir: Path, other_origin: tuple[str, Path], tmp_path_factory) -> Iterator[str]:
+    with serving(index_dir, other_origin[0], tmp_path_factory.mktemp("server")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -669,3 +675,163 @@ def test_year_facet_and_date_range_narrow_the_list(page, base_url: str) -> None:
     shown = shown_dates(page)
     assert shown and all("2010-01-01" <= d <= "2015-12-31" for d in shown)
     expect(page.locator(f"{WIDGET} .filters summary")).to_have_text("Filters (3 selected)")
+
+
+# ---------------------------------------------------------------- sections and risks
+#
+# The shared corpus holds first pages only: its sections are abstracts, overviews and Federal
+# Register preambles, and it states no risk. Full-length generated PIAs and SORNs, whose
+# sections and risk/mitigation pairs are known by construction (structure.jsonl), fill the gap
+# in an index of their own.
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Eight generated documents: four PIAs stating 10-18 risks each, three SORNs, a report."""
+    from benchmarks.generate import generate
+
+    out = tmp_path_factory.mktemp("generated")
+    generate(out, docs=8, chars=30_000, seed=3)
+    return out
+
+
+@pytest.fixture(scope="module")
+def truth(generated: Path) -> dict[str, dict]:
+    """What each generated document holds, by its reference: sections and risks."""
+    rows = (generated / "structure.jsonl").read_text(encoding="utf-8").splitlines()
+    return {row["reference"]: row for row in map(json.loads, rows)}
+
+
+@pytest.fixture(scope="module")
+def structured_url(generated: Path, other_origin, tmp_path_factory) -> Iterator[str]:
+    index = tmp_path_factory.mktemp("generated-index")
+    privsearch.build_index([generated], index, limits=TEST_LIMITS)
+    with serving(index, other_origin[0], tmp_path_factory.mktemp("generated-server")) as url:
+        yield url
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _pages_of(truth_row: dict, key: str) -> tuple[int, int]:
+    """The first and last page of the first section of kind `key` in a generated document."""
+    parts = [s for s in truth_row["sections"] if s["level"] == 1]
+    at = next(i for i, s in enumerate(parts) if s["key"] == key)
+    following = parts[at + 1 :]
+    return parts[at]["page"], following[0]["page"] if following else 10_000
+
+
+def test_the_section_choice_narrows_results_and_labels_snippets(page, structured_url, truth):
+    page.goto(structured_url + "/?ps-q=information")
+    everywhere = api_search(structured_url, q="information")["total"]
+    expect(page.get_by_role("status")).to_contain_text(f"{everywhere} results")
+    choice = page.get_by_role("combobox", name="In section")
+    expect(choice).to_have_value("")
+    offered = choice.locator("option").all_inner_texts()
+    assert offered[0] == "anywhere"
+    assert {"Routine Uses", "Data Retention", "Categories of Records"} <= set(offered)
+    choice.select_option("Routine Uses")
+    expect(page).to_have_url(re.compile(r"ps-section=Routine\+Uses"))
+    within = api_search(structured_url, q="information", section="Routine Uses")["total"]
+    sorns = {reference for reference, row in truth.items() if row["doc_type"] == "SORN"}
+    assert 0 < within <= len(sorns) < everywhere
+    expect(page.get_by_role("status")).to_contain_text(f"{within} result")
+    results = results_shown(page)
+    expect(results).to_have_count(within)
+    for result in results.all():
+        reference = result.get_attribute("data-id")
+        assert reference in sorns
+        label = result.locator(".snippet-where").inner_text()
+        number = int(re.fullmatch(r"Routine Uses, page (\d+)", label)[1])
+        first, last = _pages_of(truth[reference], "routine_uses")
+        assert first <= number <= last, (reference, label)
+        expect(result.locator(".snippet")).to_contain_text(f"{label}: ")
+    # the address keeps the choice; "anywhere" drops it
+    page.reload()
+    expect(choice).to_have_value("Routine Uses")
+    expect(page.get_by_role("status")).to_contain_text(f"{within} result")
+    choice.select_option("")
+    expect(page.get_by_role("status")).to_contain_text(f"{everywhere} results")
+    assert "ps-section" not in page.url
+    # with the box empty, a section lists the documents that have one of its kind
+    page.goto(structured_url + "/?ps-section=Data+Retention")
+    listed = browsing(page)
+    with_retention = {r for r, row in truth.items() if any(s["key"] == "retention" for s in row["sections"])}
+    expect(listed).to_have_count(len(with_retention))
+    assert {r.get_attribute("data-id") for r in listed.all()} == with_retention
+
+
+def _most_risks(truth: dict[str, dict]) -> str:
+    return max(truth, key=lambda reference: len(truth[reference]["risks"]))
+
+
+def open_document(page, base_url: str, reference: str):
+    """The panel of the document `reference`, opened from its search result."""
+    page.goto(f"{base_url}/?ps-q={urllib.parse.quote_plus(reference)}")
+    results_shown(page)
+    page.locator(f"{WIDGET} .result[data-id='{reference}'] .result-title").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator(".facts")).to_contain_text(reference)
+    return dialog
+
+
+def test_the_document_panel_lists_its_sections_with_their_pages(page, structured_url, truth):
+    reference = _most_risks(truth)
+    expected = truth[reference]["sections"]
+    dialog = open_document(page, structured_url, reference)
+    sections = dialog.get_by_text(f"Sections ({len(expected)})", exact=True)
+    sections.click()  # folded until asked for
+    links = dialog.locator(".doc-sections .section-link")
+    expect(links).to_have_count(len(expected))
+    pages = dialog.locator(".doc-sections .section-page").all_inner_texts()
+    assert pages == [f"page {s['page']}" for s in expected]
+    # the parts of the template at the top, their numbered questions inside them
+    parts = [s for s in expected if s["level"] == 1]
+    top = dialog.locator(".doc-sections > li > .section-link").all_inner_texts()
+    assert [t.lower() for t in top] == [s["heading"].rstrip(":").lower() for s in parts]
+    # a section's link opens its page in the panel, its text focused
+    shown = int(dialog.locator(".page-nav [aria-current=page]").inner_text())
+    target = next(s for s in reversed(parts) if s["page"] != shown)
+    links.nth(expected.index(target)).click()
+    current = dialog.locator(".page-nav [aria-current=page]")
+    expect(current).to_have_text(str(target["page"]))
+    expect(dialog.locator(".page-text")).to_be_focused()
+    expect(dialog.locator(".page-text")).to_have_attribute("aria-label", f"Page {target['page']} text")
+
+
+def test_the_document_panel_lists_its_risks_and_mitigations(page, structured_url, truth):
+    reference = _most_risks(truth)
+    expected = truth[reference]
+    dialog = open_document(page, structured_url, reference)
+    expect(dialog.locator(".risk-item")).to_have_count(len(expected["risks"]))
+    dialog.get_by_text(f"Privacy risks ({len(expected['risks'])})", exact=True).click()
+    parts = [s for s in expected["sections"] if s["level"] == 1]
+    ends = [later["page"] for later in parts[1:]] + [10_000]
+
+    def heading_of(risk: dict) -> str:
+        """The first part of the risk's kind whose pages reach the risk's page (the truth, like
+        the API, names the kind; two parts of the older template share one)."""
+        return next(
+            part["heading"].rstrip(":")
+            for part, end in zip(parts, ends, strict=True)
+            if part["key"] == risk["section"] and part["page"] <= risk["page"] <= end
+        )
+
+    items = dialog.locator(".risk-item")
+    for item, risk in zip(items.all(), expected["risks"], strict=True):
+        assert _words(item.locator(".risk").inner_text()) == _words(f"Privacy risk: {risk['risk']}")
+        # a risk stated without a mitigation says so
+        mitigation = risk["mitigation"] or "none stated."
+        assert _words(item.locator(".mitigation").inner_text()) == _words(f"Mitigation: {mitigation}")
+        where = item.locator(".risk-where").inner_text()
+        assert where.lower() == f"{heading_of(risk).lower()}, page {risk['page']}", where
+    # each risk's page opens in the panel
+    shown = int(dialog.locator(".page-nav [aria-current=page]").inner_text())
+    at = next(i for i, r in enumerate(expected["risks"]) if r["page"] != shown)
+    items.nth(at).get_by_role("button", name=f"page {expected['risks'][at]['page']}").click()
+    current = dialog.locator(".page-nav [aria-current=page]")
+    expect(current).to_have_text(str(expected["risks"][at]["page"]))
+    # and the risk's words are on that page
+    first_words = " ".join(expected["risks"][at]["risk"].split()[:4])
+    expect(dialog.locator(".page-text")).to_contain_text(first_words)
