@@ -483,3 +483,25 @@ def test_analyze_never_raises(text):
 def test_query_terms_are_index_terms(text):
     # Whatever a query asks for (whole compounds, stems), the same text indexed contains it.
     assert set(analyze(text, mode="query", removestops=False)) <= set(analyze(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(_FRAGMENT, max_size=12).map("".join) | st.text(),
+    st.lists(st.integers(min_value=0, max_value=200), max_size=4),
+)
+def test_section_marks_leave_the_words_where_they_were(text, offsets):
+    """A section mark takes the position of the first word at or after its offset (moved back
+    to the start of a word it falls inside) and moves no word."""
+    marks = [(offset, f"\x01m{i}") for i, offset in enumerate(sorted(offsets))]
+    marked = analysis.index_positions(text, marks)
+    plain = analysis.index_positions(text)
+    assert {t: p for t, p in marked.items() if not t.startswith("\x01")} == plain
+    for offset, term in marks:
+        cut = min(offset, len(text))
+        if cut < len(text) and not text[cut].isspace():
+            while cut > 0 and not text[cut - 1].isspace():
+                cut -= 1
+        before = analysis.index_positions(text[:cut])
+        words_before = len({p for positions in before.values() for p in positions})
+        assert words_before in marked[term]

@@ -115,3 +115,14 @@ def export_serve_options(options: dict[str, Any]) -> None:
 def serve_options() -> dict[str, Any]:
     """The options `export_serve_options` handed over ({} when there are none)."""
     return dict(json.loads(os.environ.get(_SERVE_ENV, "{}")))
+
+
+FACET_FILE_ENV = {"pii": f"{_ENV_PREFIX}PII_FILE", "technology": f"{_ENV_PREFIX}TECHNOLOGY_FILE"}
+
+
+def facet_files() -> dict[str, Path]:
+    """Users' own taxonomy files for the privacy facets, by facet, from PRIVSEARCH_PII_FILE and
+    PRIVSEARCH_TECHNOLOGY_FILE (each added to the shipped list of that facet)."""
+    return {
+        facet: Path(os.environ[env]) for facet, env in FACET_FILE_ENV.items() if os.environ.get(env)
+    }

@@ -1,0 +1,271 @@
+"""Taxonomies of facet values: data files of patterns, compiled into one fast search each.
+
+A taxonomy file has one line per pattern group, tab-separated: `value`, a Python regular
+expression matched case-insensitively as whole words (spaces match any whitespace; (?-i:...)
+matches its case exactly), and optionally `near=PATTERN` (kept only when that pattern occurs
+within 150 characters) and `also=VALUE,VALUE` (values added whenever the line matches). The
+shipped files are `data/pii.tsv` and `data/technology.tsv`; their header says the same.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+_NEAR = 150  # characters either side searched for a `near=` pattern
+
+
+@dataclass(frozen=True)
+class _Line:
+    value: str
+    pattern: re.Pattern[str]  # the line's pattern as written, case-insensitive, whole words
+    near: re.Pattern[str] | None
+    also: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """One facet's values and their patterns.
+
+    Finding runs one alternation of every line over the lowercased text, then checks each of
+    its few matches against the lines as written (which decides their (?-i:...) parts and
+    names the line it belongs to). Python's regular expressions are several times faster so:
+    without IGNORECASE, without capturing groups, starting with the space or punctuation
+    before a word,
+    and with the alternatives that start with the same letter put behind it (for the
+    alternatives that start with a letter, as the shipped files' do).
+    """
+
+    scan: re.Pattern[str]  # a space or punctuation, then an alternative
+    scan_start: re.Pattern[str]  # an alternative at the start of the text
+    lines: tuple[_Line, ...]
+    lines_by_letter: dict[str, tuple[_Line, ...]]  # the lines an alternative starting so may be
+    anchors: tuple[tuple[str, re.Pattern[str]], ...] = ()  # other things the scan finds, by kind
+
+    def find(
+        self, text: str, lowered: str | None = None, anchors: dict[str, list[int]] | None = None
+    ) -> Iterator[tuple[str, re.Match[str]]]:
+        """(value, match) for every match in `text`, `also=` values included; `lowered` is
+        text.lower() when the caller has it already. The positions of the `anchors` the same
+        pass finds are added to `anchors` by kind."""
+        lowered = text.lower() if lowered is None else lowered
+        for at, end in self._candidates(lowered):
+            kind = self._anchor_kind(lowered[at:end])
+            if kind:
+                if anchors is not None:
+                    anchors.setdefault(kind, []).append(at)
+                continue
+            found = self._line_at(text, at, lowered[at])
+            if found is None:
+                continue
+            line, match = found
+            if line.near is not None and not line.near.search(
+                text, max(0, match.start() - _NEAR), match.end() + _NEAR
+            ):
+                continue
+            yield line.value, match
+            for value in line.also:
+                yield value, match
+
+    def _candidates(self, lowered: str) -> Iterator[tuple[int, int]]:
+        first = self.scan_start.match(lowered)
+        if first:
+            yield 0, first.end()
+        for candidate in self.scan.finditer(lowered):
+            yield candidate.start() + 1, candidate.end()
+
+    def _anchor_kind(self, found: str) -> str | None:
+        for kind, pattern in self.anchors:
+            if pattern.fullmatch(found):
+                return kind
+        return None
+
+    def _line_at(self, text: str, at: int, letter: str) -> tuple[_Line, re.Match[str]] | None:
+        for line in self.lines_by_letter.get(letter, self.lines):
+            match = line.pattern.match(text, at)
+            if match:
+                return line, match
+        return None
+
+
+@dataclass(frozen=True)
+class Taxonomies:
+    pii: Taxonomy
+    technology: Taxonomy
+
+
+def read_lines(path: Path) -> list[tuple[str, str, str | None, tuple[str, ...]]]:
+    lines = []
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        value, pattern, *options = raw.split("\t")
+        near, also = None, ()
+        for option in options:
+            key, _, rest = option.partition("=")
+            if key == "near":
+                near = rest
+            elif key == "also":
+                also = tuple(v.strip() for v in rest.split(",") if v.strip())
+            else:
+                raise ValueError(f"{path}:{number}: unknown column {option!r}")
+        lines.append((value.strip(), pattern.strip(), near, also))
+    return lines
+
+
+_UPPER_OUTSIDE_ESCAPES = re.compile(r"\\.|[A-Z]")
+
+
+def _any_whitespace(pattern: str) -> str:
+    """`pattern` with each space outside character classes and lookbehinds matching any run of
+    whitespace (PDF text breaks lines inside phrases)."""
+    out, at, in_class, behind = [], 0, False, []
+    depth = 0
+    while at < len(pattern):
+        char = pattern[at]
+        if char == "\\":
+            out.append(pattern[at : at + 2])
+            at += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+            if pattern.startswith(("(?<!", "(?<="), at):
+                behind.append(depth)
+        elif char == ")":
+            if behind and behind[-1] == depth:
+                behind.pop()
+            depth -= 1
+        elif char == " " and not behind:
+            out.append(r"\s+")
+            at += 1
+            continue
+        out.append(char)
+        at += 1
+    return "".join(out)
+
+
+def _scan_form(pattern: str) -> str:
+    """`pattern` as it matches lowercased text: letters lowercased (escapes kept), (?-i:...)
+    parts made plain groups."""
+    lowered = _UPPER_OUTSIDE_ESCAPES.sub(
+        lambda m: m.group() if m.group().startswith("\\") else m.group().lower(), pattern
+    )
+    return lowered.replace("(?-i:", "(?:")
+
+
+def _top_level_alternatives(pattern: str) -> list[str]:
+    """`pattern` split at its top-level |."""
+    out, depth, in_class, at, start = [], 0, False, 0, 0
+    while at < len(pattern):
+        char = pattern[at]
+        if char == "\\":
+            at += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            out.append(pattern[start:at])
+            start = at + 1
+        at += 1
+    return [*out, pattern[start:]]
+
+
+def _unwrapped(alternative: str) -> str:
+    """ "(?:x)" as "x" when the group is the whole alternative and holds no top-level |."""
+    if alternative.startswith("(?:") and alternative.endswith(")"):
+        inner = alternative[3:-1]
+        if len(_top_level_alternatives(inner)) == 1 and "(" not in inner and ")" not in inner:
+            return inner
+    return alternative
+
+
+def _first_letter(alternative: str) -> str | None:
+    """The letter every match of `alternative` starts with (None when it may start otherwise)."""
+    first, rest = alternative[:1], alternative[1:]
+    return first if first.isalnum() and rest[:1] not in ("?", "*", "+", "{") else None
+
+
+def _by_first_letter(alternatives: list[str]) -> str:
+    """One alternation with the alternatives that start with the same letter put together
+    behind it, so that a position is tried against a few alternatives instead of all."""
+    groups: dict[str, list[str]] = {}
+    others = []
+    for alternative in map(_unwrapped, alternatives):
+        letter = _first_letter(alternative)
+        if letter:
+            groups.setdefault(letter, []).append(alternative[1:])
+        else:
+            others.append(alternative)
+    factored = [f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items()]
+    return "|".join(factored + others)
+
+
+def _lines_by_letter(
+    lines: Sequence[_Line], scan_forms: Sequence[str]
+) -> dict[str, tuple[_Line, ...]]:
+    """For each letter an alternative may start with, the lines that may match there (in file
+    order); the lines with an alternative of unknown start are among them all."""
+    letters: list[set[str] | None] = []
+    for form in scan_forms:
+        firsts = {_first_letter(_unwrapped(a)) for a in _top_level_alternatives(form)}
+        letters.append(None if None in firsts else {f for f in firsts if f})
+    every = set().union(*(f for f in letters if f))
+    return {
+        letter: tuple(
+            line for line, f in zip(lines, letters, strict=True) if f is None or letter in f
+        )
+        for letter in every
+    }
+
+
+# The characters a word is found after: a short explicit set is searched for much faster than
+# "any character but a letter, a digit or a hyphen".
+BEFORE_A_WORD = "[ \\n\\t\\r\\f\\v\\xa0\"'“‘(\\[/—–,;:.•*]"
+
+
+def compile_taxonomy(paths: Iterable[Path], anchors: Sequence[tuple[str, str]] = ()) -> Taxonomy:
+    """One taxonomy from the lines of `paths` (see the header of data/pii.tsv); its scan also
+    finds the (kind, lowercase pattern) `anchors`, so that one pass over a text serves both."""
+    lines = [
+        (value, _any_whitespace(pattern), near, also)
+        for path in paths
+        for value, pattern, near, also in read_lines(path)
+    ]
+    for _, pattern, _, _ in lines:
+        if re.compile(pattern).groups:
+            raise ValueError(f"pattern {pattern!r} has a capturing group: write (?:...)")
+    scan_forms = [_scan_form(pattern) for _, pattern, _, _ in lines]
+    alternatives = [
+        alternative
+        for form in scan_forms + [pattern for _, pattern in anchors]
+        for alternative in _top_level_alternatives(form)
+    ]
+    alternation = _by_first_letter(alternatives)
+    compiled = tuple(
+        _Line(
+            value=value,
+            pattern=re.compile(rf"(?<![\w-])(?:{pattern})(?!\w)", re.IGNORECASE),
+            near=re.compile(near, re.IGNORECASE) if near else None,
+            also=also,
+        )
+        for value, pattern, near, also in lines
+    )
+    return Taxonomy(
+        scan=re.compile(rf"{BEFORE_A_WORD}(?:{alternation})(?!\w)"),
+        scan_start=re.compile(rf"(?:{alternation})(?!\w)"),
+        lines=compiled,
+        lines_by_letter=_lines_by_letter(compiled, scan_forms),
+        anchors=tuple((kind, re.compile(pattern)) for kind, pattern in anchors),
+    )
