@@ -835,3 +835,164 @@ def test_the_document_panel_lists_its_risks_and_mitigations(page, structured_url
     # and the risk's words are on that page
     first_words = " ".join(expected["risks"][at]["risk"].split()[:4])
     expect(dialog.locator(".page-text")).to_contain_text(first_words)
+
+
+# ---------------------------------------------------------------- privacy facets
+
+PRIVACY_GROUPS = {
+    "pii": "Personal information",
+    "technology": "Technology",
+    "retention": "Retention",
+    "authority": "Legal authority",
+    "exemption": "Privacy Act exemption",
+}
+
+
+def facet_group(page, key: str):
+    return page.locator(f"{WIDGET} fieldset[data-facet={key}]")
+
+
+def shown_counts(page, key: str) -> dict[str, int]:
+    """The values a facet group shows (not those folded away) with their counts."""
+    options = facet_group(page, key).locator(".facet-option:visible")
+    return {
+        option.locator("input").get_attribute("value"): int(option.locator(".count").inner_text())
+        for option in options.all()
+    }
+
+
+def _top(counts: dict[str, int], n: int) -> dict[str, int]:
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return dict(ranked[:n])
+
+
+def test_privacy_facet_groups_appear_with_counts_and_filter(page, base_url: str) -> None:
+    everything = api_search(base_url, q="", per_page="1")["facets"]
+    assert all(everything[key] for key in PRIVACY_GROUPS), "the facet finder found nothing"
+    page.goto(base_url + "/")
+    expect(facet_group(page, "pii")).to_be_visible()  # before anything is typed
+    groups = page.locator(f"{WIDGET} .filter-groups > fieldset")
+    order = [g.get_attribute("data-facet") for g in groups.all()]
+    assert order == ["component", "type", "year", *PRIVACY_GROUPS]
+    for key, label in PRIVACY_GROUPS.items():
+        expect(facet_group(page, key).locator("legend")).to_have_text(label)
+        assert shown_counts(page, key) == _top(everything[key], 5)
+    # a value filters: the documents with it, newest first
+    pii = facet_group(page, "pii")
+    value = list(_top(everything["pii"], 5))[4]
+    pii.get_by_role("checkbox", name=re.compile("^" + re.escape(value))).check()
+    listed = browsing(page)
+    expected = api_search(base_url, pii=value)
+    assert expected["total"] == everything["pii"][value]
+    expect(page.get_by_role("status")).to_contain_text(f"Browsing {expected['total']} document")
+    expect(page).to_have_url(re.compile("ps-pii=" + re.escape(urllib.parse.quote_plus(value))))
+    assert [r.get_attribute("data-id") for r in listed.all()] == [
+        h["id"] for h in expected["results"]
+    ]
+    # its own group is counted without it (its other values stay to add); the others with it
+    assert shown_counts(page, "pii") == _top(everything["pii"], 5)
+    technology = expected["facets"].get("technology", {})
+    assert expected["facets"]["technology"] != everything["technology"]
+    if technology:
+        assert shown_counts(page, "technology") == _top(technology, 5)
+    else:
+        expect(facet_group(page, "technology")).to_have_count(0)
+    expect(page.locator(f"{WIDGET} .filters summary")).to_have_text("Filters (1 selected)")
+    # the address keeps the filter, words search within it
+    page.goto(base_url + "/?ps-q=biometric&ps-pii=fingerprints")
+    results = results_shown(page)
+    within = api_search(base_url, q="biometric", pii="fingerprints")
+    assert 0 < within["total"] < api_search(base_url, q="biometric")["total"]
+    expect(page.get_by_role("status")).to_contain_text(f"{within['total']} result")
+    # a value folded away in its group shows when it is ticked
+    expect(pii.get_by_role("checkbox", name=re.compile(r"^fingerprints\b"))).to_be_checked()
+    assert [r.get_attribute("data-id") for r in results.all()] == [h["id"] for h in within["results"]]
+
+
+def test_a_group_without_values_is_hidden(page, base_url: str) -> None:
+    page.goto(base_url + "/?ps-exemption=(k)(6)")
+    browsing(page)
+    facets = api_search(base_url, exemption="(k)(6)")["facets"]
+    empty = [key for key in PRIVACY_GROUPS if not facets.get(key)]
+    assert empty, "every facet has a value for the (k)(6) documents"
+    for key in PRIVACY_GROUPS:
+        expect(facet_group(page, key)).to_have_count(0 if key in empty else 1)
+
+
+def test_a_long_facet_group_folds_and_unfolds_by_keyboard(page, base_url: str) -> None:
+    authorities = api_search(base_url, q="", per_page="1")["facets"]["authority"]
+    assert len(authorities) > 6
+    page.goto(base_url + "/")
+    group = facet_group(page, "authority")
+    more = group.get_by_role("button", name=f"Show {len(authorities) - 5} more")
+    expect(more).to_have_attribute("aria-expanded", "false")
+    expect(group.locator(".facet-option:visible")).to_have_count(5)
+    # by keyboard: from the fifth value, Tab reaches the button; Enter unfolds it
+    group.locator(".facet-option:visible input").last.focus()
+    page.keyboard.press("Tab")
+    expect(more).to_be_focused()
+    page.keyboard.press("Enter")
+    toggle = group.locator("button[data-more]")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(toggle).to_have_text("Show fewer")
+    expect(toggle).to_be_focused()
+    expect(group.locator(".facet-option:visible")).to_have_count(len(authorities))
+    assert shown_counts(page, "authority") == authorities
+    # the last value, reached by keyboard, filters; the group is drawn again around the focus
+    page.keyboard.press("Shift+Tab")
+    last = list(_top(authorities, len(authorities)))[-1]
+    page.keyboard.press("Space")
+    browsing(page)
+    expect(page).to_have_url(re.compile("ps-authority="))
+    expect(group.get_by_role("checkbox", name=re.compile("^" + re.escape(last)))).to_be_focused()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    # Space folds it: the ticked value stays in sight with the first five
+    page.keyboard.press("Tab")
+    expect(toggle).to_be_focused()
+    page.keyboard.press("Space")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(group.locator(".facet-option:visible")).to_have_count(6)
+    expect(toggle).to_have_text(f"Show {len(authorities) - 6} more")
+    # a group of five values or fewer has no button
+    page.goto(base_url + "/")
+    expect(facet_group(page, "exemption").locator(".facet-option")).to_have_count(
+        len(api_search(base_url, q="", per_page="1")["facets"]["exemption"])
+    )
+    expect(facet_group(page, "exemption").get_by_role("button")).to_have_count(0)
+
+
+def test_the_document_panel_facets_filter_the_search(page, base_url: str) -> None:
+    search_for(page, base_url, "facial recognition")
+    reference = "DHS/ICE/PIA-054"
+    page.locator(f"{WIDGET} .result[data-id='{reference}'] .result-title").click()
+    dialog = page.get_by_role("dialog")
+    with urllib.request.urlopen(
+        f"{base_url}/api/documents/{urllib.parse.quote(reference, safe='')}", timeout=10
+    ) as response:
+        facets = json.load(response)["facets"]
+    assert "facial recognition" in facets["technology"]
+    listed = dialog.locator(".doc-facets dt").all_inner_texts()
+    assert listed == [label for key, label in PRIVACY_GROUPS.items() if facets.get(key)]
+    for key, label in PRIVACY_GROUPS.items():
+        for value in facets.get(key, []):
+            button = dialog.get_by_role("button", name=f"{value}, filter by {label}")
+            expect(button).to_have_attribute("aria-pressed", "false")
+    # its sections, from the first page the shared corpus holds
+    dialog.get_by_text("Sections (", exact=False).click()
+    expect(dialog.locator(".doc-sections .section-link").first).to_have_text("Abstract")
+    dialog.get_by_role("button", name="facial recognition, filter by Technology").click()
+    expect(dialog).to_be_hidden()
+    expect(page).to_have_url(re.compile(r"ps-technology=facial\+recognition"))
+    within = api_search(base_url, q="facial recognition", technology="facial recognition")
+    expect(page.get_by_role("status")).to_contain_text(f"{within['total']} result")
+    checkbox = facet_group(page, "technology").get_by_role(
+        "checkbox", name=re.compile(r"^facial recognition\b")
+    )
+    expect(checkbox).to_be_checked()
+    # opened again, the value shows as the filter in use; pressed again, it is dropped
+    page.locator(f"{WIDGET} .result[data-id='{reference}'] .result-title").click()
+    pressed = dialog.get_by_role("button", name="facial recognition, filter by Technology")
+    expect(pressed).to_have_attribute("aria-pressed", "true")
+    pressed.click()
+    expect(checkbox).not_to_be_checked()
+    assert "ps-technology" not in page.url

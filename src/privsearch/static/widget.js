@@ -334,7 +334,10 @@ dialog.document::backdrop { background: rgba(15, 23, 42, .45); }
 .facts dd { margin: 0; overflow-wrap: anywhere; }
 .doc-facets { margin: 0 0 .8em; }
 .doc-facets h3, .doc-part summary { margin: 0 0 .3em; font-size: 1em; }
-.doc-facets .facts { margin: 0; }
+.facet-list { display: grid; grid-template-columns: max-content 1fr; gap: .3em 1em; margin: 0;
+  font-size: .9em; align-items: baseline; }
+.facet-list dt { color: var(--_muted); }
+.facet-list dd { margin: 0; }
 .facet-values { display: flex; flex-wrap: wrap; gap: .3em; margin: 0; padding: 0; list-style: none; }
 .facet-value {
   padding: .05em .55em; border: 1px solid var(--_border); border-radius: 999px;
@@ -1670,7 +1673,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
     _documentFacets(facets) {
       const known = PRIVACY_FACETS.filter(({ key }) => (facets[key] || []).length);
       if (!known.length) return null;
-      const list = el("dl", { class: "facts" });
+      const list = el("dl", { class: "facet-list" });
       for (const { key, label } of known) {
         const buttons = facets[key].map((value) => {
           const on = this.state[key].includes(value);
@@ -1683,11 +1686,12 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
                 type: "button",
                 class: "facet-value",
                 part: "document-facet",
+                // pressed: the search is filtered by it (pressing it again drops the filter)
                 "aria-pressed": on ? "true" : "false",
+                "aria-label": `${value}, filter by ${label}`,
                 onclick: () => this._filterFromDocument(key, value),
               },
               value,
-              el("span", { class: "visually-hidden" }, on ? `, filtering by ${label}` : `, filter by ${label}`),
             ),
           );
         });
