@@ -351,9 +351,11 @@ dialog.document::backdrop { background: rgba(15, 23, 42, .45); }
   border-radius: var(--_radius); }
 .doc-part summary { cursor: pointer; font-weight: 700; }
 .doc-part[open] summary { margin-bottom: .5em; }
-.doc-sections, .doc-sections ol { margin: 0; padding-left: 1.2em; font-size: .92em; }
+.doc-sections, .doc-sections ol { margin: 0; padding: 0; list-style: none; font-size: .92em; }
+.doc-sections ol { padding-left: 1.2em; font-size: .95em; }
 .doc-sections li { margin: .15em 0; }
-.doc-sections ol { font-size: .95em; }
+.doc-sections .link-button { display: inline; text-align: left; }
+.doc-sections ol .link-button { font-weight: 400; }
 .doc-sections .section-page { color: var(--_muted); font-size: .9em; margin-left: .4em; }
 .risks { margin: 0; padding-left: 1.4em; font-size: .92em; }
 .risks > li { margin: 0 0 .8em; }
@@ -1786,6 +1788,13 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       return part ? readableHeading(part.title) : "";
     }
 
+    /** The panel's body scrolled to show `node` at its top (scrollIntoView would move the
+     * dialog too). */
+    _scrollPanelTo(node) {
+      const body = this._docBody;
+      body.scrollTop += node.getBoundingClientRect().top - body.getBoundingClientRect().top;
+    }
+
     async _showPage(record, pages, matched, number, area, id, focusText = false) {
       const index = pages.indexOf(number);
       const move = (n) => () => this._showPage(record, pages, matched, n, area, id);
@@ -1831,8 +1840,8 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         const again = [...nav.querySelectorAll("button")].find((b) => b.getAttribute("aria-label") === hadFocus && !b.disabled);
         (again || nav.querySelector('[aria-current="page"]')).focus();
       } else if (focusText) {
+        this._scrollPanelTo(area);
         text.focus({ preventScroll: true });
-        area.scrollIntoView({ block: "start" });
       }
       let page;
       try {
@@ -1849,6 +1858,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       }
       if (id !== this._documentId || !text.isConnected) return;
       text.replaceChildren(markedFragment(page.html));
+      if (focusText) this._scrollPanelTo(area); // the text now has its height
       const first = text.querySelector("mark");
       if (first) text.scrollTop = Math.max(0, first.offsetTop - text.offsetTop - 40);
     }
