@@ -1,5 +1,6 @@
-"""axe-core in Chromium on the pages people see: the landing page, a results page, an open
-document and the embed page must report no WCAG 2.1 A/AA or best-practice violation.
+"""axe-core in Chromium on the pages people see: the landing page (its privacy facet groups
+unfolded too), a results page, an open document (with its facets, sections and risks shown) and
+the embed page must report no WCAG 2.1 A/AA or best-practice violation.
 
 axe-core comes from the npm registry: `.ci/run` installs it into `.ci/node_modules`
 (`npm install --prefix .ci axe-core@4`); `PRIVSEARCH_AXE_JS` may name another copy of
@@ -22,10 +23,14 @@ from tests.test_widget import (  # noqa: F401 - the fixtures, as the widget test
     Console,
     base_url,
     browser,
+    generated,
     index_dir,
+    open_document,
     other_origin,
     results_shown,
+    structured_url,
     sync_api,
+    truth,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,5 +113,27 @@ def test_the_open_suggestion_list(page, base_url: str) -> None:
     expect(listbox.get_by_role("group", name="Documents")).to_be_visible()
     box.press("ArrowDown")
     expect(box).to_have_attribute("aria-activedescendant", "suggestion-0")
+    found = violations(page)
+    assert not found, "\n".join(found)
+
+
+def test_the_filters_unfolded_and_a_section_chosen(page, base_url: str) -> None:
+    page.goto(base_url + "/?ps-q=privacy&ps-section=Abstract")
+    expect(results_shown(page).first.locator(".snippet-where")).to_contain_text("Abstract")
+    expect(page.get_by_role("combobox", name="In section")).to_have_value("Abstract")
+    more = page.locator(f"{WIDGET} fieldset[data-facet=authority] button[data-more]")
+    more.click()
+    expect(more).to_have_attribute("aria-expanded", "true")
+    found = violations(page)
+    assert not found, "\n".join(found)
+
+
+def test_an_open_document_with_its_sections_and_risks(page, structured_url: str, truth) -> None:
+    reference = max(truth, key=lambda r: len(truth[r]["risks"]))
+    dialog = open_document(page, structured_url, reference)
+    for part in dialog.locator("details.doc-part summary").all():
+        part.click()
+    expect(dialog.locator(".risk-item").first).to_be_visible()
+    expect(dialog.locator(".section-link").first).to_be_visible()
     found = violations(page)
     assert not found, "\n".join(found)

@@ -6,6 +6,7 @@ text are HTML. Every page's console must stay empty (errors, warnings, uncaught 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import json
@@ -107,12 +108,13 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def base_url(index_dir: Path, other_origin: tuple[str, Path], tmp_path_factory) -> Iterator[str]:
+@contextlib.contextmanager
+def serving(index: Path, origin: str, log_dir: Path) -> Iterator[str]:
+    """`privsearch serve` over `index` on a free port, until the block ends: its base URL."""
     port = _free_port()
-    log = (tmp_path_factory.mktemp("server") / "server.log").open("w+")
+    log = (log_dir / "server.log").open("w+")
     proc = subprocess.Popen(
-        _server_command(index_dir, port, other_origin[0]), stdout=log, stderr=subprocess.STDOUT
+        _server_command(index, port, origin), stdout=log, stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -137,6 +139,12 @@ def base_url(index_dir: Path, other_origin: tuple[str, Path], tmp_path_factory) 
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(index_dir: Path, other_origin: tuple[str, Path], tmp_path_factory) -> Iterator[str]:
+    with serving(index_dir, other_origin[0], tmp_path_factory.mktemp("server")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -669,3 +677,343 @@ def test_year_facet_and_date_range_narrow_the_list(page, base_url: str) -> None:
     shown = shown_dates(page)
     assert shown and all("2010-01-01" <= d <= "2015-12-31" for d in shown)
     expect(page.locator(f"{WIDGET} .filters summary")).to_have_text("Filters (3 selected)")
+
+
+# ---------------------------------------------------------------- sections and risks
+#
+# The shared corpus holds first pages only: its sections are abstracts, overviews and Federal
+# Register preambles, and it states no risk. Full-length generated PIAs and SORNs, whose
+# sections and risk/mitigation pairs are known by construction (structure.jsonl), fill the gap
+# in an index of their own.
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Eight generated documents: four PIAs stating 10-18 risks each, three SORNs, a report."""
+    from benchmarks.generate import generate
+
+    out = tmp_path_factory.mktemp("generated")
+    generate(out, docs=8, chars=30_000, seed=3)
+    return out
+
+
+@pytest.fixture(scope="module")
+def truth(generated: Path) -> dict[str, dict]:
+    """What each generated document holds, by its reference: sections and risks."""
+    rows = (generated / "structure.jsonl").read_text(encoding="utf-8").splitlines()
+    return {row["reference"]: row for row in map(json.loads, rows)}
+
+
+@pytest.fixture(scope="module")
+def structured_url(generated: Path, other_origin, tmp_path_factory) -> Iterator[str]:
+    index = tmp_path_factory.mktemp("generated-index")
+    privsearch.build_index([generated], index, limits=TEST_LIMITS)
+    with serving(index, other_origin[0], tmp_path_factory.mktemp("generated-server")) as url:
+        yield url
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _pages_of(truth_row: dict, key: str) -> tuple[int, int]:
+    """The first and last page of the first section of kind `key` in a generated document."""
+    parts = [s for s in truth_row["sections"] if s["level"] == 1]
+    at = next(i for i, s in enumerate(parts) if s["key"] == key)
+    following = parts[at + 1 :]
+    return parts[at]["page"], following[0]["page"] if following else 10_000
+
+
+def test_the_section_choice_narrows_results_and_labels_snippets(page, structured_url, truth):
+    page.goto(structured_url + "/?ps-q=information")
+    everywhere = api_search(structured_url, q="information")["total"]
+    expect(page.get_by_role("status")).to_contain_text(f"{everywhere} results")
+    choice = page.get_by_role("combobox", name="In section")
+    expect(choice).to_have_value("")
+    offered = choice.locator("option").all_inner_texts()
+    assert offered[0] == "anywhere"
+    assert {"Routine Uses", "Data Retention", "Categories of Records"} <= set(offered)
+    choice.select_option("Routine Uses")
+    expect(page).to_have_url(re.compile(r"ps-section=Routine\+Uses"))
+    within = api_search(structured_url, q="information", section="Routine Uses")["total"]
+    sorns = {reference for reference, row in truth.items() if row["doc_type"] == "SORN"}
+    assert 0 < within <= len(sorns) < everywhere
+    expect(page.get_by_role("status")).to_contain_text(f"{within} result")
+    results = results_shown(page)
+    expect(results).to_have_count(within)
+    for result in results.all():
+        reference = result.get_attribute("data-id")
+        assert reference in sorns
+        label = result.locator(".snippet-where").inner_text()
+        number = int(re.fullmatch(r"Routine Uses, page (\d+)", label)[1])
+        first, last = _pages_of(truth[reference], "routine_uses")
+        assert first <= number <= last, (reference, label)
+        expect(result.locator(".snippet")).to_contain_text(f"{label}: ")
+    # the address keeps the choice; "anywhere" drops it
+    page.reload()
+    expect(choice).to_have_value("Routine Uses")
+    expect(page.get_by_role("status")).to_contain_text(f"{within} result")
+    choice.select_option("")
+    expect(page.get_by_role("status")).to_contain_text(f"{everywhere} results")
+    assert "ps-section" not in page.url
+    # with the box empty, a section lists the documents that have one of its kind
+    page.goto(structured_url + "/?ps-section=Data+Retention")
+    listed = browsing(page)
+    with_retention = {
+        r for r, row in truth.items() if any(s["key"] == "retention" for s in row["sections"])
+    }
+    expect(listed).to_have_count(len(with_retention))
+    assert {r.get_attribute("data-id") for r in listed.all()} == with_retention
+
+
+def _most_risks(truth: dict[str, dict]) -> str:
+    return max(truth, key=lambda reference: len(truth[reference]["risks"]))
+
+
+def open_document(page, base_url: str, reference: str):
+    """The panel of the document `reference`, opened from its search result."""
+    page.goto(f"{base_url}/?ps-q={urllib.parse.quote_plus(reference)}")
+    results_shown(page)
+    page.locator(f"{WIDGET} .result[data-id='{reference}'] .result-title").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.locator(".facts")).to_contain_text(reference)
+    return dialog
+
+
+def test_the_document_panel_lists_its_sections_with_their_pages(page, structured_url, truth):
+    reference = _most_risks(truth)
+    expected = truth[reference]["sections"]
+    dialog = open_document(page, structured_url, reference)
+    sections = dialog.get_by_text(f"Sections ({len(expected)})", exact=True)
+    sections.click()  # folded until asked for
+    links = dialog.locator(".doc-sections .section-link")
+    expect(links).to_have_count(len(expected))
+    pages = dialog.locator(".doc-sections .section-page").all_inner_texts()
+    assert pages == [f"page {s['page']}" for s in expected]
+    # the parts of the template at the top, their numbered questions inside them
+    parts = [s for s in expected if s["level"] == 1]
+    top = dialog.locator(".doc-sections > li > .section-link").all_inner_texts()
+    assert [t.lower() for t in top] == [s["heading"].rstrip(":").lower() for s in parts]
+    # a section's link opens its page in the panel, its text focused
+    shown = int(dialog.locator(".page-nav [aria-current=page]").inner_text())
+    target = next(s for s in reversed(parts) if s["page"] != shown)
+    links.nth(expected.index(target)).click()
+    current = dialog.locator(".page-nav [aria-current=page]")
+    expect(current).to_have_text(str(target["page"]))
+    expect(dialog.locator(".page-text")).to_be_focused()
+    expect(dialog.locator(".page-text")).to_have_attribute(
+        "aria-label", f"Page {target['page']} text"
+    )
+
+
+def test_the_document_panel_lists_its_risks_and_mitigations(page, structured_url, truth):
+    reference = _most_risks(truth)
+    expected = truth[reference]
+    dialog = open_document(page, structured_url, reference)
+    expect(dialog.locator(".risk-item")).to_have_count(len(expected["risks"]))
+    dialog.get_by_text(f"Privacy risks ({len(expected['risks'])})", exact=True).click()
+    parts = [s for s in expected["sections"] if s["level"] == 1]
+    ends = [later["page"] for later in parts[1:]] + [10_000]
+
+    def heading_of(risk: dict) -> str:
+        """The first part of the risk's kind whose pages reach the risk's page (the truth, like
+        the API, names the kind; two parts of the older template share one)."""
+        return next(
+            part["heading"].rstrip(":")
+            for part, end in zip(parts, ends, strict=True)
+            if part["key"] == risk["section"] and part["page"] <= risk["page"] <= end
+        )
+
+    items = dialog.locator(".risk-item")
+    for item, risk in zip(items.all(), expected["risks"], strict=True):
+        assert _words(item.locator(".risk").inner_text()) == _words(f"Privacy risk: {risk['risk']}")
+        # a risk stated without a mitigation says so
+        mitigation = risk["mitigation"] or "none stated."
+        assert _words(item.locator(".mitigation").inner_text()) == _words(
+            f"Mitigation: {mitigation}"
+        )
+        where = item.locator(".risk-where").inner_text()
+        assert where.lower() == f"{heading_of(risk).lower()}, page {risk['page']}", where
+    # each risk's page opens in the panel
+    shown = int(dialog.locator(".page-nav [aria-current=page]").inner_text())
+    at = next(i for i, r in enumerate(expected["risks"]) if r["page"] != shown)
+    items.nth(at).get_by_role("button", name=f"page {expected['risks'][at]['page']}").click()
+    current = dialog.locator(".page-nav [aria-current=page]")
+    expect(current).to_have_text(str(expected["risks"][at]["page"]))
+    # and the risk's words are on that page
+    first_words = " ".join(expected["risks"][at]["risk"].split()[:4])
+    expect(dialog.locator(".page-text")).to_contain_text(first_words)
+
+
+# ---------------------------------------------------------------- privacy facets
+
+PRIVACY_GROUPS = {
+    "pii": "Personal information",
+    "technology": "Technology",
+    "retention": "Retention",
+    "authority": "Legal authority",
+    "exemption": "Privacy Act exemption",
+}
+
+
+def facet_group(page, key: str):
+    return page.locator(f"{WIDGET} fieldset[data-facet={key}]")
+
+
+def shown_counts(page, key: str) -> dict[str, int]:
+    """The values a facet group shows (not those folded away) with their counts."""
+    options = facet_group(page, key).locator(".facet-option:visible")
+    return {
+        option.locator("input").get_attribute("value"): int(option.locator(".count").inner_text())
+        for option in options.all()
+    }
+
+
+def assert_most_frequent(shown: dict[str, int], counts: dict[str, int], n: int = 5) -> None:
+    """`shown` is `n` (or all) of `counts` with their counts, none less frequent than one left
+    out (values tied at the edge may be either)."""
+    assert len(shown) == min(n, len(counts))
+    assert all(counts[value] == count for value, count in shown.items()), shown
+    assert sorted(shown.values(), reverse=True) == sorted(counts.values(), reverse=True)[:n]
+
+
+def test_privacy_facet_groups_appear_with_counts_and_filter(page, base_url: str) -> None:
+    everything = api_search(base_url, q="", per_page="1")["facets"]
+    assert all(everything[key] for key in PRIVACY_GROUPS), "the facet finder found nothing"
+    page.goto(base_url + "/")
+    expect(facet_group(page, "pii")).to_be_visible()  # before anything is typed
+    groups = page.locator(f"{WIDGET} .filter-groups > fieldset")
+    order = [g.get_attribute("data-facet") for g in groups.all()]
+    assert order == ["component", "type", "year", *PRIVACY_GROUPS]
+    for key, label in PRIVACY_GROUPS.items():
+        expect(facet_group(page, key).locator("legend")).to_have_text(label)
+        assert_most_frequent(shown_counts(page, key), everything[key])
+    # a value filters: the documents with it, newest first
+    pii = facet_group(page, "pii")
+    value = sorted(shown_counts(page, "pii").items(), key=lambda item: item[1])[0][0]
+    pii.get_by_role("checkbox", name=re.compile("^" + re.escape(value))).check()
+    listed = browsing(page)
+    expected = api_search(base_url, pii=value)
+    assert expected["total"] == everything["pii"][value]
+    expect(page.get_by_role("status")).to_contain_text(f"Browsing {expected['total']} document")
+    expect(page).to_have_url(re.compile("ps-pii=" + re.escape(urllib.parse.quote_plus(value))))
+    assert [r.get_attribute("data-id") for r in listed.all()] == [
+        h["id"] for h in expected["results"]
+    ]
+    # its own group is counted without it (its other values stay to add); the others with it
+    assert_most_frequent(shown_counts(page, "pii"), everything["pii"])
+    technology = expected["facets"].get("technology", {})
+    assert expected["facets"]["technology"] != everything["technology"]
+    if technology:
+        assert_most_frequent(shown_counts(page, "technology"), technology)
+    else:
+        expect(facet_group(page, "technology")).to_have_count(0)
+    expect(page.locator(f"{WIDGET} .filters summary")).to_have_text("Filters (1 selected)")
+    # the address keeps the filter, words search within it
+    page.goto(base_url + "/?ps-q=biometric&ps-pii=fingerprints")
+    results = results_shown(page)
+    within = api_search(base_url, q="biometric", pii="fingerprints")
+    assert 0 < within["total"] < api_search(base_url, q="biometric")["total"]
+    expect(page.get_by_role("status")).to_contain_text(f"{within['total']} result")
+    # a value folded away in its group shows when it is ticked
+    expect(pii.get_by_role("checkbox", name=re.compile(r"^fingerprints\b"))).to_be_checked()
+    assert [r.get_attribute("data-id") for r in results.all()] == [
+        h["id"] for h in within["results"]
+    ]
+
+
+def test_a_group_without_values_is_hidden(page, base_url: str) -> None:
+    page.goto(base_url + "/?ps-exemption=(k)(6)")
+    browsing(page)
+    facets = api_search(base_url, exemption="(k)(6)")["facets"]
+    empty = [key for key in PRIVACY_GROUPS if not facets.get(key)]
+    assert empty, "every facet has a value for the (k)(6) documents"
+    for key in PRIVACY_GROUPS:
+        expect(facet_group(page, key)).to_have_count(0 if key in empty else 1)
+
+
+def _focused_value(page) -> str:
+    return page.evaluate(
+        "document.querySelector('privsearch-search').shadowRoot.activeElement.value"
+    )
+
+
+def test_a_long_facet_group_folds_and_unfolds_by_keyboard(page, base_url: str) -> None:
+    authorities = api_search(base_url, q="", per_page="1")["facets"]["authority"]
+    assert len(authorities) > 6
+    page.goto(base_url + "/")
+    group = facet_group(page, "authority")
+    more = group.get_by_role("button", name=f"Show {len(authorities) - 5} more")
+    expect(more).to_have_attribute("aria-expanded", "false")
+    expect(group.locator(".facet-option:visible")).to_have_count(5)
+    first_five = set(shown_counts(page, "authority"))
+    # by keyboard: from the fifth value, Tab reaches the button; Enter unfolds it
+    group.locator(".facet-option:visible input").last.focus()
+    page.keyboard.press("Tab")
+    expect(more).to_be_focused()
+    page.keyboard.press("Enter")
+    toggle = group.locator("button[data-more]")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(toggle).to_have_text("Show fewer")
+    expect(toggle).to_be_focused()
+    expect(group.locator(".facet-option:visible")).to_have_count(len(authorities))
+    assert shown_counts(page, "authority") == authorities
+    # the last value, reached by keyboard, filters; the group is drawn again around the focus
+    page.keyboard.press("Shift+Tab")
+    last = _focused_value(page)
+    assert last in authorities and last not in first_five
+    page.keyboard.press("Space")
+    browsing(page)
+    expect(page).to_have_url(re.compile("ps-authority="))
+    expect(group.get_by_role("checkbox", name=re.compile("^" + re.escape(last)))).to_be_focused()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    # Space folds it: the ticked value stays in sight with the first five
+    page.keyboard.press("Tab")
+    expect(toggle).to_be_focused()
+    page.keyboard.press("Space")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    expect(group.locator(".facet-option:visible")).to_have_count(6)
+    expect(toggle).to_have_text(f"Show {len(authorities) - 6} more")
+    # a group of five values or fewer has no button
+    page.goto(base_url + "/")
+    expect(facet_group(page, "exemption").locator(".facet-option")).to_have_count(
+        len(api_search(base_url, q="", per_page="1")["facets"]["exemption"])
+    )
+    expect(facet_group(page, "exemption").get_by_role("button")).to_have_count(0)
+
+
+def test_the_document_panel_facets_filter_the_search(page, base_url: str) -> None:
+    search_for(page, base_url, "facial recognition")
+    reference = "DHS/ICE/PIA-054"
+    page.locator(f"{WIDGET} .result[data-id='{reference}'] .result-title").click()
+    dialog = page.get_by_role("dialog")
+    with urllib.request.urlopen(
+        f"{base_url}/api/documents/{urllib.parse.quote(reference, safe='')}", timeout=10
+    ) as response:
+        facets = json.load(response)["facets"]
+    assert "facial recognition" in facets["technology"]
+    listed = dialog.locator(".doc-facets dt").all_inner_texts()
+    assert listed == [label for key, label in PRIVACY_GROUPS.items() if facets.get(key)]
+    for key, label in PRIVACY_GROUPS.items():
+        for value in facets.get(key, []):
+            button = dialog.get_by_role("button", name=f"{value}, filter by {label}")
+            expect(button).to_have_attribute("aria-pressed", "false")
+    # its sections, from the first page the shared corpus holds
+    dialog.get_by_text("Sections (", exact=False).click()
+    expect(dialog.locator(".doc-sections .section-link").first).to_have_text("Abstract")
+    dialog.get_by_role("button", name="facial recognition, filter by Technology").click()
+    expect(dialog).to_be_hidden()
+    expect(page).to_have_url(re.compile(r"ps-technology=facial\+recognition"))
+    within = api_search(base_url, q="facial recognition", technology="facial recognition")
+    expect(page.get_by_role("status")).to_contain_text(f"{within['total']} result")
+    checkbox = facet_group(page, "technology").get_by_role(
+        "checkbox", name=re.compile(r"^facial recognition\b")
+    )
+    expect(checkbox).to_be_checked()
+    # opened again, the value shows as the filter in use; pressed again, it is dropped
+    page.locator(f"{WIDGET} .result[data-id='{reference}'] .result-title").click()
+    pressed = dialog.get_by_role("button", name="facial recognition, filter by Technology")
+    expect(pressed).to_have_attribute("aria-pressed", "true")
+    pressed.click()
+    expect(checkbox).not_to_be_checked()
+    assert "ps-technology" not in page.url

@@ -33,11 +33,22 @@
   const SUGGEST_DELAY_MS = 100;
   const SUGGEST_CACHE_SIZE = 50;
   const MAX_PAGE = 1000;
+  // A privacy facet's group shows its first values and hides the rest behind "Show N more".
+  const COLLAPSE_AFTER = 5;
+  const PRIVACY_FACETS = [
+    { key: "pii", label: "Personal information" },
+    { key: "technology", label: "Technology" },
+    { key: "retention", label: "Retention" },
+    { key: "authority", label: "Legal authority" },
+    { key: "exemption", label: "Privacy Act exemption" },
+  ].map((facet) => ({ ...facet, collapseAfter: COLLAPSE_AFTER }));
+  // `key` is the API's (and the URL's) parameter; `field` the facet's name in its answers.
   const FACETS = [
     { key: "component", label: "Component" },
     { key: "type", label: "Type", field: "doc_type" },
     // years newest first, undated documents (the API's "unknown") last
     { key: "year", label: "Year", newestFirst: true, names: { unknown: "Undated" } },
+    ...PRIVACY_FACETS,
   ];
   const DATE_BOUNDS = [
     { key: "since", label: "From" },
@@ -133,6 +144,28 @@
       .filter(Boolean);
   }
 
+  const SMALL_WORDS = new Set(["a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to"]);
+
+  /** A heading printed in capitals ("SECTION 5.0 DATA RETENTION") in title case, others as
+   * printed; without a trailing colon ("AGENCY:"). */
+  function readableHeading(title) {
+    const text = String(title || "").trim().replace(/\s*:$/, "");
+    if (/[a-z]/.test(text) || !/[A-Z]/.test(text)) return text;
+    return text
+      .toLowerCase()
+      .split(/(\s+)/)
+      .map((word, i) => (i > 0 && SMALL_WORDS.has(word) ? word : word.charAt(0).toUpperCase() + word.slice(1)))
+      .join("");
+  }
+
+  /** "Routine Uses, page 4": where a snippet or a risk is in its document. */
+  function sectionAndPage(section, page) {
+    return page ? `${section}, page ${page}` : section;
+  }
+
+  // Every widget on a page asks the API once for the kinds of sections its index holds.
+  const sectionLists = new Map(); // API base -> Promise of the section titles
+
   // ---------------------------------------------------------------- styles
 
   const CSS = `
@@ -168,16 +201,18 @@ button, input, select { font: inherit; color: inherit; }
   overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap;
 }
 .search { position: relative; }
-.box { display: flex; gap: .5em; align-items: stretch; }
+.box { display: flex; flex-wrap: wrap; gap: .5em; align-items: stretch; }
 .input {
-  flex: 1; min-width: 0; padding: .6em .8em; font-size: 1.1em;
+  flex: 1 1 14em; min-width: 0; padding: .6em .8em; font-size: 1.1em;
   border: 2px solid var(--_border); border-radius: var(--_radius); background: var(--_background);
 }
 .input:focus { border-color: var(--_primary); outline: none; box-shadow: 0 0 0 3px var(--_focus); }
-.sort {
+.sort, .section-select {
   padding: .4em .5em; border: 1px solid var(--_border); border-radius: var(--_radius);
   background: var(--_background);
 }
+.section-choice { display: flex; align-items: center; gap: .4em; font-size: .95em; }
+.section-select { max-width: 16em; }
 .suggestions {
   position: absolute; z-index: 10; left: 0; right: 0; top: calc(100% + 4px); margin: 0;
   padding: .25em 0; list-style: none; background: var(--_background);
@@ -227,6 +262,7 @@ button, input, select { font: inherit; color: inherit; }
 .facet-option input { margin: 0; accent-color: var(--_primary); }
 .facet-option .value { flex: 1; overflow-wrap: anywhere; }
 .count { color: var(--_muted); font-size: .85em; font-variant-numeric: tabular-nums; }
+.facet-more { margin-top: .3em; font-size: .9em; }
 .date-range { margin-top: .8em; }
 .date-bound { display: flex; align-items: center; justify-content: space-between; gap: .45em;
   padding: .12em 0; font-size: .95em; }
@@ -249,6 +285,7 @@ button, input, select { font: inherit; color: inherit; }
 .tag { padding: .05em .5em; border-radius: 999px; background: var(--_surface);
   border: 1px solid var(--_border); color: var(--_text); font-weight: 600; }
 .snippet { margin: .3em 0; overflow-wrap: anywhere; }
+.snippet-where { font-weight: 600; color: var(--_muted); }
 mark { background: var(--_mark); color: var(--_mark-text); padding: 0 .1em; border-radius: 2px; }
 .pages { display: flex; flex-wrap: wrap; align-items: center; gap: .3em; margin: .3em 0 0;
   font-size: .85em; color: var(--_muted); }
@@ -295,6 +332,35 @@ dialog.document::backdrop { background: rgba(15, 23, 42, .45); }
   font-size: .9em; }
 .facts dt { color: var(--_muted); }
 .facts dd { margin: 0; overflow-wrap: anywhere; }
+.doc-facets { margin: 0 0 .8em; }
+.doc-facets h3, .doc-part summary { margin: 0 0 .3em; font-size: 1em; }
+.facet-list { display: grid; grid-template-columns: max-content 1fr; gap: .3em 1em; margin: 0;
+  font-size: .9em; align-items: baseline; }
+.facet-list dt { color: var(--_muted); }
+.facet-list dd { margin: 0; }
+.facet-values { display: flex; flex-wrap: wrap; gap: .3em; margin: 0; padding: 0; list-style: none; }
+.facet-value {
+  padding: .05em .55em; border: 1px solid var(--_border); border-radius: 999px;
+  background: var(--_surface); color: var(--_text); font-size: .95em; cursor: pointer;
+}
+.facet-value:hover { border-color: var(--_primary); }
+.facet-value[aria-pressed="true"] {
+  background: var(--_primary); border-color: var(--_primary); color: var(--_primary-text);
+}
+.doc-part { margin: 0 0 .8em; padding: .5em .8em; border: 1px solid var(--_border);
+  border-radius: var(--_radius); }
+.doc-part summary { cursor: pointer; font-weight: 700; }
+.doc-part[open] summary { margin-bottom: .5em; }
+.doc-sections, .doc-sections ol { margin: 0; padding: 0; list-style: none; font-size: .92em; }
+.doc-sections ol { padding-left: 1.2em; font-size: .95em; }
+.doc-sections li { margin: .15em 0; }
+.doc-sections .link-button { display: inline; text-align: left; }
+.doc-sections ol .link-button { font-weight: 400; }
+.doc-sections .section-page { color: var(--_muted); font-size: .9em; margin-left: .4em; }
+.risks { margin: 0; padding-left: 1.4em; font-size: .92em; }
+.risks > li { margin: 0 0 .8em; }
+.risks p { margin: .15em 0; overflow-wrap: anywhere; }
+.risk-where { color: var(--_muted); font-size: .95em; }
 .page-nav { display: flex; flex-wrap: wrap; gap: .35em; align-items: center; margin: .6em 0; }
 .page-nav button {
   padding: .25em .6em; border: 1px solid var(--_border); border-radius: var(--_radius);
@@ -375,6 +441,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       this._lastQuery = null;
       this._lastPrefix = false;
       this._opener = null;
+      this._expanded = new Set(); // the collapsible facet groups opened in full
       this._onPopState = () => this._restoreFromUrl();
     }
 
@@ -383,6 +450,8 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       this.state = this._initialState();
       this._input.value = this.state.q;
       this._sortSelect.value = this.state.sort;
+      this._syncSection();
+      this._loadSections();
       window.addEventListener("popstate", this._onPopState);
       this._search();
     }
@@ -424,7 +493,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
     }
 
     _defaults() {
-      return {
+      const state = {
         q: "",
         component: splitList(this.getAttribute("component")),
         type: splitList(this.getAttribute("type")),
@@ -432,14 +501,21 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         year: [],
         since: "",
         until: "",
+        section: "", // the kind of section the words must be in ("Routine Uses"); "": anywhere
         page: 1,
         asTyped: false, // search a misspelled word as typed (correct=false)
       };
+      for (const { key } of PRIVACY_FACETS) state[key] = [];
+      return state;
     }
 
     /** Whether any filter is set: with an empty box, the widget then lists documents. */
     _filtered(state = this.state) {
-      return FACETS.some(({ key }) => state[key].length) || DATE_BOUNDS.some(({ key }) => state[key]);
+      return (
+        FACETS.some(({ key }) => state[key].length) ||
+        DATE_BOUNDS.some(({ key }) => state[key]) ||
+        Boolean(state.section)
+      );
     }
 
     /** An empty box with filters: list the documents they let through, newest first. */
@@ -460,6 +536,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         const value = params.get(PARAM + key) || "";
         if (ISO_DATE.test(value)) state[key] = value;
       }
+      state.section = (params.get(PARAM + "section") || "").trim();
       if (params.get(PARAM + "sort") === "date") state.sort = "date";
       state.asTyped = params.get(PARAM + "correct") === "false";
       const page = parseInt(params.get(PARAM + "page") || "1", 10);
@@ -471,6 +548,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       this.state = this._initialState();
       this._input.value = this.state.q;
       this._sortSelect.value = this.state.sort;
+      this._syncSection();
       this._closeSuggestions();
       this._search({ history: "none" });
     }
@@ -490,6 +568,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
           if (!state[key].length && !same) params.set(PARAM + key, "");
         }
         for (const { key } of DATE_BOUNDS) if (state[key]) params.set(PARAM + key, state[key]);
+        if (state.section) params.set(PARAM + "section", state.section);
         if (state.sort !== "relevance" && state.q.trim()) params.set(PARAM + "sort", state.sort);
         if (state.page > 1) params.set(PARAM + "page", String(state.page));
         if (state.asTyped) params.set(PARAM + "correct", "false");
@@ -538,6 +617,27 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         },
         el("option", { value: "relevance" }, "Best match"),
         el("option", { value: "date" }, "Newest first"),
+      );
+      this._sectionSelect = el(
+        "select",
+        {
+          class: "section-select",
+          part: "section",
+          id: "section",
+          onchange: () => {
+            this.state.section = this._sectionSelect.value;
+            this.state.page = 1;
+            this._search({ history: "push" });
+          },
+        },
+        el("option", { value: "" }, "anywhere"),
+      );
+      // Hidden until the API says which kinds of sections the index holds.
+      this._sectionChoice = el(
+        "div",
+        { class: "section-choice", hidden: true },
+        el("label", { for: "section" }, "In section"),
+        this._sectionSelect,
       );
       this._suggestionList = el("div", {
         class: "suggestions",
@@ -598,7 +698,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
             "div",
             { class: "search", part: "search", role: "search" },
             this._labelText,
-            el("div", { class: "box" }, this._input, this._sortSelect),
+            el("div", { class: "box" }, this._input, this._sectionChoice, this._sortSelect),
             this._suggestionList,
           ),
           this._progress,
@@ -663,6 +763,45 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       const browsing = this._browsing;
       this._sortSelect.disabled = browsing;
       this._sortSelect.value = browsing ? "date" : this.state.sort;
+    }
+
+    /** The section choice's options: the kinds of sections the index holds, by title. */
+    async _loadSections() {
+      const base = this.apiBase;
+      if (!sectionLists.has(base)) {
+        const titles = this._get("api/facets", []).then((data) =>
+          Object.keys(data.section || {}).sort((a, b) => a.localeCompare(b)),
+        );
+        sectionLists.set(base, titles);
+        titles.catch(() => sectionLists.delete(base)); // ask again next time
+      }
+      let titles;
+      try {
+        titles = await sectionLists.get(base);
+      } catch (error) {
+        // The choice is optional: without it the box still searches everywhere.
+        if (error.status !== 429) console.error(`[privsearch] cannot list the sections: ${error.message}`);
+        return;
+      }
+      this._sectionTitles = titles;
+      this._syncSection();
+    }
+
+    /** The section choice shows the state's section, listed even when the index has none. */
+    _syncSection() {
+      const titles = [...(this._sectionTitles || [])];
+      const chosen = this.state.section;
+      const known = titles.find((t) => t.toLowerCase() === chosen.toLowerCase());
+      if (chosen && !known) titles.push(chosen);
+      const current = [...this._sectionSelect.options].slice(1).map((o) => o.value);
+      if (current.join("\n") !== titles.join("\n")) {
+        this._sectionSelect.replaceChildren(
+          el("option", { value: "" }, "anywhere"),
+          ...titles.map((title) => el("option", { value: title }, title)),
+        );
+      }
+      this._sectionSelect.value = known || chosen;
+      this._sectionChoice.hidden = titles.length === 0;
     }
 
     // ------------------------------------------------------------ typing and suggestions
@@ -883,10 +1022,9 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       // A query being typed keeps its trailing space: it says the last word is complete.
       const params = [["q", state.prefix ? state.q.trimStart() : state.q.trim()]];
       if (state.prefix) params.push(["prefix", "true"]);
-      for (const value of state.component) params.push(["component", value]);
-      for (const value of state.type) params.push(["type", value]);
-      for (const value of state.year) params.push(["year", value]);
+      for (const { key } of FACETS) for (const value of state[key]) params.push([key, value]);
       for (const { key } of DATE_BOUNDS) if (state[key]) params.push([key, state[key]]);
+      if (state.section) params.push(["section", state.section]);
       // An empty query lists documents newest first (the API's default for it).
       if (state.sort !== "relevance" && state.q.trim()) params.push(["sort", state.sort]);
       params.push(["page", String(state.page)], ["per_page", String(state.perPage || this.perPage)]);
@@ -1100,6 +1238,8 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
                   onclick: () => {
                     for (const { key } of FACETS) this.state[key] = [];
                     for (const { key } of DATE_BOUNDS) this.state[key] = "";
+                    this.state.section = "";
+                    this._syncSection();
                     this.state.page = 1;
                     this._search({ history: "push" });
                   },
@@ -1114,42 +1254,20 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
 
     _renderFilters(facets) {
       const groups = [];
-      for (const { key, label, field, newestFirst, names } of FACETS) {
-        const counts = { ...(facets[field || key] || {}) };
-        for (const value of this.state[key]) if (!(value in counts)) counts[value] = 0;
+      for (const facet of FACETS) {
+        const counts = { ...(facets[facet.field || facet.key] || {}) };
+        for (const value of this.state[facet.key]) if (!(value in counts)) counts[value] = 0;
         const values = Object.keys(counts).sort(
-          newestFirst
+          facet.newestFirst
             ? (a, b) => (a === "unknown") - (b === "unknown") || b.localeCompare(a)
             : (a, b) => counts[b] - counts[a] || a.localeCompare(b),
         );
-        if (!values.length) continue;
-        groups.push(
-          el(
-            "fieldset",
-            { class: "facet", part: "facet", "data-facet": key },
-            el("legend", {}, label),
-            el(
-              "div",
-              { class: "facet-options" },
-              values.map((value) =>
-                el(
-                  "label",
-                  { class: "facet-option", part: "facet-option" },
-                  el("input", {
-                    type: "checkbox",
-                    value,
-                    checked: this.state[key].includes(value),
-                    onchange: (event) => this._toggleFilter(key, value, event.target.checked),
-                  }),
-                  el("span", { class: "value" }, (names && names[value]) || value),
-                  el("span", { class: "count", "aria-label": plural(counts[value], "result", "results") }, String(counts[value])),
-                ),
-              ),
-            ),
-          ),
-        );
+        if (values.length) groups.push(this._facetGroup(facet, values, counts));
       }
+      // The groups are drawn anew: a keyboard user keeps the focus on the same control.
+      const focused = this._focusedFilter();
       this._filterGroups.replaceChildren(...groups);
+      if (focused) this._refocusFilter(focused);
       for (const { key } of DATE_BOUNDS) {
         if (this._dateInputs[key].value !== this.state[key]) this._dateInputs[key].value = this.state[key];
       }
@@ -1163,6 +1281,79 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         this._filters.open = this.getBoundingClientRect().width >= 640;
       }
       this._layout.classList.toggle("has-filters", groups.length > 0);
+    }
+
+    /** One facet's group of checkboxes with counts; past `collapseAfter` values, the rest
+     * (those not ticked) hide behind a "Show N more" button. */
+    _facetGroup({ key, label, names, collapseAfter }, values, counts) {
+      const optionsId = `facet-options-${key}`;
+      const options = values.map((value) =>
+        el(
+          "label",
+          { class: "facet-option", part: "facet-option" },
+          el("input", {
+            type: "checkbox",
+            value,
+            checked: this.state[key].includes(value),
+            onchange: (event) => this._toggleFilter(key, value, event.target.checked),
+          }),
+          el("span", { class: "value" }, (names && names[value]) || value),
+          el("span", { class: "count", "aria-label": plural(counts[value], "result", "results") }, String(counts[value])),
+        ),
+      );
+      const foldable = collapseAfter
+        ? values.map((value, i) => i >= collapseAfter && !this.state[key].includes(value))
+        : [];
+      const folded = foldable.filter(Boolean).length;
+      let more = null;
+      if (folded) {
+        const show = (expanded) => {
+          options.forEach((option, i) => {
+            option.hidden = !expanded && foldable[i];
+          });
+          more.setAttribute("aria-expanded", expanded ? "true" : "false");
+          more.textContent = expanded ? "Show fewer" : `Show ${folded} more`;
+        };
+        more = el("button", {
+          type: "button",
+          class: "link-button facet-more",
+          "aria-controls": optionsId,
+          "data-more": key,
+          onclick: () => {
+            const expanded = !this._expanded.has(key);
+            if (expanded) this._expanded.add(key);
+            else this._expanded.delete(key);
+            show(expanded);
+          },
+        });
+        show(this._expanded.has(key));
+      }
+      return el(
+        "fieldset",
+        { class: "facet", part: "facet", "data-facet": key },
+        el("legend", {}, label),
+        el("div", { class: "facet-options", id: optionsId }, options),
+        more,
+      );
+    }
+
+    /** Which filter control has the focus, if any: {facet, value} or {facet, more: true}. */
+    _focusedFilter() {
+      const active = this._root.activeElement;
+      if (!active || !this._filterGroups.contains(active)) return null;
+      const group = active.closest("[data-facet]");
+      if (!group) return null;
+      if (active.hasAttribute("data-more")) return { facet: group.dataset.facet, more: true };
+      return active.type === "checkbox" ? { facet: group.dataset.facet, value: active.value } : null;
+    }
+
+    _refocusFilter({ facet, value, more }) {
+      const group = [...this._filterGroups.querySelectorAll("[data-facet]")].find((g) => g.dataset.facet === facet);
+      if (!group) return;
+      const target = more
+        ? group.querySelector("[data-more]")
+        : [...group.querySelectorAll("input[type=checkbox]")].find((input) => input.value === value);
+      if (target && !target.closest("[hidden]")) target.focus();
     }
 
     _setDate(key, value) {
@@ -1227,10 +1418,22 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         { class: "result", part: "result", "data-id": hit.id },
         el("h3", {}, title),
         meta,
-        hit.snippet ? el("p", { class: "snippet", part: "snippet" }, markedFragment(hit.snippet)) : null,
+        hit.snippet ? this._snippet(hit) : null,
         pages,
         this._originalLinks(hit.pdf_page_url || hit.pdf, hit.pdf_page_url ? hit.pages[0] : null, hit.url),
         others.length ? el("p", { class: "versions" }, `Other versions: ${others.join(", ")}`) : null,
+      );
+    }
+
+    /** The snippet, after where it comes from when the API knows: "Routine Uses, page 4: …". */
+    _snippet(hit) {
+      const where = hit.section ? sectionAndPage(hit.section, hit.snippet_page) : null;
+      return el(
+        "p",
+        { class: "snippet", part: "snippet" },
+        where ? el("span", { class: "snippet-where", part: "snippet-section" }, where) : null,
+        where ? ": " : null,
+        markedFragment(hit.snippet),
       );
     }
 
@@ -1450,18 +1653,149 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       const matched = new Set(hit.pages || []);
       const start = pages.includes(pageNumber) ? pageNumber : pages.find((n) => matched.has(n)) || pages[0];
       const pageArea = el("div", { class: "page-area" });
+      // A section's or a risk's page opens in the panel, its text focused for the keyboard.
+      const openPage = pages.length
+        ? (n) => (pages.includes(n) ? () => this._showPage(record, pages, matched, n, pageArea, id, true) : null)
+        : () => null;
       this._docBody.replaceChildren(
         ...present(
           facts,
-        record.summary ? el("p", { class: "summary" }, record.summary) : null,
+          record.summary ? el("p", { class: "summary" }, record.summary) : null,
           this._originalLinks(record.pdf, null, record.url, " document-link"),
+          this._documentFacets(record.facets || {}),
+          this._documentSections(record.sections || [], openPage),
+          this._documentRisks(record.risks || [], record.sections || [], openPage),
           pageArea,
         ),
       );
       if (pages.length) this._showPage(record, pages, matched, start, pageArea, id);
     }
 
-    async _showPage(record, pages, matched, number, area, id) {
+    /** The document's privacy facets, each value a button that filters the search by it. */
+    _documentFacets(facets) {
+      const known = PRIVACY_FACETS.filter(({ key }) => (facets[key] || []).length);
+      if (!known.length) return null;
+      const list = el("dl", { class: "facet-list" });
+      for (const { key, label } of known) {
+        const buttons = facets[key].map((value) => {
+          const on = this.state[key].includes(value);
+          return el(
+            "li",
+            {},
+            el(
+              "button",
+              {
+                type: "button",
+                class: "facet-value",
+                part: "document-facet",
+                // pressed: the search is filtered by it (pressing it again drops the filter)
+                "aria-pressed": on ? "true" : "false",
+                "aria-label": `${value}, filter by ${label}`,
+                onclick: () => this._filterFromDocument(key, value),
+              },
+              value,
+            ),
+          );
+        });
+        list.append(el("dt", {}, label), el("dd", {}, el("ul", { class: "facet-values" }, buttons)));
+      }
+      return el(
+        "section",
+        { class: "doc-facets", part: "document-facets", "aria-labelledby": "document-facets-heading" },
+        el("h3", { id: "document-facets-heading" }, "Privacy facets"),
+        list,
+      );
+    }
+
+    /** A privacy facet value from the open document: the search filtered by it (or no longer). */
+    _filterFromDocument(key, value) {
+      const on = !this.state[key].includes(value);
+      this._opener = this._input; // the result that opened the panel is about to be redrawn
+      this._dialog.close();
+      this._toggleFilter(key, value, on);
+    }
+
+    /** The document's sections, each a link to its page in the panel; numbered questions nested
+     * under the part they belong to. */
+    _documentSections(sections, openPage) {
+      if (!sections.length) return null;
+      const entry = (section) => {
+        const title = readableHeading(section.title);
+        const open = openPage(section.page);
+        return el(
+          "li",
+          {},
+          open ? el("button", { type: "button", class: "link-button section-link", onclick: open }, title) : title,
+          el("span", { class: "section-page" }, `page ${section.page}`),
+        );
+      };
+      const list = el("ol", { class: "doc-sections" });
+      let parent = null;
+      for (const section of sections) {
+        const item = entry(section);
+        if (section.level > 1 && parent) {
+          let nested = parent.querySelector("ol");
+          if (!nested) parent.append((nested = el("ol", {})));
+          nested.append(item);
+        } else {
+          list.append(item);
+          parent = item;
+        }
+      }
+      return el(
+        "details",
+        { class: "doc-part", part: "document-sections" },
+        el("summary", {}, `Sections (${sections.length})`),
+        list,
+      );
+    }
+
+    /** The privacy risks the document states, each with its mitigation, section and page. */
+    _documentRisks(risks, sections, openPage) {
+      if (!risks.length) return null;
+      const items = risks.map((risk) => {
+        const section = this._riskSection(risk, sections);
+        const open = openPage(risk.page);
+        const page = open
+          ? el("button", { type: "button", class: "link-button risk-page", onclick: open }, `page ${risk.page}`)
+          : `page ${risk.page}`;
+        return el(
+          "li",
+          { class: "risk-item" },
+          el("p", { class: "risk" }, el("strong", {}, "Privacy risk: "), risk.risk),
+          el("p", { class: "mitigation" }, el("strong", {}, "Mitigation: "), risk.mitigation || "none stated."),
+          el("p", { class: "risk-where" }, section ? `${section}, ` : "", page),
+        );
+      });
+      return el(
+        "details",
+        { class: "doc-part", part: "document-risks" },
+        el("summary", {}, `Privacy risks (${risks.length})`),
+        el("ol", { class: "risks" }, items),
+      );
+    }
+
+    /** The heading of the part a risk is stated in. The API names the kind of part (`key`),
+     * which two parts of an older template share (4.0 Internal and 5.0 External Sharing): the
+     * first part of the kind whose pages reach the risk's page, up to where the next part starts. */
+    _riskSection(risk, sections) {
+      const parts = sections.filter((s) => s.level === 1);
+      const covering = parts.filter((part, i) => {
+        const next = parts[i + 1];
+        return part.key === risk.section && part.page <= risk.page && (!next || risk.page <= next.page);
+      });
+      const part = covering[0] || parts.find((s) => s.key === risk.section);
+      return part ? readableHeading(part.title) : "";
+    }
+
+    /** The panel's body scrolled to show `node` at its top (scrollIntoView would move the
+     * dialog too). */
+    _scrollPanelTo(node) {
+      const body = this._docBody;
+      body.scrollTop += node.getBoundingClientRect().top - body.getBoundingClientRect().top;
+    }
+
+    async _showPage(record, pages, matched, number, area, id, focusText = false) {
       const index = pages.indexOf(number);
       const move = (n) => () => this._showPage(record, pages, matched, n, area, id);
       this._pageNav = (step, event) => {
@@ -1505,6 +1839,9 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       if (hadFocus) {
         const again = [...nav.querySelectorAll("button")].find((b) => b.getAttribute("aria-label") === hadFocus && !b.disabled);
         (again || nav.querySelector('[aria-current="page"]')).focus();
+      } else if (focusText) {
+        this._scrollPanelTo(area);
+        text.focus({ preventScroll: true });
       }
       let page;
       try {
@@ -1521,6 +1858,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       }
       if (id !== this._documentId || !text.isConnected) return;
       text.replaceChildren(markedFragment(page.html));
+      if (focusText) this._scrollPanelTo(area); // the text now has its height
       const first = text.querySelector("mark");
       if (first) text.scrollTop = Math.max(0, first.offsetTop - text.offsetTop - 40);
     }
