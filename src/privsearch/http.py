@@ -47,7 +47,7 @@ from .originals import Folders, pdf_file, public_hit, public_record
 from .pages import embed_page, landing_page
 from .query import MAX_PER_PAGE, TIME_LIMIT, Index
 from .querylang import MAX_QUERY_LENGTH
-from .structure import PRIVACY_FACETS, risk_rows
+from .structure import PRIVACY_FACETS, risk_rows, section_title
 
 log = logging.getLogger("privsearch.http")
 DEFAULT_RATE_LIMIT = 600  # API requests a minute per client address
@@ -472,6 +472,8 @@ def create_app(
         data = record.to_dict()
         data["pages"] = [{"number": p.number, "chars": len(p.text)} for p in record.pages]
         data["versions"] = ix.family(record.id)
+        for risk in data["risks"]:
+            risk["section_title"] = section_title(risk["section"]) if risk["section"] else ""
         shared = ix.shares_id(record.id)
         return _json(DocumentBody, public_record(record, data, folders.current(), shared))
 

@@ -148,6 +148,7 @@ class RiskBody(BaseModel):
     risk: str
     mitigation: str = Field(description="Empty when the document states none")
     section: str = Field(description="The key of the section it is stated in")
+    section_title: str = Field("", description='That section\'s title ("Information Sharing")')
     page: int
 
 
