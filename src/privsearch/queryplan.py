@@ -743,7 +743,7 @@ def in_sections(query: wq.Query, keys: Sequence[str]) -> wq.Query:
     return query
 
 
-_BOUNDED = frozenset((*FIELD_BOOSTS, "risk"))
+_BOUNDED = frozenset(FIELD_BOOSTS)  # a risk: the whole list of risks, as without a section
 
 
 def section_filter(keys: Sequence[str]) -> wq.Query:
