@@ -5,9 +5,11 @@
 
 Reads the labels (`structure/labels.jsonl` for records of the shared corpus,
 `structure/labels-held-out-2.jsonl` for a second, wholly held-out sample of them,
+`structure/labels-tuning-2.jsonl` for a third, wholly tuning sample,
 `structure/labels-government.jsonl` for the full-length PIAs of other agencies; see
 `structure/LABELS.md`), reads each labelled record, runs `privsearch.structure.structure` on it
-and reports, for each split apart, for the second held-out sample ("held-out 2"), for both
+and reports, for each split apart, for the tuning sample ("tuning 2") and both tuning parts
+together ("tuning combined"), for the second held-out sample ("held-out 2"), for both
 held-out samples together ("held-out combined") and for the government PIAs:
 
 - section boundary accuracy: labelled sections found right / labelled sections, overall and per
@@ -49,13 +51,15 @@ LABELS_DIR = Path(__file__).parent / "structure"
 LABELS = LABELS_DIR / "labels.jsonl"
 GOVERNMENT_LABELS = LABELS_DIR / "labels-government.jsonl"
 HELD_OUT_2_LABELS = LABELS_DIR / "labels-held-out-2.jsonl"
+TUNING_2_LABELS = LABELS_DIR / "labels-tuning-2.jsonl"
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 DEFAULT_GOVERNMENT = Path(__file__).resolve().parents[2] / "shared" / "pdfs" / "government"
 SPLITS = ("tuning", "held-out")
 PARTS = ("tuning", "held-out", "all")
 FACETS = ("pii", "technology", "retention", "authority", "exemption")
-SAMPLE_STEP = 4  # both samples take every 4th row of each group
+SAMPLE_STEP = 4  # every sample takes every 4th row of each group
 SECOND_SAMPLE_START = 2  # the third row: the first sample starts with the first, so never overlaps
+TUNING_2_START = 1  # the second row: neither earlier sample starts there, so none overlaps
 SECOND_SAMPLE_SIZE = 45  # at least this many records, each group in proportion to its size
 BOUNDARY_TOLERANCE = 40  # characters between the labelled and the found start of a section
 RISK_PREFIX = 40  # characters of a risk's opening that must agree
@@ -204,6 +208,13 @@ def second_sample_slugs(
     return slugs
 
 
+def tuning_2_slugs(expected: Sequence[dict[str, Any]], records: dict[str, Record]) -> list[str]:
+    """The second tuning sample's rule: every 4th row of each group (`sample_groups`) from the
+    second, all of them."""
+    groups = sample_groups(expected, records)
+    return [slug for group in groups.values() for slug in group[TUNING_2_START::SAMPLE_STEP]]
+
+
 # -- scoring one document -----------------------------------------------------------------------
 
 
@@ -342,15 +353,19 @@ def evaluate_structure(
     government_labels: Path = GOVERNMENT_LABELS,
     extract: Callable[[Record], Record] | None = None,
     held_out_2_labels: Path | None = HELD_OUT_2_LABELS,
+    tuning_2_labels: Path | None = TUNING_2_LABELS,
 ) -> dict[str, Any]:
     """The scores of `extract` (default `privsearch.structure.structure`) on the labelled
-    documents: {"tuning": totals, "held-out": totals, "held-out 2": totals, "held-out
-    combined": totals, "government": totals, "documents": {slug: per-document score},
-    "missing": [labelled slugs whose record was not found]}.
+    documents: {"tuning": totals, "tuning 2": totals, "tuning combined": totals, "held-out":
+    totals, "held-out 2": totals, "held-out combined": totals, "government": totals,
+    "documents": {slug: per-document score}, "missing": [labelled slugs whose record was not
+    found]}.
 
-    `parts` picks the splits ("all" = both). The second held-out sample and the government
-    PIAs, all held out, are scored whenever the held-out split is ("held-out combined" is both
-    corpus samples together); `held_out_2_labels=None` and `government=None` leave them out.
+    `parts` picks the splits ("all" = both). The second tuning sample is scored whenever the
+    tuning split is ("tuning combined" is it with the tuning records of `labels`); the second
+    held-out sample and the government PIAs, all held out, whenever the held-out split is
+    ("held-out combined" is both corpus samples together). `tuning_2_labels=None`,
+    `held_out_2_labels=None` and `government=None` leave them out.
     """
     if extract is None:
         from privsearch.structure import structure as extract
@@ -362,6 +377,10 @@ def evaluate_structure(
                 if label["split"] == split]
         for split in splits
     }  # fmt: skip
+    if tuning_2_labels is not None and "tuning" in splits:
+        groups["tuning 2"] = [
+            (label, records.get(label["slug"])) for label in read_labels(tuning_2_labels)
+        ]
     if held_out_2_labels is not None and "held-out" in splits:
         groups["held-out 2"] = [
             (label, records.get(label["slug"])) for label in read_labels(held_out_2_labels)
@@ -382,6 +401,8 @@ def evaluate_structure(
             scored[group].append(doc)
             result["documents"][label["slug"]] = doc
         result[group] = totals(scored[group])
+    if "tuning 2" in scored:
+        result["tuning combined"] = totals(scored["tuning"] + scored["tuning 2"])
     if "held-out 2" in scored:
         result["held-out combined"] = totals(scored["held-out"] + scored["held-out 2"])
     return result
@@ -437,9 +458,15 @@ def document_lines(doc: dict[str, Any]) -> list[str]:
     return [f"  {doc['slug']}", *lines] if lines else []
 
 
+REPORT_GROUPS = (
+    "tuning", "tuning 2", "tuning combined", "held-out", "held-out 2", "held-out combined",
+    "government",
+)  # fmt: skip
+
+
 def report_lines(result: dict[str, Any], per_document: bool, shown: Sequence[str]) -> list[str]:
     lines = []
-    for group in ("tuning", "held-out", "held-out 2", "held-out combined", "government"):
+    for group in REPORT_GROUPS:
         if group in result:
             lines += [*group_lines(group, result[group]), ""]
     if result["missing"]:
@@ -458,8 +485,8 @@ def main(argv: list[str] | None = None) -> int:
         "--split",
         choices=PARTS,
         default="all",
-        help="score only this split (default: tuning and held-out apart, the second held-out "
-        "sample, both held-out samples together, and the government PIAs)",
+        help="score only this split (default: tuning and held-out apart, the second tuning and "
+        "held-out samples, each split's samples together, and the government PIAs)",
     )
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
     parser.add_argument(

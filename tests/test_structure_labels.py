@@ -24,8 +24,9 @@ from privsearch.models import Record, Risk, Section  # noqa: E402
 
 CORPUS_LABELS = bench.read_labels(bench.LABELS)
 HELD_OUT_2_LABELS = bench.read_labels(bench.HELD_OUT_2_LABELS)
+TUNING_2_LABELS = bench.read_labels(bench.TUNING_2_LABELS)
 GOVERNMENT_LABELS = bench.read_labels(bench.GOVERNMENT_LABELS)
-ALL_LABELS = CORPUS_LABELS + HELD_OUT_2_LABELS + GOVERNMENT_LABELS
+ALL_LABELS = CORPUS_LABELS + HELD_OUT_2_LABELS + TUNING_2_LABELS + GOVERNMENT_LABELS
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +98,7 @@ def test_split_follows_the_held_out_rule():
         assert label["split"] == bench.split_by_rule(label["slug"]), label["slug"]
     assert {label["split"] for label in GOVERNMENT_LABELS} == {"held-out"}
     assert {label["split"] for label in HELD_OUT_2_LABELS} == {"held-out"}
+    assert {label["split"] for label in TUNING_2_LABELS} == {"tuning"}
     assert [label["slug"] for label in GOVERNMENT_LABELS] == [
         "gsa-pia-afa-2017", "usda-fs-epermits-pia-fy18", "usda-fs-epermits-pia-fy19",
     ]  # fmt: skip
@@ -142,6 +144,43 @@ def test_second_sample_follows_its_rule(corpus_records):
         assert len(chosen) == math.ceil(bench.SECOND_SAMPLE_SIZE * len(group) / rows_with_text)
         assert len(chosen) >= 10, name
     assert len({label["component"] for label in HELD_OUT_2_LABELS}) >= 8
+
+
+def test_tuning_2_follows_its_rule(corpus_records):
+    expected = bench.read_expected(CORPUS)
+    slugs = [label["slug"] for label in TUNING_2_LABELS]
+    assert slugs == bench.tuning_2_slugs(expected, corpus_records)
+    rows = {row["slug"]: row for row in expected}
+    for label in TUNING_2_LABELS:
+        row = rows[label["slug"]]
+        assert (label["id"], label["doc_type"], label["component"]) == (
+            row["id"],
+            row["doc_type"],
+            row["component"],
+        )
+    groups = bench.sample_groups(expected, corpus_records)
+    for group in groups.values():
+        chosen = [slug for slug in slugs if slug in group]
+        # every 4th row from the second, to the end of the group
+        assert [group.index(slug) for slug in chosen] == list(range(1, len(group), 4))
+    counts = Counter(bench.sample_group(label["doc_type"]) for label in TUNING_2_LABELS)
+    assert counts == {"PIA": 23, "SORN": 26, "other": 21}
+    assert len({label["component"] for label in TUNING_2_LABELS}) >= 8
+
+
+def test_samples_never_overlap(corpus_records):
+    samples = {
+        0: {label["slug"] for label in CORPUS_LABELS},
+        2: {label["slug"] for label in HELD_OUT_2_LABELS},
+        1: {label["slug"] for label in TUNING_2_LABELS},
+    }
+    assert all(samples.values())
+    assert not samples[0] & samples[1] and not samples[0] & samples[2]
+    assert not samples[1] & samples[2]
+    groups = bench.sample_groups(bench.read_expected(CORPUS), corpus_records)
+    for start, sample in samples.items():
+        for group in groups.values():
+            assert {group.index(slug) % 4 for slug in sample & set(group)} == {start}
 
 
 def test_second_sample_never_overlaps_the_first(corpus_records):
@@ -224,7 +263,8 @@ def test_labels_score_themselves_perfectly(labelled):
     assert result["missing"] == []
     assert len(result["documents"]) == len(ALL_LABELS)
     assert result["held-out 2"]["documents"] == len(HELD_OUT_2_LABELS)
-    for group in ("tuning", "held-out", "held-out 2", "held-out combined", "government"):
+    assert result["tuning 2"]["documents"] == len(TUNING_2_LABELS)
+    for group in bench.REPORT_GROUPS:
         totals = result[group]
         assert totals["sections"]["accuracy"] == 1.0
         for facet in totals["facets"].values():
@@ -237,12 +277,13 @@ def test_labels_score_themselves_perfectly(labelled):
 def test_an_extractor_that_finds_nothing_scores_nothing(labelled):
     result = bench.evaluate_structure(("tuning",), CORPUS, GOVERNMENT, extract=lambda r: r)
     # no held-out sample, no government
-    assert set(result) == {"documents", "missing", "tuning"}
+    assert set(result) == {"documents", "missing", "tuning", "tuning 2", "tuning combined"}
     totals = result["tuning"]
     assert totals["documents"] == sum(1 for lab in CORPUS_LABELS if lab["split"] == "tuning")
-    assert totals["sections"]["found"] == 0 and totals["sections"]["labelled"] > 0
-    assert totals["facets"]["pii"]["recall"] == 0.0
-    assert totals["facets"]["pii"]["precision"] is None
+    for totals in (result["tuning"], result["tuning 2"], result["tuning combined"]):
+        assert totals["sections"]["found"] == 0 and totals["sections"]["labelled"] > 0
+        assert totals["facets"]["pii"]["recall"] == 0.0
+        assert totals["facets"]["pii"]["precision"] is None
 
 
 def test_wrong_facet_values_lower_precision_only(labelled):
@@ -289,6 +330,34 @@ def test_held_out_combined_is_both_samples_together(labelled):
     )
     assert "held-out 2" not in alone and "held-out combined" not in alone
     assert alone["held-out"] == first
+
+
+def test_tuning_combined_is_both_tuning_parts_together(labelled):
+    result = bench.evaluate_structure(("tuning",), CORPUS, None, extract=_oracle(labelled))
+    first, second = result["tuning"], result["tuning 2"]
+    combined = result["tuning combined"]
+    assert second["documents"] == len(TUNING_2_LABELS)
+    assert combined["documents"] == first["documents"] + second["documents"]
+    assert combined["sections"]["labelled"] == (
+        first["sections"]["labelled"] + second["sections"]["labelled"]
+    )
+    for facet in bench.FACETS:
+        for count in ("labelled", "given", "right"):
+            assert combined["facets"][facet][count] == (
+                first["facets"][facet][count] + second["facets"][facet][count]
+            )
+    assert second["facets"]["pii"]["labelled"] > 0 and second["facets"]["exemption"]["right"] > 0
+    # the per-document misses of the tuning report list the second sample's documents too
+    assert {doc["slug"] for doc in result["documents"].values()} >= {
+        label["slug"] for label in TUNING_2_LABELS
+    }
+    lines = bench.report_lines(result, False, ("tuning",))
+    assert f"tuning 2: {len(TUNING_2_LABELS)} documents" in lines
+    assert f"tuning combined: {combined['documents']} documents" in lines
+    alone = bench.evaluate_structure(
+        ("tuning",), CORPUS, None, extract=lambda r: r, tuning_2_labels=None
+    )
+    assert "tuning 2" not in alone and "tuning combined" not in alone
 
 
 LABEL = {"key": "summary", "level": 1, "number": "", "page": 2, "heading": "SUMMARY:"}
