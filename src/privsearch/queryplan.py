@@ -8,6 +8,7 @@ import weakref
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from difflib import get_close_matches
 from itertools import accumulate
 from pickle import loads
 from typing import Any
@@ -790,8 +791,18 @@ def resolve_facet_value(lexicon: dict[str, dict[str, str]], fieldname: str, valu
     if found is not None:
         return found
     label = {"doc_type": "type", "pii": "PII category"}.get(fieldname, fieldname)
-    choices = ", ".join(sorted(known.values())) or "none indexed"
-    raise BadParameterError(f"unknown {label} '{value}' (known: {choices})")
+    raise BadParameterError(f"unknown {label} '{value}' ({_known_values(known, value)})")
+
+
+def _known_values(known: dict[str, str], value: str, listed: int = 20) -> str:
+    """`known: a, b, c` when there are few; else how many, and the closest to `value`."""
+    if not known:
+        return "known: none indexed"
+    if len(known) <= listed:
+        return "known: " + ", ".join(sorted(known.values()))
+    close = get_close_matches(normalize_facet(value), list(known), n=5, cutoff=0.6)
+    nearest = "; closest: " + ", ".join(known[c] for c in close) if close else ""
+    return f"{len(known)} known, listed by privsearch stats --json{nearest}"
 
 
 def _date_bound(value: str, name: str, upper: bool) -> str:
