@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 
-_SECTION_NUMBER = r"\d+[a-z]{0,2}(?:-\d+[a-z]?)?(?![\w-])"
+# a range may break after its hyphen at a line end ("§§ 4001-\n4129")
+_SECTION_NUMBER = r"\d+[a-z]{0,2}(?:-\s?\d+[a-z]?)?(?![\w-])"
 _SUBSECTIONS = r"(?:\s*\([a-zA-Z0-9]{1,4}\))*"
 _NOT_A_TITLE = r"(?!\d+\s*(?:U\.?\s?S\.?\s?C|C\.?\s?F\.?\s?R|FR\b|Stat\b|U\.S\.\s))"
 # a separator is required between two numbers: with every part optional, a long list of numbers
@@ -67,6 +68,7 @@ def _usc_cites(match: re.Match[str]) -> list[str]:
 def _range_start(number: str) -> str:
     """The first section of a range ("477-482" -> "477", "931c-931d" -> "931c"); a section
     whose number holds a hyphen ("2000ee-1") as it is."""
+    number = re.sub(r"\s", "", number)
     first, _, last = number.partition("-")
     first_digits, last_digits = re.match(r"\d+", first), re.match(r"\d+", last)
     if last_digits and first_digits and int(last_digits.group()) >= int(first_digits.group()):

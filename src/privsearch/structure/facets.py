@@ -6,9 +6,12 @@ SPEC-16 (`pii`, `technology`, `retention`, `authority`, `exemption`), each value
 - `pii`: what the collection parts say is collected (a PIA's Characterization of the
   Information, a SORN's categories of records and of individuals), or, when the record has no
   such sections, the sentences of its opening part (abstract, overview, summary) and of a
-  "what information is collected" question or "Categories of records" paragraph that say what
-  is collected, included or maintained, in a document that speaks of privacy at all. A clause
-  that denies it ("does not collect SSNs"), a routine use and the names of laws do not count.
+  "what information is collected" question or "Categories of records" heading (at the start
+  of a line) that say what is collected, included or maintained, in a document that speaks of
+  privacy at all. The cue must be a word of running prose: a capitalised one ("Personal
+  Identity Verification") is part of a name. A clause that denies it ("does not collect
+  SSNs"), a routine use, the names of laws and a word of a capitalised name ("Integrated
+  Automated Fingerprint Identification System") do not count.
 - `technology`: a technology named in the title, the summary, the abstract (the opening
   characters when the sections are unknown), a SORN's purposes or the old template's
   Technology section, or mentioned at least `_REPEATED` times elsewhere.
@@ -32,7 +35,7 @@ retention periods and collection questions may be.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -234,13 +237,23 @@ _PRIVACY_WORDS = re.compile(r"privacy|personally identifiable|system of records|
 _NOT_ABOUT_COLLECTION = re.compile(r"routine use|comment|discriminat")  # on lowercased text
 
 
+# what may stand before a heading or a question on its line: a number, a letter, a bullet
+_LINE_LEAD = re.compile(r"[ \t]*(?:(?:\d+(?:\.\d+)*|[A-Za-z])[.)]?|\(\w{1,3}\)|•)?[ \t]*")
+
+
+def _starts_a_line(body: str, at: int) -> bool:
+    """Whether body[at:] starts a heading or a question: only a number or a bullet before it
+    on its line ("categories of records" in running prose is no heading)."""
+    return bool(_LINE_LEAD.fullmatch(body, body.rfind("\n", 0, at) + 1, at))
+
+
 def _answers_to_collection_questions(doc: _Document) -> list[str]:
     """What follows a "what information is collected" question or a SORN's categories of
     records heading, up to the next question or heading."""
     out: list[str] = []
     for at in doc.anchors.get("question", ()):
         question = _COLLECTION_QUESTION.match(doc.lowered, at)
-        if not question:
+        if not question or not _starts_a_line(doc.body, at):
             continue
         if len(out) == _QUESTIONS:
             break
@@ -258,6 +271,15 @@ def _speaks_of_privacy(doc: _Document) -> bool:
     )
 
 
+def _verb_cues(text: str, lowered: str) -> Iterator[int]:
+    """Where a collection cue stands as a word of running prose: a capitalised one ("Personal
+    Identity Verification", "ICE Use of Facial Recognition") is part of a name or a title."""
+    for match in _COLLECTION_CUE.finditer(lowered):
+        at = match.start() + 1
+        if not text[at].isupper():
+            yield at
+
+
 def _collection_texts(doc: _Document) -> list[str]:
     """The texts that say what a record's system collects: its collection sections, or else
     the collecting sentences of its opening part and the answers to its collection questions
@@ -270,7 +292,7 @@ def _collection_texts(doc: _Document) -> list[str]:
     chosen = []
     opening = (doc.body[:_OPENING_CHARS], doc.lowered[:_OPENING_CHARS])
     for text, lowered in ((doc.record.summary, doc.record.summary.lower()), opening):
-        cues = (m.start() + 1 for m in _COLLECTION_CUE.finditer(lowered))
+        cues = _verb_cues(text, lowered)
         for start, end in _merged_sentences(text, cues):
             if not _NOT_ABOUT_COLLECTION.search(lowered, start, end):
                 chosen.append(text[start:end])
@@ -284,9 +306,22 @@ def _pii(doc: _Document, taxonomy: Taxonomy) -> list[str]:
     found: list[str] = []
     text = _without_act_names("\n\n".join(_collection_texts(doc)))  # a blank line ends a clause
     for value, match in taxonomy.find(text):
-        if value not in found and not _negated(text, match.start(), match.end()):
+        if value in found or _in_a_name(text, match):
+            continue
+        if not _negated(text, match.start(), match.end()):
             found.append(value)
     return found
+
+
+_NAME_GOES_ON = re.compile(r" [A-Z][a-z]")
+
+
+def _in_a_name(text: str, match: re.Match[str]) -> bool:
+    """Whether a match is a word of a capitalised name ("Credential Authentication Technology",
+    "Integrated Automated Fingerprint Identification System"): a capitalised word (not an
+    acronym) followed by another, which a list of categories separates by punctuation."""
+    word = match.group()
+    return word[0].isupper() and not word.isupper() and bool(_NAME_GOES_ON.match(text, match.end()))
 
 
 def _technology(doc: _Document, taxonomy: Taxonomy) -> list[str]:
