@@ -299,6 +299,49 @@ def test_a_credential_to_authenticate_is_a_user_credential() -> None:
     assert values(document(badge), "pii") == []
 
 
+# Real sentences of other records of the shared corpus (in no labelled sample).
+
+
+def test_what_the_reader_must_provide_is_not_what_the_system_collects() -> None:
+    # a 2008 ICE SORN's record access procedures
+    request = (
+        "You must first verify your identity, meaning that you must provide your full name, "
+        "current address and date and place of birth."
+    )
+    assert values(document(request, doc_type="SORN"), "pii") == []
+    system = "The system maintains the full name and place of birth of each detainee."
+    assert values(document(system, doc_type="SORN"), "pii") == ["name", "place of birth"]
+
+
+def test_rather_than_denies_what_follows() -> None:
+    # DHS/TSA/PIA-032
+    text = (
+        "AIT identifies potential threat objects on the body using Automatic Target Recognition "
+        "(ATR) software to display the location of the object on a generic figure as opposed to "
+        "displaying the image of the individual."
+    )
+    assert values(document(text), "pii") == []
+    assert values(document("The system stores names rather than photographs."), "pii") == ["name"]
+
+
+def test_a_name_broken_across_lines_is_still_a_name() -> None:
+    # the PIA for the Immigration Benefits Background Check Systems
+    text = (
+        "USCIS maintains five information technology electronic systems: the Fingerprint\n"
+        "Masthead Notification System (FMNS), the Customer Profile Management System."
+    )
+    assert values(document(text), "pii") == []
+
+
+def test_the_name_of_a_system_of_records_is_no_name() -> None:
+    # DHS/ICE-011
+    text = (
+        "DHS/ICE is updating this system of records to: Change the system of records name to "
+        "DHS/ICE-011 Criminal Arrest Records and Immigration Enforcement Records (CARIER)."
+    )
+    assert "name" not in values(document(text, doc_type="SORN"), "pii")
+
+
 def test_rules_on_the_tuning_records(corpus: dict[str, Record]) -> None:
     assert values(corpus["DHS/ALL/PIA-014(b)"], "pii") == []
     assert "face" not in values(corpus["DHS/ICE/PIA-054"], "pii")

@@ -115,7 +115,8 @@ _SENTENCE_END = re.compile(
 _CLAUSE_BREAK = re.compile(r"[.;?!]" + _NOT_ABBREVIATION + r"(?=\s)|\n\s*\n|•")
 _NEGATION = re.compile(r"\b(?:not|never|no(?!\.)|none|neither|nor|cannot)\b|n[’']t\b", re.I)
 _WITHOUT_REACH = 40
-_WITHOUT_BEFORE = re.compile(r"\bwithout\b[^,;.:]*$", re.I)  # searched up to the match only
+# searched up to the match only
+_WITHOUT_BEFORE = re.compile(r"\b(?:without|rather than|instead of|as opposed to)\b[^,;.:]*$", re.I)
 _NOT_A_NEGATION = re.compile(
     r"not (?:be )?limited to|not only|whether or not|if not|no later than|no longer than|"
     r"no more than|(?:phone|fax|telephone|account|case|file|record|passport|license|docket|"
@@ -151,8 +152,9 @@ def _last_break(text: str, start: int, breaks: re.Pattern[str], reach: int) -> i
 
 
 def _negated(text: str, start: int, end: int) -> bool:
-    """Whether the clause holding text[start:end] denies something, or a "without" just before
-    it denies that thing ("photographs without names": the names)."""
+    """Whether the clause holding text[start:end] denies something, or a "without" ("rather
+    than", "instead of", "as opposed to") just before it denies that thing ("photographs
+    without names": the names)."""
     if _WITHOUT_BEFORE.search(text, max(0, start - _WITHOUT_REACH), start):
         return True
     begin, finish = _bounds(text, start, end, _CLAUSE_BREAK, _CLAUSE_REACH)
@@ -233,8 +235,9 @@ _PRIVACY_TERMS = re.compile(
 _PRIVACY_TYPES = frozenset({"PIA", "PIA Update", "SORN", "PCR", "Notice"})
 _PRIVACY_WORDS = re.compile(r"privacy|personally identifiable|system of records|\bPII\b", re.I)
 # sentences about routine uses, commenting on a notice or discrimination say nothing of what is
-# collected
-_NOT_ABOUT_COLLECTION = re.compile(r"routine use|comment|discriminat")  # on lowercased text
+# collected; nor do those that tell the reader what to provide ("you must provide your full
+# name"): they describe a request for records, not the system
+_NOT_ABOUT_COLLECTION = re.compile(r"routine use|comment|discriminat|\byour?\b")  # lowercased
 
 
 # what may stand before a heading or a question on its line: a number, a letter, a bullet
@@ -313,7 +316,7 @@ def _pii(doc: _Document, taxonomy: Taxonomy) -> list[str]:
     return found
 
 
-_NAME_GOES_ON = re.compile(r" [A-Z][a-z]")
+_NAME_GOES_ON = re.compile(r"\s[A-Z][a-z]")
 
 
 def _in_a_name(text: str, match: re.Match[str]) -> bool:
