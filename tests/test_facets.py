@@ -340,6 +340,32 @@ def test_the_name_of_a_system_of_records_is_no_name() -> None:
         "DHS/ICE-011 Criminal Arrest Records and Immigration Enforcement Records (CARIER)."
     )
     assert "name" not in values(document(text, doc_type="SORN"), "pii")
+    # DHS/ICE-007
+    text = (
+        "With the publication of this updated system of records, several changes are being "
+        "made: (1) The name is being changed; (2) new categories of individuals have been added."
+    )
+    assert "name" not in values(document(text, doc_type="SORN"), "pii")
+
+
+def test_whom_to_ask_for_records_is_not_what_the_system_collects() -> None:
+    # a 2008 ICE SORN's record access procedures
+    text = (
+        "An individual who wishes to contest its content may submit a request in writing to the "
+        "component's FOIA Officer, whose contact information can be found at "
+        "https://www.dhs.gov/foia under contacts."
+    )
+    assert values(document(text, doc_type="SORN"), "pii") == []
+
+
+def test_courts_martial_case_files_are_criminal_history() -> None:
+    # the Coast Guard Courts Martial Case Files SORN of the second tuning sample
+    text = (
+        "This system of records allows the Department of Homeland Security/United States Coast "
+        "Guard (USCG) to collect and maintain records regarding military justice administration "
+        "and documentation of DHS/USCG court martial."
+    )
+    assert values(document(text, doc_type="SORN"), "pii") == ["criminal history"]
 
 
 def test_rules_on_the_tuning_records(corpus: dict[str, Record]) -> None:

@@ -236,8 +236,11 @@ _PRIVACY_TYPES = frozenset({"PIA", "PIA Update", "SORN", "PCR", "Notice"})
 _PRIVACY_WORDS = re.compile(r"privacy|personally identifiable|system of records|\bPII\b", re.I)
 # sentences about routine uses, commenting on a notice or discrimination say nothing of what is
 # collected; nor do those that tell the reader what to provide ("you must provide your full
-# name"): they describe a request for records, not the system
-_NOT_ABOUT_COLLECTION = re.compile(r"routine use|comment|discriminat|\byour?\b")  # lowercased
+# name") or whom to ask ("the FOIA Officer, whose contact information"): they are about a
+# request for records, not the system
+_NOT_ABOUT_COLLECTION = re.compile(
+    r"routine use|comment|discriminat|\byour?\b|\bfoia\b|privacy office\b"
+)  # on lowercased text
 
 
 # what may stand before a heading or a question on its line: a number, a letter, a bullet
