@@ -368,6 +368,25 @@ def test_courts_martial_case_files_are_criminal_history() -> None:
     assert values(document(text, doc_type="SORN"), "pii") == ["criminal history"]
 
 
+def test_a_pias_title_page_is_not_read_as_its_opening_when_the_abstract_is_known() -> None:
+    # the title page of DHS/CBP/PIA-049(a), then an ESTA Overview sentence (second tuning
+    # sample): no sentence end between them, so without sections they are read as one
+    title_page = (
+        "Privacy Impact Assessment for the CBP License\nPlate Reader Technology\n"
+        "DHS Reference No. DHS/CBP/PIA-049(a)\nJuly 6, 2020\nPrivacy Impact Assessment Update "
+        "DHS/CBP/PIA-049(a) CBP LPR Technology Page 1\n"
+    )
+    abstract = (
+        "Abstract\nVisa Waiver Program travelers submit ESTA applications to CBP to include "
+        "name, country of birth and citizenship, date of birth, sex."
+    )
+    record = Record(id="t", title="", doc_type="PIA", pages=(Page(1, title_page + abstract),))
+    sections = (Section(key="abstract", title="Abstract", page=1, offset=len(title_page)),)
+    expected = ["name", "place of birth", "citizenship", "date of birth", "sex"]
+    assert values(record, "pii", sections) == expected
+    assert values(record, "pii") == ["license plates", "vehicle information", *expected]
+
+
 def test_rules_on_the_tuning_records(corpus: dict[str, Record]) -> None:
     assert values(corpus["DHS/ALL/PIA-014(b)"], "pii") == []
     assert "face" not in values(corpus["DHS/ICE/PIA-054"], "pii")

@@ -286,6 +286,18 @@ def _verb_cues(text: str, lowered: str) -> Iterator[int]:
             yield at
 
 
+_OPENING_SECTIONS = frozenset({"abstract", "overview"})
+
+
+def _opening_start(doc: _Document) -> int:
+    """Where the opening part starts: at a PIA's abstract or overview when the sections are
+    known, so that its title page (names, contact block) is not read as sentences of it; at the
+    start of the body otherwise (a Federal Register preamble may put the summary's text before
+    its heading)."""
+    spans = doc.spans(_OPENING_SECTIONS)
+    return spans[0][0] if spans else 0
+
+
 def _collection_texts(doc: _Document) -> list[str]:
     """The texts that say what a record's system collects: its collection sections, or else
     the collecting sentences of its opening part and the answers to its collection questions
@@ -296,7 +308,9 @@ def _collection_texts(doc: _Document) -> list[str]:
     if not _speaks_of_privacy(doc):
         return []  # a court opinion, a form or a report mentions people without a system
     chosen = []
-    opening = (doc.body[:_OPENING_CHARS], doc.lowered[:_OPENING_CHARS])
+    begin = _opening_start(doc)
+    end = begin + _OPENING_CHARS
+    opening = (doc.body[begin:end], doc.lowered[begin:end])
     for text, lowered in ((doc.record.summary, doc.record.summary.lower()), opening):
         cues = _verb_cues(text, lowered)
         for start, end in _merged_sentences(text, cues):
