@@ -387,6 +387,29 @@ def test_a_pias_title_page_is_not_read_as_its_opening_when_the_abstract_is_known
     assert values(record, "pii") == ["license plates", "vehicle information", *expected]
 
 
+def test_date_and_place_of_birth_arrivals_and_departures_classes_of_admission() -> None:
+    # a USCIS Alien File SORN, DHS/CBP/PIA-056 and the SEVIS II PIA
+    text = (
+        "This system of records contains personally identifiable information such as the "
+        "individual's name, Alien Registration Number, receipt file number, date and place of "
+        "birth, date and port of entry."
+    )
+    assert values(document(text, doc_type="SORN"), "pii") == [
+        "name",
+        "A-Number",
+        "date of birth",
+        "place of birth",
+    ]
+    text = (
+        "The 1996 Illegal Immigration Reform and Immigrant Responsibility Act authorized the "
+        "U.S. Government to use an automated system to record arrivals and departures of "
+        "non-U.S. citizens at all air, sea, and land ports of entry."
+    )
+    assert values(document(text), "pii") == ["travel information"]
+    text = "SEVIS II maintains records of students in the U.S. on F, M, or J classes of admission."
+    assert values(document(text), "pii") == ["immigration status"]
+
+
 def test_rules_on_the_tuning_records(corpus: dict[str, Record]) -> None:
     assert values(corpus["DHS/ALL/PIA-014(b)"], "pii") == []
     assert "face" not in values(corpus["DHS/ICE/PIA-054"], "pii")
