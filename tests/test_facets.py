@@ -164,6 +164,18 @@ def test_lpr_is_a_license_plate_only_beside_plates_or_vehicles() -> None:
 def test_pii_phrases_broken_across_lines() -> None:
     text = "The system collects Social\nSecurity numbers and dates of\nbirth."
     assert values(document(text), "pii") == ["Social Security number", "date of birth"]
+    # an optional space ("birth ?dates?") may be there, broken, or not at all
+    for written in ("birthdates", "birth dates", "birth\ndates"):
+        assert values(document(f"The system collects {written}."), "pii") == ["date of birth"]
+    assert values(document("The system stores usernames."), "pii") == ["user credentials"]
+
+
+def test_a_categories_of_records_heading_broken_across_lines() -> None:
+    text = (
+        "SUMMARY: DHS proposes a system.\n\nCATEGORIES OF\nRECORDS IN THE SYSTEM:\n"
+        "Criminal history."
+    )
+    assert values(document(text, doc_type="SORN"), "pii") == ["criminal history"]
 
 
 def test_a_document_that_does_not_speak_of_privacy_has_no_pii() -> None:
@@ -517,6 +529,9 @@ def test_retention_from_the_retention_section_only_when_there_is_one() -> None:
         ("EO 13526", ["E.O. 13526"]),
         ("E.O. 9397", ["E.O. 9397"]),
         ("Public Law 107-296", ["Pub. L. 107-296"]),
+        ("Executive\nOrder 13411", ["E.O. 13411"]),  # a line break inside the name
+        ("Public\nLaw 107-296", ["Pub. L. 107-296"]),
+        ("Sections 1367 and 1101 of\ntitle 8", ["8 U.S.C. § 1367", "8 U.S.C. § 1101"]),
         ("P.L. 110-53", ["Pub. L. 110-53"]),
         ("Pub. L. No. 107–347", ["Pub. L. 107-347"]),
         ("the Homeland Security Act of 2002", []),

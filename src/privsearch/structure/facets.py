@@ -212,9 +212,10 @@ class _Document:
         return merged
 
 
+# on lowercased text; a heading or a question may break over lines
 _COLLECTION_QUESTION = re.compile(
-    r"(?<![\w-])(?:categories of records(?: in the system)?:?|"
-    r"(?:what|identify the) (?:information|data|personal information|pii)[^.?\n]{0,60}"
+    r"(?<![\w-])(?:categories\s+of\s+records(?:\s+in\s+the\s+system)?:?|"
+    r"(?:what|identify\s+the)\s+(?:information|data|personal\s+information|pii)[^.?]{0,60}"
     r"(?:collect|maintain)[^?\n]{0,200}\??)"
 )
 _NEXT_QUESTION = re.compile(
