@@ -125,6 +125,8 @@ def test_a_denial_only_takes_its_own_clause() -> None:
     assert values(document(text), "pii") == ["name", "contact information"]
     text = "Records include, but are not limited to, names and dates of birth."
     assert values(document(text), "pii") == ["name", "date of birth"]
+    text = "Records include, but are not\nlimited to, names and dates of birth."  # a line break
+    assert values(document(text), "pii") == ["name", "date of birth"]
     text = "The pilot collects photographs of travelers without their names."  # "without": kept
     assert values(document(text), "pii") == ["photographs"]
 

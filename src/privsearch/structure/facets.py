@@ -116,11 +116,13 @@ _CLAUSE_BREAK = re.compile(r"[.;?!]" + _NOT_ABBREVIATION + r"(?=\s)|\n\s*\n|•"
 _NEGATION = re.compile(r"\b(?:not|never|no(?!\.)|none|neither|nor|cannot)\b|n[’']t\b", re.I)
 _WITHOUT_REACH = 40
 # searched up to the match only
-_WITHOUT_BEFORE = re.compile(r"\b(?:without|rather than|instead of|as opposed to)\b[^,;.:]*$", re.I)
+_WITHOUT_BEFORE = re.compile(
+    r"\b(?:without|rather\s+than|instead\s+of|as\s+opposed\s+to)\b[^,;.:]*$", re.I
+)
 _NOT_A_NEGATION = re.compile(
-    r"not (?:be )?limited to|not only|whether or not|if not|no later than|no longer than|"
-    r"no more than|(?:phone|fax|telephone|account|case|file|record|passport|license|docket|"
-    r"identification) no\b",
+    r"not\s+(?:be\s+)?limited\s+to|not\s+only|whether\s+or\s+not|if\s+not|no\s+later\s+than|"
+    r"no\s+longer\s+than|no\s+more\s+than|(?:phone|fax|telephone|account|case|file|record|"
+    r"passport|license|docket|identification)\s+no\b",
     re.I,
 )
 _ACT = re.compile(r"Act\b(?<!\wAct)")  # a literal first: the search skips to it
@@ -231,7 +233,8 @@ _COLLECTION_CUE = re.compile(
 )
 # on lowercased text: the search stops at the first, early in a document about privacy
 _PRIVACY_TERMS = re.compile(
-    r"p(?:rivacy impact|ersonally identifiable|ersonal information|ii\b)|systems? of records"
+    r"p(?:rivacy\s+impact|ersonally\s+identifiable|ersonal\s+information|ii\b)|"
+    r"systems?\s+of\s+records"
 )
 _PRIVACY_TYPES = frozenset({"PIA", "PIA Update", "SORN", "PCR", "Notice"})
 _PRIVACY_WORDS = re.compile(r"privacy|personally identifiable|system of records|\bPII\b", re.I)
@@ -240,7 +243,7 @@ _PRIVACY_WORDS = re.compile(r"privacy|personally identifiable|system of records|
 # name") or whom to ask ("the FOIA Officer, whose contact information"): they are about a
 # request for records, not the system
 _NOT_ABOUT_COLLECTION = re.compile(
-    r"routine use|comment|discriminat|\byour?\b|\bfoia\b|privacy office\b"
+    r"routine\s+use|comment|discriminat|\byour?\b|\bfoia\b|privacy\s+office\b"
 )  # on lowercased text
 
 
