@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 
-_SECTION_NUMBER = r"\d+[a-z]{0,2}(?:-\d+[a-z]?)?(?![\w-])"
+# a range may break after its hyphen at a line end ("§§ 4001-\n4129")
+_SECTION_NUMBER = r"\d+[a-z]{0,2}(?:-\s?\d+[a-z]?)?(?![\w-])"
 _SUBSECTIONS = r"(?:\s*\([a-zA-Z0-9]{1,4}\))*"
 _NOT_A_TITLE = r"(?!\d+\s*(?:U\.?\s?S\.?\s?C|C\.?\s?F\.?\s?R|FR\b|Stat\b|U\.S\.\s))"
 # a separator is required between two numbers: with every part optional, a long list of numbers
@@ -34,7 +35,7 @@ _CFR = re.compile(
     rf"|{_SECTION_WORD}?\s*(?P<section>\d+[a-z]?(?:\.\d+[a-z]?)?))"
 )
 _EO = re.compile(
-    r"\b(?:Executive Order|Exec\.\s*Order|E\.\s?O\.|(?-i:EO))\s*(?:No\.?\s*)?(?P<n>\d{4,5})\b",
+    r"\b(?:Executive\s+Order|Exec\.\s*Order|E\.\s?O\.|(?-i:EO))\s*(?:No\.?\s*)?(?P<n>\d{4,5})\b",
     re.I,
 )
 _PUBLIC_LAW = re.compile(
@@ -42,12 +43,13 @@ _PUBLIC_LAW = re.compile(
     r"(?P<congress>\d{2,3})\s*[-–—]\s*(?P<n>\d{1,4})\b",
     re.I,
 )
-# where a citation may be: capitals, which the search skips to (case-sensitive on purpose)
+# where a citation may be: capitals, which the search skips to (case-sensitive on purpose); a
+# line may break inside "Executive Order" or "Public Law"
 _CITATION_ANCHOR = re.compile(
     r"U\.?\s?S\.?\s?C(?![A-Za-z])|C\.?\s?F\.?\s?R(?![A-Za-z])|"
-    r"E(?:xecutive Order|xec\.|\.\s?O\.|O\b)|P(?:ub\.|ublic Law|\.\s?L\.|L\b)"
+    r"E(?:xecutive\s+Order|xec\.|\.\s?O\.|O\b)|P(?:ub\.|ublic\s+Law|\.\s?L\.|L\b)"
 )
-_TITLE_ANCHOR = re.compile(r"of [Tt]itle \d")
+_TITLE_ANCHOR = re.compile(r"of\s+[Tt]itle\s+\d")
 _CITATION_BEFORE = 12  # characters before the anchor a citation may start ("42 U.S.C.")
 _CITATION_AFTER = 300  # and after it it may run ("8 U.S.C. 1103, 1225, and 1324")
 _TITLE_OF_SECTIONS_BEFORE = 200  # "Sections 1367 and 1101 of title 8"
@@ -67,6 +69,7 @@ def _usc_cites(match: re.Match[str]) -> list[str]:
 def _range_start(number: str) -> str:
     """The first section of a range ("477-482" -> "477", "931c-931d" -> "931c"); a section
     whose number holds a hyphen ("2000ee-1") as it is."""
+    number = re.sub(r"\s", "", number)
     first, _, last = number.partition("-")
     first_digits, last_digits = re.match(r"\d+", first), re.match(r"\d+", last)
     if last_digits and first_digits and int(last_digits.group()) >= int(first_digits.group()):

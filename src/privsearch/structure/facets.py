@@ -6,9 +6,12 @@ SPEC-16 (`pii`, `technology`, `retention`, `authority`, `exemption`), each value
 - `pii`: what the collection parts say is collected (a PIA's Characterization of the
   Information, a SORN's categories of records and of individuals), or, when the record has no
   such sections, the sentences of its opening part (abstract, overview, summary) and of a
-  "what information is collected" question or "Categories of records" paragraph that say what
-  is collected, included or maintained, in a document that speaks of privacy at all. A clause
-  that denies it ("does not collect SSNs"), a routine use and the names of laws do not count.
+  "what information is collected" question or "Categories of records" heading (at the start
+  of a line) that say what is collected, included or maintained, in a document that speaks of
+  privacy at all. The cue must be a word of running prose: a capitalised one ("Personal
+  Identity Verification") is part of a name. A clause that denies it ("does not collect
+  SSNs"), a routine use, the names of laws and a word of a capitalised name ("Integrated
+  Automated Fingerprint Identification System") do not count.
 - `technology`: a technology named in the title, the summary, the abstract (the opening
   characters when the sections are unknown), a SORN's purposes or the old template's
   Technology section, or mentioned at least `_REPEATED` times elsewhere.
@@ -32,7 +35,7 @@ retention periods and collection questions may be.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -112,11 +115,14 @@ _SENTENCE_END = re.compile(
 _CLAUSE_BREAK = re.compile(r"[.;?!]" + _NOT_ABBREVIATION + r"(?=\s)|\n\s*\n|•")
 _NEGATION = re.compile(r"\b(?:not|never|no(?!\.)|none|neither|nor|cannot)\b|n[’']t\b", re.I)
 _WITHOUT_REACH = 40
-_WITHOUT_BEFORE = re.compile(r"\bwithout\b[^,;.:]*$", re.I)  # searched up to the match only
+# searched up to the match only
+_WITHOUT_BEFORE = re.compile(
+    r"\b(?:without|rather\s+than|instead\s+of|as\s+opposed\s+to)\b[^,;.:]*$", re.I
+)
 _NOT_A_NEGATION = re.compile(
-    r"not (?:be )?limited to|not only|whether or not|if not|no later than|no longer than|"
-    r"no more than|(?:phone|fax|telephone|account|case|file|record|passport|license|docket|"
-    r"identification) no\b",
+    r"not\s+(?:be\s+)?limited\s+to|not\s+only|whether\s+or\s+not|if\s+not|no\s+later\s+than|"
+    r"no\s+longer\s+than|no\s+more\s+than|(?:phone|fax|telephone|account|case|file|record|"
+    r"passport|license|docket|identification)\s+no\b",
     re.I,
 )
 _ACT = re.compile(r"Act\b(?<!\wAct)")  # a literal first: the search skips to it
@@ -148,8 +154,9 @@ def _last_break(text: str, start: int, breaks: re.Pattern[str], reach: int) -> i
 
 
 def _negated(text: str, start: int, end: int) -> bool:
-    """Whether the clause holding text[start:end] denies something, or a "without" just before
-    it denies that thing ("photographs without names": the names)."""
+    """Whether the clause holding text[start:end] denies something, or a "without" ("rather
+    than", "instead of", "as opposed to") just before it denies that thing ("photographs
+    without names": the names)."""
     if _WITHOUT_BEFORE.search(text, max(0, start - _WITHOUT_REACH), start):
         return True
     begin, finish = _bounds(text, start, end, _CLAUSE_BREAK, _CLAUSE_REACH)
@@ -207,9 +214,10 @@ class _Document:
         return merged
 
 
+# on lowercased text; a heading or a question may break over lines
 _COLLECTION_QUESTION = re.compile(
-    r"(?<![\w-])(?:categories of records(?: in the system)?:?|"
-    r"(?:what|identify the) (?:information|data|personal information|pii)[^.?\n]{0,60}"
+    r"(?<![\w-])(?:categories\s+of\s+records(?:\s+in\s+the\s+system)?:?|"
+    r"(?:what|identify\s+the)\s+(?:information|data|personal\s+information|pii)[^.?]{0,60}"
     r"(?:collect|maintain)[^?\n]{0,200}\??)"
 )
 _NEXT_QUESTION = re.compile(
@@ -225,13 +233,28 @@ _COLLECTION_CUE = re.compile(
 )
 # on lowercased text: the search stops at the first, early in a document about privacy
 _PRIVACY_TERMS = re.compile(
-    r"p(?:rivacy impact|ersonally identifiable|ersonal information|ii\b)|systems? of records"
+    r"p(?:rivacy\s+impact|ersonally\s+identifiable|ersonal\s+information|ii\b)|"
+    r"systems?\s+of\s+records"
 )
 _PRIVACY_TYPES = frozenset({"PIA", "PIA Update", "SORN", "PCR", "Notice"})
 _PRIVACY_WORDS = re.compile(r"privacy|personally identifiable|system of records|\bPII\b", re.I)
 # sentences about routine uses, commenting on a notice or discrimination say nothing of what is
-# collected
-_NOT_ABOUT_COLLECTION = re.compile(r"routine use|comment|discriminat")  # on lowercased text
+# collected; nor do those that tell the reader what to provide ("you must provide your full
+# name") or whom to ask ("the FOIA Officer, whose contact information"): they are about a
+# request for records, not the system
+_NOT_ABOUT_COLLECTION = re.compile(
+    r"routine\s+use|comment|discriminat|\byour?\b|\bfoia\b|privacy\s+office\b"
+)  # on lowercased text
+
+
+# what may stand before a heading or a question on its line: a number, a letter, a bullet
+_LINE_LEAD = re.compile(r"[ \t]*(?:(?:\d+(?:\.\d+)*|[A-Za-z])[.)]?|\(\w{1,3}\)|•)?[ \t]*")
+
+
+def _starts_a_line(body: str, at: int) -> bool:
+    """Whether body[at:] starts a heading or a question: only a number or a bullet before it
+    on its line ("categories of records" in running prose is no heading)."""
+    return bool(_LINE_LEAD.fullmatch(body, body.rfind("\n", 0, at) + 1, at))
 
 
 def _answers_to_collection_questions(doc: _Document) -> list[str]:
@@ -240,7 +263,7 @@ def _answers_to_collection_questions(doc: _Document) -> list[str]:
     out: list[str] = []
     for at in doc.anchors.get("question", ()):
         question = _COLLECTION_QUESTION.match(doc.lowered, at)
-        if not question:
+        if not question or not _starts_a_line(doc.body, at):
             continue
         if len(out) == _QUESTIONS:
             break
@@ -258,6 +281,27 @@ def _speaks_of_privacy(doc: _Document) -> bool:
     )
 
 
+def _verb_cues(text: str, lowered: str) -> Iterator[int]:
+    """Where a collection cue stands as a word of running prose: a capitalised one ("Personal
+    Identity Verification", "ICE Use of Facial Recognition") is part of a name or a title."""
+    for match in _COLLECTION_CUE.finditer(lowered):
+        at = match.start() + 1
+        if not text[at].isupper():
+            yield at
+
+
+_OPENING_SECTIONS = frozenset({"abstract", "overview"})
+
+
+def _opening_start(doc: _Document) -> int:
+    """Where the opening part starts: at a PIA's abstract or overview when the sections are
+    known, so that its title page (names, contact block) is not read as sentences of it; at the
+    start of the body otherwise (a Federal Register preamble may put the summary's text before
+    its heading)."""
+    spans = doc.spans(_OPENING_SECTIONS)
+    return spans[0][0] if spans else 0
+
+
 def _collection_texts(doc: _Document) -> list[str]:
     """The texts that say what a record's system collects: its collection sections, or else
     the collecting sentences of its opening part and the answers to its collection questions
@@ -268,9 +312,11 @@ def _collection_texts(doc: _Document) -> list[str]:
     if not _speaks_of_privacy(doc):
         return []  # a court opinion, a form or a report mentions people without a system
     chosen = []
-    opening = (doc.body[:_OPENING_CHARS], doc.lowered[:_OPENING_CHARS])
+    begin = _opening_start(doc)
+    end = begin + _OPENING_CHARS
+    opening = (doc.body[begin:end], doc.lowered[begin:end])
     for text, lowered in ((doc.record.summary, doc.record.summary.lower()), opening):
-        cues = (m.start() + 1 for m in _COLLECTION_CUE.finditer(lowered))
+        cues = _verb_cues(text, lowered)
         for start, end in _merged_sentences(text, cues):
             if not _NOT_ABOUT_COLLECTION.search(lowered, start, end):
                 chosen.append(text[start:end])
@@ -284,9 +330,22 @@ def _pii(doc: _Document, taxonomy: Taxonomy) -> list[str]:
     found: list[str] = []
     text = _without_act_names("\n\n".join(_collection_texts(doc)))  # a blank line ends a clause
     for value, match in taxonomy.find(text):
-        if value not in found and not _negated(text, match.start(), match.end()):
+        if value in found or _in_a_name(text, match):
+            continue
+        if not _negated(text, match.start(), match.end()):
             found.append(value)
     return found
+
+
+_NAME_GOES_ON = re.compile(r"\s[A-Z][a-z]")
+
+
+def _in_a_name(text: str, match: re.Match[str]) -> bool:
+    """Whether a match is a word of a capitalised name ("Credential Authentication Technology",
+    "Integrated Automated Fingerprint Identification System"): a capitalised word (not an
+    acronym) followed by another, which a list of categories separates by punctuation."""
+    word = match.group()
+    return word[0].isupper() and not word.isupper() and bool(_NAME_GOES_ON.match(text, match.end()))
 
 
 def _technology(doc: _Document, taxonomy: Taxonomy) -> list[str]:

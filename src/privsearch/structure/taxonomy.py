@@ -120,7 +120,8 @@ _UPPER_OUTSIDE_ESCAPES = re.compile(r"\\.|[A-Z]")
 
 def _any_whitespace(pattern: str) -> str:
     """`pattern` with each space outside character classes and lookbehinds matching any run of
-    whitespace (PDF text breaks lines inside phrases)."""
+    whitespace (PDF text breaks lines inside phrases), and each optional space (" ?") any run
+    or none."""
     out, at, in_class, behind = [], 0, False, []
     depth = 0
     while at < len(pattern):
@@ -142,8 +143,9 @@ def _any_whitespace(pattern: str) -> str:
                 behind.pop()
             depth -= 1
         elif char == " " and not behind:
-            out.append(r"\s+")
-            at += 1
+            optional = pattern.startswith(" ?", at)  # "birth ?dates?": "birthdates" too
+            out.append(r"\s*" if optional else r"\s+")
+            at += 2 if optional else 1
             continue
         out.append(char)
         at += 1
@@ -237,12 +239,14 @@ BEFORE_A_WORD = "[ \\n\\t\\r\\f\\v\\xa0\"'“‘(\\[/—–,;:.•*]"
 
 def compile_taxonomy(paths: Iterable[Path], anchors: Sequence[tuple[str, str]] = ()) -> Taxonomy:
     """One taxonomy from the lines of `paths` (see the header of data/pii.tsv); its scan also
-    finds the (kind, lowercase pattern) `anchors`, so that one pass over a text serves both."""
+    finds the (kind, lowercase pattern) `anchors`, so that one pass over a text serves both
+    (their spaces, as the lines', match any whitespace)."""
     lines = [
         (value, _any_whitespace(pattern), near, also)
         for path in paths
         for value, pattern, near, also in read_lines(path)
     ]
+    anchors = [(kind, _any_whitespace(pattern)) for kind, pattern in anchors]
     for _, pattern, _, _ in lines:
         if re.compile(pattern).groups:
             raise ValueError(f"pattern {pattern!r} has a capturing group: write (?:...)")
