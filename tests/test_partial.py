@@ -5,8 +5,11 @@ passage that matched."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pytest
+
+from privsearch.structure import PRIVACY_FACETS
 
 from .test_query import contains_terms, record_text
 
@@ -53,8 +56,13 @@ def test_partial_matches_need_most_of_the_words_close_together(mixed):
 def test_facets_and_total_count_what_the_list_holds(dhs, query):
     results = dhs.search(query, per_page=100)
     assert results.total == len(results.results)
-    for name, counts in results.facets.items():
-        assert sum(counts.values()) == results.total, name
+    for name in ("component", "doc_type", "year"):
+        assert sum(results.facets[name].values()) == results.total, name
+    # A privacy facet counts each listed document once per value it holds.
+    records = [dhs.get(hit.id, hit.source) for hit in results.results]
+    for name in PRIVACY_FACETS:
+        held = Counter(value for record in records for value in set(record.facet(name)))
+        assert results.facets[name] == dict(held), name
 
 
 def test_two_words_with_few_matches_are_followed_by_either(dhs):
