@@ -1,7 +1,8 @@
 """What is inside a document: its sections, privacy facets and stated risks.
 
 `structure(record)` returns the record with `sections`, `facets` and `risks` filled in; the
-ingest calls it on every record it reads, so the index stores them and queries read them.
+index calls it on every record where it writes it (`index._structured`, in the writer processes
+of a large run), stores what it finds, and queries read it.
 """
 
 from __future__ import annotations
