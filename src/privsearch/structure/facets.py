@@ -109,11 +109,25 @@ _NOT_ABBREVIATION = (
     r"(?<!U\.S\.)(?<!\.C\.)(?<!\.R\.)(?<!\bNo\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bSec\.)"
     r"(?<!\bL\.)(?<!\bv\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bPub\.)(?<!\bO\.)"
 )
+# One character class first, then the branch it starts (the lookbehind after it): the search
+# skips in C to the next such character instead of trying every position.
 _SENTENCE_END = re.compile(
-    r"[.?!]" + _NOT_ABBREVIATION + r"[\"'”’)\]]?\s+(?=[\"'“‘(\[]?[A-Z0-9•])|\n\s*\n"
+    r"[.?!\n](?:(?<=[.?!])" + _NOT_ABBREVIATION + r"[\"'”’)\]]?\s+(?=[\"'“‘(\[]?[A-Z0-9•])"
+    r"|(?<=\n)\s*\n)"
 )
-_CLAUSE_BREAK = re.compile(r"[.;?!]" + _NOT_ABBREVIATION + r"(?=\s)|\n\s*\n|•")
+_CLAUSE_BREAK = re.compile(
+    r"[.;?!\n•](?:(?<=[.;?!])" + _NOT_ABBREVIATION + r"(?=\s)|(?<=\n)\s*\n|(?<=•))"
+)
 _NEGATION = re.compile(r"\b(?:not|never|no(?!\.)|none|neither|nor|cannot)\b|n[’']t\b", re.I)
+# Whether a clause holds a _NEGATION, found as fast: its letters spelled in both cases (and the
+# other characters IGNORECASE matches them with, "ı" and "İ" for "i") instead of IGNORECASE,
+# so that the search skips to an "n" or a "c" in C; the word boundary before a word is looked
+# for behind its first letter.
+_HAS_NEGATION = re.compile(
+    r"[NnCc](?:(?<=\b[Nn])(?:[Oo][Tt]|[Ee][Vv][Ee][Rr]|[Oo](?!\.)|[Oo][Nn][Ee]"
+    r"|[Ee][Ii\u0130\u0131][Tt][Hh][Ee][Rr]|[Oo][Rr])\b|(?<=[Nn])[’'][Tt]\b"
+    r"|(?<=\b[Cc])[Aa][Nn][Nn][Oo][Tt]\b)"
+)
 _WITHOUT_REACH = 40
 # searched up to the match only
 _WITHOUT_BEFORE = re.compile(
@@ -161,7 +175,9 @@ def _negated(text: str, start: int, end: int) -> bool:
         return True
     begin, finish = _bounds(text, start, end, _CLAUSE_BREAK, _CLAUSE_REACH)
     clause = text[begin:finish]
-    return bool(_NEGATION.search(clause) and _NEGATION.search(_NOT_A_NEGATION.sub(" ", clause)))
+    return bool(
+        _HAS_NEGATION.search(clause) and _HAS_NEGATION.search(_NOT_A_NEGATION.sub(" ", clause))
+    )
 
 
 def _sentences(text: str) -> list[str]:
