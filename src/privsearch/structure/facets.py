@@ -405,6 +405,17 @@ _PERIOD = re.compile(
     r"|\b(?P<permanent>permanently|permanent(?=\s*(?:records?\b|retention|[.;,)]|and\b)))",
     re.I,
 )
+# Where a period's unit ("year", "yr", "month", "mo.", "week", "day") or "permanent" may start
+# in the lowercased text. _PERIOD starts at a word boundary and so is tried at every position;
+# these start with one of five letters, which the search skips to in C. A period's number
+# stands before its unit: digits, or a number word of at most _NUMBER_WORD_CHARS characters,
+# then only spaces, digits, hyphens and parentheses; no unit starts inside it.
+_UNIT_START = re.compile(r"y(?=ear|r)|m(?=onth|o)|w(?=eek)|d(?=ay)|p(?=ermanent)")
+_NUMBER_WORD_CHARS = max(
+    len(word)
+    for word in [*_UNITS, "one hundred", "an"]
+    + [f"{tens}-{unit}" for tens in _TENS for unit in _UNITS[:9]]
+)
 _PERIOD_BEFORE = 150  # how far from a word about retention its period may stand
 _PERIOD_AFTER = 250
 _DAYS = {"y": 365.0, "m": 365 / 12, "w": 7.0, "d": 1.0}
@@ -462,11 +473,43 @@ def _retention(doc: _Document) -> list[str]:
         spans = _retention_spans(doc)
     found: list[str] = []
     for start, end in spans:
-        for match in _PERIOD.finditer(doc.body, start, end):
+        for match in _periods(doc, start, end):
             value = _period_value(match)
             if value and value not in found:
                 found.append(value)
     return found
+
+
+def _periods(doc: _Document, start: int, end: int) -> Iterator[re.Match[str]]:
+    """The matches of _PERIOD.finditer(doc.body, start, end), found by trying _PERIOD only
+    just before each place a unit may start (see _UNIT_START)."""
+    body = doc.body
+    if len(doc.lowered) != len(body):  # lowercasing made a character two: positions differ
+        yield from _PERIOD.finditer(body, start, end)
+        return
+    at = start  # where the search for the next period starts, as finditer's does
+    for unit in _UNIT_START.finditer(doc.lowered, start, end):
+        if unit.start() < at:
+            continue
+        first = max(at, unit.start() - _number_run(body, unit.start(), at) - _NUMBER_WORD_CHARS)
+        for begin in range(first, unit.start() + 1):
+            match = _PERIOD.match(body, begin, end)
+            if match:
+                yield match
+                at = match.end()
+                break
+
+
+def _number_run(body: str, at: int, floor: int) -> int:
+    """How many characters before `at` (down to `floor`) are spaces, digits, periods, hyphens
+    or parentheses: what may stand between a period's number word and its unit, or make its
+    number."""
+    begin = at
+    while begin > floor and (
+        body[begin - 1].isspace() or body[begin - 1].isdecimal() or body[begin - 1] in ".()-"
+    ):
+        begin -= 1
+    return at - begin
 
 
 def _windows(positions: Iterable[int], before: int, after: int) -> list[tuple[int, int]]:
