@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from ..models import Record, Section
@@ -211,13 +211,25 @@ class _Document:
     anchors: dict[str, list[int]]  # where the same pass found each kind of _ANCHORS
 
     @classmethod
-    def of(cls, record: Record, sections: Sequence[Section], technology: Taxonomy) -> _Document:
-        body = record.body
+    def of(
+        cls,
+        record: Record,
+        sections: Sequence[Section],
+        technology: Taxonomy,
+        body: str | None = None,
+    ) -> _Document:
+        body = record.body if body is None else body
         lowered = body.lower()
         spans = tuple(section_spans(record, sections)) if sections else ()
         anchors: dict[str, list[int]] = {}
         mentions = tuple(technology.find(body, lowered, anchors=anchors))
         return cls(record, body, lowered, spans, mentions, anchors)
+
+    @cached_property
+    def speaks_of_privacy(self) -> bool:
+        """Whether the document speaks of privacy at all (asked by two facets; its search may
+        read the whole body)."""
+        return _privacy_in(self)
 
     def spans(self, keys: frozenset[str]) -> list[tuple[int, int]]:
         """The spans of the body covered by the sections whose key is in `keys`, merged."""
@@ -290,6 +302,10 @@ def _answers_to_collection_questions(doc: _Document) -> list[str]:
 
 
 def _speaks_of_privacy(doc: _Document) -> bool:
+    return doc.speaks_of_privacy
+
+
+def _privacy_in(doc: _Document) -> bool:
     return (
         doc.record.doc_type in _PRIVACY_TYPES
         or bool(_PRIVACY_TERMS.search(doc.lowered))
@@ -578,11 +594,15 @@ def _exemption(doc: _Document) -> list[str]:
 
 
 def find_facets(
-    record: Record, sections: Sequence[Section], taxonomies: Taxonomies | None = None
+    record: Record,
+    sections: Sequence[Section],
+    taxonomies: Taxonomies | None = None,
+    body: str | None = None,
 ) -> tuple[tuple[str, str], ...]:
-    """The (facet, value) pairs of `record`, facet by facet in the order of FACETS."""
+    """The (facet, value) pairs of `record`, facet by facet in the order of FACETS; `body` is
+    record.body when the caller has it already."""
     taxonomies = taxonomies or default_taxonomies()
-    doc = _Document.of(record, sections, taxonomies.technology)
+    doc = _Document.of(record, sections, taxonomies.technology, body)
     values = {
         "pii": _pii(doc, taxonomies.pii),
         "technology": _technology(doc, taxonomies.technology),
