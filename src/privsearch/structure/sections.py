@@ -13,6 +13,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from ..models import Record, Section
 
@@ -47,8 +48,7 @@ class HeadingRow:
     runs_in: bool  # also found mid-line, after the end of a sentence
 
 
-@dataclass(frozen=True)
-class _Heading:
+class _Heading(NamedTuple):  # a tuple: made several times as fast as a frozen dataclass
     key: str
     level: int
     number: str
