@@ -8,12 +8,14 @@ document of the shared DHS corpus and on the texts where they could part.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 import privsearch
 from privsearch.models import Record
-from privsearch.structure import citations, facets
+from privsearch.structure import citations, facets, taxonomy
+from privsearch.structure.taxonomy import read_lines
 
 from .conftest import DHS, require_shared
 
@@ -96,3 +98,28 @@ def test_a_negation_is_found_where_the_ignorecase_expression_finds_one(
     assert sum(negated) > 50
     assert facets._HAS_NEGATION.search("neıther") and facets._HAS_NEGATION.search("CAN'T")
     assert not facets._HAS_NEGATION.search("knot snot anon. no.")
+
+
+def _plain_scan(path: Path, anchors: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    """A taxonomy's alternatives in file order (and its anchors after them), not grouped by
+    their first letter: the alternation the compiled scan stands for."""
+    forms = [taxonomy._scan_form(taxonomy._any_whitespace(p)) for _, p, _, _ in read_lines(path)]
+    forms += [taxonomy._any_whitespace(p) for _, p in anchors]
+    alternatives = [a for form in forms for a in taxonomy._top_level_alternatives(form)]
+    return re.compile(rf"{taxonomy.BEFORE_A_WORD}(?:{'|'.join(alternatives)})(?!\w)")
+
+
+@pytest.mark.parametrize("name", ["pii", "technology"])
+def test_the_grouped_scan_finds_what_the_plain_alternation_finds(
+    bodies: list[str], name: str
+) -> None:
+    anchors = facets._ANCHORS if name == "technology" else ()
+    plain = _plain_scan(facets._DATA_DIR / f"{name}.tsv", anchors)
+    grouped = getattr(facets.load_taxonomies(), name).scan
+    found = 0
+    for body in bodies:
+        lowered = body.lower()
+        expected = spans(plain.finditer(lowered))
+        assert spans(grouped.finditer(lowered)) == expected
+        found += len(expected)
+    assert found > 100
