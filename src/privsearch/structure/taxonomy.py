@@ -238,10 +238,15 @@ def _group_end(pattern: str) -> int:
     return -1
 
 
+# an alternative that starts with an optional group of plain characters: "(?:e-)?auth..."
+_OPTIONAL_HEAD = re.compile(r"\(\?:(?P<head>[^()|\[\]\\?*+{}.^$]+)\)\?(?![?+])(?P<rest>.*)", re.S)
+
+
 def _by_first_letter(alternatives: list[str]) -> str:
     """One alternation with the alternatives that start with the same letter put together
     behind it, so that a position is tried against a few alternatives instead of all. An
-    alternative that starts with a group of a letter ("(?:gps)\\s+...") joins that letter's
+    alternative that starts with a group of a letter ("(?:gps)\\s+...", or an optional one,
+    "(?:e-)?authentication" as "e-authentication" then "authentication") joins that letter's
     alternatives after them: it came after them all, and only they may match where it may
     (up to the first alternative that may start with any letter, which must stay before the
     ones after it)."""
@@ -253,7 +258,15 @@ def _by_first_letter(alternatives: list[str]) -> str:
             groups.setdefault(letter, []).append(alternative[1:])
         else:
             others.append(alternative)
-    while others and (split := _letter_in_group(others[0])) and split[0] in groups:
+    while others:
+        optional = _OPTIONAL_HEAD.fullmatch(others[0])
+        if optional:  # "(?:e-)?x" tries "e-x", then "x": two alternatives in that order
+            others[0:1] = [optional["head"] + optional["rest"], optional["rest"]]
+            continue
+        letter = _first_letter(others[0])
+        split = (letter, others[0][1:]) if letter else _letter_in_group(others[0])
+        if not split or split[0] not in groups:
+            break
         groups[split[0]].append(split[1])
         others.pop(0)
     factored = [f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items()]
