@@ -34,12 +34,13 @@ def structure(record: Record) -> Record:
     from .risks import find_risks
     from .sections import find_sections
 
-    sections = find_sections(record)
+    body = record.body  # joined from the pages at each reading: once for all three
+    sections = find_sections(record, body)
     return replace(
         record,
         sections=sections,
-        facets=find_facets(record, sections),
-        risks=find_risks(record, sections),
+        facets=find_facets(record, sections, body=body),
+        risks=find_risks(record, sections, body),
     )
 
 

@@ -49,6 +49,15 @@ _CITATION_ANCHOR = re.compile(
     r"U\.?\s?S\.?\s?C(?![A-Za-z])|C\.?\s?F\.?\s?R(?![A-Za-z])|"
     r"E(?:xecutive\s+Order|xec\.|\.\s?O\.|O\b)|P(?:ub\.|ublic\s+Law|\.\s?L\.|L\b)"
 )
+# The same, one expression per first letter: a search for one letter runs several times as
+# fast as one for any of four. No anchor holds another's first letter, but "U.S.C" may end
+# where "C.F.R" starts ("U.S.C.F.R"): `_anchors` keeps the first, as one search would.
+_ANCHORS_BY_LETTER = tuple(
+    re.compile(alternative) for alternative in _CITATION_ANCHOR.pattern.split("|")[:2]
+) + (
+    re.compile(r"E(?:xecutive\s+Order|xec\.|\.\s?O\.|O\b)"),
+    re.compile(r"P(?:ub\.|ublic\s+Law|\.\s?L\.|L\b)"),
+)
 _TITLE_ANCHOR = re.compile(r"of\s+[Tt]itle\s+\d")
 _CITATION_BEFORE = 12  # characters before the anchor a citation may start ("42 U.S.C.")
 _CITATION_AFTER = 300  # and after it it may run ("8 U.S.C. 1103, 1225, and 1324")
@@ -109,12 +118,42 @@ def _citation_at(
     return None
 
 
+def _anchors(body: str) -> list[re.Match[str]]:
+    """The matches of _CITATION_ANCHOR.finditer(body), found a letter at a time."""
+    found = sorted(
+        (m for anchor in _ANCHORS_BY_LETTER for m in anchor.finditer(body)),
+        key=lambda m: m.start(),
+    )
+    out: list[re.Match[str]] = []
+    for match in found:
+        if not out or match.start() >= out[-1].end():
+            out.append(match)
+    return out
+
+
+def _title_anchors(body: str) -> list[re.Match[str]]:
+    """The matches of _TITLE_ANCHOR.finditer(body), found from each "itle" in it: a search
+    for a word is far faster than one for "of" at every "o"."""
+    found = []
+    at = body.find("itle", 1)
+    while at >= 0:
+        if body[at - 1] in "Tt":
+            begin = at - 1  # where the spaces before "Title" start: "of" must end there
+            while begin > 0 and body[begin - 1].isspace():
+                begin -= 1
+            match = _TITLE_ANCHOR.match(body, begin - 2) if 2 <= begin < at - 1 else None
+            if match:
+                found.append(match)
+        at = body.find("itle", at + 4)
+    return found
+
+
 def find_citations(body: str) -> list[str]:
     """The statutes, regulations, executive orders and public laws `body` cites, normalised
     ("8 U.S.C. § 1367", "6 C.F.R. Part 5", "E.O. 12333", "Pub. L. 107-296"), in order."""
     cites: list[tuple[int, str]] = []
     done = 0  # where the last citation found ends: a list's later anchors are inside it
-    for anchor in _CITATION_ANCHOR.finditer(body):
+    for anchor in _anchors(body):
         if anchor.start() < done:
             continue
         pattern, values = _CITATION_KINDS[anchor.group()[0]]
@@ -122,7 +161,7 @@ def find_citations(body: str) -> list[str]:
         if match:
             cites += [(match.start(), value) for value in values(match)]
             done = match.end()
-    for anchor in _TITLE_ANCHOR.finditer(body):
+    for anchor in _title_anchors(body):
         match = _citation_at(body, anchor, _USC, _TITLE_OF_SECTIONS_BEFORE, _CITATION_BEFORE)
         if match:
             cites += [(match.start(), value) for value in _usc_cites(match)]

@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from ..models import Record, Section
@@ -109,11 +109,25 @@ _NOT_ABBREVIATION = (
     r"(?<!U\.S\.)(?<!\.C\.)(?<!\.R\.)(?<!\bNo\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bSec\.)"
     r"(?<!\bL\.)(?<!\bv\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bPub\.)(?<!\bO\.)"
 )
+# One character class first, then the branch it starts (the lookbehind after it): the search
+# skips in C to the next such character instead of trying every position.
 _SENTENCE_END = re.compile(
-    r"[.?!]" + _NOT_ABBREVIATION + r"[\"'”’)\]]?\s+(?=[\"'“‘(\[]?[A-Z0-9•])|\n\s*\n"
+    r"[.?!\n](?:(?<=[.?!])" + _NOT_ABBREVIATION + r"[\"'”’)\]]?\s+(?=[\"'“‘(\[]?[A-Z0-9•])"
+    r"|(?<=\n)\s*\n)"
 )
-_CLAUSE_BREAK = re.compile(r"[.;?!]" + _NOT_ABBREVIATION + r"(?=\s)|\n\s*\n|•")
+_CLAUSE_BREAK = re.compile(
+    r"[.;?!\n•](?:(?<=[.;?!])" + _NOT_ABBREVIATION + r"(?=\s)|(?<=\n)\s*\n|(?<=•))"
+)
 _NEGATION = re.compile(r"\b(?:not|never|no(?!\.)|none|neither|nor|cannot)\b|n[’']t\b", re.I)
+# Whether a clause holds a _NEGATION, found as fast: its letters spelled in both cases (and the
+# other characters IGNORECASE matches them with, "ı" and "İ" for "i") instead of IGNORECASE,
+# so that the search skips to an "n" or a "c" in C; the word boundary before a word is looked
+# for behind its first letter.
+_HAS_NEGATION = re.compile(
+    r"[NnCc](?:(?<=\b[Nn])(?:[Oo][Tt]|[Ee][Vv][Ee][Rr]|[Oo](?!\.)|[Oo][Nn][Ee]"
+    r"|[Ee][Ii\u0130\u0131][Tt][Hh][Ee][Rr]|[Oo][Rr])\b|(?<=[Nn])[’'][Tt]\b"
+    r"|(?<=\b[Cc])[Aa][Nn][Nn][Oo][Tt]\b)"
+)
 _WITHOUT_REACH = 40
 # searched up to the match only
 _WITHOUT_BEFORE = re.compile(
@@ -161,7 +175,9 @@ def _negated(text: str, start: int, end: int) -> bool:
         return True
     begin, finish = _bounds(text, start, end, _CLAUSE_BREAK, _CLAUSE_REACH)
     clause = text[begin:finish]
-    return bool(_NEGATION.search(clause) and _NEGATION.search(_NOT_A_NEGATION.sub(" ", clause)))
+    return bool(
+        _HAS_NEGATION.search(clause) and _HAS_NEGATION.search(_NOT_A_NEGATION.sub(" ", clause))
+    )
 
 
 def _sentences(text: str) -> list[str]:
@@ -195,13 +211,25 @@ class _Document:
     anchors: dict[str, list[int]]  # where the same pass found each kind of _ANCHORS
 
     @classmethod
-    def of(cls, record: Record, sections: Sequence[Section], technology: Taxonomy) -> _Document:
-        body = record.body
+    def of(
+        cls,
+        record: Record,
+        sections: Sequence[Section],
+        technology: Taxonomy,
+        body: str | None = None,
+    ) -> _Document:
+        body = record.body if body is None else body
         lowered = body.lower()
         spans = tuple(section_spans(record, sections)) if sections else ()
         anchors: dict[str, list[int]] = {}
         mentions = tuple(technology.find(body, lowered, anchors=anchors))
         return cls(record, body, lowered, spans, mentions, anchors)
+
+    @cached_property
+    def speaks_of_privacy(self) -> bool:
+        """Whether the document speaks of privacy at all (asked by two facets; its search may
+        read the whole body)."""
+        return _privacy_in(self)
 
     def spans(self, keys: frozenset[str]) -> list[tuple[int, int]]:
         """The spans of the body covered by the sections whose key is in `keys`, merged."""
@@ -274,6 +302,10 @@ def _answers_to_collection_questions(doc: _Document) -> list[str]:
 
 
 def _speaks_of_privacy(doc: _Document) -> bool:
+    return doc.speaks_of_privacy
+
+
+def _privacy_in(doc: _Document) -> bool:
     return (
         doc.record.doc_type in _PRIVACY_TYPES
         or bool(_PRIVACY_TERMS.search(doc.lowered))
@@ -389,6 +421,17 @@ _PERIOD = re.compile(
     r"|\b(?P<permanent>permanently|permanent(?=\s*(?:records?\b|retention|[.;,)]|and\b)))",
     re.I,
 )
+# Where a period's unit ("year", "yr", "month", "mo.", "week", "day") or "permanent" may start
+# in the lowercased text. _PERIOD starts at a word boundary and so is tried at every position;
+# these start with one of five letters, which the search skips to in C. A period's number
+# stands before its unit: digits, or a number word of at most _NUMBER_WORD_CHARS characters,
+# then only spaces, digits, hyphens and parentheses; no unit starts inside it.
+_UNIT_START = re.compile(r"y(?=ear|r)|m(?=onth|o)|w(?=eek)|d(?=ay)|p(?=ermanent)")
+_NUMBER_WORD_CHARS = max(
+    len(word)
+    for word in [*_UNITS, "one hundred", "an"]
+    + [f"{tens}-{unit}" for tens in _TENS for unit in _UNITS[:9]]
+)
 _PERIOD_BEFORE = 150  # how far from a word about retention its period may stand
 _PERIOD_AFTER = 250
 _DAYS = {"y": 365.0, "m": 365 / 12, "w": 7.0, "d": 1.0}
@@ -446,11 +489,43 @@ def _retention(doc: _Document) -> list[str]:
         spans = _retention_spans(doc)
     found: list[str] = []
     for start, end in spans:
-        for match in _PERIOD.finditer(doc.body, start, end):
+        for match in _periods(doc, start, end):
             value = _period_value(match)
             if value and value not in found:
                 found.append(value)
     return found
+
+
+def _periods(doc: _Document, start: int, end: int) -> Iterator[re.Match[str]]:
+    """The matches of _PERIOD.finditer(doc.body, start, end), found by trying _PERIOD only
+    just before each place a unit may start (see _UNIT_START)."""
+    body = doc.body
+    if len(doc.lowered) != len(body):  # lowercasing made a character two: positions differ
+        yield from _PERIOD.finditer(body, start, end)
+        return
+    at = start  # where the search for the next period starts, as finditer's does
+    for unit in _UNIT_START.finditer(doc.lowered, start, end):
+        if unit.start() < at:
+            continue
+        first = max(at, unit.start() - _number_run(body, unit.start(), at) - _NUMBER_WORD_CHARS)
+        for begin in range(first, unit.start() + 1):
+            match = _PERIOD.match(body, begin, end)
+            if match:
+                yield match
+                at = match.end()
+                break
+
+
+def _number_run(body: str, at: int, floor: int) -> int:
+    """How many characters before `at` (down to `floor`) are spaces, digits, periods, hyphens
+    or parentheses: what may stand between a period's number word and its unit, or make its
+    number."""
+    begin = at
+    while begin > floor and (
+        body[begin - 1].isspace() or body[begin - 1].isdecimal() or body[begin - 1] in ".()-"
+    ):
+        begin -= 1
+    return at - begin
 
 
 def _windows(positions: Iterable[int], before: int, after: int) -> list[tuple[int, int]]:
@@ -519,11 +594,15 @@ def _exemption(doc: _Document) -> list[str]:
 
 
 def find_facets(
-    record: Record, sections: Sequence[Section], taxonomies: Taxonomies | None = None
+    record: Record,
+    sections: Sequence[Section],
+    taxonomies: Taxonomies | None = None,
+    body: str | None = None,
 ) -> tuple[tuple[str, str], ...]:
-    """The (facet, value) pairs of `record`, facet by facet in the order of FACETS."""
+    """The (facet, value) pairs of `record`, facet by facet in the order of FACETS; `body` is
+    record.body when the caller has it already."""
     taxonomies = taxonomies or default_taxonomies()
-    doc = _Document.of(record, sections, taxonomies.technology)
+    doc = _Document.of(record, sections, taxonomies.technology, body)
     values = {
         "pii": _pii(doc, taxonomies.pii),
         "technology": _technology(doc, taxonomies.technology),

@@ -27,11 +27,14 @@ _PAGE_LINE = re.compile(r"(?:Page|PAGE)\s+#(?:\s+of\s+#)?|#|-\s*#\s*-")
 _EDGE_LINES = 4  # how many lines at the top and bottom of a page may be furniture
 
 
-def find_risks(record: Record, sections: Sequence[Section]) -> tuple[Risk, ...]:
-    """The risk/mitigation pairs `record` states, in document order."""
+def find_risks(
+    record: Record, sections: Sequence[Section], body: str | None = None
+) -> tuple[Risk, ...]:
+    """The risk/mitigation pairs `record` states, in document order; `body` is record.body
+    when the caller has it already."""
     if not any("isk" in page.text or "ISK" in page.text for page in record.pages):
         return ()
-    body = record.body
+    body = record.body if body is None else body
     labels = _labels(body)
     if not any(kind == "risk" for kind, _, _ in labels):
         return ()

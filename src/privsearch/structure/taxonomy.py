@@ -199,9 +199,57 @@ def _first_letter(alternative: str) -> str | None:
     return first if first.isalnum() and rest[:1] not in ("?", "*", "+", "{") else None
 
 
+def _letter_in_group(alternative: str) -> tuple[str, str] | None:
+    """The letter a group that starts `alternative` starts with, and the alternative without
+    it: "(?:ai)(?:/ml)?" -> ("a", "(?:i)(?:/ml)?"), "(?:imeis?|imsis?)" -> ("i",
+    "(?:meis?|msis?)"); None when it may start otherwise."""
+    if not alternative.startswith("(?:"):
+        return None
+    close = _group_end(alternative)
+    if close < 0 or alternative[close + 1 : close + 2] in ("?", "*", "+", "{"):
+        return None
+    inner = _top_level_alternatives(alternative[3:close])
+    letters = {_first_letter(a) for a in inner}
+    if len(letters) != 1 or None in letters:
+        return None
+    rests = "|".join(a[1:] for a in inner)
+    return letters.pop() or "", f"(?:{rests}){alternative[close + 1 :]}"
+
+
+def _group_end(pattern: str) -> int:
+    """Where the group that starts `pattern` closes (-1 when it does not)."""
+    depth, in_class, at = 0, False, 0
+    while at < len(pattern):
+        char = pattern[at]
+        if char == "\\":
+            at += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                return at
+        at += 1
+    return -1
+
+
+# an alternative that starts with an optional group of plain characters: "(?:e-)?auth..."
+_OPTIONAL_HEAD = re.compile(r"\(\?:(?P<head>[^()|\[\]\\?*+{}.^$]+)\)\?(?![?+])(?P<rest>.*)", re.S)
+
+
 def _by_first_letter(alternatives: list[str]) -> str:
     """One alternation with the alternatives that start with the same letter put together
-    behind it, so that a position is tried against a few alternatives instead of all."""
+    behind it, so that a position is tried against a few alternatives instead of all. An
+    alternative that starts with a group of a letter ("(?:gps)\\s+...", or an optional one,
+    "(?:e-)?authentication" as "e-authentication" then "authentication") joins that letter's
+    alternatives after them: it came after them all, and only they may match where it may
+    (up to the first alternative that may start with any letter, which must stay before the
+    ones after it)."""
     groups: dict[str, list[str]] = {}
     others = []
     for alternative in map(_unwrapped, alternatives):
@@ -210,6 +258,17 @@ def _by_first_letter(alternatives: list[str]) -> str:
             groups.setdefault(letter, []).append(alternative[1:])
         else:
             others.append(alternative)
+    while others:
+        optional = _OPTIONAL_HEAD.fullmatch(others[0])
+        if optional:  # "(?:e-)?x" tries "e-x", then "x": two alternatives in that order
+            others[0:1] = [optional["head"] + optional["rest"], optional["rest"]]
+            continue
+        letter = _first_letter(others[0])
+        split = (letter, others[0][1:]) if letter else _letter_in_group(others[0])
+        if not split or split[0] not in groups:
+            break
+        groups[split[0]].append(split[1])
+        others.pop(0)
     factored = [f"{first}(?:{'|'.join(rests)})" for first, rests in groups.items()]
     return "|".join(factored + others)
 

@@ -1,0 +1,125 @@
+"""The fast searches of the structure finders find exactly what the plain expressions find.
+
+Each fast path (a search led by one character or one letter, a search tried only where a
+match may start) stands in for a plain expression; these tests hold them to it on every
+document of the shared DHS corpus and on the texts where they could part.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import privsearch
+from privsearch.models import Record
+from privsearch.structure import citations, facets, taxonomy
+from privsearch.structure.taxonomy import read_lines
+
+from .conftest import DHS, require_shared
+
+# the expressions as they were written before the fast paths
+_NOT_ABBREVIATION = facets._NOT_ABBREVIATION
+PLAIN_SENTENCE_END = re.compile(
+    r"[.?!]" + _NOT_ABBREVIATION + r"[\"'”’)\]]?\s+(?=[\"'“‘(\[]?[A-Z0-9•])|\n\s*\n"
+)
+PLAIN_CLAUSE_BREAK = re.compile(r"[.;?!]" + _NOT_ABBREVIATION + r"(?=\s)|\n\s*\n|•")
+
+# texts where a fast path could part from its expression: a unit run into a number word or
+# into another unit, a citation anchor that ends where another starts, a dotless i, a title
+# at the very start
+EDGE_TEXTS = [
+    "kept for twentyyears, ayear, dayear and 5-year; seven (7) years; 3.5 mos. or a day",
+    "permanently; permanent records; one hundred  \n days; 12-\nmonths; ninety-nine weeks",
+    "under 42 U.S.C.F.R 5 and U S C 1; CFR part 5; E.O. 12333; Executive\nOrder 9; P.L. 1-2",
+    "of Title 8; of\n title 5; oftitle 3; f title 2; Title 1 of  Title 9",
+    "The system does not collect, neıther stores nor uses; it can't. No. none; cannot",
+    "Mr. Smith left. U.S. policy applies; e.g. this.\n\n• a bullet! And? Yes",
+]
+
+
+@pytest.fixture(scope="module")
+def bodies() -> list[str]:
+    require_shared()
+    records: list[Record] = privsearch.read_records([DHS])
+    return [record.body for record in records] + EDGE_TEXTS
+
+
+def spans(matches) -> list[tuple[int, int]]:
+    return [match.span() for match in matches]
+
+
+class _Text:
+    """What `facets._periods` reads of a document."""
+
+    def __init__(self, body: str) -> None:
+        self.body, self.lowered = body, body.lower()
+
+
+def test_periods_are_those_of_the_period_expression(bodies: list[str]) -> None:
+    found = 0
+    for body in bodies:
+        plain = spans(facets._PERIOD.finditer(body))
+        assert spans(facets._periods(_Text(body), 0, len(body))) == plain
+        found += len(plain)
+    assert found > 20  # the corpus holds first pages: few periods, but some
+
+
+def test_citation_anchors_are_those_of_the_one_expression(bodies: list[str]) -> None:
+    found = 0
+    for body in bodies:
+        plain = spans(citations._CITATION_ANCHOR.finditer(body))
+        assert spans(citations._anchors(body)) == plain
+        assert spans(citations._title_anchors(body)) == spans(
+            citations._TITLE_ANCHOR.finditer(body)
+        )
+        found += len(plain)
+    assert found > 80
+    assert [m.group() for m in citations._anchors(EDGE_TEXTS[2])][:2] == ["U.S.C", "U S C"]
+
+
+def test_sentence_and_clause_breaks_are_those_of_the_plain_expressions(
+    bodies: list[str],
+) -> None:
+    for body in bodies:
+        assert facets._SENTENCE_END.split(body) == PLAIN_SENTENCE_END.split(body)
+        assert spans(facets._CLAUSE_BREAK.finditer(body)) == spans(
+            PLAIN_CLAUSE_BREAK.finditer(body)
+        )
+
+
+def test_a_negation_is_found_where_the_ignorecase_expression_finds_one(
+    bodies: list[str],
+) -> None:
+    clauses = [c for body in bodies for c in PLAIN_CLAUSE_BREAK.split(body)]
+    negated = [bool(facets._NEGATION.search(c)) for c in clauses]
+    assert [bool(facets._HAS_NEGATION.search(c)) for c in clauses] == negated
+    assert sum(negated) > 50
+    assert facets._HAS_NEGATION.search("neıther") and facets._HAS_NEGATION.search("CAN'T")
+    assert not facets._HAS_NEGATION.search("knot snot anon. no.")
+
+
+def _plain_scan(path: Path, anchors: tuple[tuple[str, str], ...]) -> re.Pattern[str]:
+    """A taxonomy's alternatives in file order (and its anchors after them), not grouped by
+    their first letter: the alternation the compiled scan stands for."""
+    forms = [taxonomy._scan_form(taxonomy._any_whitespace(p)) for _, p, _, _ in read_lines(path)]
+    forms += [taxonomy._any_whitespace(p) for _, p in anchors]
+    alternatives = [a for form in forms for a in taxonomy._top_level_alternatives(form)]
+    return re.compile(rf"{taxonomy.BEFORE_A_WORD}(?:{'|'.join(alternatives)})(?!\w)")
+
+
+@pytest.mark.parametrize("name", ["pii", "technology"])
+def test_the_grouped_scan_finds_what_the_plain_alternation_finds(
+    bodies: list[str], name: str
+) -> None:
+    anchors = facets._ANCHORS if name == "technology" else ()
+    plain = _plain_scan(facets._DATA_DIR / f"{name}.tsv", anchors)
+    grouped = getattr(facets.load_taxonomies(), name).scan
+    found = 0
+    for body in bodies:
+        lowered = body.lower()
+        expected = spans(plain.finditer(lowered))
+        assert spans(grouped.finditer(lowered)) == expected
+        found += len(expected)
+    assert found > 100
