@@ -142,7 +142,6 @@ def build_schema() -> fields.Schema:
         sections=fields.STORED,
         facets=fields.STORED,
         risks=fields.STORED,
-        risk=Text(),
         **{name: fields.KEYWORD(commas=True, scorable=False) for name in PRIVACY_FACETS},
         **{facet_column(name): fields.COLUMN(columns.VarBytesColumn()) for name in PRIVACY_FACETS},
     )
@@ -234,9 +233,9 @@ def _structured(document: dict[str, Any]) -> dict[str, Any]:
         ),
         "facets": [list(pair) for pair in record.facets],
         "risks": _joined_rows(
-            (r.risk, r.mitigation, r.section, r.page, r.attachment) for r in record.risks
+            (r.risk, r.mitigation, r.section, r.page, r.attachment, r.offset, r.length)
+            for r in record.risks
         ),
-        "risk": "\n\n".join(f"{r.risk}\n{r.mitigation}" for r in record.risks),
         **_facet_values(record),
     }
 
@@ -261,8 +260,8 @@ def _section_of(cells: list[str]) -> Section:
 
 
 def _risk_of(cells: list[str]) -> Risk:
-    risk, mitigation, section, page, attachment = cells
-    return Risk(risk, mitigation, section, int(page), attachment)
+    risk, mitigation, section, page, attachment, offset, length = cells
+    return Risk(risk, mitigation, section, int(page), attachment, int(offset), int(length))
 
 
 def _facet_values(record: Record) -> dict[str, Any]:

@@ -45,6 +45,8 @@ class Risk:
     section: str  # the key of the section it is stated in ("" when none is known)
     page: int  # Page.number of the page the risk statement starts on
     attachment: str = ""
+    offset: int = 0  # where its "Privacy Risk:" label starts in that page's text
+    length: int = 0  # characters from there to the end of its mitigation (of Record.body)
 
 
 @dataclass(frozen=True)

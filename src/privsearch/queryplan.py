@@ -7,7 +7,7 @@ import re
 import weakref
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import get_close_matches
 from itertools import accumulate
 from pickle import loads
@@ -27,7 +27,7 @@ from .complete import Completion
 from .errors import BadParameterError, QueryTooExpensiveError
 from .highlight import Pattern
 from .querylang import And, Fuzzy, Node, Not, Or, Phrase, Prefix, Word, check_date
-from .structure import PRIVACY_FACETS, end_term, start_term
+from .structure import PRIVACY_FACETS, RISK_MARK, end_term, start_term
 
 
 class UnionOr(wq.Or):
@@ -580,6 +580,9 @@ class Compiler:
             return wq.Term(fieldname, self.facet_value(fieldname, node.text))  # type: ignore[union-attr]
         if fieldname == "id":
             return wq.Term("ids", node.text.lower())  # type: ignore[union-attr]
+        if fieldname == "risk":  # the words of the body inside a risk/mitigation pair
+            inside = self.leaf(replace(node, field="body"), negated)  # type: ignore[type-var]
+            return in_sections(inside, (RISK_MARK,))
         fields = [fieldname] if fieldname else list(FIELD_BOOSTS)
         if isinstance(node, Phrase):
             terms = analyze.analyze(node.text, mode="query", removestops=False)

@@ -16,6 +16,7 @@ from ..models import Record, Section
 PRIVACY_FACETS = ("pii", "technology", "retention", "authority", "exemption")
 FACET_SEPARATOR = "\x1f"  # between a document's values of one facet, in its index column
 _START, _END = "\x01", "\x02"  # a section mark's first character: where it starts, ends
+RISK_MARK = "risk"  # the key of the marks around each risk/mitigation pair (`risk:`)
 
 
 def start_term(key: str) -> str:
@@ -96,6 +97,12 @@ def section_marks(record: Record) -> list[tuple[int, str]]:
         if section.level == 1 and end > start:
             marks.append((start, start_term(section.key)))
             marks.append((end, end_term(section.key)))
+    starts = page_starts(record)
+    for risk in record.risks:
+        start = starts.get((risk.attachment, risk.page), 0) + risk.offset
+        if risk.length > 0:
+            marks.append((start, start_term(RISK_MARK)))
+            marks.append((start + risk.length, end_term(RISK_MARK)))
     return sorted(marks, key=lambda mark: (mark[0], mark[1][0] == _START))
 
 

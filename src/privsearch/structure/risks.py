@@ -49,13 +49,14 @@ def find_risks(
             continue
         stop = _next_boundary(boundaries, start, len(body))
         following = labels[i + 1] if i + 1 < len(labels) else None
-        risk_end = min(following[1], stop) if following else stop
+        risk_end = pair_end = min(following[1], stop) if following else stop
         mitigation = ""
         if following and following[0] == "mitigation" and following[1] < stop:
             after = labels[i + 2] if i + 2 < len(labels) else None
-            mitigation_end = min(after[1], stop) if after else stop
+            mitigation_end = pair_end = min(after[1], stop) if after else stop
             mitigation = _clean(body[following[2] : mitigation_end], furniture)
-        page = record.pages[bisect_right(ordered_starts, start) - 1]
+        index = bisect_right(ordered_starts, start) - 1
+        page = record.pages[index]
         at = bisect_right(boundaries, start) - 1
         risks.append(
             Risk(
@@ -64,6 +65,8 @@ def find_risks(
                 section=placed[at][1] if at >= 0 else "",
                 page=page.number,
                 attachment=page.attachment,
+                offset=start - ordered_starts[index],
+                length=pair_end - start,
             )
         )
     return tuple(risks)
