@@ -64,7 +64,7 @@ SECOND_SAMPLE_SIZE = 45  # at least this many records, each group in proportion 
 BOUNDARY_TOLERANCE = 40  # characters between the labelled and the found start of a section
 RISK_PREFIX = 40  # characters of a risk's opening that must agree
 
-# The shared vocabulary: section keys and the closed facet value lists. Retention and authority
+# The vocabulary: section keys and the closed facet value lists. Retention and authority
 # values are open, with the normal forms below.
 PIA_SECTION_KEYS = (
     "abstract", "overview", "update_reason", "authorities", "characterization", "uses", "notice",

@@ -6,7 +6,7 @@
 
 The first form scores a generated corpus against the `structure.jsonl` its generator wrote; the
 second scores the shared corpus against the tuning part of the hand labels (the held-out lines
-are skipped unread). The rules are SPEC's: a section is found when one with the same key and
+are skipped unread). The rules are those of `structure/LABELS.md`: a section is found when one with the same key and
 level starts on the same page within 40 characters of the labelled heading; a risk when one on
 the same page starts with the same first 40 characters (whitespace collapsed). Time is that of
 `find_sections` + `find_risks` over every record read, per MB of text.
@@ -180,7 +180,7 @@ def generated(corpus: Path) -> tuple[Score, dict[str, float]]:
 
 
 def is_held_out(slug: str) -> bool:
-    """SPEC's fixed rule: the documents whose slug's sha1 hex digest ends in 0-4."""
+    """The labels' fixed rule: the documents whose slug's sha1 hex digest ends in 0-4."""
     return hashlib.sha1(slug.encode("utf-8")).hexdigest()[-1] in "01234"
 
 

@@ -1,7 +1,8 @@
 """Privacy facets: PII collected, technologies, retention periods, authorities, exemptions.
 
 `find_facets(record, sections)` gives a record's (facet, value) pairs for the five facets of
-SPEC-16 (`pii`, `technology`, `retention`, `authority`, `exemption`), each value once:
+docs/inside-documents.md (`pii`, `technology`, `retention`, `authority`, `exemption`), each
+value once:
 
 - `pii`: what the collection parts say is collected (a PIA's Characterization of the
   Information, a SORN's categories of records and of individuals), or, when the record has no
@@ -438,7 +439,7 @@ _DAYS = {"y": 365.0, "m": 365 / 12, "w": 7.0, "d": 1.0}
 
 
 def _period_value(match: re.Match[str]) -> str | None:
-    """A period as SPEC writes it: `N years`, `under 1 year` or `permanent`."""
+    """A period as the facet writes it: `N years`, `under 1 year` or `permanent`."""
     if match.group("permanent"):
         return "permanent"
     if match.group("digits"):
@@ -456,7 +457,7 @@ def _period_value(match: re.Match[str]) -> str | None:
     if years < 1 - 1e-9:
         return "under 1 year"
     text = f"{round(years, 1):.1f}".removesuffix(".0")
-    return f"{text} years"  # "1 years" too: the shared vocabulary writes every period so
+    return f"{text} years"  # "1 years" too: the labels write every period so
 
 
 def _merged_sentences(text: str, positions: Iterable[int]) -> list[tuple[int, int]]:
