@@ -6,9 +6,10 @@
 
 The first form scores a generated corpus against the `structure.jsonl` its generator wrote; the
 second scores the shared corpus against the tuning part of the hand labels (the held-out lines
-are skipped unread). The rules are those of `structure/LABELS.md`: a section is found when one with the same key and
-level starts on the same page within 40 characters of the labelled heading; a risk when one on
-the same page starts with the same first 40 characters (whitespace collapsed). Time is that of
+are skipped unread). The rules are those of `structure/LABELS.md`: a section is found when
+one with the same key and level starts on the same page within 40 characters of the labelled
+heading; a risk when one on the same page starts with the same first 40 characters
+(whitespace collapsed). Time is that of
 `find_sections` + `find_risks` over every record read, per MB of text.
 """
 
