@@ -299,12 +299,17 @@ class _Warmer:
             self.cache.finish_warming(generation)
 
 
-def _inside(
-    section: list[str] | None, *privacy: list[str] | None
-) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """The section and privacy facet filters given, as a hashable cache key part."""
-    named = zip(("section", *PRIVACY_FACETS), (section, *privacy), strict=True)
-    return tuple((name, tuple(values)) for name, values in named if values)
+FilterKey = tuple[tuple[str, Any], ...]
+
+
+def _filter_key(**given: list[str] | str | None) -> FilterKey:
+    """The filters of a request as a hashable part of its cache key (lists as tuples, filters
+    not given left out); `_filter_kwargs` gives them back as `Index.search` takes them."""
+    return tuple((name, tuple(v) if isinstance(v, list) else v) for name, v in given.items() if v)
+
+
+def _filter_kwargs(filters: FilterKey) -> dict[str, Any]:
+    return {name: list(v) if isinstance(v, tuple) else v for name, v in filters}
 
 
 def _json(model: type[BaseModel], data: dict[str, Any]) -> bytes:
@@ -386,11 +391,7 @@ def create_app(
 
     def compute_search(
         q: str,
-        component: tuple[str, ...],
-        doc_type: tuple[str, ...],
-        year: tuple[str, ...],
-        since: str | None,
-        until: str | None,
+        filters: FilterKey,
         sort: str | None,
         page: int,
         per_page: int,
@@ -399,16 +400,10 @@ def create_app(
         correct: bool = True,
         explain: bool = False,
         prefix: bool = False,
-        inside: tuple[tuple[str, tuple[str, ...]], ...] = (),
     ) -> bytes:
         results = ix.search(
             q,
-            component=list(component) or None,
-            doc_type=list(doc_type) or None,
-            year=list(year) or None,
-            since=since,
-            until=until,
-            **{name: list(values) for name, values in inside},
+            **_filter_kwargs(filters),
             sort=sort,
             page=page,
             per_page=per_page,
@@ -426,26 +421,8 @@ def create_app(
         ]
         return _json(ExplainedSearchBody if explain else SearchBody, data)
 
-    def compute_risks(
-        q: str,
-        component: tuple[str, ...],
-        doc_type: tuple[str, ...],
-        year: tuple[str, ...],
-        since: str | None,
-        until: str | None,
-        limit: int,
-        inside: tuple[tuple[str, tuple[str, ...]], ...] = (),
-    ) -> bytes:
-        found = ix.stated_risks(
-            q,
-            limit=limit,
-            component=list(component) or None,
-            doc_type=list(doc_type) or None,
-            year=list(year) or None,
-            since=since,
-            until=until,
-            **{name: list(values) for name, values in inside},
-        )
+    def compute_risks(q: str, filters: FilterKey, limit: int) -> bytes:
+        found = ix.stated_risks(q, limit=limit, **_filter_kwargs(filters))
         return _json(RisksBody, {"query": q, "documents": len(found), "risks": risk_rows(found)})
 
     def compute_suggest(q: str, limit: int) -> bytes:
@@ -549,10 +526,13 @@ def create_app(
         `since`, `until`, `section` and the privacy facets) let through, newest first unless
         `sort` says otherwise, each publication once, the facets counted over them. A `page`
         past the last one answers `total` and `pages` with no results."""
-        filters = (tuple(component or ()), tuple(type or ()), tuple(year or ()))
-        params = (since, until, sort, page, per_page, collapse, expand, correct, explain, prefix)
-        inside = _inside(section, pii, technology, retention, authority, exemption)
-        return await answer("search", q, *filters, *params, inside)
+        filters = _filter_key(
+            component=component, doc_type=type, year=year, since=since, until=until,
+            section=section, pii=pii, technology=technology, retention=retention,
+            authority=authority, exemption=exemption,
+        )  # fmt: skip
+        params = (sort, page, per_page, collapse, expand, correct, explain, prefix)
+        return await answer("search", q, filters, *params)
 
     @app.get(
         "/api/risks",
@@ -578,9 +558,12 @@ def create_app(
         """One row per privacy risk stated by the documents `q` and the filters find (those
         of `/api/search`), best match first: the same JSON as `privsearch risks --json`. With
         `risk:"..."` in `q`, the documents with a risk or mitigation that says it."""
-        filters = (tuple(component or ()), tuple(type or ()), tuple(year or ()))
-        inside = _inside(section, pii, technology, retention, authority, exemption)
-        return await answer("risks", q, *filters, since, until, limit, inside)
+        filters = _filter_key(
+            component=component, doc_type=type, year=year, since=since, until=until,
+            section=section, pii=pii, technology=technology, retention=retention,
+            authority=authority, exemption=exemption,
+        )  # fmt: skip
+        return await answer("risks", q, filters, limit)
 
     @app.get(
         "/api/suggest",

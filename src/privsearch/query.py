@@ -279,10 +279,7 @@ class Index:
         deadline = Deadline.after(self.time_limit)
         privacy = _privacy(pii, technology, retention, authority, exemption)
         filters = _Filters(component, doc_type, since, until, year, privacy, _listed(section))
-        tree: Node | None = None
-        if query.strip():
-            tree, named = _without_sections(querylang.parse_query(query))
-            filters = replace(filters, section=(*filters.section, *named))
+        tree, filters = _words_and_sections(query, filters)
         browsing = tree is None
         sort = sort or ("date" if browsing else "relevance")
         _check_paging(page, per_page, sort)
@@ -820,10 +817,7 @@ class Index:
         `search` finds for it, best first. The filters are those of `search`."""
         privacy = _privacy(pii, technology, retention, authority, exemption)
         filters = _Filters(component, doc_type, since, until, year, privacy, _listed(section))
-        tree: Node | None = None
-        if query.strip():
-            tree, named = _without_sections(querylang.parse_query(query))
-            filters = replace(filters, section=(*filters.section, *named))
+        tree, filters = _words_and_sections(query, filters)
         if tree is not None:
             yield from self._found_records(query, tree, filters)
             return
@@ -993,6 +987,15 @@ def _section_key(name: str) -> str:
         known = ", ".join(sorted({t.lower() for t in SECTION_TITLES.values()}))
         raise BadParameterError(f"unknown section '{name}' (sections: {known})")
     return key
+
+
+def _words_and_sections(query: str, filters: _Filters) -> tuple[Node | None, _Filters]:
+    """The query parsed without its `section:` terms (None when it has no words), and the
+    filters with the sections those name."""
+    if not query.strip():
+        return None, filters
+    tree, named = _without_sections(querylang.parse_query(query))
+    return tree, replace(filters, section=(*filters.section, *named))
 
 
 def _without_sections(tree: Node) -> tuple[Node | None, tuple[str, ...]]:

@@ -163,7 +163,17 @@ def _scan_form(pattern: str) -> str:
 
 def _top_level_alternatives(pattern: str) -> list[str]:
     """`pattern` split at its top-level |."""
-    out, depth, in_class, at, start = [], 0, False, 0, 0
+    cuts = [at for at, char, depth in _outside_classes(pattern) if char == "|" and depth == 0]
+    return [
+        pattern[a:b]
+        for a, b in zip([0, *(c + 1 for c in cuts)], [*cuts, len(pattern)], strict=True)
+    ]
+
+
+def _outside_classes(pattern: str) -> Iterator[tuple[int, str, int]]:
+    """Each character of `pattern` outside escapes and character classes: where it stands,
+    what it is, and how deep in groups the pattern is after it."""
+    depth, in_class, at = 0, False, 0
     while at < len(pattern):
         char = pattern[at]
         if char == "\\":
@@ -173,15 +183,10 @@ def _top_level_alternatives(pattern: str) -> list[str]:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            out.append(pattern[start:at])
-            start = at + 1
+        else:
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            yield at, char, depth
         at += 1
-    return [*out, pattern[start:]]
 
 
 def _unwrapped(alternative: str) -> str:
@@ -218,24 +223,8 @@ def _letter_in_group(alternative: str) -> tuple[str, str] | None:
 
 def _group_end(pattern: str) -> int:
     """Where the group that starts `pattern` closes (-1 when it does not)."""
-    depth, in_class, at = 0, False, 0
-    while at < len(pattern):
-        char = pattern[at]
-        if char == "\\":
-            at += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return at
-        at += 1
-    return -1
+    closing = (at for at, char, depth in _outside_classes(pattern) if char == ")" and depth == 0)
+    return next(closing, -1)
 
 
 # an alternative that starts with an optional group of plain characters: "(?:e-)?auth..."
