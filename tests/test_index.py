@@ -123,6 +123,28 @@ privsearch.build_index([Path(sys.argv[1])], Path(sys.argv[2]), rebuild=True)
 """
 
 
+def test_a_list_of_sources_older_than_the_index_is_not_trusted(tmp_path):
+    # A run killed after its commit, before it wrote the list of sources, leaves the previous
+    # run's list: here a rebuild without a.pdf, then the list that still names a.pdf as read.
+    index_dir = tmp_path / "index"
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    write_text_pdf(first / "a.pdf", ["Privacy Impact Assessment for the Okapi Registry"])
+    write_text_pdf(second / "b.pdf", ["Privacy Impact Assessment for the Pangolin Ledger"])
+    privsearch.build_index([first], index_dir, limits=TEST_LIMITS)
+    stale_list = (index_dir / META_FILE).read_text()
+    privsearch.build_index([second], index_dir, rebuild=True, limits=TEST_LIMITS)
+    (index_dir / META_FILE).write_text(stale_list)
+
+    report = privsearch.build_index([first, second], index_dir, limits=TEST_LIMITS)
+
+    assert report.sources_read == 2
+    with privsearch.open_index(index_dir) as ix:
+        assert ix.search("okapi").total == 1 and ix.search("pangolin").total == 1
+        assert ix.stats()["records"] == 2
+
+
 def test_killed_run_leaves_the_previous_index_searchable(tmp_path):
     require_shared()
     index_dir = tmp_path / "index"

@@ -543,6 +543,8 @@ def _build(
     skips: dict[str, list[list[str]]] = dict(meta.get("skipped", {})) if compatible else {}
     if rebuild:
         known, skips = {}, {}
+    elif compatible and _sources_outdated(index_dir, meta):
+        known = _read_again(known)
 
     plan = scan_sources(list(paths), _known_under(known, paths), limits=limits, pool=pool)
     report.skipped.extend(plan.skipped)
@@ -639,6 +641,9 @@ def _build(
         "indexed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "sources": known,
         "skipped": skips,
+        # The version the list describes: a run killed between its commit and this write
+        # leaves a list that does not match the index, and the next run reads everything.
+        "generation": generation,
         # The folders and files given to each run: the API shows paths relative to them.
         "roots": _roots(meta.get("roots", []) if compatible and not rebuild else [], paths),
     }
@@ -691,6 +696,24 @@ def write_records(
         write_stems(ix, index_dir)
         _write_meta(index_dir, {**_analyzer_settings(), "records": count, "sources": {}})
         return count
+
+
+def _sources_outdated(index_dir: Path, meta: dict[str, Any]) -> bool:
+    """Whether the list of sources describes another version than the index's latest (a run
+    was killed after its commit, before it wrote the list). Lists without a version (older
+    indexes) are trusted."""
+    if "generation" not in meta:
+        return False
+    ix = index.open_dir(str(index_dir))
+    try:
+        return ix.latest_generation() != meta["generation"]
+    finally:
+        ix.close()
+
+
+def _read_again(known: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """Every known source, marked to be read again; a source gone since is still removed."""
+    return {source: {} for source in known}
 
 
 def _known_under(known: dict[str, dict[str, str]], paths: Sequence[Path]) -> dict[str, dict]:
