@@ -1,9 +1,10 @@
 """The sample, target shapes and corpus look-ups behind the hand labels of links between documents.
 
-The labels themselves (`links/labels.jsonl`, described in `links/LABELS.md`) were made by reading
-the page texts; this module only recomputes what a label file is checked against: which rows the
-sampling rule walks and where it stops, what a normalised target looks like, and which ids and
-Federal Register citations the shared corpus holds (`in_corpus`).
+The labels themselves (`links/labels.jsonl` and the wholly held-out `links/labels-held-out-2.jsonl`,
+described in `links/LABELS.md`) were made by reading the page texts; this module only recomputes
+what a label file is checked against: which rows the sampling rule walks and where each sample
+starts and stops, what a normalised target looks like, and which ids and Federal Register
+citations the shared corpus holds (`in_corpus`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from benchmarks.structure import has_text, match_records, read_expected, sample_
 from privsearch.models import Record
 
 LABELS = Path(__file__).resolve().parent / "links" / "labels.jsonl"
+# the rest of the walk after the document where LABELS stops, every document held out
+HELD_OUT_2_LABELS = LABELS.with_name("labels-held-out-2.jsonl")
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 KINDS = ("cites_sorn", "cites_pia", "cites_fr", "exemption_rule_for", "supersedes", "version_of")
@@ -81,6 +84,15 @@ def sample_passes(
 def sample_walk(expected: Sequence[dict[str, Any]], records: dict[str, Record]) -> list[str]:
     """Every row in the order labelling walks them: pass 0, then pass 1, ..."""
     return [slug for slugs in sample_passes(expected, records) for slug in slugs]
+
+
+def walk_after(
+    expected: Sequence[dict[str, Any]], records: dict[str, Record], last: str
+) -> list[str]:
+    """The documents the walk reaches after `last`, in walk order: where a sample that continues
+    one stopped at `last` goes."""
+    walk = sample_walk(expected, records)
+    return walk[walk.index(last) + 1 :]
 
 
 def normalise_fr(citation: str) -> str:
