@@ -3,14 +3,11 @@
     python -m benchmarks.structure [--split tuning|held-out|all] [--json] [--corpus DIR]
                                    [--government DIR] [--per-document]
 
-Reads the labels (`structure/labels.jsonl` for records of the shared corpus,
-`structure/labels-held-out-2.jsonl` for a second, wholly held-out sample of them,
-`structure/labels-tuning-2.jsonl` for a third, wholly tuning sample,
-`structure/labels-government.jsonl` for the full-length PIAs of other agencies; see
-`structure/LABELS.md`), reads each labelled record, runs `privsearch.structure.structure` on it
-and reports, for each split apart, for the tuning sample ("tuning 2") and both tuning parts
-together ("tuning combined"), for the second held-out sample ("held-out 2"), for both
-held-out samples together ("held-out combined") and for the government PIAs:
+Reads the labels of records of the shared corpus (`structure/labels.jsonl`, the first sample;
+`structure/labels-tuning-2.jsonl`; `structure/labels-held-out-2.jsonl`;
+`structure/labels-held-out-3.jsonl`) and of the full-length PIAs of other agencies
+(`structure/labels-government.jsonl`; see `structure/LABELS.md`), reads each labelled record,
+runs `privsearch.structure.structure` on it and reports, for each part apart (below):
 
 - section boundary accuracy: labelled sections found right / labelled sections, overall and per
   key. A section is found right when the extractor gives one with the same key and level on the
@@ -22,10 +19,13 @@ held-out samples together ("held-out combined") and for the government PIAs:
   characters, whitespace collapsed and a leading "Privacy Risk:" / "Risk:" label dropped) out of
   those labelled, and the risks given that match no label.
 
-The second sample and the government PIAs are held out by rule, like the `held-out` corpus
-records. `--per-document`
-lists each document's misses for the tuning split only, unless `--split held-out` asks for the
-held-out documents by name: their per-document results are not for tuning extractors on.
+The parts of the tuning split: "tuning" (the tuning records of the first sample), "tuning 2",
+"earlier held-out" (the first sample's held-out records and the second held-out sample, tuning
+data since the third held-out sample was made) and "tuning combined" (the three together). The
+parts of the held-out split: "held-out 3" and "government", both wholly held out.
+`--per-document` lists each document's misses for the tuning split's documents only, unless
+`--split held-out` asks for the held-out documents by name: their per-document results are not
+for tuning extractors on.
 """
 
 from __future__ import annotations
@@ -52,14 +52,19 @@ LABELS = LABELS_DIR / "labels.jsonl"
 GOVERNMENT_LABELS = LABELS_DIR / "labels-government.jsonl"
 HELD_OUT_2_LABELS = LABELS_DIR / "labels-held-out-2.jsonl"
 TUNING_2_LABELS = LABELS_DIR / "labels-tuning-2.jsonl"
+HELD_OUT_3_LABELS = LABELS_DIR / "labels-held-out-3.jsonl"
 DEFAULT_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 DEFAULT_GOVERNMENT = Path(__file__).resolve().parents[2] / "shared" / "pdfs" / "government"
 SPLITS = ("tuning", "held-out")
 PARTS = ("tuning", "held-out", "all")
 FACETS = ("pii", "technology", "retention", "authority", "exemption")
+TUNING_PARTS = ("tuning", "tuning 2", "earlier held-out")
+HELD_OUT_PARTS = ("held-out 3", "government")
+PART_SPLIT = {**dict.fromkeys(TUNING_PARTS, "tuning"), **dict.fromkeys(HELD_OUT_PARTS, "held-out")}
 SAMPLE_STEP = 4  # every sample takes every 4th row of each group
 SECOND_SAMPLE_START = 2  # the third row: the first sample starts with the first, so never overlaps
 TUNING_2_START = 1  # the second row: neither earlier sample starts there, so none overlaps
+HELD_OUT_3_START = 3  # the fourth row: the three earlier samples start with the first three
 SECOND_SAMPLE_SIZE = 45  # at least this many records, each group in proportion to its size
 BOUNDARY_TOLERANCE = 40  # characters between the labelled and the found start of a section
 RISK_PREFIX = 40  # characters of a risk's opening that must agree
@@ -215,6 +220,13 @@ def tuning_2_slugs(expected: Sequence[dict[str, Any]], records: dict[str, Record
     return [slug for group in groups.values() for slug in group[TUNING_2_START::SAMPLE_STEP]]
 
 
+def held_out_3_slugs(expected: Sequence[dict[str, Any]], records: dict[str, Record]) -> list[str]:
+    """The third held-out sample's rule: every 4th row of each group (`sample_groups`) from the
+    fourth, all of them."""
+    groups = sample_groups(expected, records)
+    return [slug for group in groups.values() for slug in group[HELD_OUT_3_START::SAMPLE_STEP]]
+
+
 # -- scoring one document -----------------------------------------------------------------------
 
 
@@ -345,6 +357,46 @@ def per_bucket(labelled: Counter, right: Counter, prefix: str) -> dict[str, dict
     }
 
 
+LabelledPairs = list[tuple[dict[str, Any], Record | None]]
+
+
+def tuning_parts(
+    labels: Path, tuning_2_labels: Path | None, held_out_2_labels: Path | None
+) -> dict[str, list[dict[str, Any]]]:
+    """The tuning split's labels by part: the tuning records of `labels`, the second tuning
+    sample, and the earlier held-out records (those of `labels` and the second held-out
+    sample). A `None` path leaves its sample out."""
+    first = read_labels(labels)
+    parts = {"tuning": [label for label in first if label["split"] == "tuning"]}
+    if tuning_2_labels is not None:
+        parts["tuning 2"] = read_labels(tuning_2_labels)
+    earlier = [label for label in first if label["split"] == "held-out"]
+    if held_out_2_labels is not None:
+        earlier += read_labels(held_out_2_labels)
+    parts["earlier held-out"] = earlier
+    return parts
+
+
+def pair_records(labels: Iterable[dict[str, Any]], records: dict[str, Record]) -> LabelledPairs:
+    return [(label, records.get(label["slug"])) for label in labels]
+
+
+def score_part(
+    part: str, pairs: LabelledPairs, extract: Callable[[Record], Record], result: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The scores of one part's documents; each is also kept in `result["documents"]`, and a
+    labelled document without its record in `result["missing"]`."""
+    scored = []
+    for label, record in pairs:
+        if record is None:
+            result["missing"].append(label["slug"])
+            continue
+        doc = {**score_document(label, extract(record)), "part": part}
+        scored.append(doc)
+        result["documents"][label["slug"]] = doc
+    return scored
+
+
 def evaluate_structure(
     parts: Sequence[str] = PARTS,
     corpus: Path = DEFAULT_CORPUS,
@@ -354,57 +406,38 @@ def evaluate_structure(
     extract: Callable[[Record], Record] | None = None,
     held_out_2_labels: Path | None = HELD_OUT_2_LABELS,
     tuning_2_labels: Path | None = TUNING_2_LABELS,
+    held_out_3_labels: Path | None = HELD_OUT_3_LABELS,
 ) -> dict[str, Any]:
     """The scores of `extract` (default `privsearch.structure.structure`) on the labelled
-    documents: {"tuning": totals, "tuning 2": totals, "tuning combined": totals, "held-out":
-    totals, "held-out 2": totals, "held-out combined": totals, "government": totals,
-    "documents": {slug: per-document score}, "missing": [labelled slugs whose record was not
-    found]}.
+    documents: {part: totals for each part scored, "documents": {slug: per-document score, with
+    its "part"}, "missing": [labelled slugs whose record was not found]}.
 
-    `parts` picks the splits ("all" = both). The second tuning sample is scored whenever the
-    tuning split is ("tuning combined" is it with the tuning records of `labels`); the second
-    held-out sample and the government PIAs, all held out, whenever the held-out split is
-    ("held-out combined" is both corpus samples together). `tuning_2_labels=None`,
-    `held_out_2_labels=None` and `government=None` leave them out.
+    `parts` picks the splits ("all" = both). The tuning split scores "tuning", "tuning 2",
+    "earlier held-out" and "tuning combined" (the three together); the held-out split scores
+    "held-out 3" and "government". `tuning_2_labels=None`, `held_out_2_labels=None`,
+    `held_out_3_labels=None` and `government=None` leave those samples out.
     """
     if extract is None:
         from privsearch.structure import structure as extract
     splits = SPLITS if "all" in parts else tuple(s for s in SPLITS if s in parts)
-    corpus_labels = [label for label in read_labels(labels) if label["split"] in splits]
     records = corpus_records(corpus)
-    groups: dict[str, list[tuple[dict[str, Any], Record | None]]] = {
-        split: [(label, records.get(label["slug"])) for label in corpus_labels
-                if label["split"] == split]
-        for split in splits
-    }  # fmt: skip
-    if tuning_2_labels is not None and "tuning" in splits:
-        groups["tuning 2"] = [
-            (label, records.get(label["slug"])) for label in read_labels(tuning_2_labels)
-        ]
-    if held_out_2_labels is not None and "held-out" in splits:
-        groups["held-out 2"] = [
-            (label, records.get(label["slug"])) for label in read_labels(held_out_2_labels)
-        ]
-    if government is not None and "held-out" in splits:
+    groups: dict[str, LabelledPairs] = {}
+    if "tuning" in splits:
+        for part, part_labels in tuning_parts(labels, tuning_2_labels, held_out_2_labels).items():
+            groups[part] = pair_records(part_labels, records)
+    if "held-out" in splits and held_out_3_labels is not None:
+        groups["held-out 3"] = pair_records(read_labels(held_out_3_labels), records)
+    if "held-out" in splits and government is not None:
         gov_labels = read_labels(government_labels)
-        gov_records = government_records(gov_labels, government)
-        groups["government"] = [(label, gov_records.get(label["slug"])) for label in gov_labels]
+        groups["government"] = pair_records(gov_labels, government_records(gov_labels, government))
     result: dict[str, Any] = {"documents": {}, "missing": []}
-    scored: dict[str, list[dict[str, Any]]] = {}
-    for group, pairs in groups.items():
-        scored[group] = []
-        for label, record in pairs:
-            if record is None:
-                result["missing"].append(label["slug"])
-                continue
-            doc = score_document(label, extract(record))
-            scored[group].append(doc)
-            result["documents"][label["slug"]] = doc
-        result[group] = totals(scored[group])
-    if "tuning 2" in scored:
-        result["tuning combined"] = totals(scored["tuning"] + scored["tuning 2"])
-    if "held-out 2" in scored:
-        result["held-out combined"] = totals(scored["held-out"] + scored["held-out 2"])
+    scored = {part: score_part(part, pairs, extract, result) for part, pairs in groups.items()}
+    for part, docs in scored.items():
+        result[part] = totals(docs)
+    if "tuning" in splits:
+        result["tuning combined"] = totals(
+            [doc for part in TUNING_PARTS for doc in scored.get(part, [])]
+        )
     return result
 
 
@@ -458,10 +491,14 @@ def document_lines(doc: dict[str, Any]) -> list[str]:
     return [f"  {doc['slug']}", *lines] if lines else []
 
 
-REPORT_GROUPS = (
-    "tuning", "tuning 2", "tuning combined", "held-out", "held-out 2", "held-out combined",
-    "government",
-)  # fmt: skip
+REPORT_GROUPS = (*TUNING_PARTS, "tuning combined", *HELD_OUT_PARTS)
+
+
+def shown_documents(result: dict[str, Any], shown: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The scored documents of the parts whose split is in `shown`, by slug."""
+    return {
+        slug: doc for slug, doc in result["documents"].items() if PART_SPLIT[doc["part"]] in shown
+    }
 
 
 def report_lines(result: dict[str, Any], per_document: bool, shown: Sequence[str]) -> list[str]:
@@ -473,9 +510,8 @@ def report_lines(result: dict[str, Any], per_document: bool, shown: Sequence[str
         lines += [f"records not found: {', '.join(result['missing'])}", ""]
     if per_document:
         lines.append(f"Misses per document ({', '.join(shown)}):")
-        for doc in result["documents"].values():
-            if doc["split"] in shown:
-                lines += document_lines(doc)
+        for doc in shown_documents(result, shown).values():
+            lines += document_lines(doc)
     return lines
 
 
@@ -485,8 +521,9 @@ def main(argv: list[str] | None = None) -> int:
         "--split",
         choices=PARTS,
         default="all",
-        help="score only this split (default: tuning and held-out apart, the second tuning and "
-        "held-out samples, each split's samples together, and the government PIAs)",
+        help="score only this split (default: both; tuning = the first sample's tuning records, "
+        "the second tuning sample and the earlier held-out records, apart and together; "
+        "held-out = the third held-out sample and the government PIAs)",
     )
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
     parser.add_argument(
@@ -510,9 +547,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.per_document:
             result = {k: v for k, v in result.items() if k != "documents"}
         else:
-            result["documents"] = {
-                slug: doc for slug, doc in result["documents"].items() if doc["split"] in shown
-            }
+            result["documents"] = shown_documents(result, shown)
         print(json.dumps(result, indent=1, ensure_ascii=False))
     else:
         print("\n".join(report_lines(result, args.per_document, shown)))

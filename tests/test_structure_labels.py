@@ -25,8 +25,12 @@ from privsearch.models import Record, Risk, Section  # noqa: E402
 CORPUS_LABELS = bench.read_labels(bench.LABELS)
 HELD_OUT_2_LABELS = bench.read_labels(bench.HELD_OUT_2_LABELS)
 TUNING_2_LABELS = bench.read_labels(bench.TUNING_2_LABELS)
+HELD_OUT_3_LABELS = bench.read_labels(bench.HELD_OUT_3_LABELS)
 GOVERNMENT_LABELS = bench.read_labels(bench.GOVERNMENT_LABELS)
-ALL_LABELS = CORPUS_LABELS + HELD_OUT_2_LABELS + TUNING_2_LABELS + GOVERNMENT_LABELS
+ALL_LABELS = (
+    CORPUS_LABELS + HELD_OUT_2_LABELS + TUNING_2_LABELS + HELD_OUT_3_LABELS + GOVERNMENT_LABELS
+)
+EARLIER_HELD_OUT = [lab for lab in CORPUS_LABELS if lab["split"] == "held-out"] + HELD_OUT_2_LABELS
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +103,7 @@ def test_split_follows_the_held_out_rule():
     assert {label["split"] for label in GOVERNMENT_LABELS} == {"held-out"}
     assert {label["split"] for label in HELD_OUT_2_LABELS} == {"held-out"}
     assert {label["split"] for label in TUNING_2_LABELS} == {"tuning"}
+    assert {label["split"] for label in HELD_OUT_3_LABELS} == {"held-out"}
     assert [label["slug"] for label in GOVERNMENT_LABELS] == [
         "gsa-pia-afa-2017", "usda-fs-epermits-pia-fy18", "usda-fs-epermits-pia-fy19",
     ]  # fmt: skip
@@ -168,15 +173,39 @@ def test_tuning_2_follows_its_rule(corpus_records):
     assert len({label["component"] for label in TUNING_2_LABELS}) >= 8
 
 
+def test_held_out_3_follows_its_rule(corpus_records):
+    expected = bench.read_expected(CORPUS)
+    slugs = [label["slug"] for label in HELD_OUT_3_LABELS]
+    assert slugs == bench.held_out_3_slugs(expected, corpus_records)
+    rows = {row["slug"]: row for row in expected}
+    for label in HELD_OUT_3_LABELS:
+        row = rows[label["slug"]]
+        assert (label["id"], label["doc_type"], label["component"]) == (
+            row["id"],
+            row["doc_type"],
+            row["component"],
+        )
+    groups = bench.sample_groups(expected, corpus_records)
+    for group in groups.values():
+        chosen = [slug for slug in slugs if slug in group]
+        # every 4th row from the fourth, to the end of the group
+        assert [group.index(slug) for slug in chosen] == list(range(3, len(group), 4))
+    counts = Counter(bench.sample_group(label["doc_type"]) for label in HELD_OUT_3_LABELS)
+    assert counts == {"PIA": 22, "SORN": 25, "other": 21}
+    assert len({label["component"] for label in HELD_OUT_3_LABELS}) >= 8
+
+
 def test_samples_never_overlap(corpus_records):
     samples = {
         0: {label["slug"] for label in CORPUS_LABELS},
         2: {label["slug"] for label in HELD_OUT_2_LABELS},
         1: {label["slug"] for label in TUNING_2_LABELS},
+        3: {label["slug"] for label in HELD_OUT_3_LABELS},
     }
     assert all(samples.values())
-    assert not samples[0] & samples[1] and not samples[0] & samples[2]
-    assert not samples[1] & samples[2]
+    for start, sample in samples.items():
+        for other in set(samples) - {start}:
+            assert not sample & samples[other], (start, other)
     groups = bench.sample_groups(bench.read_expected(CORPUS), corpus_records)
     for start, sample in samples.items():
         for group in groups.values():
@@ -262,8 +291,12 @@ def test_labels_score_themselves_perfectly(labelled):
     result = bench.evaluate_structure(("all",), CORPUS, GOVERNMENT, extract=_oracle(labelled))
     assert result["missing"] == []
     assert len(result["documents"]) == len(ALL_LABELS)
-    assert result["held-out 2"]["documents"] == len(HELD_OUT_2_LABELS)
     assert result["tuning 2"]["documents"] == len(TUNING_2_LABELS)
+    assert result["earlier held-out"]["documents"] == len(EARLIER_HELD_OUT)
+    assert result["held-out 3"]["documents"] == len(HELD_OUT_3_LABELS)
+    assert result["tuning combined"]["documents"] == len(CORPUS_LABELS + HELD_OUT_2_LABELS) + len(
+        TUNING_2_LABELS
+    )
     for group in bench.REPORT_GROUPS:
         totals = result[group]
         assert totals["sections"]["accuracy"] == 1.0
@@ -272,18 +305,26 @@ def test_labels_score_themselves_perfectly(labelled):
         assert totals["risks"]["found"] == totals["risks"]["labelled"]
         assert totals["risks"]["unlabelled_given"] == 0
     assert result["government"]["risks"]["labelled"] == 44
+    assert result["held-out 3"]["facets"]["exemption"]["right"] == 4  # TSA-006 and TSA-002
 
 
 def test_an_extractor_that_finds_nothing_scores_nothing(labelled):
     result = bench.evaluate_structure(("tuning",), CORPUS, GOVERNMENT, extract=lambda r: r)
-    # no held-out sample, no government
-    assert set(result) == {"documents", "missing", "tuning", "tuning 2", "tuning combined"}
+    # the tuning split only: no third held-out sample, no government
+    assert set(result) == {
+        "documents", "missing", "tuning", "tuning 2", "earlier held-out", "tuning combined",
+    }  # fmt: skip
     totals = result["tuning"]
     assert totals["documents"] == sum(1 for lab in CORPUS_LABELS if lab["split"] == "tuning")
-    for totals in (result["tuning"], result["tuning 2"], result["tuning combined"]):
+    for part in (*bench.TUNING_PARTS, "tuning combined"):
+        totals = result[part]
         assert totals["sections"]["found"] == 0 and totals["sections"]["labelled"] > 0
         assert totals["facets"]["pii"]["recall"] == 0.0
         assert totals["facets"]["pii"]["precision"] is None
+    held_out = bench.evaluate_structure(("held-out",), CORPUS, GOVERNMENT, extract=lambda r: r)
+    assert set(held_out) == {"documents", "missing", "held-out 3", "government"}
+    assert held_out["held-out 3"]["sections"]["found"] == 0
+    assert held_out["held-out 3"]["sections"]["labelled"] > 0
 
 
 def test_wrong_facet_values_lower_precision_only(labelled):
@@ -294,70 +335,68 @@ def test_wrong_facet_values_lower_precision_only(labelled):
         return replace(found, facets=found.facets + (("pii", "DNA"),))
 
     result = bench.evaluate_structure(("held-out",), CORPUS, None, extract=extract)
-    pii = result["held-out"]["facets"]["pii"]
-    wrong = sum(
-        "DNA" not in lab["facets"]["pii"] for lab in CORPUS_LABELS if lab["split"] == "held-out"
-    )
+    pii = result["held-out 3"]["facets"]["pii"]
+    wrong = sum("DNA" not in lab["facets"]["pii"] for lab in HELD_OUT_3_LABELS)
+    assert wrong > 0
     assert pii["recall"] == 1.0
     assert pii["given"] == pii["labelled"] + wrong
-    pii_2 = result["held-out 2"]["facets"]["pii"]
-    assert pii_2["recall"] == 1.0
-    assert pii_2["given"] == pii_2["labelled"] + len(HELD_OUT_2_LABELS)  # none is labelled DNA
-    combined = result["held-out combined"]["facets"]["pii"]
-    assert combined["given"] == pii["given"] + pii_2["given"]
-    assert combined["right"] == pii["right"] + pii_2["right"]
-    assert "government" not in result
+    assert pii["precision"] == pii["labelled"] / (pii["labelled"] + wrong)
+    assert "government" not in result and "tuning" not in result
 
 
-def test_held_out_combined_is_both_samples_together(labelled):
-    result = bench.evaluate_structure(("held-out",), CORPUS, None, extract=lambda r: r)
-    first, second = result["held-out"], result["held-out 2"]
-    combined = result["held-out combined"]
-    assert combined["documents"] == first["documents"] + second["documents"]
-    assert second["sections"]["labelled"] > 0 and second["sections"]["found"] == 0
-    assert combined["sections"]["labelled"] == (
-        first["sections"]["labelled"] + second["sections"]["labelled"]
+def test_earlier_held_out_samples_are_tuning_data(labelled):
+    result = bench.evaluate_structure(("tuning",), CORPUS, None, extract=lambda r: r)
+    earlier = result["earlier held-out"]
+    assert earlier["documents"] == len(EARLIER_HELD_OUT) == 13 + len(HELD_OUT_2_LABELS)
+    assert earlier["sections"]["labelled"] == sum(len(lab["sections"]) for lab in EARLIER_HELD_OUT)
+    assert earlier["facets"]["pii"]["labelled"] == sum(
+        len(lab["facets"]["pii"]) for lab in EARLIER_HELD_OUT
     )
-    for facet in bench.FACETS:
-        assert combined["facets"][facet]["labelled"] == (
-            first["facets"][facet]["labelled"] + second["facets"][facet]["labelled"]
-        )
-    lines = bench.report_lines(result, False, ("held-out",))
-    assert f"held-out 2: {len(HELD_OUT_2_LABELS)} documents" in lines
-    assert f"held-out combined: {combined['documents']} documents" in lines
+    lines = bench.report_lines(result, False, ("tuning",))
+    assert f"earlier held-out: {len(EARLIER_HELD_OUT)} documents" in lines
+    assert "held-out 3" not in result and "held-out 2" not in result
     alone = bench.evaluate_structure(
-        ("held-out",), CORPUS, None, extract=lambda r: r, held_out_2_labels=None
+        ("tuning",), CORPUS, None, extract=lambda r: r, held_out_2_labels=None
     )
-    assert "held-out 2" not in alone and "held-out combined" not in alone
-    assert alone["held-out"] == first
+    assert alone["earlier held-out"]["documents"] == 13
+    assert alone["tuning"] == result["tuning"]
 
 
-def test_tuning_combined_is_both_tuning_parts_together(labelled):
+def test_tuning_combined_is_the_three_tuning_parts_together(labelled):
     result = bench.evaluate_structure(("tuning",), CORPUS, None, extract=_oracle(labelled))
-    first, second = result["tuning"], result["tuning 2"]
+    parts = [result[part] for part in bench.TUNING_PARTS]
     combined = result["tuning combined"]
-    assert second["documents"] == len(TUNING_2_LABELS)
-    assert combined["documents"] == first["documents"] + second["documents"]
-    assert combined["sections"]["labelled"] == (
-        first["sections"]["labelled"] + second["sections"]["labelled"]
-    )
+    assert result["tuning 2"]["documents"] == len(TUNING_2_LABELS)
+    assert combined["documents"] == sum(part["documents"] for part in parts)
+    assert combined["sections"]["labelled"] == sum(part["sections"]["labelled"] for part in parts)
     for facet in bench.FACETS:
         for count in ("labelled", "given", "right"):
-            assert combined["facets"][facet][count] == (
-                first["facets"][facet][count] + second["facets"][facet][count]
+            assert combined["facets"][facet][count] == sum(
+                part["facets"][facet][count] for part in parts
             )
-    assert second["facets"]["pii"]["labelled"] > 0 and second["facets"]["exemption"]["right"] > 0
-    # the per-document misses of the tuning report list the second sample's documents too
-    assert {doc["slug"] for doc in result["documents"].values()} >= {
-        label["slug"] for label in TUNING_2_LABELS
-    }
+    assert result["tuning 2"]["facets"]["exemption"]["right"] > 0
+    assert result["earlier held-out"]["facets"]["pii"]["labelled"] > 0
     lines = bench.report_lines(result, False, ("tuning",))
     assert f"tuning 2: {len(TUNING_2_LABELS)} documents" in lines
     assert f"tuning combined: {combined['documents']} documents" in lines
     alone = bench.evaluate_structure(
         ("tuning",), CORPUS, None, extract=lambda r: r, tuning_2_labels=None
     )
-    assert "tuning 2" not in alone and "tuning combined" not in alone
+    assert "tuning 2" not in alone
+    assert alone["tuning combined"]["documents"] == combined["documents"] - len(TUNING_2_LABELS)
+
+
+def test_misses_per_document_name_only_the_asked_split(labelled):
+    result = bench.evaluate_structure(("all",), CORPUS, GOVERNMENT, extract=lambda r: r)
+    tuning_slugs = {lab["slug"] for lab in CORPUS_LABELS + TUNING_2_LABELS + HELD_OUT_2_LABELS}
+    held_out_slugs = {lab["slug"] for lab in HELD_OUT_3_LABELS + GOVERNMENT_LABELS}
+    assert set(bench.shown_documents(result, ("tuning",))) == tuning_slugs
+    assert set(bench.shown_documents(result, ("held-out",))) == held_out_slugs
+    # every labelled document with a section misses it here, so each is named in its listing
+    named = {line.strip() for line in bench.report_lines(result, True, ("tuning",))}
+    assert named & tuning_slugs and not named & held_out_slugs
+    named = {line.strip() for line in bench.report_lines(result, True, ("held-out",))}
+    assert named & held_out_slugs and not named & tuning_slugs
 
 
 LABEL = {"key": "summary", "level": 1, "number": "", "page": 2, "heading": "SUMMARY:"}
