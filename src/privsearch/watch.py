@@ -60,13 +60,17 @@ class Watch:
         }  # fmt: skip
 
     def describe(self) -> str:
-        """The query and filters as one line: `"facial recognition" component=ICE`."""
-        parts = [json.dumps(self.query, ensure_ascii=False)] if self.query else []
-        for name, value in self.filters.items():
-            values = [value] if isinstance(value, str) else value
-            shown = "type" if name == "doc_type" else name  # as the CLI and the API call it
-            parts += [f"{shown}={v}" for v in values]
-        return " ".join(parts)
+        return describe_search(self.query, self.filters)
+
+
+def describe_search(query: str, filters: dict[str, Any]) -> str:
+    """A query and its filters as one line: `"facial recognition" component=ICE type=PIA`."""
+    parts = [json.dumps(query, ensure_ascii=False)] if query.strip() else []
+    for name, value in filters.items():
+        values = [value] if isinstance(value, str) else value
+        shown = "type" if name == "doc_type" else name  # as the CLI and the API call it
+        parts += [f"{shown}={v}" for v in values]
+    return " ".join(parts)
 
 
 @dataclass(frozen=True)
