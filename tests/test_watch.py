@@ -175,6 +175,32 @@ def test_update_reports_the_matches_beside_the_changes():
     assert data["watches"] == watched and "watches" not in data["index"]
 
 
+def test_update_lists_the_saved_searches_a_new_publication_matches(tmp_path):
+    from tests.test_fetch import REPLICA, _publish, _serve
+
+    replica = tmp_path / "replica"
+    shutil.copytree(REPLICA, replica)
+    listed = _publish(
+        replica, "dhs-test-new-pia", "Privacy Impact Assessment for the Quantum Widget"
+    )
+    for server in _serve(replica):
+        index = str(tmp_path / "index")
+        args = ["update", "--mirror", str(tmp_path / "mirror"), "--index", index]
+        args += ["--dhs-url", server.url, "--federal-register-url", server.url, "--delay", "0"]
+        run(*args)
+        run("watch", "add", "fingerprints", "--name", "prints", "--index", index)
+        run("watch", "add", "quantum", "--type", "SORN", "--index", index)
+        listed()  # the listing now names the new publication, which collects fingerprints
+        data = json.loads(run(*args, "--json").output)
+        assert [c["title"] for c in data["changes"]] == [
+            "Privacy Impact Assessment for the Quantum Widget"
+        ]
+        assert [(m["name"], ids(m)) for m in data["watches"]] == [
+            ("prints", [("new", data["changes"][0]["id"])])
+        ]  # the other saved search wants SORNs only
+        assert "watches" not in data["index"]
+
+
 # -- managing saved searches, and errors --------------------------------------------------------
 
 
