@@ -236,6 +236,10 @@ def test_list_and_remove_by_name_or_number(index):
     table = run("watch", "list", "--index", index).output.splitlines()
     assert table[0].split() == ["number", "name", "search", "saved"]
     assert table[2].split()[:4] == ["#2", "facial-recognition-2", '"facial', 'recognition"']
+    checked = json.loads(run("watch", "check", "uscg", "--json", "--index", index).output)
+    assert [(m["name"], m["documents"]) for m in checked] == [("uscg", [])]
+    unknown = run("watch", "check", "nope", "--index", index, ok=False)
+    assert unknown.exit_code == 2 and unknown.stderr.startswith("Error: no saved search is named")
     assert run("watch", "remove", "uscg", "--index", index).output == (
         "Removed saved search #3 uscg.\n"
     )
