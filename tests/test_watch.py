@@ -307,3 +307,4 @@ def test_no_saved_searches_no_file(index, tmp_path):
     assert report.records_added == 1 and report.watches == []
     assert not (Path(index) / "watches.json").exists()
     assert run("watch", "check", "--index", index).output.startswith("No saved searches.")
+    assert not (Path(index) / "watches.json").exists()

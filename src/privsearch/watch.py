@@ -252,6 +252,8 @@ def check_watches(index_dir: Path, names: Sequence[str] = ()) -> list[WatchMatch
     with _locked(index_dir):
         data = _read(index_dir)
         chosen = [_find(data, n) for n in names] if names else _watches_in(data)
+        if not chosen:
+            return []
         with Index(index_dir) as ix:
             found = [
                 WatchMatches(w, _matching(ix, w, _changes_since(data["runs"], w.seen)))
