@@ -1017,3 +1017,38 @@ def test_the_document_panel_facets_filter_the_search(page, base_url: str) -> Non
     pressed.click()
     expect(checkbox).not_to_be_checked()
     assert "ps-technology" not in page.url
+
+
+def test_the_feed_link_follows_the_current_search(page, base_url: str) -> None:
+    feedparser = pytest.importorskip("feedparser")
+    page.goto(base_url + "/")
+    feed = page.get_by_role("link", name="Feed of this search (Atom, newest first)")
+    expect(feed).to_be_hidden()  # nothing searched yet
+    search_for(page, base_url, "facial recognition")
+    expect(feed).to_be_visible()
+    expect(feed).to_have_attribute("type", "application/atom+xml")
+    expect(feed).to_have_attribute("href", f"{base_url}/api/search.atom?q=facial+recognition")
+    facet_group(page, "component").get_by_role("checkbox", name=re.compile(r"^ICE\b")).check()
+    href = f"{base_url}/api/search.atom?q=facial+recognition&component=ICE"
+    expect(feed).to_have_attribute("href", href)
+    answer = page.request.get(href)
+    assert answer.status == 200
+    assert answer.headers["content-type"] == "application/atom+xml; charset=utf-8"
+    parsed = feedparser.parse(answer.body())
+    assert parsed.bozo is False and parsed.entries
+    assert all({t.term for t in e.tags} >= {"ICE"} for e in parsed.entries)
+    published = [e.published for e in parsed.entries]
+    assert published == sorted(published, reverse=True)
+    # a search that finds nothing yet still has a feed: new documents may come
+    search_box(page).fill("zyxwvut")
+    search_box(page).press("Enter")
+    expect(page.locator(f"{WIDGET}[data-state=empty]")).to_have_count(1)
+    expect(feed).to_be_visible()
+    expect(feed).to_have_attribute("href", re.compile(r"api/search\.atom\?q=zyxwvut"))
+    # no words, the filter alone: the newest ICE documents
+    search_box(page).fill("")
+    search_box(page).press("Enter")
+    expect(feed).to_have_attribute("href", f"{base_url}/api/search.atom?component=ICE")
+    facet_group(page, "component").get_by_role("checkbox", name=re.compile(r"^ICE\b")).uncheck()
+    expect(page.locator(f"{WIDGET}[data-state=idle]")).to_have_count(1)
+    expect(feed).to_be_hidden()

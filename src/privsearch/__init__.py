@@ -23,6 +23,7 @@ from .errors import (  # noqa: E402
     QuerySyntaxError,
     QueryTooExpensiveError,
     RecordNotFoundError,
+    WatchFileError,
 )
 from .models import (  # noqa: E402
     Hit,
@@ -60,6 +61,11 @@ _LAZY = {
     "risk_rows": (".structure", "risk_rows"),
     "section_title": (".structure", "section_title"),
     "section_key": (".structure.sections", "section_key"),
+    "Watch": (".watch", "Watch"),
+    "add_watch": (".watch", "add_watch"),
+    "check_watches": (".watch", "check_watches"),
+    "list_watches": (".watch", "list_watches"),
+    "remove_watch": (".watch", "remove_watch"),
 }
 
 if TYPE_CHECKING:
@@ -75,6 +81,7 @@ if TYPE_CHECKING:
     from .structure import risk_rows, section_texts, section_title
     from .structure.sections import section_key
     from .update import UpdateReport, update
+    from .watch import Watch, add_watch, check_watches, list_watches, remove_watch
 
 
 def __getattr__(name: str) -> Any:
@@ -132,16 +139,22 @@ __all__ = [
     "SuggestedDocument",
     "Suggestions",
     "UpdateReport",
+    "Watch",
+    "WatchFileError",
     "__version__",
+    "add_watch",
     "build_index",
     "check_date",
+    "check_watches",
     "describe_explanation",
     "evaluate",
     "fetch",
+    "list_watches",
     "open_index",
     "propose_stopwords",
     "quote_query",
     "read_records",
+    "remove_watch",
     "risk_rows",
     "section_key",
     "section_texts",

@@ -283,6 +283,7 @@ def _print_report(report: privsearch.IndexReport) -> None:
             _echo(f"  {_safe(warning)}")
         if len(report.warnings) > 20:
             _echo(f"  ... and {len(report.warnings) - 20} more (see --json)")
+    _print_watched(report.watches)
 
 
 # -- fetch and update -------------------------------------------------------------------------
@@ -1174,3 +1175,138 @@ def serve(
         max_connections=max_connections,
         show_paths=show_paths,
     )
+
+
+# -- watch: saved searches --------------------------------------------------------------------
+
+
+def _watch_file_errors(func: F) -> F:
+    """A saved searches file that cannot be read: one line, exit status 2, the file untouched."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except privsearch.WatchFileError as exc:
+            raise UsageProblem(_safe(exc.message, lines=True)) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@cli.group()
+def watch() -> None:
+    """Saved searches: save a query and its filters, then list what is new or changed in the
+    index that matches it. Each `privsearch index` and `privsearch update` says which saved
+    searches its new or changed documents match; `watch check` lists them since the last check.
+
+    Example: privsearch watch add facial recognition --component CBP
+    """
+
+
+@watch.command("add")
+@index_option
+@filter_options
+@click.option("--name", help="A short name for it (default: from the words, facial-recognition).")
+@click.option("--json", "as_json", is_flag=True, help="Print the saved search as JSON.")
+@translate_errors
+@_watch_file_errors
+def watch_add(
+    words: tuple[str, ...],
+    index_dir: Path | None,
+    quote: bool,
+    name: str | None,
+    as_json: bool,
+    **filters: Any,
+) -> None:
+    """Save a search for WORDS and the filters of `search`; print its number and name.
+
+    From the next indexing run on, new or changed documents that it finds are reported.
+
+    Example: privsearch watch add "facial recognition" --type PIA --name face
+    """
+    settings = load_settings(index_dir=index_dir)
+    query = _query_text(words, quote)
+    saved = privsearch.add_watch(settings.index_dir, query, name=name, **_filters(filters))
+    if as_json:
+        click.echo(_json_text(saved.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        _echo(f"Saved search #{saved.number} {saved.name}: {_safe(saved.describe())}")
+
+
+@watch.command("list")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the saved searches as JSON.")
+@translate_errors
+@_watch_file_errors
+def watch_list(index_dir: Path | None, as_json: bool) -> None:
+    """List the saved searches: number, name, words and filters, when saved.
+
+    Example: privsearch watch list --json
+    """
+    settings = load_settings(index_dir=index_dir)
+    saved = privsearch.list_watches(settings.index_dir)
+    if as_json:
+        click.echo(_json_text([w.to_dict() for w in saved], indent=2, ensure_ascii=False))
+        return
+    if not saved:
+        _echo("No saved searches. Save one with `privsearch watch add WORDS [filters]`.")
+        return
+    rows = [[f"#{w.number}", w.name, w.describe(), w.created[:10]] for w in saved]
+    _echo_columns(["number", "name", "search", "saved"], rows)
+
+
+@watch.command("remove")
+@click.argument("name")
+@index_option
+@translate_errors
+@_watch_file_errors
+def watch_remove(name: str, index_dir: Path | None) -> None:
+    """Remove the saved search NAME (its name, or its number: 3 or #3).
+
+    Example: privsearch watch remove facial-recognition
+    """
+    settings = load_settings(index_dir=index_dir)
+    removed = privsearch.remove_watch(settings.index_dir, name)
+    _echo(f"Removed saved search #{removed.number} {removed.name}.")
+
+
+@watch.command("check")
+@click.argument("names", nargs=-1)
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print what each matches as JSON.")
+@translate_errors
+@_watch_file_errors
+def watch_check(names: tuple[str, ...], index_dir: Path | None, as_json: bool) -> None:
+    """List, for each saved search (or those NAMES), the new or changed documents it matches
+    since it was last checked, newest first; then mark them seen.
+
+    Example: privsearch watch check --json
+    """
+    settings = load_settings(index_dir=index_dir)
+    found = privsearch.check_watches(settings.index_dir, names)
+    if as_json:
+        click.echo(_json_text([m.to_dict() for m in found], indent=2, ensure_ascii=False))
+        return
+    if not found:
+        _echo("No saved searches. Save one with `privsearch watch add WORDS [filters]`.")
+    for matches in found:
+        _print_watch_matches(matches.to_dict())
+
+
+def _print_watched(watched: list[dict[str, Any]]) -> None:
+    """The saved searches an indexing run's new or changed documents match."""
+    if not watched:
+        return
+    _echo(f"{len(watched)} saved search(es) match new or changed documents:")
+    for matches in watched:
+        _print_watch_matches(matches, indent="  ")
+
+
+def _print_watch_matches(matches: dict[str, Any], indent: str = "") -> None:
+    documents = matches["documents"]
+    count = f"{len(documents)} new or changed" if documents else "nothing new"
+    name = f"#{matches['number']} {matches['name']}"
+    _echo(f"{indent}{name} ({_safe(matches['search'])}): {count}")
+    for doc in documents:
+        when = _safe(doc["date"] or "undated")
+        _echo(f"{indent}  {doc['change']:8} {when:10}  {_safe(doc['id'])}  {_safe(doc['title'])}")

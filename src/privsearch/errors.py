@@ -75,3 +75,9 @@ class QueryTooExpensiveError(BadParameterError):
     """The query would take too long: too many terms, too broad a prefix, out of time."""
 
     status = 400
+
+
+class WatchFileError(PrivsearchError):
+    """The saved searches' file beside an index cannot be read as one; it is left as it is."""
+
+    status = 500

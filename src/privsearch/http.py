@@ -33,15 +33,19 @@ from . import __version__
 from .config import export_serve_options, serve_options
 from .errors import PrivsearchError
 from .httpschema import (
+    AtomResponse,
     DocumentBody,
     ExplainedSearchBody,
     FacetsBody,
     HealthBody,
+    JSONFeedBody,
+    JSONFeedResponse,
     PageBody,
     RisksBody,
     SearchBody,
     SuggestBody,
     errors,
+    feed_responses,
 )
 from .originals import Folders, pdf_file, public_hit, public_record
 from .pages import embed_page, landing_page
@@ -487,6 +491,8 @@ def create_app(
     async def answer(kind: str, *params: Any) -> Response:
         return Response(await cached(kind, *params), media_type="application/json")
 
+    _add_feed_routes(app, ix, folders, computers, cached)
+
     @app.get("/api/search", summary="Search", response_model=SearchBody, responses=errors(400, 429))
     async def search(
         q: BrowseText = "",
@@ -669,6 +675,111 @@ def create_app(
 
     app.add_middleware(_HeadAsGet)  # added last: it sees every request first
     return app
+
+
+FEED_CANDIDATES = 100  # the search's first results by date that a feed's newest are taken from
+FeedLimit = Annotated[int, Query(ge=1, le=FEED_CANDIDATES, description="Entries at most")]
+
+
+def _add_feed_routes(
+    app: FastAPI,
+    ix: Index,
+    folders: _FoldersOf,
+    computers: dict[str, Callable[..., bytes]],
+    cached: Callable[..., Any],
+) -> None:
+    """`/api/search.atom` and `/api/search.json`: a search as an Atom 1.0 or JSON Feed 1.1
+    document, newest document first (`feeds.py`)."""
+    from . import feeds
+
+    def compute_feed(kind: str, q: str, filters: FilterKey, limit: int, base_url: str) -> bytes:
+        results = ix.search(q, **_filter_kwargs(filters), sort="date", per_page=FEED_CANDIDATES)
+        # A search ranks the documents with every word before those with most of them, each
+        # part newest first: a feed is newest first throughout.
+        hits = sorted(results.results, key=lambda h: h.date or "", reverse=True)[:limit]
+        shown = folders.current()
+        entries = []
+        for hit in hits:
+            shared = ix.shares_id(hit.id)
+            data = public_hit(hit, hit.to_dict(), shown, shared)
+            summary = ix.get(hit.id, hit.source).summary
+            entries.append(feeds.feed_entry(data, summary, base_url, shared))
+        route = "api/search.atom" if kind == "atom" else "api/search.json"
+        feed = feeds.feed_for(
+            q, _filter_kwargs(filters), entries, base_url=base_url, route=route,
+            updated=ix.stats()["indexed_at"],
+        )  # fmt: skip
+        return feeds.atom(feed) if kind == "atom" else feeds.json_feed(feed)
+
+    computers["feed"] = compute_feed
+
+    async def feed(kind: str, request: Request, q: str, limit: int, **given: Any) -> Response:
+        filters = _filter_key(**given)
+        body = await cached("feed", kind, q, filters, limit, str(request.base_url))
+        media_type = (AtomResponse if kind == "atom" else JSONFeedResponse).media_type
+        return Response(body, media_type=f"{media_type}; charset=utf-8")
+
+    @app.get(
+        "/api/search.atom",
+        summary="A search as an Atom feed",
+        response_class=AtomResponse,
+        responses=feed_responses(AtomResponse.media_type),
+    )
+    async def search_atom(
+        request: Request,
+        q: BrowseText = "",
+        component: Filter = None,
+        type: Filter = None,  # noqa: A002 - the public parameter name
+        year: Filter = None,
+        since: DateBound = None,
+        until: DateBound = None,
+        limit: FeedLimit = 20,
+        section: Filter = None,
+        pii: Filter = None,
+        technology: Filter = None,
+        retention: Filter = None,
+        authority: Filter = None,
+        exemption: Filter = None,
+    ) -> Response:
+        """The documents `/api/search` finds for `q` and the filters, newest first, as an Atom
+        1.0 feed: each entry's id, title, date, links to its publication page and PDF, its
+        summary and the snippet that matched (HTML). Errors are JSON, as everywhere."""
+        return await feed(
+            "atom", request, q, limit, component=component, doc_type=type, year=year,
+            since=since, until=until, section=section, pii=pii, technology=technology,
+            retention=retention, authority=authority, exemption=exemption,
+        )  # fmt: skip
+
+    @app.get(
+        "/api/search.json",
+        summary="A search as a JSON Feed",
+        response_class=JSONFeedResponse,
+        responses=feed_responses(JSONFeedResponse.media_type, JSONFeedBody),
+    )
+    async def search_json_feed(
+        request: Request,
+        q: BrowseText = "",
+        component: Filter = None,
+        type: Filter = None,  # noqa: A002 - the public parameter name
+        year: Filter = None,
+        since: DateBound = None,
+        until: DateBound = None,
+        limit: FeedLimit = 20,
+        section: Filter = None,
+        pii: Filter = None,
+        technology: Filter = None,
+        retention: Filter = None,
+        authority: Filter = None,
+        exemption: Filter = None,
+    ) -> Response:
+        """The same feed as `/api/search.atom`, as JSON Feed 1.1: `items` with `id`, `url`,
+        `title`, `date_published`, `summary`, `content_html` (the snippet), `tags` and the
+        PDF in `attachments`."""
+        return await feed(
+            "json", request, q, limit, component=component, doc_type=type, year=year,
+            since=since, until=until, section=section, pii=pii, technology=technology,
+            retention=retention, authority=authority, exemption=exemption,
+        )  # fmt: skip
 
 
 class _FoldersOf:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 
@@ -236,3 +239,75 @@ class HealthBody(BaseModel):
 def errors(*statuses: int) -> dict[int | str, dict[str, object]]:
     """The `responses=` entry documenting JSON errors with these statuses."""
     return {status: {"model": ErrorBody} for status in statuses}
+
+
+# -- feeds: /api/search.atom and /api/search.json ------------------------------------------------
+
+
+class AtomResponse(Response):
+    """An Atom 1.0 document (RFC 4287)."""
+
+    media_type = "application/atom+xml"
+
+
+class JSONFeedResponse(JSONResponse):
+    """A JSON Feed 1.1 document (for the OpenAPI description: the route sends its bytes)."""
+
+    media_type = "application/feed+json"
+
+
+class FeedAuthorBody(BaseModel):
+    name: str
+
+
+class FeedAttachmentBody(BaseModel):
+    url: str = Field(description="The document's PDF, at the first page that matched when known")
+    mime_type: str
+
+
+class FeedItemBody(BaseModel):
+    id: str = Field(description="The document's address in the API")
+    url: str = Field(description="Its publication page, else its PDF, else its API address")
+    title: str
+    content_html: str = Field(description="The snippet that matched: escaped text, <mark>s")
+    summary: str | None = Field(None, description="The document's summary; left out if none")
+    date_published: str | None = Field(None, description="RFC 3339; left out when undated")
+    tags: list[str] = Field(description="Its component and type")
+    attachments: list[FeedAttachmentBody] | None = Field(None, description="Its PDF, if any")
+
+
+class JSONFeedBody(BaseModel):
+    version: str = Field(description="https://jsonfeed.org/version/1.1")
+    title: str = Field(description="The query and filters the feed follows")
+    home_page_url: str = Field(description="The same search on the landing page")
+    feed_url: str = Field(description="The feed's own address")
+    language: str
+    authors: list[FeedAuthorBody]
+    items: list[FeedItemBody] = Field(description="The matching documents, newest first")
+
+
+_ERROR_REASONS = {400: "Bad Request", 404: "Not Found", 429: "Too Many Requests"}
+
+
+def json_errors(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """The JSON errors of a route whose answers are not JSON (a feed): `errors` would document
+    them in the route's own media type."""
+    schema = {"$ref": "#/components/schemas/ErrorBody"}  # ErrorBody: the other routes' errors
+    return {
+        status: {
+            "description": _ERROR_REASONS.get(status, "Error"),
+            "content": {"application/json": {"schema": schema}},
+        }
+        for status in statuses
+    }
+
+
+def feed_responses(media_type: str, model: type[BaseModel] | None = None) -> dict[int | str, Any]:
+    """The `responses=` entry of a feed route: the feed in `media_type` (described by `model`
+    when it is JSON, else as text), its errors as JSON."""
+    success: dict[str, Any] = {"description": f"The feed ({media_type})"}
+    if model is None:
+        success["content"] = {media_type: {"schema": {"type": "string"}}}
+    else:
+        success["model"] = model
+    return {200: success, **json_errors(400, 429)}

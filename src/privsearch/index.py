@@ -483,6 +483,8 @@ class IndexReport:
     rebuilt: bool = False
     # the records this run added: {"change": "new" | "changed", id, title, date, ...}
     changes: list[dict[str, Any]] = field(default_factory=list)
+    # the saved searches (watch.py) this run's new or changed records match, and which ones
+    watches: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         data = dict(self.__dict__)
@@ -661,8 +663,24 @@ def _build(
             f"the index at {index_dir} was updated, but {META_FILE} could not be written "
             f"({exc.strerror or exc}); the next run reads the new and changed files again"
         ) from exc
+    report.watches = _watched_changes(index_dir, report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _watched_changes(index_dir: Path, report: IndexReport) -> list[dict[str, Any]]:
+    """The saved searches this run's new or changed records match, noted for `watch check`.
+    The records are committed already: a saved searches file that cannot be used is a
+    warning, not a failed run, and is left as it is."""
+    from .watch import record_run
+
+    try:
+        return [found.to_dict() for found in record_run(index_dir, report.changes)]
+    except PrivsearchError as exc:
+        report.warnings.append(exc.message)
+    except OSError as exc:
+        report.warnings.append(f"the saved searches could not be updated: {exc.strerror or exc}")
+    return []
 
 
 def _roots(previous: list[str], paths: Sequence[Path]) -> list[str]:

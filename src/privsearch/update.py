@@ -24,11 +24,19 @@ class UpdateReport:
     def changes(self) -> list[dict[str, Any]]:
         return self.index.changes
 
+    @property
+    def watches(self) -> list[dict[str, Any]]:
+        """The saved searches the new or changed records match (`privsearch watch`)."""
+        return self.index.watches
+
     def to_dict(self) -> dict[str, Any]:
+        index = self.index.to_dict()
+        index.pop("watches")  # beside the changes they come from
         return {
             "fetch": self.fetch.to_dict(),
-            "index": self.index.to_dict(),
+            "index": index,
             "changes": self.changes,
+            "watches": self.watches,
         }
 
 

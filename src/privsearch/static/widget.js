@@ -241,6 +241,7 @@ button, input, select { font: inherit; color: inherit; }
 @media (prefers-reduced-motion: reduce) { .progress::after { animation: none; width: 100%; } }
 .status { margin: .6em 0 .2em; color: var(--_muted); font-size: .95em; min-height: 1.45em; }
 .status.error { color: var(--_error); font-weight: 600; }
+.feed { margin: 0 0 .2em; font-size: .9em; }
 .retry { margin-left: .5em; }
 .notes, .did-you-mean { margin: .2em 0; font-size: .95em; color: var(--_muted); }
 .did-you-mean button, .link-button {
@@ -709,6 +710,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         ),
         this._dialog,
       );
+      this._status.after(this._buildFeedLink());
       this._applyLabels();
     }
 
@@ -723,6 +725,36 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       this._idleSlot.hidden = name !== "idle";
       this._progress.hidden = name !== "loading";
       this._resultList.setAttribute("aria-busy", name === "loading" ? "true" : "false");
+      this._syncFeedLink(name);
+    }
+
+    // ------------------------------------------------------------ the search's feed
+
+    /** A link to the current search as an Atom feed, for a feed reader to follow it. */
+    _buildFeedLink() {
+      this._feedLink = el(
+        "a",
+        { class: "feed-link", part: "feed-link", type: "application/atom+xml", href: "#" },
+        "Feed",
+        el("span", { class: "visually-hidden" }, " of this search (Atom, newest first)"),
+      );
+      this._feed = el("p", { class: "feed", part: "feed", hidden: true }, this._feedLink);
+      return this._feed;
+    }
+
+    /** Shown once a search has answered (even with nothing yet: new documents may come),
+     * hidden while idle or after an error; while loading it keeps the previous search's. */
+    _syncFeedLink(state) {
+      if (!this._feed || state === "loading") return;
+      const shown = state === "results" || state === "browse" || state === "empty";
+      this._feed.hidden = !shown;
+      if (!shown) return;
+      const url = new URL("api/search.atom", this.apiBase);
+      const kept = (key) => !["page", "per_page", "prefix", "sort", "collapse"].includes(key);
+      for (const [key, value] of this._searchParams({ prefix: false })) {
+        if (kept(key) && (key !== "q" || value)) url.searchParams.append(key, value);
+      }
+      this._feedLink.href = url.href;
     }
 
     _showIdle() {
