@@ -28,6 +28,7 @@ from .models import (  # noqa: E402
     Hit,
     Page,
     Record,
+    Reference,
     Risk,
     SearchResults,
     Section,
@@ -60,12 +61,18 @@ _LAZY = {
     "risk_rows": (".structure", "risk_rows"),
     "section_title": (".structure", "section_title"),
     "section_key": (".structure.sections", "section_key"),
+    "Graph": (".graph", "Graph"),
+    "graph_csv": (".graph", "graph_csv"),
+    "graph_dot": (".graph", "graph_dot"),
+    "LINK_KIND_TITLES": (".graph", "KIND_TITLES"),
 }
 
 if TYPE_CHECKING:
     from .analyze import propose_stopwords
     from .config import FETCH_SOURCES
     from .evaluate import evaluate
+    from .graph import KIND_TITLES as LINK_KIND_TITLES
+    from .graph import Graph, graph_csv, graph_dot
     from .explain import describe_explanation
     from .fetch import FetchReport, MirrorBusyError, fetch
     from .index import IndexReport, build_index
@@ -111,6 +118,7 @@ __all__ = [
     "FETCH_SOURCES",
     "BadParameterError",
     "FetchReport",
+    "Graph",
     "Hit",
     "Index",
     "IndexBusyError",
@@ -118,6 +126,7 @@ __all__ = [
     "IndexReport",
     "IndexVersionError",
     "IngestError",
+    "LINK_KIND_TITLES",
     "MirrorBusyError",
     "Page",
     "PrivsearchError",
@@ -125,6 +134,7 @@ __all__ = [
     "QueryTooExpensiveError",
     "Record",
     "RecordNotFoundError",
+    "Reference",
     "Risk",
     "SearchResults",
     "Section",
@@ -138,6 +148,8 @@ __all__ = [
     "describe_explanation",
     "evaluate",
     "fetch",
+    "graph_csv",
+    "graph_dot",
     "open_index",
     "propose_stopwords",
     "quote_query",

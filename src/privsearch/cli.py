@@ -951,6 +951,65 @@ def _print_risks(records: list[privsearch.Record]) -> None:
             _echo(f"     Mitigation: {_safe(risk.mitigation) or '(none stated)'}")
 
 
+# -- links between documents ------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("record_id")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the links as JSON.")
+@translate_errors
+def related(record_id: str, index_dir: Path | None, as_json: bool) -> None:
+    """Print the documents one document is linked to, grouped by kind: the SORNs covering a
+    PIA and the PIAs a SORN covers, earlier and later versions, what it supersedes or is
+    superseded by, exemption rules, and other citations. A target the index does not hold is
+    listed with its id, as not in the index.
+
+    Example: privsearch related DHS/CBP/PIA-007(f)
+    """
+    with _open(index_dir) as ix:
+        data = ix.related(record_id)
+    if as_json:
+        click.echo(_json_text(data, indent=2))
+        return
+    _echo(f"{_safe(data['title'])}\n{_safe(data['id'])} · {data['date'] or 'undated'}")
+    if not data["related"]:
+        _echo("No links to other documents found.")
+    for kind, rows in data["related"].items():
+        _echo(f"\n{privsearch.LINK_KIND_TITLES[kind]} ({len(rows)})")
+        for row in rows:
+            where = " · ".join(v for v in (row["doc_type"], row["date"]) if v)
+            text = _safe(row["title"]) if row["resolved"] else "(not in the index)"
+            _echo(f"  {_safe(row['id'])}  {text}" + (f"  [{where}]" if where else ""))
+
+
+@cli.command()
+@index_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "dot", "csv"]),
+    default="json",
+    show_default=True,
+    help="JSON (documents and links), Graphviz DOT, or one CSV row per link.",
+)
+@translate_errors
+def graph(index_dir: Path | None, fmt: str) -> None:
+    """Export the links between every document of the index: which PIA a SORN covers, which
+    version follows which, what supersedes, exempts or cites what.
+
+    Example: privsearch graph --format dot | dot -Tsvg > graph.svg
+    """
+    with _open(index_dir) as ix:
+        links = ix.graph()
+    if fmt == "json":
+        click.echo(_json_text(links.to_dict(), indent=1))
+    elif fmt == "dot":
+        click.echo(privsearch.graph_dot(links), nl=False)
+    else:
+        click.echo(privsearch.graph_csv(links), nl=False)
+
+
 @cli.command()
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")

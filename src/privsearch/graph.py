@@ -165,7 +165,9 @@ def build_graph(entries: Iterable[Entry]) -> Graph:
     """The graph of the documents `entries` describe (several entries may share an id)."""
     nodes, references = _merged(entries)
     graph = Graph(nodes)
-    by_id = {_id_key(i): i for i in nodes}
+    by_id = {i.upper(): i for i in nodes}
+    # a PIA filed without "PIA" in its id (the Watchlist Service update, DHS/ALL-027(b))
+    by_pia_key = {_id_key(i): i for i, n in nodes.items() if n.doc_type in _PIA_TYPES}
     by_citation = {n.citation: n.id for n in nodes.values() if n.citation}
     predecessors = _predecessors(nodes)
     for node_id, refs in references.items():
@@ -180,7 +182,11 @@ def build_graph(entries: Iterable[Entry]) -> Graph:
             kind = _link_kind(ref.kind, node.doc_type)
             if kind == "version_of" and node_id in predecessors:
                 continue  # the family says which earlier version the index holds
-            target = by_citation.get(ref.target) or by_id.get(_id_key(ref.target))
+            target = (
+                by_citation.get(ref.target)
+                or by_id.get(ref.target.upper())
+                or (by_pia_key.get(_id_key(ref.target)) if "/PIA-" in ref.target else None)
+            )
             resolved = target is not None and target != node_id
             if target == node_id:
                 continue

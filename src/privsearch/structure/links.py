@@ -68,11 +68,12 @@ def find_references(record: Record) -> tuple[Reference, ...]:
     found: dict[tuple[str, str], Reference] = {}
     is_rule = _is_exemption_rule(record)
     own = _own_ids(record, is_rule)
+    is_pia = record.doc_type in ("PIA", "PIA Update")
     for page in record.pages:
         text = page.text
         ids = _ids_in(text)
         for start, end, target in ids:
-            if any(_same_document(target, mine) for mine in own):
+            if any(_same_document(target, mine, is_pia) for mine in own):
                 continue
             kind = _id_kind(record, target, is_rule)
             if kind != "version_of" and _says_supersedes(text, start):
@@ -198,10 +199,15 @@ def _id_kind(record: Record, target: str, is_rule: bool) -> str:
     return "exemption_rule_for" if is_rule else "cites_sorn"
 
 
-def _same_document(target: str, record_id: str) -> bool:
-    """Whether `target` is the record's own id, written with or without "PIA" (the Watchlist
-    Service update is filed as DHS/ALL-027(b) and prints DHS/ALL/PIA-027(b))."""
-    return _without_pia(target) == _without_pia(record_id)
+def _same_document(target: str, record_id: str, is_pia: bool) -> bool:
+    """Whether `target` is the record's own id; a PIA's also when written with "PIA" and filed
+    without it (the Watchlist Service update is filed as DHS/ALL-027(b) and prints
+    DHS/ALL/PIA-027(b)). A SORN's PIA (DHS/ALL-041, DHS/ALL/PIA-041) is another document."""
+    if is_pia:
+        return _without_pia(target) == _without_pia(record_id)
+    return _YEAR_SUFFIX.sub("", target.upper().replace("/", "-")) == _YEAR_SUFFIX.sub(
+        "", record_id.upper().replace("/", "-")
+    )
 
 
 def _without_pia(reference: str) -> str:
