@@ -55,6 +55,7 @@ _FR_SPELLED = re.compile(
 # a Federal Register document's own citation is printed above its preamble
 _PREAMBLE = re.compile(r"^\s*(?:AGENCY|ACTION|SUMMARY)\s*:", re.M)
 _OWN_CITATION_REACH = 400
+_OWN_CITATION_OPENING = 40
 _SENTENCE_END = re.compile(
     r"(?<![A-Z])(?<!No)(?<!Vol)(?<!Reg)(?<!Fed)(?<!Sec)(?<!seq)\.\s+(?=[A-Z(\"“])"
 )
@@ -172,8 +173,11 @@ def _is_own_citation(record: Record, page: int, text: str, start: int, target: s
         return True
     if page != min((p.number for p in record.pages), default=page):
         return False
+    # above the preamble of a notice, or, without one, where its text starts
     preamble = _PREAMBLE.search(text)
-    return start < _OWN_CITATION_REACH and (preamble is None or start < preamble.start())
+    if preamble is None:
+        return start < _OWN_CITATION_OPENING
+    return start < min(_OWN_CITATION_REACH, preamble.start())
 
 
 def citation_key(citation: str) -> str:
