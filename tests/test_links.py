@@ -38,8 +38,13 @@ def run(*args: str, ok: bool = True):
 
 
 def refs(text: str, **fields) -> set[tuple[str, str]]:
-    record = Record(id=fields.pop("id", "DHS/ZZ/PIA-001"), title=fields.pop("title", "A PIA"),
-                    pages=(Page(1, text),), doc_type=fields.pop("doc_type", "PIA"), **fields)  # fmt: skip
+    record = Record(
+        id=fields.pop("id", "DHS/ZZ/PIA-001"),
+        title=fields.pop("title", "A PIA"),
+        pages=(Page(1, text),),
+        doc_type=fields.pop("doc_type", "PIA"),
+        **fields,
+    )
     return {(r.kind, r.target) for r in find_references(record)}
 
 
@@ -137,9 +142,10 @@ def test_graph_resolves_ids_and_citations_and_keeps_unknown_targets() -> None:
 
 
 def test_title_key_names_the_system() -> None:
-    assert title_key(
+    title = (
         "Privacy Impact Assessment Update for the Electronic System for Travel Authorization (ESTA)"
-    ) == "electronic system for travel authorization"
+    )
+    assert title_key(title) == "electronic system for travel authorization"
 
 
 # -- the shared corpus -----------------------------------------------------------------------
@@ -198,7 +204,8 @@ def test_graph_is_built_when_the_file_is_missing(dhs_index: Path, tmp_path: Path
 
 
 def test_related_json_and_table(dhs_index: Path) -> None:
-    data = json.loads(run("related", "DHS/CBP/PIA-007(f)", "--index", str(dhs_index), "--json").stdout)
+    args = ("DHS/CBP/PIA-007(f)", "--index", str(dhs_index), "--json")
+    data = json.loads(run("related", *args).stdout)
     assert data["id"] == "DHS/CBP/PIA-007(f)" and data["total"] == 2
     assert [r["id"] for r in data["related"]["version_of"]] == ["DHS/CBP/PIA-007(d)"]
     assert [r["id"] for r in data["related"]["has_version"]] == ["DHS/CBP/PIA-007(h)"]

@@ -71,10 +71,10 @@ if TYPE_CHECKING:
     from .analyze import propose_stopwords
     from .config import FETCH_SOURCES
     from .evaluate import evaluate
-    from .graph import KIND_TITLES as LINK_KIND_TITLES
-    from .graph import Graph, graph_csv, graph_dot
     from .explain import describe_explanation
     from .fetch import FetchReport, MirrorBusyError, fetch
+    from .graph import KIND_TITLES as LINK_KIND_TITLES
+    from .graph import Graph, graph_csv, graph_dot
     from .index import IndexReport, build_index
     from .ingest import read_paths as read_records
     from .query import Index, open_index

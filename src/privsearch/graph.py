@@ -19,7 +19,7 @@ import io
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -206,11 +206,9 @@ def _merged(entries: Iterable[Entry]) -> tuple[dict[str, Node], dict[str, list[R
     for entry in entries:
         node = entry.node
         known = nodes.get(node.id)
-        if known is None or (node.date or "") > (known.date or ""):
-            nodes[node.id] = Node(**{**asdict(node), "citation": node.citation or (
-                known.citation if known else "")})
-        elif node.citation and not known.citation:
-            nodes[node.id] = Node(**{**asdict(known), "citation": node.citation})
+        newest = node if known is None or (node.date or "") > (known.date or "") else known
+        citation = node.citation or (known.citation if known else "")
+        nodes[node.id] = Node(**{**asdict(newest), "citation": citation})
         references[node.id].extend(entry.references)
     for node_id in nodes:
         references.setdefault(node_id, [])
@@ -280,7 +278,7 @@ def _predecessors(nodes: dict[str, Node]) -> dict[str, str]:
     out: dict[str, str] = {}
     for members in families(nodes):
         ordered = _in_version_order([nodes[m] for m in members])
-        for earlier, later in zip(ordered, ordered[1:]):
+        for earlier, later in zip(ordered, ordered[1:], strict=False):
             out[later.id] = earlier.id
     return out
 
