@@ -269,3 +269,60 @@ def test_api_related_is_described_and_the_document_keeps_its_route(client) -> No
     document = client.get("/api/documents/DHS/CBP-001").json()
     assert document["id"] == "DHS/CBP-001"
     assert [r["target"] for r in document["references"]] == ["80 FR 49256", "81 FR 14369"]
+
+
+# -- oversight checks ------------------------------------------------------------------------
+
+
+def test_checks_find_each_kind_of_problem_by_construction() -> None:
+    from privsearch.graph import check_graph
+    from privsearch.models import Reference
+
+    def cites(*sorns: str) -> tuple[Reference, ...]:
+        return tuple(Reference("cites_sorn", s, s, 1) for s in sorns)
+
+    entries = [
+        # an old family (base 2015, (a) 2016) covered by a SORN republished in 2020
+        Entry(Node("DHS/TSA/PIA-901", "Alpha", "PIA", date="2015-01-01"), cites("DHS/TSA-901")),
+        Entry(Node("DHS/TSA/PIA-901(a)", "Alpha", "PIA Update", date="2016-01-01")),
+        Entry(Node("DHS/TSA-901", "Alpha SORN", "SORN", date="2020-05-01")),
+        # a recent PIA covered by a SORN that is not indexed and one a newer SORN supersedes
+        Entry(
+            Node("DHS/TSA/PIA-902", "Beta", "PIA", date="2025-01-01"),
+            cites("DHS/TSA-404", "DHS/TSA-902"),
+        ),  # fmt: skip
+        Entry(Node("DHS/TSA-902", "Beta SORN", "SORN", date="2019-01-01")),
+        Entry(
+            Node("DHS/TSA-903", "Gamma SORN", "SORN", date="2024-01-01"),
+            (Reference("supersedes", "DHS/TSA-902", "DHS/TSA-902", 1),),
+        ),
+    ]
+    rows = check_graph(build_graph(entries), today="2026-01-01", older_than_years=3)
+    found = {(r["check"], r["id"], r["other"]) for r in rows}
+    assert found == {
+        ("sorn_not_in_index", "DHS/TSA/PIA-902", "DHS/TSA-404"),
+        ("sorn_superseded", "DHS/TSA/PIA-902", "DHS/TSA-902"),
+        ("sorn_not_cited", "DHS/TSA-903", ""),
+        ("pia_not_updated", "DHS/TSA/PIA-901(a)", ""),
+        ("pia_older_than_sorn", "DHS/TSA/PIA-901(a)", "DHS/TSA-901"),
+    }
+
+
+def test_check_command_on_the_shared_corpus(dhs_index: Path) -> None:
+    def findings(*args: str) -> list[dict]:
+        return json.loads(run("check", "--index", str(dhs_index), "--json", *args).stdout)
+
+    old = {(r["check"], r["id"]) for r in findings("--older-than", "1")}
+    # the ESTA family's newest version, of June 2023, reported once for the family
+    assert ("pia_not_updated", "DHS/CBP/PIA-007(h)") in old
+    assert not any(i in {"DHS/CBP/PIA-007(d)", "DHS/CBP/PIA-007(f)", ESTA[0]} for _, i in old)
+    assert ("pia_not_updated", "DHS/CBP/PIA-007(h)") not in {
+        (r["check"], r["id"]) for r in findings("--older-than", "50")
+    }
+    assert ("sorn_not_cited", "DHS/ALL-004") in old
+    rows = list(
+        csv.DictReader(io.StringIO(run("check", "--index", str(dhs_index), "--csv").stdout))
+    )
+    assert rows and set(rows[0]) == {"check", "id", "title", "date", "other", "detail"}
+    table = run("check", "--index", str(dhs_index), "--older-than", "1").stdout
+    assert "SORN no PIA in the index names:" in table and "DHS/CBP/PIA-007(h)" in table

@@ -65,6 +65,8 @@ _LAZY = {
     "graph_csv": (".graph", "graph_csv"),
     "graph_dot": (".graph", "graph_dot"),
     "LINK_KIND_TITLES": (".graph", "KIND_TITLES"),
+    "check_graph": (".graph", "check_graph"),
+    "CHECKS": (".graph", "CHECKS"),
 }
 
 if TYPE_CHECKING:
@@ -73,8 +75,8 @@ if TYPE_CHECKING:
     from .evaluate import evaluate
     from .explain import describe_explanation
     from .fetch import FetchReport, MirrorBusyError, fetch
+    from .graph import CHECKS, Graph, check_graph, graph_csv, graph_dot
     from .graph import KIND_TITLES as LINK_KIND_TITLES
-    from .graph import Graph, graph_csv, graph_dot
     from .index import IndexReport, build_index
     from .ingest import read_paths as read_records
     from .query import Index, open_index
@@ -115,6 +117,7 @@ sys.modules[__name__].__class__ = _Package
 
 
 __all__ = [
+    "CHECKS",
     "FETCH_SOURCES",
     "BadParameterError",
     "FetchReport",
@@ -145,6 +148,7 @@ __all__ = [
     "__version__",
     "build_index",
     "check_date",
+    "check_graph",
     "describe_explanation",
     "evaluate",
     "fetch",

@@ -9,6 +9,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -1008,6 +1009,49 @@ def graph(index_dir: Path | None, fmt: str) -> None:
         click.echo(privsearch.graph_dot(links), nl=False)
     else:
         click.echo(privsearch.graph_csv(links), nl=False)
+
+
+@cli.command()
+@index_option
+@click.option(
+    "--older-than",
+    "older_than",
+    type=click.FloatRange(0, 100),
+    default=3.0,
+    show_default=True,
+    help="Report PIA families whose newest version is older than this many years.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per finding.")
+@translate_errors
+def check(index_dir: Path | None, older_than: float, as_json: bool, as_csv: bool) -> None:
+    """Report what oversight would look at: PIAs covered by a SORN the index does not hold or
+    that is superseded, SORNs no PIA names, PIAs not updated in --older-than years, and PIA
+    families whose newest version predates their SORN's last notice.
+
+    Example: privsearch check --older-than 5 --csv > findings.csv
+    """
+    with _open(index_dir) as ix:
+        rows = privsearch.check_graph(ix.graph(), date.today().isoformat(), older_than)
+    if as_json:
+        click.echo(_json_text(rows, indent=2))
+    elif as_csv:
+        _write_csv(rows, ("check", "id", "title", "date", "other", "detail"))
+    else:
+        _print_findings(rows)
+
+
+def _print_findings(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        _echo("Nothing to report.")
+    for name, title in privsearch.CHECKS.items():
+        found = [row for row in rows if row["check"] == name]
+        if found:
+            _echo(f"\n{title}: {len(found)}")
+        for row in found:
+            other = f" -> {row['other']}" if row["other"] else ""
+            _echo(f"  {_safe(row['id'])}{_safe(other)}  {_safe(row['title'])[:70]}"
+                  f"  [{row['date'] or 'undated'}]")  # fmt: skip
 
 
 @cli.command()

@@ -376,3 +376,97 @@ def counts(graph: Graph) -> dict[str, int]:
         out[link.kind] += 1
         out["unresolved"] += not link.resolved
     return dict(out)
+
+
+# -- oversight checks --------------------------------------------------------------------------
+
+CHECKS = {
+    "sorn_not_in_index": "PIA covered by a SORN the index does not hold",
+    "sorn_superseded": "PIA covered by a SORN that another document supersedes",
+    "sorn_not_cited": "SORN no PIA in the index names",
+    "pia_not_updated": "PIA family whose newest version is older than the limit",
+    "pia_older_than_sorn": "PIA family whose newest version predates its SORN's last notice",
+}
+CHECK_COLUMNS = ("check", "id", "title", "date", "other", "detail")
+
+
+def check_graph(graph: Graph, today: str, older_than_years: float = 3.0) -> list[dict[str, Any]]:
+    """Findings for oversight, one row per document and problem (CHECKS says what each is):
+    `today` is the ISO date the age of a PIA is counted to."""
+    covers = _links_by(graph, "covered_by_sorn")
+    superseded = {
+        link.target for link in graph.links if link.kind == "supersedes" and link.resolved
+    }
+    newest = _newest_versions(graph)
+    rows: list[dict[str, Any]] = []
+    for pia, links in sorted(covers.items()):
+        for link in links:
+            if not link.resolved:
+                rows.append(_finding(graph, "sorn_not_in_index", pia, link.target))
+            elif link.target in superseded:
+                rows.append(_finding(graph, "sorn_superseded", pia, link.target))
+    cited = {link.target for links in covers.values() for link in links if link.resolved}
+    for node in sorted(graph.nodes.values(), key=lambda n: n.id):
+        if node.doc_type == "SORN" and node.id not in cited:
+            rows.append(_finding(graph, "sorn_not_cited", node.id))
+    limit = _years_before(today, older_than_years)
+    for latest in sorted(set(newest.values())):
+        date = graph.nodes[latest].date
+        if date and date < limit:
+            rows.append(_finding(graph, "pia_not_updated", latest,
+                                 detail=f"newest version {date}, before {limit}"))  # fmt: skip
+        for sorn in _family_sorns(covers, newest, latest):
+            sorn_date = graph.nodes[sorn].date
+            if date and sorn_date and date < sorn_date:
+                rows.append(_finding(graph, "pia_older_than_sorn", latest, sorn,
+                                     f"newest version {date}, SORN of {sorn_date}"))  # fmt: skip
+    return rows
+
+
+def _links_by(graph: Graph, kind: str) -> dict[str, list[Link]]:
+    out: dict[str, list[Link]] = defaultdict(list)
+    for link in graph.links:
+        if link.kind == kind:
+            out[link.source].append(link)
+    return out
+
+
+def _newest_versions(graph: Graph) -> dict[str, str]:
+    """Each PIA's id -> the newest version of its family (itself when it has none)."""
+    later = {link.target: link.source for link in graph.links
+             if link.kind == "version_of" and link.resolved}  # fmt: skip
+    out: dict[str, str] = {}
+    for node in graph.nodes.values():
+        if node.doc_type in _PIA_TYPES:
+            current, seen = node.id, {node.id}
+            while current in later and later[current] not in seen:
+                current = later[current]
+                seen.add(current)
+            out[node.id] = current
+    return out
+
+
+def _family_sorns(covers: dict[str, list[Link]], newest: dict[str, str], latest: str) -> set[str]:
+    """The SORNs (in the index) any version of the family ending in `latest` names."""
+    members = [pia for pia, last in newest.items() if last == latest]
+    return {link.target for m in members for link in covers.get(m, []) if link.resolved}
+
+
+def _finding(graph: Graph, check: str, record_id: str, other: str = "",
+             detail: str = "") -> dict[str, Any]:  # fmt: skip
+    node = graph.nodes.get(record_id)
+    return {
+        "check": check,
+        "id": record_id,
+        "title": node.title if node else "",
+        "date": node.date if node else None,
+        "other": other,
+        "detail": detail or CHECKS[check],
+    }
+
+
+def _years_before(today: str, years: float) -> str:
+    """The ISO date `years` before `today` (whole days; a year of 365.25 days)."""
+    from datetime import date, timedelta
+
+    return (date.fromisoformat(today) - timedelta(days=round(365.25 * years))).isoformat()
