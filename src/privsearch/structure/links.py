@@ -30,12 +30,18 @@ from ..models import Record, Reference
 KINDS = ("cites_sorn", "cites_pia", "cites_fr", "exemption_rule_for", "supersedes", "version_of")
 _REACH = 170  # characters before a number that a written-out id may take
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212"
-_NUMBER = re.compile(r"(?<![\d.,$])\d{3}(?!\d)")
+# an id's three digits, found first (digits are rare in prose), then what stands before them
+# (`_separator_before`)
+_NUMBER = re.compile(r"\d{3}(?!\d)")
+_SEPARATORS = _DASHES + "/"
+_SHORT_REACH = 40  # characters before the number an abbreviated id ("DHS/USCIS/PIA-013") takes
+_LOWERCASE = re.compile(r"[a-z]")
 # what may follow an id's number: a sub-number ("-01") and a version letter ("(a)")
 _NUMBER_TAIL = re.compile(rf"(?:[{_DASHES}]\d{{2}}(?!\d))?(?:\s*\([a-zA-Z]\))?")
-_OPENS_ID = re.compile(rf"DHS|Homeland|[{_DASHES}/]\s*$")
 _HOMELAND = re.compile(r"(?:Department\s+of\s+(?:the\s+)?)?Homeland\s+Security", re.I)
-_ID_START = re.compile(r"DHS|Department|Homeland|\b[A-Z][A-Za-z&.]*")
+_DEPARTMENT = re.compile(r"DHS|Department\s+of\s+Homeland|(?<!of )Homeland")
+_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z&.]*")
+_START_TRIES = 8
 _UNKNOWN_COMPONENT_ID = re.compile(
     rf"DHS/(?P<components>[A-Z][A-Z&]+)[{_DASHES}]{{1,2}}(?P<number>\d{{3}})(?:[{_DASHES}]\d{{2}})?$"
 )
@@ -43,11 +49,15 @@ _SPACED_COMPONENTS = re.compile(r"DHS/[A-Z&]+ [A-Z&]+[-/A-Z&]*[-\u2013\u2014]\d{
 _YEAR_SUFFIX = re.compile(r"-\d{2}$")  # "DHS/TSA-001-03": a 2003 issuance of DHS/TSA-001
 _VERSION_LETTER = re.compile(r"\(([a-z])\)$")
 
-# "85 FR 79999", "80 FR 24,269", "73 Fed. Reg. 12345", "71 Federal Register 38408"
-_FR = re.compile(
-    r"\b(?P<volume>\d{1,3})\s+(?:FR|Fed\.?\s*Reg\.?|Federal\s+Register)\s+"
-    r"(?P<page>\d{1,3}(?:,\d{3})+|\d{1,6})(?![\d,]\d)"
-)
+# "85 FR 79999", "80 FR 24,269", "73 Fed. Reg. 12345", "71 Federal Register 38408": found by
+# the words and page first (a search for a word skips ahead fast), then the volume before them
+_FR_PAGE = r"\s+(?P<page>\d{1,3}(?:,\d{3})+|\d{1,6})(?![\d,]\d)"
+# one expression per way of writing it, each starting with its letters: a search skips to them
+_FR_WORDS = {
+    literal: re.compile(literal + rest + _FR_PAGE)
+    for literal, rest in (("FR", ""), ("Fed", r"\.?\s*Reg\.?"), ("Federal", r"\s+Register"))
+}
+_FR_VOLUME = re.compile(r"\b(?P<volume>\d{1,3})\s+$")
 # "(Volume 65, Number 70; Pages 19477-78)"
 _FR_SPELLED = re.compile(
     r"\bVolume\s+(?P<volume>\d{1,3}),\s*Number\s+\d+;\s*Pages?\s+(?P<page>\d{1,6})"
@@ -73,19 +83,23 @@ def find_references(record: Record) -> tuple[Reference, ...]:
     for page in record.pages:
         text = page.text
         ids = _ids_in(text)
-        for start, end, target in ids:
+        says_replaces = _may_say_supersedes(text)
+        for at, end, target in ids:
             if any(_same_document(target, mine, is_pia) for mine in own):
                 continue
             kind = _id_kind(record, target, is_rule)
-            if kind != "version_of" and _says_supersedes(text, start):
+            if kind != "version_of" and says_replaces and _says_supersedes(text, at):
                 kind = "supersedes"
-            found.setdefault((kind, target), Reference(kind, target, text[start:end], page.number))
+            if (kind, target) not in found:  # where it starts as printed: for the first only
+                start = _written_start(text, at, end, target)
+                found[(kind, target)] = Reference(kind, target, text[start:end], page.number)
         for start, end, target in _citations_in(text):
             if _is_own_citation(record, page.number, text, start, target):
                 continue
-            kind = "cites_fr"
-            if _says_supersedes(text, start) and not _id_in_sentence(text, start, ids):
-                kind = "supersedes"
+            replaced = says_replaces and _says_supersedes(text, start)
+            kind = (
+                "supersedes" if replaced and not _id_in_sentence(text, start, ids) else "cites_fr"
+            )
             found.setdefault((kind, target), Reference(kind, target, text[start:end], page.number))
     return tuple(found.values())
 
@@ -115,24 +129,65 @@ def cited_term(typed: str) -> str:
 
 
 def _ids_in(text: str) -> list[tuple[int, int, str]]:
-    """Each SORN or PIA id written in `text`: (start, end, normalised id)."""
+    """Each SORN or PIA id written in `text`: (where its number starts, where it ends, the
+    normalised id)."""
     out: list[tuple[int, int, str]] = []
     for number in _NUMBER.finditer(text):
-        before = text[max(0, number.start() - _REACH) : number.start()]
-        if not _OPENS_ID.search(before):
+        at = number.start()
+        separator = _separator_before(text, at)
+        if not separator:
             continue
         end = _NUMBER_TAIL.match(text, number.end()).end()  # type: ignore[union-attr]
-        target = _id_ending(before + text[number.start() : end], number.group())
+        opener = text.rfind("DHS/", max(0, at - _SHORT_REACH), at)
+        if opener >= 0 and not _LOWERCASE.search(text, opener, at):
+            # written short, "DHS/USCIS/PIA-013": read alone, and once per process
+            target = _short_id(text[opener:end], number.group())
+            if target:
+                out.append((at, end, target))
+            continue
+        lo = max(0, at - _REACH)
+        departments = [m.start() for m in _DEPARTMENT.finditer(text, lo, at)]
+        if departments:  # from the department's name on: the same text recurs, read once
+            target = _short_id(text[departments[-1] : end], number.group())
+        elif separator == "-":  # "Federal Emergency Management Agency--008"
+            target = _id_ending(text[lo:end], number.group())
+        else:
+            continue
         if target:
-            out.append((_written_start(text, number.start(), end, target), end, target))
+            out.append((at, end, target))
     return out
+
+
+@lru_cache(maxsize=4096)
+def _short_id(written: str, digits: str) -> str:
+    """`_id_ending` of an id as written from its opening ("DHS/USCIS/PIA-013", "Department of
+    Homeland Security/ALL-004"): ids recur in a document and across documents."""
+    return _id_ending(written, digits)
+
+
+def _separator_before(text: str, at: int) -> str:
+    """How three digits at `at` can end a written id: "-" after a name and a dash or slash
+    ("ALL-047", "PIA – 056", "Agency--005", "(DHS/CBP)-009"), " " after a capital and a space
+    ("DHS/ALL\n026"); "" when they cannot (a digit before them, or other text)."""
+    before = text[max(0, at - 4) : at]
+    if not before or before[-1].isdigit():
+        return ""
+    if before[-1].isspace():
+        if len(before) > 1 and before[-2].isupper():
+            return " "
+        before = before[:-1]  # "PIA – 056"
+    stripped = before.rstrip(_SEPARATORS)
+    if len(stripped) == len(before) or len(before) - len(stripped) > 2:
+        return ""
+    stripped = stripped.rstrip(" ")
+    return "-" if stripped and (stripped[-1].isalpha() or stripped[-1] == ")") else ""
 
 
 def _id_ending(window: str, digits: str) -> str:
     """The normalised id that ends `window` with the number `digits`, or ""."""
     window = _HOMELAND.sub("DHS", window)
     refs = find_reference_numbers(window, bare=True)
-    ending = [r for r in refs if re.search(rf"-{digits}(?:-\d{{2}})?(?:\([a-z]\))?$", r)]
+    ending = [r for r in refs if _number_of(r) == digits]
     if ending:
         target = ending[-1]
     else:  # a component the table does not know, as a former one: "DHS/IAIP-001"
@@ -148,23 +203,48 @@ def _id_ending(window: str, digits: str) -> str:
     return _YEAR_SUFFIX.sub("", target)
 
 
+def _number_of(reference: str) -> str:
+    """The three digits of a normalised id: "DHS/USCIS/PIA-013-01(a)" -> "013"."""
+    if reference.endswith(")") and reference[-3:-2] == "(":
+        reference = reference[:-3]
+    if reference[-3:-2] == "-" and reference[-2:].isdigit() and reference[-7:-6] == "-":
+        reference = reference[:-3]  # a sub-number
+    return reference[-3:]
+
+
 def _written_start(text: str, number_start: int, end: int, target: str) -> int:
-    """Where the id ending at `end` starts as printed: the latest opening word from which the
-    text still reads as `target`."""
+    """Where the id ending at `end` starts as printed: at the department's name ("DHS",
+    "Department of Homeland Security", "Homeland Security") nearest before it when the text
+    from there reads as `target`, else at the latest capitalised word from which it does."""
     lo = max(0, number_start - _REACH)
-    for opener in reversed(list(_ID_START.finditer(text, lo, number_start))):
-        if _id_ending(text[opener.start() : end], text[number_start : number_start + 3]) == target:
-            return opener.start()
+    digits = text[number_start : number_start + 3]
+    department = [m.start() for m in _DEPARTMENT.finditer(text, lo, number_start)]
+    if department and _id_ending(text[department[-1] : end], digits) == target:
+        return department[-1]
+    words = [m.start() for m in _CAPITALISED.finditer(text, lo, number_start)]
+    for start in reversed(words[-_START_TRIES:]):
+        if _id_ending(text[start:end], digits) == target:
+            return start
     return number_start
 
 
 def _citations_in(text: str) -> list[tuple[int, int, str]]:
     """Each Federal Register citation in `text`: (start, end, "VOL FR PAGE")."""
-    found = [
-        (m.start(), m.end(), f"{int(m['volume'])} FR {int(m['page'].replace(',', ''))}")
-        for pattern in (_FR, _FR_SPELLED)
-        for m in pattern.finditer(text)
-    ]
+    found: list[tuple[int, int, str]] = []
+    for literal, pattern in _FR_WORDS.items():
+        if literal not in text:  # most pages: a substring test is far faster
+            continue
+        for words in pattern.finditer(text):
+            if words.start() and text[words.start() - 1].isalnum():
+                continue  # "NFR", "OFR": not the word
+            volume = _FR_VOLUME.search(text, max(0, words.start() - 8), words.start())
+            if volume is not None:
+                page = int(words["page"].replace(",", ""))
+                found.append((volume.start(), words.end(), f"{int(volume['volume'])} FR {page}"))
+    if "Volume" not in text:
+        return sorted(found)
+    for m in _FR_SPELLED.finditer(text):
+        found.append((m.start(), m.end(), f"{int(m['volume'])} FR {int(m['page'])}"))
     return sorted(found)
 
 
@@ -274,6 +354,56 @@ def find_reference_numbers(text: str, *, bare: bool = False) -> list[str]:
 
 def is_pia_reference(reference: str) -> bool:
     return "/PIA" in reference or reference.startswith("DHS/PIA")
+
+
+def _may_say_supersedes(text: str) -> bool:
+    """Whether `text` may hold a supersedes word: it holds the literal start of one (a substring
+    test on the lowercased page is many times faster than the case-blind expression)."""
+    starts = _supersede_starts()
+    if starts is None:
+        return _supersede_words().search(text) is not None
+    lowered = text.lower()
+    return any(start in lowered for start in starts)
+
+
+@lru_cache(maxsize=1)
+def _supersede_starts() -> tuple[str, ...] | None:
+    """The letters each alternative of the supersedes words starts with ("supersed", "rescind",
+    ...); None when one starts otherwise (then only the expression can tell)."""
+    starts = []
+    for alternative in _top_level_alternatives(_supersede_words().pattern):
+        literal = re.match(r"(?:\(\?:)*([a-z]{3,})", alternative)
+        if literal is None:
+            return None
+        starts.append(literal.group(1))
+    return tuple(starts)
+
+
+def _top_level_alternatives(pattern: str) -> list[str]:
+    """`pattern` split at its "|"s outside groups, each alternative's enclosing group opened."""
+    while pattern.startswith("(?:") and _closing_paren(pattern, 0) == len(pattern) - 1:
+        pattern = pattern[3:-1]
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(pattern):
+        if char == "\\":
+            continue
+        depth += (char == "(") - (char == ")")
+        if char == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+    parts.append(pattern[start:])
+    if len(parts) == 1:
+        return parts
+    return [alt for part in parts for alt in _top_level_alternatives(part)]
+
+
+def _closing_paren(pattern: str, opening: int) -> int:
+    depth = 0
+    for i in range(opening, len(pattern)):
+        depth += (pattern[i] == "(") - (pattern[i] == ")")
+        if depth == 0:
+            return i
+    return -1
 
 
 def _supersede_words() -> re.Pattern[str]:
