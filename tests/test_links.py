@@ -326,3 +326,18 @@ def test_check_command_on_the_shared_corpus(dhs_index: Path) -> None:
     assert rows and set(rows[0]) == {"check", "id", "title", "date", "other", "detail"}
     table = run("check", "--index", str(dhs_index), "--older-than", "1").stdout
     assert "SORN no PIA in the index names:" in table and "DHS/CBP/PIA-007(h)" in table
+
+
+def test_benchmark_scores_the_tuning_part_per_kind() -> None:
+    from benchmarks.links import quality
+    from tests.conftest import SHARED, require_shared
+
+    require_shared()
+    result = quality(SHARED / "corpus")
+    tuning = result["tuning"]
+    assert tuning["documents"] == 176 and set(tuning["by_kind"]) == {
+        "cites_sorn", "cites_pia", "cites_fr", "exemption_rule_for", "supersedes", "version_of",
+    }  # fmt: skip
+    assert tuning["overall"]["tp"] + tuning["overall"]["fn"] == 82  # every labelled link
+    assert tuning["overall"]["precision"] >= 0.9 and tuning["overall"]["recall"] >= 0.95
+    assert set(result["held_out"]) == {"documents", "overall"}  # totals only
