@@ -357,53 +357,14 @@ def is_pia_reference(reference: str) -> bool:
 
 
 def _may_say_supersedes(text: str) -> bool:
-    """Whether `text` may hold a supersedes word: it holds the literal start of one (a substring
-    test on the lowercased page is many times faster than the case-blind expression)."""
-    starts = _supersede_starts()
-    if starts is None:
-        return _supersede_words().search(text) is not None
-    lowered = text.lower()
-    return any(start in lowered for start in starts)
+    """Whether the page holds a supersedes word: its lowercased text searched with a
+    case-sensitive expression, several times as fast as a case-blind one."""
+    return _lowercase_supersede_words().search(text.lower()) is not None
 
 
 @lru_cache(maxsize=1)
-def _supersede_starts() -> tuple[str, ...] | None:
-    """The letters each alternative of the supersedes words starts with ("supersed", "rescind",
-    ...); None when one starts otherwise (then only the expression can tell)."""
-    starts = []
-    for alternative in _top_level_alternatives(_supersede_words().pattern):
-        literal = re.match(r"(?:\(\?:)*([a-z]{3,})", alternative)
-        if literal is None:
-            return None
-        starts.append(literal.group(1))
-    return tuple(starts)
-
-
-def _top_level_alternatives(pattern: str) -> list[str]:
-    """`pattern` split at its "|"s outside groups, each alternative's enclosing group opened."""
-    while pattern.startswith("(?:") and _closing_paren(pattern, 0) == len(pattern) - 1:
-        pattern = pattern[3:-1]
-    parts, depth, start = [], 0, 0
-    for i, char in enumerate(pattern):
-        if char == "\\":
-            continue
-        depth += (char == "(") - (char == ")")
-        if char == "|" and depth == 0:
-            parts.append(pattern[start:i])
-            start = i + 1
-    parts.append(pattern[start:])
-    if len(parts) == 1:
-        return parts
-    return [alt for part in parts for alt in _top_level_alternatives(part)]
-
-
-def _closing_paren(pattern: str, opening: int) -> int:
-    depth = 0
-    for i in range(opening, len(pattern)):
-        depth += (pattern[i] == "(") - (pattern[i] == ")")
-        if depth == 0:
-            return i
-    return -1
+def _lowercase_supersede_words() -> re.Pattern[str]:
+    return re.compile(_supersede_words().pattern)
 
 
 def _supersede_words() -> re.Pattern[str]:
