@@ -19,7 +19,7 @@ import io
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -165,38 +165,47 @@ def build_graph(entries: Iterable[Entry]) -> Graph:
     """The graph of the documents `entries` describe (several entries may share an id)."""
     nodes, references = _merged(entries)
     graph = Graph(nodes)
-    by_id = {i.upper(): i for i in nodes}
-    # a PIA filed without "PIA" in its id (the Watchlist Service update, DHS/ALL-027(b))
-    by_pia_key = {_id_key(i): i for i, n in nodes.items() if n.doc_type in _PIA_TYPES}
-    by_citation = {n.citation: n.id for n in nodes.values() if n.citation}
+    resolve = _resolver(nodes)
     predecessors = _predecessors(nodes)
     for node_id, refs in references.items():
         node = nodes[node_id]
         seen: set[tuple[str, str]] = set()
         if node_id in predecessors:
-            own = next((r for r in refs if r.kind == "version_of"), None)
-            text, page = (own.text, own.page) if own else ("", 0)
+            named = next((r for r in refs if r.kind == "version_of"), None)
+            text, page = (named.text, named.page) if named else ("", 0)
             graph.links.append(Link("version_of", node_id, predecessors[node_id], True, text, page))
             seen.add(("version_of", predecessors[node_id]))
         for ref in refs:
             kind = _link_kind(ref.kind, node.doc_type)
             if kind == "version_of" and node_id in predecessors:
                 continue  # the family says which earlier version the index holds
-            target = (
-                by_citation.get(ref.target)
-                or by_id.get(ref.target.upper())
-                or (by_pia_key.get(_id_key(ref.target)) if "/PIA-" in ref.target else None)
-            )
-            resolved = target is not None and target != node_id
+            target = resolve(ref.target)
             if target == node_id:
-                continue
+                continue  # itself, under another form of its id
             key = (kind, target or ref.target)
             if key not in seen:
                 seen.add(key)
                 graph.links.append(
-                    Link(kind, node_id, target or ref.target, resolved, ref.text, ref.page)
+                    Link(kind, node_id, key[1], target is not None, ref.text, ref.page)
                 )
     return graph
+
+
+def _resolver(nodes: dict[str, Node]) -> Callable[[str], str | None]:
+    """target -> the id of the document it names: by its own Federal Register citation, by id
+    in any case, or, for a PIA, by the id written without "PIA" (the Watchlist Service update is
+    filed as DHS/ALL-027(b)); None when no document of the index has it."""
+    by_citation = {n.citation: n.id for n in nodes.values() if n.citation}
+    by_id = {i.upper(): i for i in nodes}
+    by_pia_key = {_id_key(i): i for i, n in nodes.items() if n.doc_type in _PIA_TYPES}
+
+    def resolve(target: str) -> str | None:
+        found = by_citation.get(target) or by_id.get(target.upper())
+        if found is None and "/PIA-" in target:
+            found = by_pia_key.get(_id_key(target))
+        return found
+
+    return resolve
 
 
 def _merged(entries: Iterable[Entry]) -> tuple[dict[str, Node], dict[str, list[Reference]]]:
