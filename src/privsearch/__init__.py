@@ -29,6 +29,7 @@ from .models import (  # noqa: E402
     Hit,
     Page,
     Record,
+    Reference,
     Risk,
     SearchResults,
     Section,
@@ -66,6 +67,12 @@ _LAZY = {
     "check_watches": (".watch", "check_watches"),
     "list_watches": (".watch", "list_watches"),
     "remove_watch": (".watch", "remove_watch"),
+    "Graph": (".graph", "Graph"),
+    "graph_csv": (".graph", "graph_csv"),
+    "graph_dot": (".graph", "graph_dot"),
+    "LINK_KIND_TITLES": (".graph", "KIND_TITLES"),
+    "check_graph": (".graph", "check_graph"),
+    "CHECKS": (".graph", "CHECKS"),
 }
 
 if TYPE_CHECKING:
@@ -74,6 +81,8 @@ if TYPE_CHECKING:
     from .evaluate import evaluate
     from .explain import describe_explanation
     from .fetch import FetchReport, MirrorBusyError, fetch
+    from .graph import CHECKS, Graph, check_graph, graph_csv, graph_dot
+    from .graph import KIND_TITLES as LINK_KIND_TITLES
     from .index import IndexReport, build_index
     from .ingest import read_paths as read_records
     from .query import Index, open_index
@@ -115,9 +124,11 @@ sys.modules[__name__].__class__ = _Package
 
 
 __all__ = [
+    "CHECKS",
     "FETCH_SOURCES",
     "BadParameterError",
     "FetchReport",
+    "Graph",
     "Hit",
     "Index",
     "IndexBusyError",
@@ -125,6 +136,7 @@ __all__ = [
     "IndexReport",
     "IndexVersionError",
     "IngestError",
+    "LINK_KIND_TITLES",
     "MirrorBusyError",
     "Page",
     "PrivsearchError",
@@ -132,6 +144,7 @@ __all__ = [
     "QueryTooExpensiveError",
     "Record",
     "RecordNotFoundError",
+    "Reference",
     "Risk",
     "SearchResults",
     "Section",
@@ -150,6 +163,12 @@ __all__ = [
     "evaluate",
     "fetch",
     "list_watches",
+    "check_graph",
+    "describe_explanation",
+    "evaluate",
+    "fetch",
+    "graph_csv",
+    "graph_dot",
     "open_index",
     "propose_stopwords",
     "quote_query",

@@ -9,6 +9,7 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -950,6 +951,108 @@ def _print_risks(records: list[privsearch.Record]) -> None:
             where = f"{where}, page {risk.page}" if risk.section else f"page {risk.page}"
             _echo(f"  {n}. [{_safe(where)}] Risk: {_safe(risk.risk)}")
             _echo(f"     Mitigation: {_safe(risk.mitigation) or '(none stated)'}")
+
+
+# -- links between documents ------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("record_id")
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the links as JSON.")
+@translate_errors
+def related(record_id: str, index_dir: Path | None, as_json: bool) -> None:
+    """Print the documents one document is linked to, grouped by kind: the SORNs covering a
+    PIA and the PIAs a SORN covers, earlier and later versions, what it supersedes or is
+    superseded by, exemption rules, and other citations. A target the index does not hold is
+    listed with its id, as not in the index.
+
+    Example: privsearch related DHS/CBP/PIA-007(f)
+    """
+    with _open(index_dir) as ix:
+        data = ix.related(record_id)
+    if as_json:
+        click.echo(_json_text(data, indent=2))
+        return
+    _echo(f"{_safe(data['title'])}\n{_safe(data['id'])} · {data['date'] or 'undated'}")
+    if not data["related"]:
+        _echo("No links to other documents found.")
+    for kind, rows in data["related"].items():
+        _echo(f"\n{privsearch.LINK_KIND_TITLES[kind]} ({len(rows)})")
+        for row in rows:
+            where = " · ".join(v for v in (row["doc_type"], row["date"]) if v)
+            text = _safe(row["title"]) if row["resolved"] else "(not in the index)"
+            _echo(f"  {_safe(row['id'])}  {text}" + (f"  [{where}]" if where else ""))
+
+
+@cli.command()
+@index_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "dot", "csv"]),
+    default="json",
+    show_default=True,
+    help="JSON (documents and links), Graphviz DOT, or one CSV row per link.",
+)
+@translate_errors
+def graph(index_dir: Path | None, fmt: str) -> None:
+    """Export the links between every document of the index: which PIA a SORN covers, which
+    version follows which, what supersedes, exempts or cites what.
+
+    Example: privsearch graph --format dot | dot -Tsvg > graph.svg
+    """
+    with _open(index_dir) as ix:
+        links = ix.graph()
+    if fmt == "json":
+        click.echo(_json_text(links.to_dict(), indent=1))
+    elif fmt == "dot":
+        click.echo(privsearch.graph_dot(links), nl=False)
+    else:
+        click.echo(privsearch.graph_csv(links), nl=False)
+
+
+@cli.command()
+@index_option
+@click.option(
+    "--older-than",
+    "older_than",
+    type=click.FloatRange(0, 100),
+    default=3.0,
+    show_default=True,
+    help="Report PIA families whose newest version is older than this many years.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print one CSV row per finding.")
+@translate_errors
+def check(index_dir: Path | None, older_than: float, as_json: bool, as_csv: bool) -> None:
+    """Report what oversight would look at: PIAs covered by a SORN the index does not hold or
+    that is superseded, SORNs no PIA names, PIAs not updated in --older-than years, and PIA
+    families whose newest version predates their SORN's last notice.
+
+    Example: privsearch check --older-than 5 --csv > findings.csv
+    """
+    with _open(index_dir) as ix:
+        rows = privsearch.check_graph(ix.graph(), date.today().isoformat(), older_than)
+    if as_json:
+        click.echo(_json_text(rows, indent=2))
+    elif as_csv:
+        _write_csv(rows, ("check", "id", "title", "date", "other", "detail"))
+    else:
+        _print_findings(rows)
+
+
+def _print_findings(rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        _echo("Nothing to report.")
+    for name, title in privsearch.CHECKS.items():
+        found = [row for row in rows if row["check"] == name]
+        if found:
+            _echo(f"\n{title}: {len(found)}")
+        for row in found:
+            other = f" -> {row['other']}" if row["other"] else ""
+            _echo(f"  {_safe(row['id'])}{_safe(other)}  {_safe(row['title'])[:70]}"
+                  f"  [{row['date'] or 'undated'}]")  # fmt: skip
 
 
 @cli.command()

@@ -41,6 +41,7 @@ from .httpschema import (
     JSONFeedBody,
     JSONFeedResponse,
     PageBody,
+    RelatedBody,
     RisksBody,
     SearchBody,
     SuggestBody,
@@ -458,6 +459,9 @@ def create_app(
         shared = ix.shares_id(record.id)
         return _json(DocumentBody, public_record(record, data, folders.current(), shared))
 
+    def compute_related(record_id: str) -> bytes:
+        return _json(RelatedBody, ix.related(record_id))
+
     def locate_pdf(record_id: str, source: str | None, n: int) -> Path:
         return pdf_file(ix.get(record_id, stored_source(record_id, source)), n)
 
@@ -468,6 +472,7 @@ def create_app(
         "facets": compute_facets,
         "page": compute_page,
         "document": compute_document,
+        "related": compute_related,
         "landing": lambda: landing_page(ix),
     }
 
@@ -611,6 +616,17 @@ def create_app(
         """The page's text, and as HTML with the words of `q` in <mark>; `prefix=true` marks
         the words the last word of `q` stands for, as a search with `prefix=true` reads it."""
         return await answer("page", record_id, number, q, source, prefix)
+
+    @app.get(
+        "/api/documents/{record_id:path}/related",
+        summary="A record's links to other documents",
+        response_model=RelatedBody,
+        responses=errors(400, 404, 429),
+    )
+    async def document_related(record_id: str) -> Response:
+        """The documents this one is linked to, grouped by kind, as `privsearch related --json`
+        gives them: each with its id, title, date, type and whether the index holds it."""
+        return await answer("related", record_id)
 
     @app.get(
         "/api/documents/{record_id:path}/pdf",

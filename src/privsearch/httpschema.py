@@ -219,6 +219,40 @@ class DocumentBody(BaseModel):
     risks: list[RiskBody] = Field(
         default_factory=list, description="The privacy risks it states, with their mitigations"
     )
+    references: list[ReferenceBody] = Field(
+        default_factory=list, description="The references it makes to other documents"
+    )
+
+
+class ReferenceBody(BaseModel):
+    kind: str = Field(
+        description="cites_sorn, cites_pia, cites_fr, exemption_rule_for, supersedes or version_of"
+    )
+    target: str = Field(description='The id or citation referred to ("DHS/ALL-047", "85 FR 79999")')
+    text: str = Field(description="The reference as printed")
+    page: int = Field(description="The first page it is on")
+
+
+class RelatedDocumentBody(BaseModel):
+    id: str = Field(description="The other document's id, or the target's id when unresolved")
+    title: str = Field(description="Empty when the index does not hold it")
+    date: str | None
+    doc_type: str
+    resolved: bool = Field(description="Whether the index holds the other document")
+    text: str = Field(description="The reference as printed; empty for a version by family")
+    page: int = Field(description="The page of the reference (0: none)")
+
+
+class RelatedBody(BaseModel):
+    id: str
+    title: str
+    doc_type: str
+    date: str | None
+    total: int = Field(description="Links listed, all kinds together")
+    related: dict[str, list[RelatedDocumentBody]] = Field(
+        description="By kind, in this order when present: covered_by_sorn, covers, version_of, "
+        "has_version, supersedes, superseded_by, exemption_rule_for, exempted_by, cites, cited_by"
+    )
 
 
 class PageBody(BaseModel):

@@ -34,18 +34,22 @@ from whoosh.writing import CLEAR, SegmentWriter
 from . import __version__, analyze, expansion, filelock
 from .config import Limits
 from .errors import IndexBusyError, IndexNotFoundError, IndexVersionError, PrivsearchError
-from .models import Page, Record, Risk, Section, Skip
+from .models import Page, Record, Reference, Risk, Section, Skip
 from .structure import FACET_SEPARATOR, PRIVACY_FACETS, section_marks, structure
+from .structure.links import citation_key, reference_targets
 
 if TYPE_CHECKING:  # the readers (pypdf, lxml) are imported by the functions that index
+    from .graph import Graph
     from .ingest import SourceResult
     from .ingest.pdf import PdfPool
 
-# 2: links and details; 3: title terms for learned expansions; 4: sections, privacy facets, risks
-SCHEMA_VERSION = 4
+# 2: links and details; 3: title terms for learned expansions; 4: sections, privacy facets, risks;
+# 5: references to other documents (`cites`)
+SCHEMA_VERSION = 5
 META_FILE = "privsearch.json"
 COPIES_FILE = "copies.json"  # which editions are copies of one publication (write_copies)
 STEMS_FILE = "stems.json"  # the stems of the indexed words (write_stems)
+GRAPH_FILE = "graph.json"  # the links between the documents (write_graph)
 _WRITER_TIMEOUT = 5.0  # seconds to wait for another writer before reporting the index busy
 
 _SPELLING_CHARS = 20_000  # of a body, read for the spelling vocabulary
@@ -142,6 +146,8 @@ def build_schema() -> fields.Schema:
         sections=fields.STORED,
         facets=fields.STORED,
         risks=fields.STORED,
+        references=fields.STORED,
+        cites=fields.KEYWORD(lowercase=True, commas=True, scorable=False),
         **{name: fields.KEYWORD(commas=True, scorable=False) for name in PRIVACY_FACETS},
         **{facet_column(name): fields.COLUMN(columns.VarBytesColumn()) for name in PRIVACY_FACETS},
     )
@@ -222,6 +228,7 @@ def _structured(document: dict[str, Any]) -> dict[str, Any]:
             pages=tuple(Page(n, text, att) for n, text, att in document["pages"]),
             component=document["component"],
             doc_type=document["doc_type"],
+            details=tuple((str(k), str(v)) for k, v in document["details"]),
         )
     )
     return {
@@ -237,6 +244,10 @@ def _structured(document: dict[str, Any]) -> dict[str, Any]:
             for r in record.risks
         ),
         **_facet_values(record),
+        "references": _joined_rows(
+            (r.kind, r.target, _one_cell(r.text), r.page) for r in record.references
+        ),
+        "cites": ",".join(_cited_terms(record)),
     }
 
 
@@ -262,6 +273,22 @@ def _section_of(cells: list[str]) -> Section:
 def _risk_of(cells: list[str]) -> Risk:
     risk, mitigation, section, page, attachment, offset, length = cells
     return Risk(risk, mitigation, section, int(page), attachment, int(offset), int(length))
+
+
+def _one_cell(text: str) -> str:
+    """`text` without the characters that separate stored rows and cells."""
+    return text.replace(_ROW, " ").replace(_CELL, " ")
+
+
+def _reference_of(cells: list[str]) -> Reference:
+    kind, target, text, page = cells
+    return Reference(kind, target, text, int(page))
+
+
+def _cited_terms(record: Record) -> list[str]:
+    """The terms `cites:` finds the record by: every target it refers to, in its forms."""
+    terms = (t for r in record.references for t in reference_targets(r.target))
+    return list(dict.fromkeys(t.replace(",", " ") for t in terms))
 
 
 def _facet_values(record: Record) -> dict[str, Any]:
@@ -294,7 +321,13 @@ def record_from_stored(stored: dict[str, Any]) -> Record:
         sections=tuple(_section_of(cells) for cells in _split_rows(stored.get("sections"))),
         facets=tuple((str(k), str(v)) for k, v in stored.get("facets", [])),
         risks=tuple(_risk_of(cells) for cells in _split_rows(stored.get("risks"))),
+        references=stored_references(stored),
     )
+
+
+def stored_references(stored: dict[str, Any]) -> tuple[Reference, ...]:
+    """The references a document's stored fields hold."""
+    return tuple(_reference_of(cells) for cells in _split_rows(stored.get("references")))
 
 
 _SEARCHABLE_DETAILS = ("document_number", "citation", "docket_ids")
@@ -384,6 +417,56 @@ def write_copies(ix: Any, index_dir: Path) -> int:
             copies.update({e: key for e in editions if e != key})
     _write_meta(index_dir, {"generation": generation, "copies": copies}, COPIES_FILE)
     return len(copies)
+
+
+def write_graph(ix: Any, index_dir: Path) -> int:
+    """Write the links between the documents of this version of the index to GRAPH_FILE (see
+    `privsearch.graph`); return how many links it holds."""
+    with ix.searcher() as searcher:
+        graph = graph_of_reader(searcher.reader())
+        generation = searcher.reader().generation()
+    from .graph import GRAPH_VERSION
+
+    data = {"generation": generation, "version": GRAPH_VERSION, **graph.to_dict()}
+    _write_meta(index_dir, data, GRAPH_FILE)
+    return len(graph.links)
+
+
+def graph_of_reader(reader: Any) -> Graph:
+    """The graph of the documents `reader` holds, from their stored ids and references."""
+    from .graph import Entry, Node, build_graph
+
+    def entry(stored: dict[str, Any]) -> Entry:
+        details = dict(stored.get("details", []))
+        node = Node(
+            id=stored["id"],
+            title=stored.get("title", ""),
+            doc_type=stored.get("doc_type", ""),
+            component=stored.get("component", ""),
+            date=stored.get("date") or None,
+            citation=citation_key(str(details.get("citation", ""))),
+        )
+        return Entry(node, stored_references(stored))
+
+    return build_graph(entry(stored) for _, stored in reader.iter_docs())
+
+
+def read_graph(index_dir: Path, generation: int) -> Graph | None:
+    """The graph GRAPH_FILE holds, if it describes this version of the index; else None."""
+    from .graph import GRAPH_VERSION, Graph
+
+    try:
+        data = json.loads((index_dir / GRAPH_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("generation") != generation:
+        return None
+    if data.get("version") != GRAPH_VERSION:
+        return None
+    try:
+        return Graph.from_dict(data)
+    except (KeyError, TypeError):
+        return None
 
 
 def write_stems(ix: Any, index_dir: Path) -> int:
@@ -658,6 +741,7 @@ def _build(
         if (_copies_data(index_dir) or {}).get("generation") != generation:
             write_copies(ix, index_dir)
             write_stems(ix, index_dir)
+            write_graph(ix, index_dir)
     except OSError as exc:  # the records are committed; the old list of sources stays
         raise PrivsearchError(
             f"the index at {index_dir} was updated, but {META_FILE} could not be written "
@@ -712,6 +796,7 @@ def write_records(
             raise
         write_copies(ix, index_dir)
         write_stems(ix, index_dir)
+        write_graph(ix, index_dir)
         _write_meta(index_dir, {**_analyzer_settings(), "records": count, "sources": {}})
         return count
 

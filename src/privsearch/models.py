@@ -50,6 +50,19 @@ class Risk:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A reference one document makes to another (see structure/links.py for the kinds)."""
+
+    kind: str  # cites_sorn, cites_pia, cites_fr, exemption_rule_for, supersedes, version_of
+    target: str  # the normalised id or citation: "DHS/ALL-047", "DHS/CBP/PIA-056", "85 FR 79999"
+    text: str  # the reference as printed on its page
+    page: int  # Page.number of the first page it is on
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Record:
     """One publication, as ingested."""
 
@@ -80,6 +93,8 @@ class Record:
     sections: tuple[Section, ...] = ()
     facets: tuple[tuple[str, str], ...] = ()
     risks: tuple[Risk, ...] = ()
+    # the references it makes to other documents, added by `structure` (structure/links.py)
+    references: tuple[Reference, ...] = ()
 
     @property
     def body(self) -> str:
@@ -101,6 +116,7 @@ class Record:
         data["sections"] = [asdict(section) for section in self.sections]
         data["facets"] = facet_lists(self.facets)
         data["risks"] = [asdict(risk) for risk in self.risks]
+        data["references"] = [asdict(reference) for reference in self.references]
         return data
 
     def facet(self, name: str) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from itertools import combinations, islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
 from whoosh.matching import NullMatcher
@@ -48,13 +48,18 @@ from .explain import Explanation, explain_document
 from .highlight import Passage, Pattern, locate_at, mark_all
 from .index import (
     family_of,
+    graph_of_reader,
     open_whoosh,
     read_copies,
+    read_graph,
     read_meta,
     read_stems,
     record_from_stored,
 )
 from .models import Hit, Record, SearchResults, SuggestedDocument, Suggestions
+
+if TYPE_CHECKING:
+    from .graph import Graph
 from .querylang import TEXT_FIELDS, And, Node, Not, Or, Phrase, Word
 from .queryplan import (
     Compiler,
@@ -167,6 +172,7 @@ class Index:
         self._lock = threading.Lock()
         self._open: list[Any] = []  # every searcher handed out, to close them all
         self._views: dict[int, _View] = {}
+        self._graphs: dict[int, Graph] = {}  # the links between documents, by index version
         self._patterns_turn = threading.Lock()  # see _turn
         self._patterns_rest_until = 0.0  # perf_counter() before which the next may not start
 
@@ -889,6 +895,25 @@ class Index:
         sources = [s for s in meta.get("sources", {}) if os.path.isabs(s)]
         # An index built before roots were kept: the folder all its sources are in.
         return [os.path.commonpath(sources)] if sources else []
+
+    def graph(self) -> Graph:
+        """The links between the documents of the version searches see now: from the file the
+        indexing run wrote, or built once for this version when there is none."""
+        searcher = self._current()
+        generation = searcher.reader().generation()
+        with self._lock:
+            graph = self._graphs.get(generation)
+        if graph is None:
+            graph = read_graph(self.path, generation) or graph_of_reader(searcher.reader())
+            with self._lock:
+                self._graphs = {generation: graph}
+        return graph
+
+    def related(self, record_id: str) -> dict[str, Any]:
+        """A document (matched as `get` matches it) and its links to others, grouped by kind."""
+        from .graph import related_payload
+
+        return related_payload(self.graph(), self.get(record_id))
 
     def family(self, record_id: str) -> list[str]:
         """Ids of every version of the document family `record_id` belongs to."""

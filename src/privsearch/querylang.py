@@ -48,6 +48,7 @@ FIELDS = {
     "authority": "authority",
     "exemption": "exemption",
     "exemptions": "exemption",
+    "cites": "cites",
 }
 TEXT_FIELDS = ("title", "summary", "body", "sorns")
 _QUOTE_HINT = 'Put the text in double quotes to search it literally, e.g. "{text}"'

@@ -28,6 +28,7 @@ from .errors import BadParameterError, QueryTooExpensiveError
 from .highlight import Pattern
 from .querylang import And, Fuzzy, Node, Not, Or, Phrase, Prefix, Word, check_date
 from .structure import PRIVACY_FACETS, RISK_MARK, end_term, start_term
+from .structure.links import cited_term
 
 
 class UnionOr(wq.Or):
@@ -580,6 +581,8 @@ class Compiler:
             return wq.Term(fieldname, self.facet_value(fieldname, node.text))  # type: ignore[union-attr]
         if fieldname == "id":
             return wq.Term("ids", node.text.lower())  # type: ignore[union-attr]
+        if fieldname == "cites":  # the documents whose references name this target
+            return wq.Term("cites", cited_term(node.text))  # type: ignore[union-attr]
         if fieldname == "risk":  # the words of the body inside a risk/mitigation pair
             inside = self.leaf(replace(node, field="body"), negated)  # type: ignore[type-var]
             return in_sections(inside, (RISK_MARK,))

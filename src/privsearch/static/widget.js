@@ -35,6 +35,19 @@
   const MAX_PAGE = 1000;
   // A privacy facet's group shows its first values and hides the rest behind "Show N more".
   const COLLAPSE_AFTER = 5;
+  // the kinds of links between documents (`/api/documents/{id}/related`), as the panel names them
+  const RELATED_KINDS = {
+    covered_by_sorn: "Covered by SORN",
+    covers: "Covers",
+    version_of: "Version of",
+    has_version: "Has version",
+    supersedes: "Supersedes",
+    superseded_by: "Superseded by",
+    exemption_rule_for: "Exemption rule for",
+    exempted_by: "Exempted by",
+    cites: "Cites",
+    cited_by: "Cited by",
+  };
   const PRIVACY_FACETS = [
     { key: "pii", label: "Personal information" },
     { key: "technology", label: "Technology" },
@@ -356,6 +369,10 @@ dialog.document::backdrop { background: rgba(15, 23, 42, .45); }
 .doc-sections ol { padding-left: 1.2em; font-size: .95em; }
 .doc-sections li { margin: .15em 0; }
 .doc-sections .link-button { display: inline; text-align: left; }
+.related-kinds dt { font-weight: 700; margin-top: .3em; }
+.related-kinds dd, .related-list { margin: 0; padding-left: 1em; }
+.related-list .link-button { display: inline; text-align: left; }
+.related-when { color: var(--_muted); font-size: .9em; }
 .doc-sections ol .link-button { font-weight: 400; }
 .doc-sections .section-page { color: var(--_muted); font-size: .9em; margin-left: .4em; }
 .risks { margin: 0; padding-left: 1.4em; font-size: .92em; }
@@ -1697,6 +1714,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
           this._documentFacets(record.facets || {}),
           this._documentSections(record.sections || [], openPage),
           this._documentRisks(record.risks || [], record.sections || [], openPage),
+          this._documentRelated(record, id),
           pageArea,
         ),
       );
@@ -1818,6 +1836,56 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       });
       const part = covering[0] || parts.find((s) => s.key === risk.section);
       return part ? readableHeading(part.title) : "";
+    }
+
+    /** The documents this one is linked to (SORNs covering it, versions, what it supersedes,
+     * exemption rules, citations), asked for once the panel shows: grouped by kind, each held by
+     * the index a link that opens its panel. */
+    _documentRelated(record, id) {
+      const part = el(
+        "details",
+        { class: "doc-part doc-related", part: "document-related" },
+        el("summary", {}, "Related documents"),
+        el("p", { class: "loading" }, "Loading…"),
+      );
+      this._fillRelated(part, record.id, id);
+      return part;
+    }
+
+    async _fillRelated(part, recordId, id) {
+      let answer;
+      try {
+        answer = await this._get(`api/documents/${encodeURIComponent(recordId)}/related`, []);
+      } catch (error) {
+        if (id !== this._documentId) return;
+        console.error(`[privsearch] cannot list the documents related to ${recordId}: ${error.message}`);
+        part.lastChild.replaceWith(el("p", { class: "status error" }, "Cannot list related documents."));
+        return;
+      }
+      if (id !== this._documentId) return;
+      const kinds = Object.entries(answer.related || {});
+      if (!kinds.length) {
+        part.remove();
+        return;
+      }
+      part.firstChild.textContent = `Related documents (${answer.total})`;
+      const groups = el("dl", { class: "related-kinds" });
+      for (const [kind, others] of kinds) {
+        const items = others.map((other) => el("li", {}, ...this._relatedEntry(other)));
+        groups.append(el("dt", {}, RELATED_KINDS[kind] || kind), el("dd", {}, el("ul", { class: "related-list" }, items)));
+      }
+      part.lastChild.replaceWith(groups);
+    }
+
+    _relatedEntry(other) {
+      if (!other.resolved) return [el("span", { class: "related-id" }, other.id), " (not in the index)"];
+      const label = other.title ? `${other.id}: ${other.title}` : other.id;
+      const open = () => this._openDocument({ id: other.id, title: other.title }, undefined, this._opener);
+      const when = [other.doc_type, formatDate(other.date)].filter(Boolean).join(", ");
+      return [
+        el("button", { type: "button", class: "link-button related-link", part: "document-related-link", onclick: open }, label),
+        when ? el("span", { class: "related-when" }, ` ${when}`) : "",
+      ];
     }
 
     /** The panel's body scrolled to show `node` at its top (scrollIntoView would move the

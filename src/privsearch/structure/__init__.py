@@ -1,6 +1,7 @@
-"""What is inside a document: its sections, privacy facets and stated risks.
+"""What is inside a document: its sections, privacy facets, stated risks and references.
 
-`structure(record)` returns the record with `sections`, `facets` and `risks` filled in; the
+`structure(record)` returns the record with `sections`, `facets`, `risks` and `references`
+(to other documents, `links.py`) filled in; the
 index calls it on every record where it writes it (`index._structured`, in the writer processes
 of a large run), stores what it finds, and queries read it.
 """
@@ -30,8 +31,9 @@ def end_term(key: str) -> str:
 
 
 def structure(record: Record) -> Record:
-    """The record with its sections, privacy facets and risks found."""
+    """The record with its sections, privacy facets, risks and references found."""
     from .facets import find_facets
+    from .links import find_references
     from .risks import find_risks
     from .sections import find_sections
 
@@ -42,6 +44,7 @@ def structure(record: Record) -> Record:
         sections=sections,
         facets=find_facets(record, sections, body=body),
         risks=find_risks(record, sections, body),
+        references=find_references(record),
     )
 
 
