@@ -4,7 +4,8 @@
     python -m benchmarks.links --generated /tmp/gen-links   # cost, on a generated corpus
 
 Quality: every record of `../shared/corpus/dhs` is read; the references `structure/links.py`
-finds in it are compared with the hand labels (`links/labels.jsonl`, rules in `links/LABELS.md`)
+finds in it are compared with the hand labels (`links/labels.jsonl` and the wholly held-out
+`links/labels-held-out-2.jsonl`, rules in `links/LABELS.md`)
 as (document, kind, target) triples. `version_of` is scored on the graph built over the whole
 corpus (which earlier version the corpus holds is a property of the corpus, not of one
 document). Precision and recall per kind and overall on the tuning part; the held-out part is
@@ -34,6 +35,7 @@ from typing import Any
 import privsearch
 from benchmarks.link_labels import (
     DEFAULT_CORPUS,
+    HELD_OUT_2_LABELS,
     KINDS,
     read_corpus,
     read_labels,
@@ -102,32 +104,47 @@ def quality(corpus: Path, show: int = 0) -> dict[str, Any]:
     found = {id(record): find_references(record) for record in records}
     graph = corpus_graph(records, found)
     parts: dict[str, dict[str, set[Triple]]] = {
-        "tuning": {"found": set(), "wanted": set()},
-        "held-out": {"found": set(), "wanted": set()},
+        part: {"found": set(), "wanted": set()} for part in ("tuning", "held-out", "held-out 2")
     }
     documents = Counter()
-    for label in read_labels():
+    labelled = [(label, label["split"]) for label in read_labels()]
+    if HELD_OUT_2_LABELS.is_file():
+        labelled += [(label, "held-out 2") for label in read_labels(HELD_OUT_2_LABELS)]
+    for label, name in labelled:
         record = by_slug[label["slug"]]
-        part = parts[label["split"]]
-        part["found"] |= found_triples(label, record, found[id(record)], graph)
-        part["wanted"] |= labelled_triples(label)
-        documents[label["split"]] += 1
+        parts[name]["found"] |= found_triples(label, record, found[id(record)], graph)
+        parts[name]["wanted"] |= labelled_triples(label)
+        documents[name] += 1
     tuning = counts(parts["tuning"]["found"], parts["tuning"]["wanted"])
-    held_out = counts(parts["held-out"]["found"], parts["held-out"]["wanted"])
     result = {
         "tuning": {
             "documents": documents["tuning"],
             "by_kind": {kind: figures(tuning, [kind]) for kind in KINDS},
             "overall": figures(tuning, KINDS),
         },
-        # totals only: no per-kind or per-document figure of the held-out part
-        "held_out": {"documents": documents["held-out"], "overall": figures(held_out, KINDS)},
+        # totals only: no per-kind or per-document figure of a held-out part
+        "held_out": held_out_totals(parts, documents, ("held-out",)),
+        "held_out_2": held_out_totals(parts, documents, ("held-out 2",)),
+        "held_out_all": held_out_totals(parts, documents, ("held-out", "held-out 2")),
     }
     if show:
         wrong = sorted(parts["tuning"]["found"] - parts["tuning"]["wanted"])
         missed = sorted(parts["tuning"]["wanted"] - parts["tuning"]["found"])
         result["tuning_errors"] = {"wrong": wrong[:show], "missed": missed[:show]}
     return result
+
+
+def held_out_totals(
+    parts: dict[str, dict[str, set[Triple]]], documents: Counter, names: Iterable[str]
+) -> dict[str, Any]:
+    """The overall figures of held-out parts together: nothing per kind or per document."""
+    names = list(names)
+    found = set().union(*(parts[name]["found"] for name in names))
+    wanted = set().union(*(parts[name]["wanted"] for name in names))
+    return {
+        "documents": sum(documents[name] for name in names),
+        "overall": figures(counts(found, wanted), KINDS),
+    }
 
 
 def cpu(who: int = resource.RUSAGE_SELF) -> float:
@@ -196,6 +213,13 @@ def cost(generated: Path) -> dict[str, Any]:
     }
 
 
+HELD_OUT_PARTS = (
+    ("held-out part", "held_out"),
+    ("second held-out sample", "held_out_2"),
+    ("held-out, both", "held_out_all"),
+)
+
+
 def print_quality(result: dict[str, Any]) -> None:
     tuning = result["tuning"]
     print(f"tuning part: {tuning['documents']} documents")
@@ -203,11 +227,13 @@ def print_quality(result: dict[str, Any]) -> None:
     for kind, f in [*tuning["by_kind"].items(), ("overall", tuning["overall"])]:
         print(f"{kind:20} {f['tp']:4} {f['fp']:4} {f['fn']:4} {_p(f['precision']):>10} "
               f"{_p(f['recall']):>8}")  # fmt: skip
-    held = result["held_out"]
-    f = held["overall"]
-    print(f"\nheld-out part: {held['documents']} documents, totals only: "
-          f"{f['tp']} found right, {f['fp']} wrong, {f['fn']} missed; "
-          f"precision {_p(f['precision'])}, recall {_p(f['recall'])}")  # fmt: skip
+    print()
+    for name, key in HELD_OUT_PARTS:
+        held = result[key]
+        f = held["overall"]
+        print(f"{name}: {held['documents']} documents, totals only: "
+              f"{f['tp']} found right, {f['fp']} wrong, {f['fn']} missed; "
+              f"precision {_p(f['precision'])}, recall {_p(f['recall'])}")  # fmt: skip
     for name, triples in result.get("tuning_errors", {}).items():
         for triple in triples:
             print(f"tuning {name}: {triple}")

@@ -340,4 +340,9 @@ def test_benchmark_scores_the_tuning_part_per_kind() -> None:
     }  # fmt: skip
     assert tuning["overall"]["tp"] + tuning["overall"]["fn"] == 82  # every labelled link
     assert tuning["overall"]["precision"] >= 0.9 and tuning["overall"]["recall"] >= 0.95
-    assert set(result["held_out"]) == {"documents", "overall"}  # totals only
+    for part in ("held_out", "held_out_2", "held_out_all"):
+        assert set(result[part]) == {"documents", "overall"}  # totals only
+    second = result["held_out_2"]["overall"]
+    assert result["held_out_2"]["documents"] == 40 and second["tp"] + second["fn"] == 22
+    both = result["held_out_all"]
+    assert both["documents"] == result["held_out"]["documents"] + 40
