@@ -19,6 +19,8 @@ from .errors import (  # noqa: E402
     IndexNotFoundError,
     IndexVersionError,
     IngestError,
+    NoEarlierVersionError,
+    NotComparableError,
     PrivsearchError,
     QuerySyntaxError,
     QueryTooExpensiveError,
@@ -60,11 +62,15 @@ _LAZY = {
     "risk_rows": (".structure", "risk_rows"),
     "section_title": (".structure", "section_title"),
     "section_key": (".structure.sections", "section_key"),
+    "DocumentDiff": (".diff", "DocumentDiff"),
+    "diff_documents": (".diff", "diff_documents"),
+    "diff_records": (".diff", "diff_records"),
 }
 
 if TYPE_CHECKING:
     from .analyze import propose_stopwords
     from .config import FETCH_SOURCES
+    from .diff import DocumentDiff, diff_documents, diff_records
     from .evaluate import evaluate
     from .explain import describe_explanation
     from .fetch import FetchReport, MirrorBusyError, fetch
@@ -110,6 +116,7 @@ sys.modules[__name__].__class__ = _Package
 __all__ = [
     "FETCH_SOURCES",
     "BadParameterError",
+    "DocumentDiff",
     "FetchReport",
     "Hit",
     "Index",
@@ -119,6 +126,8 @@ __all__ = [
     "IndexVersionError",
     "IngestError",
     "MirrorBusyError",
+    "NoEarlierVersionError",
+    "NotComparableError",
     "Page",
     "PrivsearchError",
     "QuerySyntaxError",
@@ -136,6 +145,8 @@ __all__ = [
     "build_index",
     "check_date",
     "describe_explanation",
+    "diff_documents",
+    "diff_records",
     "evaluate",
     "fetch",
     "open_index",

@@ -75,3 +75,13 @@ class QueryTooExpensiveError(BadParameterError):
     """The query would take too long: too many terms, too broad a prefix, out of time."""
 
     status = 400
+
+
+class NoEarlierVersionError(RecordNotFoundError):
+    """A document's changes were asked for and the index holds no earlier version of it."""
+
+
+class NotComparableError(PrivsearchError):
+    """A document cannot be compared with another: it has no text (only a listing entry)."""
+
+    status = 422

@@ -1,0 +1,558 @@
+"""What changed between two versions of a document: section by section, paragraph by paragraph.
+
+`diff_records(other, record)` compares two records: their top-level sections are matched by key
+(the n-th section of a key with the n-th of the same key, in document order); a section on one
+side only is added or removed whole. Inside a pair of sections, paragraphs are compared with
+`difflib` on a whitespace- and hyphenation-insensitive form of their text, so that text reflowed
+onto other lines or pages does not count as a change; a removed and an added paragraph that share
+most of their words are one changed paragraph, with the words added and removed. When either
+document has no recognised sections, the two are compared as wholes.
+
+`diff_documents(ix, record_id, other_id)` finds the records in an index; with no `other_id`, the
+other is the previous version: the latest earlier edition of the same family that has text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Any
+
+from .errors import (
+    BadParameterError,
+    NoEarlierVersionError,
+    NotComparableError,
+    RecordNotFoundError,
+)
+from .models import Record, Section
+from .structure import section_spans, section_title
+
+FRONT_KEY = "front"  # the text before a document's first section (title page, contacts)
+WHOLE_KEY = "document"  # the whole text, when a side has no recognised section
+_UNIT_TITLES = {FRONT_KEY: "Before the first section", WHOLE_KEY: "Whole document"}
+_SIMILAR = 0.5  # share of words two paragraphs must have in common to be one changed paragraph
+_PAIRING_LIMIT = 2500  # paragraph pairs weighed in one block of removed and added paragraphs
+_EDGE_LINES = 4  # how many lines at the top and bottom of a page may be running furniture
+_UNWRAPPED = 200  # a typical line longer than this: the text keeps one paragraph a line
+_SHORT_LINE = 0.8  # a line shorter than this share of the typical one ends its paragraph
+_DIGITS = re.compile(r"\d+")
+_PAGE_NUMBER = re.compile(r"(?:Page|PAGE)\s+#(?:\s+of\s+#)?|#|-\s*#\s*-")
+# a bullet, or a footnote's number before its first word: a line that starts a paragraph
+_PARAGRAPH_START = re.compile(r"[\u2022\u25cf\u25aa\u25a0\u25e6\uf0b7]|o\s|\d{1,3} [A-Z][a-z]")
+_SOFT_HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z])-\s+(?=[A-Za-z])")
+_INNER_HYPHEN = re.compile(r"(?<=\w)[-\u2010\u2011\u2013]\s*(?=\w)")
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+# -- the result -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph of a document's text: as printed (one line), and the page it starts on."""
+
+    text: str
+    page: int
+    key: str  # what is compared: `comparison_key(text)`
+
+
+@dataclass(frozen=True)
+class ParagraphChange:
+    """A paragraph added, removed or changed. `page` is in the document, `other_page` in the
+    document it is compared with; a changed paragraph has both texts and its word changes."""
+
+    change: str  # "added", "removed" or "changed"
+    text: str  # the paragraph as the document has it ("" when removed)
+    page: int | None
+    other_text: str = ""  # the paragraph as the other document has it ("" when added)
+    other_page: int | None = None
+    # a changed paragraph in order: ("same" | "added" | "removed", words)
+    segments: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def words_added(self) -> list[str]:
+        return [text for op, text in self.segments if op == "added"]
+
+    @property
+    def words_removed(self) -> list[str]:
+        return [text for op, text in self.segments if op == "removed"]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "change": self.change,
+            "text": self.text,
+            "page": self.page,
+            "other_text": self.other_text,
+            "other_page": self.other_page,
+            "words_added": self.words_added,
+            "words_removed": self.words_removed,
+            "segments": [{"op": op, "text": text} for op, text in self.segments],
+        }
+
+
+@dataclass(frozen=True)
+class SectionChange:
+    """One section of the two documents that differs: added, removed or changed."""
+
+    key: str
+    title: str  # what the kind of section is called ("Routine Uses")
+    change: str  # "added", "removed" or "changed"
+    heading: str  # the heading as the document prints it ("" when removed)
+    page: int | None  # where the section starts in the document
+    other_heading: str
+    other_page: int | None
+    paragraphs: tuple[ParagraphChange, ...]
+
+    def count(self, change: str) -> int:
+        return sum(1 for p in self.paragraphs if p.change == change)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "title": self.title,
+            "change": self.change,
+            "heading": self.heading,
+            "page": self.page,
+            "other_heading": self.other_heading,
+            "other_page": self.other_page,
+            "paragraphs": [p.to_dict() for p in self.paragraphs],
+        }
+
+
+@dataclass(frozen=True)
+class DocumentDiff:
+    """What changed from `other` to `record`: "added" text is in `record` only."""
+
+    record: Record
+    other: Record
+    by_section: bool  # False: at least one side has no recognised section
+    sections: tuple[SectionChange, ...]
+    unchanged: tuple[str, ...] = field(default=())  # titles of the sections with no change
+
+    @property
+    def summary(self) -> dict[str, int]:
+        return {
+            "sections_changed": len(self.sections),
+            "sections_unchanged": len(self.unchanged),
+            "paragraphs_added": sum(s.count("added") for s in self.sections),
+            "paragraphs_removed": sum(s.count("removed") for s in self.sections),
+            "paragraphs_changed": sum(s.count("changed") for s in self.sections),
+        }
+
+    def summary_line(self) -> str:
+        """`3 sections changed, 5 paragraphs added, 2 removed, 4 changed`."""
+        s = self.summary
+        sections = "section" if s["sections_changed"] == 1 else "sections"
+        paragraphs = "paragraph" if s["paragraphs_added"] == 1 else "paragraphs"
+        return (
+            f"{s['sections_changed']} {sections} changed, {s['paragraphs_added']} {paragraphs} "
+            f"added, {s['paragraphs_removed']} removed, {s['paragraphs_changed']} changed"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "document": edition_summary(self.record),
+            "other": edition_summary(self.other),
+            "by_section": self.by_section,
+            "summary": self.summary,
+            "sections": [s.to_dict() for s in self.sections],
+            "unchanged_sections": list(self.unchanged),
+        }
+
+
+def edition_summary(record: Record) -> dict[str, Any]:
+    """What names one edition of a document in a diff: id, title, date, type, pages."""
+    return {
+        "id": record.id,
+        "title": record.title,
+        "date": record.date,
+        "doc_type": record.doc_type,
+        "component": record.component,
+        "pages": len(record.pages),
+    }
+
+
+# -- comparing two records --------------------------------------------------------------------
+
+
+def diff_records(other: Record, record: Record) -> DocumentDiff:
+    """What changed from `other` to `record`, section by section where both have sections."""
+    by_section = bool(_top_sections(record)) and bool(_top_sections(other))
+    new_units = _units(record, by_section)
+    old_units = _units(other, by_section)
+    changes: list[SectionChange] = []
+    unchanged: list[str] = []
+    for old, new in _paired_units(old_units, new_units):
+        change = _unit_change(old, new)
+        if change is None:
+            unchanged.append(_unit_title((old or new).key))  # type: ignore[union-attr]
+        else:
+            changes.append(change)
+    return DocumentDiff(record, other, by_section, tuple(changes), tuple(unchanged))
+
+
+def comparison_key(text: str) -> str:
+    """`text` as compared: straight quotes, no hyphen inside a word (a word broken at a line's
+    end and joined again compares equal to the same word never broken), spaces collapsed."""
+    text = _INNER_HYPHEN.sub("", text.translate(_QUOTES))
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A section of one document (or its front matter, or its whole text) and its paragraphs."""
+
+    key: str
+    occurrence: int  # 0 for the first section of its key, 1 for the second, ...
+    heading: str
+    page: int | None
+    paragraphs: tuple[Paragraph, ...]
+
+    @property
+    def slot(self) -> tuple[str, int]:
+        return (self.key, self.occurrence)
+
+
+def _unit_title(key: str) -> str:
+    return _UNIT_TITLES.get(key) or section_title(key)
+
+
+def _top_sections(record: Record) -> list[Section]:
+    return [s for s in record.sections if s.level == 1]
+
+
+def _units(record: Record, by_section: bool) -> list[_Unit]:
+    """The record's front matter and top-level sections (or its whole text) with their
+    paragraphs, in document order."""
+    lines = _text_lines(record)
+    total = sum(len(p.text) for p in record.pages) + 2 * max(len(record.pages) - 1, 0)
+    if not by_section:
+        first = record.pages[0].number if record.pages else None
+        return [_Unit(WHOLE_KEY, 0, "", first, tuple(_paragraphs(lines, 0, total)))]
+    spans = section_spans(record, _top_sections(record))
+    units = []
+    if spans and spans[0][1] > 0:
+        front = tuple(_paragraphs(lines, 0, spans[0][1]))
+        if front:
+            units.append(_Unit(FRONT_KEY, 0, "", front[0].page, front))
+    seen: dict[str, int] = {}
+    for section, start, end in spans:
+        occurrence = seen.get(section.key, 0)
+        seen[section.key] = occurrence + 1
+        paragraphs = tuple(_paragraphs(lines, start, end))
+        units.append(_Unit(section.key, occurrence, section.title, section.page, paragraphs))
+    return units
+
+
+def _paired_units(old: list[_Unit], new: list[_Unit]) -> list[tuple[_Unit | None, _Unit | None]]:
+    """Each unit of `new` with the unit of `old` in the same slot, in `new`'s order; a unit
+    only `old` has comes after the pair of the unit before it in `old`."""
+    old_by_slot = {unit.slot: unit for unit in old}
+    new_slots = {unit.slot for unit in new}
+    pairs: list[tuple[_Unit | None, _Unit | None]] = [(old_by_slot.get(u.slot), u) for u in new]
+    for i, unit in enumerate(old):
+        if unit.slot in new_slots:
+            continue
+        before = old[i - 1].slot if i else None
+        at = next((k + 1 for k, (o, _) in enumerate(pairs) if o and o.slot == before), 0)
+        pairs.insert(at, (unit, None))
+        new_slots.add(unit.slot)  # later removed units go after this one
+    return pairs
+
+
+def _unit_change(old: _Unit | None, new: _Unit | None) -> SectionChange | None:
+    """How a pair of units differs; None when their paragraphs are the same."""
+    some = new or old
+    assert some is not None
+    if old is None:
+        paragraphs = tuple(_added(p) for p in new.paragraphs)  # type: ignore[union-attr]
+        change = "added"
+    elif new is None:
+        paragraphs = tuple(_removed(p) for p in old.paragraphs)
+        change = "removed"
+    else:
+        paragraphs = tuple(_paragraph_changes(old.paragraphs, new.paragraphs))
+        change = "changed"
+        if not paragraphs:
+            return None
+    return SectionChange(
+        key=some.key,
+        title=_unit_title(some.key),
+        change=change,
+        heading=new.heading if new else "",
+        page=new.page if new else None,
+        other_heading=old.heading if old else "",
+        other_page=old.page if old else None,
+        paragraphs=paragraphs,
+    )
+
+
+def _added(paragraph: Paragraph) -> ParagraphChange:
+    return ParagraphChange("added", paragraph.text, paragraph.page)
+
+
+def _removed(paragraph: Paragraph) -> ParagraphChange:
+    return ParagraphChange("removed", "", None, paragraph.text, paragraph.page)
+
+
+def _paragraph_changes(
+    old: Sequence[Paragraph], new: Sequence[Paragraph]
+) -> Iterator[ParagraphChange]:
+    """The paragraphs removed, added and changed from `old` to `new`, in order."""
+    matcher = SequenceMatcher(None, [p.key for p in old], [p.key for p in new], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        yield from _block_changes(old[i1:i2], new[j1:j2])
+
+
+def _block_changes(old: Sequence[Paragraph], new: Sequence[Paragraph]) -> Iterator[ParagraphChange]:
+    """A block of removed and added paragraphs, those alike paired as changed ones."""
+    pairs = _alike_pairs(old, new)
+    i = j = 0
+    for oi, nj in [*pairs, (len(old), len(new))]:
+        yield from (_removed(p) for p in old[i:oi])
+        yield from (_added(p) for p in new[j:nj])
+        if oi < len(old):
+            yield _changed(old[oi], new[nj])
+        i, j = oi + 1, nj + 1
+
+
+def _alike_pairs(old: Sequence[Paragraph], new: Sequence[Paragraph]) -> list[tuple[int, int]]:
+    """Pairs (i, j) of paragraphs that share most of their words, in order on both sides: the
+    most alike pair first, then the best pairs before it and after it (the same pairs whichever
+    side is `old`)."""
+    if not old or not new or len(old) * len(new) > _PAIRING_LIMIT:
+        return []
+    words_old = [set(p.key.lower().split()) for p in old]
+    words_new = [set(p.key.lower().split()) for p in new]
+    scores = {
+        (i, j): _shared_share(a, b)
+        for i, a in enumerate(words_old)
+        for j, b in enumerate(words_new)
+    }
+
+    def best(i1: int, i2: int, j1: int, j2: int) -> list[tuple[int, int]]:
+        candidates = [
+            (scores[i, j], -abs(i - j), i, j) for i in range(i1, i2) for j in range(j1, j2)
+        ]
+        if not candidates:
+            return []
+        score, _, i, j = max(candidates)
+        if score < _SIMILAR:
+            return []
+        return [*best(i1, i, j1, j), (i, j), *best(i + 1, i2, j + 1, j2)]
+
+    return best(0, len(old), 0, len(new))
+
+
+def _shared_share(a: set[str], b: set[str]) -> float:
+    """The share of the words of the two paragraphs that both have (Jaccard)."""
+    return len(a & b) / len(a | b) if a or b else 1.0
+
+
+def _changed(old: Paragraph, new: Paragraph) -> ParagraphChange:
+    return ParagraphChange(
+        "changed", new.text, new.page, old.text, old.page, tuple(_word_segments(old, new))
+    )
+
+
+def _word_segments(old: Paragraph, new: Paragraph) -> Iterator[tuple[str, str]]:
+    """The words of a changed paragraph in order, each run marked same, added or removed."""
+    old_words, new_words = old.text.split(), new.text.split()
+    matcher = SequenceMatcher(
+        None, [comparison_key(w) for w in old_words], [comparison_key(w) for w in new_words],
+        autojunk=False,
+    )  # fmt: skip
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            yield ("same", " ".join(new_words[j1:j2]))
+            continue
+        if i2 > i1:
+            yield ("removed", " ".join(old_words[i1:i2]))
+        if j2 > j1:
+            yield ("added", " ".join(new_words[j1:j2]))
+
+
+# -- paragraphs from a record's pages ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Line:
+    start: int  # where the line starts in record.body
+    page: int
+    text: str
+    furniture: bool  # a running header or footer, or a page number
+
+
+def _text_lines(record: Record) -> list[_Line]:
+    """Every line of the record's pages, placed in its body, running furniture marked."""
+    recurring = _recurring_edges(record)
+    lines: list[_Line] = []
+    at = 0
+    for page in record.pages:
+        page_lines = page.text.split("\n")
+        filled = [k for k, line in enumerate(page_lines) if line.strip()]
+        edges = set(filled[:_EDGE_LINES] + filled[-_EDGE_LINES:])
+        offset = at
+        for k, line in enumerate(page_lines):
+            shape = _shape(line)
+            furniture = k in edges and (shape in recurring or bool(_PAGE_NUMBER.fullmatch(shape)))
+            lines.append(_Line(offset, page.number, line, furniture))
+            offset += len(line) + 1
+        at += len(page.text) + 2  # body joins pages with a blank line
+    return lines
+
+
+def _shape(line: str) -> str:
+    """A line with its numbers made one symbol and its spaces collapsed."""
+    return " ".join(_DIGITS.sub("#", line).split())
+
+
+def _recurring_edges(record: Record) -> frozenset[str]:
+    """The shapes of lines at the top or bottom of at least two pages (running headers and
+    footers), as long as the record has more than one page."""
+    seen: dict[str, int] = {}
+    for page in record.pages:
+        filled = [line for line in page.text.split("\n") if line.strip()]
+        for shape in {_shape(line) for line in filled[:_EDGE_LINES] + filled[-_EDGE_LINES:]}:
+            seen[shape] = seen.get(shape, 0) + 1
+    return frozenset(shape for shape, count in seen.items() if count >= 2)
+
+
+def _typical_width(lines: Sequence[_Line]) -> int:
+    """The length of a full line of the record's text (its 75th percentile)."""
+    lengths = sorted(len(line.text.strip()) for line in lines if line.text.strip())
+    return lengths[(len(lengths) * 3) // 4] if lengths else 0
+
+
+def _paragraphs(lines: Sequence[_Line], start: int, end: int) -> Iterator[Paragraph]:
+    """The paragraphs of the text from `start` to `end` of the record's body: a paragraph ends
+    at a blank line, at a line well short of a full one (its last line, or a heading), and
+    before a bulleted line or a footnote; page breaks and running furniture do not end one."""
+    width = _typical_width(lines)
+    unwrapped = width > _UNWRAPPED
+    parts: list[str] = []
+    page = 0
+    for line in lines:
+        line_end = line.start + len(line.text)
+        if line_end < start or line.start >= end or line.furniture:
+            continue
+        text = line.text[max(0, start - line.start) : max(0, end - line.start)].strip()
+        if not text:
+            if parts:
+                yield _paragraph(parts, page)
+                parts = []
+            continue
+        if parts and _PARAGRAPH_START.match(text):
+            yield _paragraph(parts, page)
+            parts = []
+        if not parts:
+            page = line.page
+        parts.append(text)
+        if unwrapped or len(line.text.strip()) < _SHORT_LINE * width:
+            yield _paragraph(parts, page)
+            parts = []
+    if parts:
+        yield _paragraph(parts, page)
+
+
+def _paragraph(parts: list[str], page: int) -> Paragraph:
+    """Lines joined into one paragraph: a word broken by a hyphen at a line's end joined."""
+    text = " ".join(_SOFT_HYPHEN_BREAK.sub("-", " ".join(parts)).split())
+    return Paragraph(text, page, comparison_key(text))
+
+
+# -- finding the documents in an index ---------------------------------------------------------
+
+
+def diff_documents(
+    ix: Any, record_id: str, other_id: str | None = None, source: str | None = None
+) -> DocumentDiff:
+    """What changed from `other_id` (by default the previous version) to `record_id` in the
+    index `ix`. An id may end in `@YYYY-MM-DD` to pick one of several publications that share
+    it; without one, the newest is taken."""
+    record = find_version(ix, record_id, source)
+    if other_id is None:
+        other = previous_version(ix, record)
+        if other is None:
+            raise NoEarlierVersionError(f"{record.id} has no earlier version in the index")
+    else:
+        other = find_version(ix, other_id)
+    for side in (record, other):
+        if not side.pages:
+            raise NotComparableError(f"{_edition_name(side)} has no text to compare")
+    return diff_records(other, record)
+
+
+def find_version(ix: Any, reference: str, source: str | None = None) -> Record:
+    """The record `reference` names (`ID` or `ID@YYYY-MM-DD`): the newest publication of the
+    id, or the one of that date."""
+    record_id, date = _split_reference(reference)
+    found = ix.publications(record_id, source)
+    if not found or len({r.id for r in found}) > 1:
+        return ix.get(record_id, source)  # raises, saying why
+    if date is None:
+        return found[0]
+    dated = [r for r in found if (r.date or "undated") == date]
+    if not dated:
+        dates = ", ".join(r.date or "undated" for r in found)
+        raise RecordNotFoundError(f"no publication of {found[0].id} dated {date} (dates: {dates})")
+    return dated[0]
+
+
+def _split_reference(reference: str) -> tuple[str, str | None]:
+    record_id, at, date = reference.strip().rpartition("@")
+    if at and (_DATE.fullmatch(date) or date == "undated"):
+        return record_id, date
+    if at:
+        raise BadParameterError(f"'{reference}': a date after @ is written YYYY-MM-DD")
+    return reference.strip(), None
+
+
+def _edition_name(record: Record) -> str:
+    return f"{record.id} ({record.date or 'undated'})"
+
+
+def previous_version(ix: Any, record: Record) -> Record | None:
+    """The latest edition of `record`'s family published before it that has text, if any."""
+    earlier = [
+        other
+        for other_id in ix.family(record.id)
+        for other in ix.publications(other_id)
+        if other.id == other_id and other.pages and _is_earlier(other, record)
+    ]
+    return max(earlier, key=_edition_order, default=None)
+
+
+def _edition_order(record: Record) -> tuple[tuple[int, str], str]:
+    return (_suffix_rank(record.id), record.date or "")
+
+
+def _is_earlier(other: Record, record: Record) -> bool:
+    """Whether `other` is an earlier edition: by date when both have one (the update letter
+    breaks a tie), by the update letter or number otherwise."""
+    if other.id == record.id and other.date == record.date:
+        return False
+    if other.date and record.date and other.date != record.date:
+        return other.date < record.date
+    return _suffix_rank(other.id) < _suffix_rank(record.id)
+
+
+_SUFFIX = re.compile(r"(?:\((\w{1,3})\)|-(\d{1,2}))$")
+
+
+def _suffix_rank(record_id: str) -> tuple[int, str]:
+    """Where an id's update suffix puts it in its family: none < (a) < (b) < ... < (aa);
+    -1 < -2 < ... < -10."""
+    if not record_id.startswith("DHS/"):
+        return (0, "")
+    match = _SUFFIX.search(record_id)
+    if not match:
+        return (0, "")
+    letters, number = match.groups()
+    suffix = letters.lower() if letters else number.zfill(2)
+    return (len(suffix) if letters else 1, suffix)
