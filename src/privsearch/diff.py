@@ -15,6 +15,7 @@ other is the previous version: the latest earlier edition of the same family tha
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -32,18 +33,20 @@ from .structure import section_spans, section_title
 FRONT_KEY = "front"  # the text before a document's first section (title page, contacts)
 WHOLE_KEY = "document"  # the whole text, when a side has no recognised section
 _UNIT_TITLES = {FRONT_KEY: "Before the first section", WHOLE_KEY: "Whole document"}
-_SIMILAR = 0.5  # share of words two paragraphs must have in common to be one changed paragraph
+_SIMILAR = 0.5  # how alike two paragraphs' words must be to be one changed paragraph (Dice)
 _PAIRING_LIMIT = 2500  # paragraph pairs weighed in one block of removed and added paragraphs
 _EDGE_LINES = 4  # how many lines at the top and bottom of a page may be running furniture
 _UNWRAPPED = 200  # a typical line longer than this: the text keeps one paragraph a line
 _SHORT_LINE = 0.8  # a line shorter than this share of the typical one ends its paragraph
 _DIGITS = re.compile(r"\d+")
-_PAGE_NUMBER = re.compile(r"(?:Page|PAGE)\s+#(?:\s+of\s+#)?|#|-\s*#\s*-")
+# a page number alone, or a running header or footer that ends in one: furniture on any line
+_PAGE_NUMBER = re.compile(r"(?:.*\s)?(?:Page|PAGE)\s+#(?:\s+of\s+#)?|#|-\s*#\s*-")
 # a bullet, or a footnote's number before its first word: a line that starts a paragraph
 _PARAGRAPH_START = re.compile(r"[\u2022\u25cf\u25aa\u25a0\u25e6\uf0b7]|o\s|\d{1,3} [A-Z][a-z]")
 _SOFT_HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z])-\s+(?=[A-Za-z])")
 _INNER_HYPHEN = re.compile(r"(?<=\w)[-\u2010\u2011\u2013]\s*(?=\w)")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
+_SENTENCE_END = re.compile(r"(?<=[.;:?!])\s+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -227,22 +230,22 @@ def _top_sections(record: Record) -> list[Section]:
 def _units(record: Record, by_section: bool) -> list[_Unit]:
     """The record's front matter and top-level sections (or its whole text) with their
     paragraphs, in document order."""
-    lines = _text_lines(record)
+    text = _Text(record)
     total = sum(len(p.text) for p in record.pages) + 2 * max(len(record.pages) - 1, 0)
     if not by_section:
         first = record.pages[0].number if record.pages else None
-        return [_Unit(WHOLE_KEY, 0, "", first, tuple(_paragraphs(lines, 0, total)))]
+        return [_Unit(WHOLE_KEY, 0, "", first, tuple(text.paragraphs(0, total)))]
     spans = section_spans(record, _top_sections(record))
     units = []
     if spans and spans[0][1] > 0:
-        front = tuple(_paragraphs(lines, 0, spans[0][1]))
+        front = tuple(text.paragraphs(0, spans[0][1]))
         if front:
             units.append(_Unit(FRONT_KEY, 0, "", front[0].page, front))
     seen: dict[str, int] = {}
     for section, start, end in spans:
         occurrence = seen.get(section.key, 0)
         seen[section.key] = occurrence + 1
-        paragraphs = tuple(_paragraphs(lines, start, end))
+        paragraphs = tuple(text.paragraphs(start, end))
         units.append(_Unit(section.key, occurrence, section.title, section.page, paragraphs))
     return units
 
@@ -330,7 +333,7 @@ def _alike_pairs(old: Sequence[Paragraph], new: Sequence[Paragraph]) -> list[tup
     words_old = [set(p.key.lower().split()) for p in old]
     words_new = [set(p.key.lower().split()) for p in new]
     scores = {
-        (i, j): _shared_share(a, b)
+        (i, j): _likeness(a, b)
         for i, a in enumerate(words_old)
         for j, b in enumerate(words_new)
     }
@@ -349,9 +352,10 @@ def _alike_pairs(old: Sequence[Paragraph], new: Sequence[Paragraph]) -> list[tup
     return best(0, len(old), 0, len(new))
 
 
-def _shared_share(a: set[str], b: set[str]) -> float:
-    """The share of the words of the two paragraphs that both have (Jaccard)."""
-    return len(a & b) / len(a | b) if a or b else 1.0
+def _likeness(a: set[str], b: set[str]) -> float:
+    """How alike two paragraphs' sets of words are: twice the words both have over the words
+    each has (Dice's coefficient; 1 for the same words, 0 for none in common)."""
+    return 2 * len(a & b) / (len(a) + len(b)) if a or b else 1.0
 
 
 def _changed(old: Paragraph, new: Paragraph) -> ParagraphChange:
@@ -360,13 +364,31 @@ def _changed(old: Paragraph, new: Paragraph) -> ParagraphChange:
     )
 
 
-def _word_segments(old: Paragraph, new: Paragraph) -> Iterator[tuple[str, str]]:
-    """The words of a changed paragraph in order, each run marked same, added or removed."""
-    old_words, new_words = old.text.split(), new.text.split()
+def _word_segments(old: Paragraph, new: Paragraph) -> list[tuple[str, str]]:
+    """The words of a changed paragraph in order, each run marked same, added or removed:
+    sentence by sentence first (a long paragraph with one changed sentence costs little), then
+    word by word inside the sentences that differ."""
+    old_sentences, new_sentences = _SENTENCE_END.split(old.text), _SENTENCE_END.split(new.text)
     matcher = SequenceMatcher(
-        None, [comparison_key(w) for w in old_words], [comparison_key(w) for w in new_words],
+        None,
+        [comparison_key(s) for s in old_sentences],
+        [comparison_key(s) for s in new_sentences],
         autojunk=False,
-    )  # fmt: skip
+    )
+    runs: list[tuple[str, str]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            runs.append(("same", " ".join(new_sentences[j1:j2])))
+        else:
+            old_words = " ".join(old_sentences[i1:i2]).split()
+            runs.extend(_word_runs(old_words, " ".join(new_sentences[j1:j2]).split()))
+    return _merged(runs)
+
+
+def _word_runs(old_words: list[str], new_words: list[str]) -> Iterator[tuple[str, str]]:
+    matcher = SequenceMatcher(
+        None, [_word_key(w) for w in old_words], [_word_key(w) for w in new_words], autojunk=False
+    )
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             yield ("same", " ".join(new_words[j1:j2]))
@@ -375,6 +397,21 @@ def _word_segments(old: Paragraph, new: Paragraph) -> Iterator[tuple[str, str]]:
             yield ("removed", " ".join(old_words[i1:i2]))
         if j2 > j1:
             yield ("added", " ".join(new_words[j1:j2]))
+
+
+def _word_key(word: str) -> str:
+    return _INNER_HYPHEN.sub("", word.translate(_QUOTES))
+
+
+def _merged(runs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Runs with neighbours of the same kind joined, empty ones left out."""
+    out: list[tuple[str, str]] = []
+    for op, text in runs:
+        if out and out[-1][0] == op:
+            out[-1] = (op, f"{out[-1][1]} {text}")
+        elif text:
+            out.append((op, text))
+    return out
 
 
 # -- paragraphs from a record's pages ---------------------------------------------------------
@@ -400,7 +437,7 @@ def _text_lines(record: Record) -> list[_Line]:
         offset = at
         for k, line in enumerate(page_lines):
             shape = _shape(line)
-            furniture = k in edges and (shape in recurring or bool(_PAGE_NUMBER.fullmatch(shape)))
+            furniture = (k in edges and shape in recurring) or bool(_PAGE_NUMBER.fullmatch(shape))
             lines.append(_Line(offset, page.number, line, furniture))
             offset += len(line) + 1
         at += len(page.text) + 2  # body joins pages with a blank line
@@ -429,35 +466,45 @@ def _typical_width(lines: Sequence[_Line]) -> int:
     return lengths[(len(lengths) * 3) // 4] if lengths else 0
 
 
-def _paragraphs(lines: Sequence[_Line], start: int, end: int) -> Iterator[Paragraph]:
-    """The paragraphs of the text from `start` to `end` of the record's body: a paragraph ends
-    at a blank line, at a line well short of a full one (its last line, or a heading), and
-    before a bulleted line or a footnote; page breaks and running furniture do not end one."""
-    width = _typical_width(lines)
-    unwrapped = width > _UNWRAPPED
-    parts: list[str] = []
-    page = 0
-    for line in lines:
-        line_end = line.start + len(line.text)
-        if line_end < start or line.start >= end or line.furniture:
-            continue
-        text = line.text[max(0, start - line.start) : max(0, end - line.start)].strip()
-        if not text:
-            if parts:
+class _Text:
+    """A record's lines, placed in its body, with the length of a full line."""
+
+    def __init__(self, record: Record) -> None:
+        self.lines = _text_lines(record)
+        self.starts = [line.start for line in self.lines]
+        self.width = _typical_width(self.lines)
+
+    def paragraphs(self, start: int, end: int) -> Iterator[Paragraph]:
+        """The paragraphs of the text from `start` to `end` of the record's body: a paragraph
+        ends at a blank line, at a line well short of a full one (its last line, or a heading),
+        and before a bulleted line or a footnote; page breaks and running furniture do not
+        end one."""
+        unwrapped = self.width > _UNWRAPPED
+        parts: list[str] = []
+        page = 0
+        first = max(0, bisect_right(self.starts, start) - 1)
+        for line in self.lines[first:]:
+            if line.start >= end:
+                break
+            if line.start + len(line.text) < start or line.furniture:
+                continue
+            text = line.text[max(0, start - line.start) : max(0, end - line.start)].strip()
+            if not text:
+                if parts:
+                    yield _paragraph(parts, page)
+                    parts = []
+                continue
+            if parts and _PARAGRAPH_START.match(text):
                 yield _paragraph(parts, page)
                 parts = []
-            continue
-        if parts and _PARAGRAPH_START.match(text):
+            if not parts:
+                page = line.page
+            parts.append(text)
+            if unwrapped or len(line.text.strip()) < _SHORT_LINE * self.width:
+                yield _paragraph(parts, page)
+                parts = []
+        if parts:
             yield _paragraph(parts, page)
-            parts = []
-        if not parts:
-            page = line.page
-        parts.append(text)
-        if unwrapped or len(line.text.strip()) < _SHORT_LINE * width:
-            yield _paragraph(parts, page)
-            parts = []
-    if parts:
-        yield _paragraph(parts, page)
 
 
 def _paragraph(parts: list[str], page: int) -> Paragraph:
