@@ -43,7 +43,8 @@ _DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(r"(?:.*\s)?(?:Page|PAGE)\s+#(?:\s+of\s+#)?|#|-\s*#\s*-")
 # a bullet, or a footnote's number before its first word: a line that starts a paragraph
 _PARAGRAPH_START = re.compile(r"[\u2022\u25cf\u25aa\u25a0\u25e6\uf0b7]|o\s|\d{1,3} [A-Z][a-z]")
-_SOFT_HYPHEN_BREAK = re.compile(r"(?<=[A-Za-z])-\s+(?=[A-Za-z])")
+_BROKEN_WORD = re.compile(r"[A-Za-z]-$")
+_WORD = re.compile(r"[A-Za-z]+")
 _INNER_HYPHEN = re.compile(r"(?<=\w)[-\u2010\u2011\u2013]\s*(?=\w)")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 _SENTENCE_END = re.compile(r"(?<=[.;:?!])\s+")
@@ -305,15 +306,31 @@ def _paragraph_changes(
     old: Sequence[Paragraph], new: Sequence[Paragraph]
 ) -> Iterator[ParagraphChange]:
     """The paragraphs removed, added and changed from `old` to `new`, in order."""
-    matcher = SequenceMatcher(None, [p.key for p in old], [p.key for p in new], autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in _opcodes([p.key for p in old], [p.key for p in new]):
         if tag == "equal":
             continue
         yield from _block_changes(old[i1:i2], new[j1:j2])
 
 
+def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """difflib's opcodes from `a` to `b`, always worked out in the same order of the two (difflib
+    breaks ties by position), so that swapping them swaps insertions and deletions exactly."""
+    if a <= b:
+        return SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    swapped = {"insert": "delete", "delete": "insert"}
+    return [
+        (swapped.get(tag, tag), j1, j2, i1, i2)
+        for tag, i1, i2, j1, j2 in SequenceMatcher(None, b, a, autojunk=False).get_opcodes()
+    ]
+
+
 def _block_changes(old: Sequence[Paragraph], new: Sequence[Paragraph]) -> Iterator[ParagraphChange]:
-    """A block of removed and added paragraphs, those alike paired as changed ones."""
+    """A block of removed and added paragraphs, those alike paired as changed ones; none when
+    the block's text is the same, cut into paragraphs elsewhere (text laid out again)."""
+    if comparison_key(" ".join(p.text for p in old)) == comparison_key(
+        " ".join(p.text for p in new)
+    ):
+        return
     pairs = _alike_pairs(old, new)
     i = j = 0
     for oi, nj in [*pairs, (len(old), len(new))]:
@@ -330,12 +347,12 @@ def _alike_pairs(old: Sequence[Paragraph], new: Sequence[Paragraph]) -> list[tup
     side is `old`)."""
     if not old or not new or len(old) * len(new) > _PAIRING_LIMIT:
         return []
+    if [p.key for p in old] > [p.key for p in new]:
+        return [(i, j) for j, i in _alike_pairs(new, old)]
     words_old = [set(p.key.lower().split()) for p in old]
     words_new = [set(p.key.lower().split()) for p in new]
     scores = {
-        (i, j): _likeness(a, b)
-        for i, a in enumerate(words_old)
-        for j, b in enumerate(words_new)
+        (i, j): _likeness(a, b) for i, a in enumerate(words_old) for j, b in enumerate(words_new)
     }
 
     def best(i1: int, i2: int, j1: int, j2: int) -> list[tuple[int, int]]:
@@ -369,14 +386,9 @@ def _word_segments(old: Paragraph, new: Paragraph) -> list[tuple[str, str]]:
     sentence by sentence first (a long paragraph with one changed sentence costs little), then
     word by word inside the sentences that differ."""
     old_sentences, new_sentences = _SENTENCE_END.split(old.text), _SENTENCE_END.split(new.text)
-    matcher = SequenceMatcher(
-        None,
-        [comparison_key(s) for s in old_sentences],
-        [comparison_key(s) for s in new_sentences],
-        autojunk=False,
-    )
+    keys = ([comparison_key(s) for s in old_sentences], [comparison_key(s) for s in new_sentences])
     runs: list[tuple[str, str]] = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in _opcodes(*keys):
         if tag == "equal":
             runs.append(("same", " ".join(new_sentences[j1:j2])))
         else:
@@ -386,10 +398,9 @@ def _word_segments(old: Paragraph, new: Paragraph) -> list[tuple[str, str]]:
 
 
 def _word_runs(old_words: list[str], new_words: list[str]) -> Iterator[tuple[str, str]]:
-    matcher = SequenceMatcher(
-        None, [_word_key(w) for w in old_words], [_word_key(w) for w in new_words], autojunk=False
-    )
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in _opcodes(
+        [_word_key(w) for w in old_words], [_word_key(w) for w in new_words]
+    ):
         if tag == "equal":
             yield ("same", " ".join(new_words[j1:j2]))
             continue
@@ -461,9 +472,11 @@ def _recurring_edges(record: Record) -> frozenset[str]:
 
 
 def _typical_width(lines: Sequence[_Line]) -> int:
-    """The length of a full line of the record's text (its 75th percentile)."""
-    lengths = sorted(len(line.text.strip()) for line in lines if line.text.strip())
-    return lengths[(len(lengths) * 3) // 4] if lengths else 0
+    """The length of a full line of the record's text (the 90th percentile of its lines')."""
+    lengths = sorted(
+        len(line.text.strip()) for line in lines if line.text.strip() and not line.furniture
+    )
+    return lengths[(len(lengths) * 9) // 10] if lengths else 0
 
 
 class _Text:
@@ -473,6 +486,7 @@ class _Text:
         self.lines = _text_lines(record)
         self.starts = [line.start for line in self.lines]
         self.width = _typical_width(self.lines)
+        self.words = {w.lower() for w in _WORD.findall(record.body)}
 
     def paragraphs(self, start: int, end: int) -> Iterator[Paragraph]:
         """The paragraphs of the text from `start` to `end` of the record's body: a paragraph
@@ -483,34 +497,65 @@ class _Text:
         parts: list[str] = []
         page = 0
         first = max(0, bisect_right(self.starts, start) - 1)
+        pieces = self._pieces(first, start, end)
+        for n, (line, text) in enumerate(pieces):
+            if not text:
+                if parts:
+                    yield self._paragraph(parts, page)
+                    parts = []
+                continue
+            if parts and _PARAGRAPH_START.match(text):
+                yield self._paragraph(parts, page)
+                parts = []
+            if not parts:
+                page = line.page
+            parts.append(text)
+            following = pieces[n + 1][1] if n + 1 < len(pieces) else ""
+            if unwrapped or self._ends_paragraph(line.text.strip(), following):
+                yield self._paragraph(parts, page)
+                parts = []
+        if parts:
+            yield self._paragraph(parts, page)
+
+    def _paragraph(self, parts: list[str], page: int) -> Paragraph:
+        """Lines joined into one paragraph. A word broken by a hyphen at a line's end loses the
+        hyphen when the document has the word whole elsewhere ("individ-" "uals"), and keeps it
+        otherwise ("web-" "based")."""
+        text = parts[0]
+        for part in parts[1:]:
+            broken = _BROKEN_WORD.search(text) and part[:1].islower()
+            text = f"{text[:-1]}{self._hyphen(text, part)}{part}" if broken else f"{text} {part}"
+        text = " ".join(text.split())
+        return Paragraph(text, page, comparison_key(text))
+
+    def _hyphen(self, line: str, following: str) -> str:
+        """ "" when the word broken between `line` and `following` is a word of the document."""
+        head = _WORD.findall(line)[-1]
+        tail = _WORD.match(following)
+        whole = (head + (tail.group() if tail else "")).lower()
+        return "" if whole in self.words else "-"
+
+    def _pieces(self, first: int, start: int, end: int) -> list[tuple[_Line, str]]:
+        """The lines from `start` to `end` but furniture, each with its text in that span."""
+        pieces = []
         for line in self.lines[first:]:
             if line.start >= end:
                 break
             if line.start + len(line.text) < start or line.furniture:
                 continue
             text = line.text[max(0, start - line.start) : max(0, end - line.start)].strip()
-            if not text:
-                if parts:
-                    yield _paragraph(parts, page)
-                    parts = []
-                continue
-            if parts and _PARAGRAPH_START.match(text):
-                yield _paragraph(parts, page)
-                parts = []
-            if not parts:
-                page = line.page
-            parts.append(text)
-            if unwrapped or len(line.text.strip()) < _SHORT_LINE * self.width:
-                yield _paragraph(parts, page)
-                parts = []
-        if parts:
-            yield _paragraph(parts, page)
+            pieces.append((line, text))
+        return pieces
 
-
-def _paragraph(parts: list[str], page: int) -> Paragraph:
-    """Lines joined into one paragraph: a word broken by a hyphen at a line's end joined."""
-    text = " ".join(_SOFT_HYPHEN_BREAK.sub("-", " ".join(parts)).split())
-    return Paragraph(text, page, comparison_key(text))
+    def _ends_paragraph(self, line: str, following: str) -> bool:
+        """Whether a paragraph ends with `line`: well short of a full line, or ending a sentence
+        where the next line's first word would have fitted; not when a word breaks there."""
+        if _BROKEN_WORD.search(line):
+            return False
+        if len(line) < _SHORT_LINE * self.width:
+            return True
+        next_word = following.split(" ", 1)[0]
+        return line[-1:] in ".:;?!" and len(line) + 1 + len(next_word) <= self.width
 
 
 # -- finding the documents in an index ---------------------------------------------------------
