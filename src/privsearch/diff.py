@@ -43,8 +43,8 @@ _DIGITS = re.compile(r"\d+")
 _PAGE_NUMBER = re.compile(r"(?:.*\s)?(?:Page|PAGE)\s+#(?:\s+of\s+#)?|#|-\s*#\s*-")
 # a bullet, or a footnote's number before its first word: a line that starts a paragraph
 _PARAGRAPH_START = re.compile(r"[\u2022\u25cf\u25aa\u25a0\u25e6\uf0b7]|o\s|\d{1,3} [A-Z][a-z]")
-_BROKEN_WORD = re.compile(r"[A-Za-z]-$")
 _WORD = re.compile(r"[A-Za-z]+")
+_LAST_WORD = re.compile(r"[A-Za-z]+(?=-$)")
 _INNER_HYPHEN = re.compile(r"(?<=\w)[-\u2010\u2011\u2013]\s*(?=\w)")
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"'})
 _SENTENCE_END = re.compile(r"(?<=[.;:?!])\s+")
@@ -471,6 +471,11 @@ def _recurring_edges(record: Record) -> frozenset[str]:
     return frozenset(shape for shape, count in seen.items() if count >= 2)
 
 
+def _ends_in_broken_word(text: str) -> bool:
+    """Whether `text` ends in a letter and a hyphen: a word broken at the end of a line."""
+    return text.endswith("-") and text[-2:-1].isalpha()
+
+
 def _typical_width(lines: Sequence[_Line]) -> int:
     """The length of a full line of the record's text (the 90th percentile of its lines')."""
     lengths = sorted(
@@ -521,16 +526,19 @@ class _Text:
         """Lines joined into one paragraph. A word broken by a hyphen at a line's end loses the
         hyphen when the document has the word whole elsewhere ("individ-" "uals"), and keeps it
         otherwise ("web-" "based")."""
-        text = parts[0]
+        lines = [parts[0]]
         for part in parts[1:]:
-            broken = _BROKEN_WORD.search(text) and part[:1].islower()
-            text = f"{text[:-1]}{self._hyphen(text, part)}{part}" if broken else f"{text} {part}"
-        text = " ".join(text.split())
+            last = lines[-1]
+            if _ends_in_broken_word(last) and part[:1].islower():
+                lines[-1] = f"{last[:-1]}{self._hyphen(last, part)}{part}"
+            else:
+                lines.append(part)
+        text = " ".join(" ".join(lines).split())
         return Paragraph(text, page, comparison_key(text))
 
     def _hyphen(self, line: str, following: str) -> str:
         """ "" when the word broken between `line` and `following` is a word of the document."""
-        head = _WORD.findall(line)[-1]
+        head = _LAST_WORD.search(line).group()  # type: ignore[union-attr]
         tail = _WORD.match(following)
         whole = (head + (tail.group() if tail else "")).lower()
         return "" if whole in self.words else "-"
@@ -550,7 +558,7 @@ class _Text:
     def _ends_paragraph(self, line: str, following: str) -> bool:
         """Whether a paragraph ends with `line`: well short of a full line, or ending a sentence
         where the next line's first word would have fitted; not when a word breaks there."""
-        if _BROKEN_WORD.search(line):
+        if _ends_in_broken_word(line):
             return False
         if len(line) < _SHORT_LINE * self.width:
             return True
