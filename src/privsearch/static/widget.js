@@ -1872,7 +1872,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         if (segment.op === "removed") return [space, el("del", {}, hidden("[removed: "), segment.text, hidden("]"))];
         return [space, segment.text];
       });
-      return el("li", {}, label(`Changed, page ${p.page} (was page ${p.other_page}):`), words);
+      return el("li", {}, label(`Changed, page ${p.page} (was page ${p.other_page}):`), words.flat());
     }
 
     /** The panel's body scrolled to show `node` at its top (scrollIntoView would move the
