@@ -8,6 +8,7 @@ import functools
 import json
 import re
 import sys
+import textwrap
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -1011,8 +1012,6 @@ def _pages_pair(page: int | None, other_page: int | None) -> str:
 def _paragraph_lines(paragraph: Any) -> Iterable[str]:
     """A paragraph change as wrapped lines: `+ p. 4: text`, `- was p. 3: text`, or `~` with
     the changed words marked as `git diff --word-diff` marks them."""
-    import textwrap
-
     if paragraph.change == "added":
         head, text = f"+ p. {paragraph.page}: ", paragraph.text
     elif paragraph.change == "removed":

@@ -39,8 +39,9 @@ _EDGE_LINES = 4  # how many lines at the top and bottom of a page may be running
 _UNWRAPPED = 200  # a typical line longer than this: the text keeps one paragraph a line
 _SHORT_LINE = 0.8  # a line shorter than this share of the typical one ends its paragraph
 _DIGITS = re.compile(r"\d+")
-# a page number alone, or a running header or footer that ends in one: furniture on any line
-_PAGE_NUMBER = re.compile(r"(?:.*\s)?(?:Page|PAGE)\s+#(?:\s+of\s+#)?|#|-\s*#\s*-")
+# a running header or footer ending in its page number: furniture wherever pypdf puts it
+_PAGE_LINE = re.compile(r"(?:.*\s)?(?:Page|PAGE)\s+#(?:\s+of\s+#)?")
+_PAGE_NUMBER = re.compile(r"#|-\s*#\s*-")  # a number alone: furniture at a page's top or bottom
 # a bullet, or a footnote's number before its first word: a line that starts a paragraph
 _PARAGRAPH_START = re.compile(r"[\u2022\u25cf\u25aa\u25a0\u25e6\uf0b7]|o\s|\d{1,3} [A-Z][a-z]")
 _WORD = re.compile(r"[A-Za-z]+")
@@ -191,10 +192,10 @@ def diff_records(other: Record, record: Record) -> DocumentDiff:
     unchanged: list[str] = []
     for old, new in _paired_units(old_units, new_units):
         change = _unit_change(old, new)
-        if change is None:
-            unchanged.append(_unit_title((old or new).key))  # type: ignore[union-attr]
-        else:
+        if change is not None:
             changes.append(change)
+        elif new is not None:
+            unchanged.append(_unit_title(new.key))
     return DocumentDiff(record, other, by_section, tuple(changes), tuple(unchanged))
 
 
@@ -263,28 +264,28 @@ def _paired_units(old: list[_Unit], new: list[_Unit]) -> list[tuple[_Unit | None
         before = old[i - 1].slot if i else None
         at = next((k + 1 for k, (o, _) in enumerate(pairs) if o and o.slot == before), 0)
         pairs.insert(at, (unit, None))
-        new_slots.add(unit.slot)  # later removed units go after this one
     return pairs
 
 
 def _unit_change(old: _Unit | None, new: _Unit | None) -> SectionChange | None:
     """How a pair of units differs; None when their paragraphs are the same."""
-    some = new or old
-    assert some is not None
-    if old is None:
-        paragraphs = tuple(_added(p) for p in new.paragraphs)  # type: ignore[union-attr]
-        change = "added"
-    elif new is None:
-        paragraphs = tuple(_removed(p) for p in old.paragraphs)
-        change = "removed"
-    else:
-        paragraphs = tuple(_paragraph_changes(old.paragraphs, new.paragraphs))
-        change = "changed"
-        if not paragraphs:
-            return None
+    if old is None and new is not None:
+        return _section_change(None, new, "added", tuple(_added(p) for p in new.paragraphs))
+    if new is None and old is not None:
+        return _section_change(old, None, "removed", tuple(_removed(p) for p in old.paragraphs))
+    if old is None or new is None:
+        return None
+    paragraphs = tuple(_paragraph_changes(old.paragraphs, new.paragraphs))
+    return _section_change(old, new, "changed", paragraphs) if paragraphs else None
+
+
+def _section_change(
+    old: _Unit | None, new: _Unit | None, change: str, paragraphs: tuple[ParagraphChange, ...]
+) -> SectionChange:
+    key = new.key if new else old.key if old else ""
     return SectionChange(
-        key=some.key,
-        title=_unit_title(some.key),
+        key=key,
+        title=_unit_title(key),
         change=change,
         heading=new.heading if new else "",
         page=new.page if new else None,
@@ -448,7 +449,8 @@ def _text_lines(record: Record) -> list[_Line]:
         offset = at
         for k, line in enumerate(page_lines):
             shape = _shape(line)
-            furniture = (k in edges and shape in recurring) or bool(_PAGE_NUMBER.fullmatch(shape))
+            at_edge = k in edges and (shape in recurring or bool(_PAGE_NUMBER.fullmatch(shape)))
+            furniture = at_edge or bool(_PAGE_LINE.fullmatch(shape))
             lines.append(_Line(offset, page.number, line, furniture))
             offset += len(line) + 1
         at += len(page.text) + 2  # body joins pages with a blank line

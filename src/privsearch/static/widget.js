@@ -367,8 +367,10 @@ dialog.document::backdrop { background: rgba(15, 23, 42, .45); }
 .change-list { margin: 0; padding-left: 1.2em; font-size: .92em; }
 .change-list > li { margin: 0 0 .6em; overflow-wrap: anywhere; }
 .change-label { font-weight: 700; margin-right: .3em; }
-.changes ins { text-decoration: underline; text-decoration-thickness: 2px; background: #e6f4ea; color: inherit; }
-.changes del { text-decoration: line-through; background: #fdecea; color: inherit; }
+.changes ins { text-decoration: underline; text-decoration-thickness: 2px;
+  background: var(--privsearch-inserted, #e6f4ea); color: var(--privsearch-inserted-text, inherit); }
+.changes del { text-decoration: line-through;
+  background: var(--privsearch-deleted, #fdecea); color: var(--privsearch-deleted-text, inherit); }
 .page-nav { display: flex; flex-wrap: wrap; gap: .35em; align-items: center; margin: .6em 0; }
 .page-nav button {
   padding: .25em .6em; border: 1px solid var(--_border); border-radius: var(--_radius);
@@ -1802,7 +1804,8 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
     _documentChanges(record, id) {
       const previous = record.previous_version;
       if (!previous) return null;
-      const area = el("div", { class: "changes", "aria-live": "polite" });
+      const status = el("p", { class: "changes-summary", role: "status" });
+      const sections = el("div", { class: "changed-sections" });
       let loaded = false;
       return el(
         "details",
@@ -1812,16 +1815,16 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
           ontoggle: (event) => {
             if (!event.currentTarget.open || loaded) return;
             loaded = true;
-            this._loadChanges(record, area, id);
+            this._loadChanges(record, status, sections, id);
           },
         },
         el("summary", {}, `Compare with previous version (${previous.id}, ${formatDate(previous.date)})`),
-        area,
+        el("div", { class: "changes" }, status, sections),
       );
     }
 
-    async _loadChanges(record, area, id) {
-      area.replaceChildren(el("p", { class: "loading" }, "Loading the changes…"));
+    async _loadChanges(record, status, sections, id) {
+      status.textContent = "Loading the changes…";
       let changes;
       try {
         const query = record.source ? [["source", record.source]] : [];
@@ -1829,34 +1832,29 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       } catch (error) {
         if (id !== this._documentId) return;
         console.error(`[privsearch] cannot compare ${record.id}: ${error.message}`);
-        area.replaceChildren(el("p", { class: "status error", role: "alert" }, `Cannot compare: ${error.message}.`));
+        status.className = "changes-summary status error";
+        status.textContent = `Cannot compare: ${error.message}.`;
         return;
       }
-      if (id !== this._documentId || !area.isConnected) return;
-      area.replaceChildren(...this._changedSections(changes));
+      if (id !== this._documentId || !status.isConnected) return;
+      const s = changes.summary;
+      status.textContent =
+        `${plural(s.sections_changed, "section", "sections")} changed, ` +
+        `${plural(s.paragraphs_added, "paragraph", "paragraphs")} added, ${s.paragraphs_removed} removed, ` +
+        `${s.paragraphs_changed} changed since ${changes.other.id} (${formatDate(changes.other.date)}).`;
+      sections.replaceChildren(...changes.sections.map((section) => this._changedSection(section)));
     }
 
-    /** The summary line, then each changed section with its paragraphs added, removed, changed. */
-    _changedSections(changes) {
-      const s = changes.summary;
-      const summary = el(
-        "p",
-        { class: "changes-summary" },
-        `${plural(s.sections_changed, "section", "sections")} changed, ` +
-          `${plural(s.paragraphs_added, "paragraph", "paragraphs")} added, ${s.paragraphs_removed} removed, ` +
-          `${s.paragraphs_changed} changed since ${changes.other.id} (${formatDate(changes.other.date)}).`,
+    /** One changed section: its title and pages, then its paragraphs added, removed, changed. */
+    _changedSection(section) {
+      const where = section.page ? `page ${section.page}` : `was page ${section.other_page}`;
+      const change = section.change === "changed" ? "" : `, ${section.change}`;
+      return el(
+        "section",
+        { class: "changed-section" },
+        el("h4", {}, section.title, el("span", { class: "change-where" }, ` (${where}${change})`)),
+        el("ul", { class: "change-list" }, section.paragraphs.map((p) => this._changedParagraph(p))),
       );
-      const sections = changes.sections.map((section) => {
-        const where = section.page ? `page ${section.page}` : `was page ${section.other_page}`;
-        const change = section.change === "changed" ? "" : `, ${section.change}`;
-        return el(
-          "section",
-          { class: "changed-section" },
-          el("h4", {}, section.title, el("span", { class: "change-where" }, ` (${where}${change})`)),
-          el("ul", { class: "change-list" }, section.paragraphs.map((p) => this._changedParagraph(p))),
-        );
-      });
-      return [summary, ...sections];
     }
 
     /** One paragraph change: a text label ("Added, page 3:") and the text in <ins> or <del>;
