@@ -1031,9 +1031,9 @@ def test_the_document_panel_compares_with_the_previous_version(page, base_url: s
         re.compile(r"^\d+ sections changed, .* since DHS/CBP/PIA-007\(d\) \(Nov 3, 2014\)\.$")
     )
     abstract = changes.locator(".changed-section").filter(
-        has=page.locator("h4", has_text="Abstract")
+        has=page.locator("h3", has_text="Abstract")
     )
-    expect(abstract.locator("h4")).to_have_text("Abstract (page 2)")
+    expect(abstract.locator("h3")).to_have_text("Abstract (page 2)")
     item = abstract.locator("li").first
     # a text label, then the words in <ins> and <del>, each with a label a screen reader reads
     expect(item.locator(".change-label")).to_have_text("Changed, page 2 (was page 2):")

@@ -362,7 +362,7 @@ dialog.document::backdrop { background: rgba(15, 23, 42, .45); }
 .risks p { margin: .15em 0; overflow-wrap: anywhere; }
 .risk-where { color: var(--_muted); font-size: .95em; }
 .changes-summary { margin: .2em 0 .6em; font-weight: 600; }
-.changes h4 { margin: .8em 0 .3em; font-size: .95em; }
+.changes h3 { margin: .8em 0 .3em; font-size: .95em; }
 .changes .change-where { color: var(--_muted); font-weight: 400; }
 .change-list { margin: 0; padding-left: 1.2em; font-size: .92em; }
 .change-list > li { margin: 0 0 .6em; overflow-wrap: anywhere; }
@@ -1852,7 +1852,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
       return el(
         "section",
         { class: "changed-section" },
-        el("h4", {}, section.title, el("span", { class: "change-where" }, ` (${where}${change})`)),
+        el("h3", {}, section.title, el("span", { class: "change-where" }, ` (${where}${change})`)),
         el("ul", { class: "change-list" }, section.paragraphs.map((p) => this._changedParagraph(p))),
       );
     }
