@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import privsearch
 from privsearch.cli import cli
@@ -116,6 +118,7 @@ def old_words(changes: privsearch.DocumentDiff) -> str:
 
 def test_the_next_watchlist_update_has_a_new_contact_line(dhs):
     changes = diff_documents(dhs, "DHS/ALL-027(b)", WATCHLIST_UPDATE)
+    assert not changes.by_section  # DHS/ALL-027(b) has an Abstract, the other no section
     assert (
         "Contact Point Justin Matthes Director, Information Screening Policy Screening "
         "Coordination Office"
@@ -287,6 +290,47 @@ def test_one_changed_sentence_is_one_changed_paragraph_with_its_words():
     assert changed[0].words_removed == []
     assert [p.text for p in added] == ["ESTA now offers a mobile application."]
     assert changes.summary_line() == "1 section changed, 1 paragraph added, 0 removed, 1 changed"
+
+
+WORDS = st.sampled_from(
+    "privacy system records notice data retention biometric screening traveler agency "
+    "information collection authority purpose routine uses categories individuals".split()
+)
+
+
+def numbered(paragraphs: list[list[list[str]]]) -> list[str]:
+    """Paragraphs of sentences, each sentence with a number of its own among its words (so
+    that no two lines of a page are alike, as in real text)."""
+    count = iter(range(1, 10_000))
+    return [
+        " ".join(" ".join([*words[:1], f"n{next(count)}", *words[1:]]).capitalize() + "."
+                 for words in sentences)
+        for sentences in paragraphs
+    ]  # fmt: skip
+
+
+TEXTS = st.lists(
+    st.lists(st.lists(WORDS, min_size=3, max_size=14), min_size=1, max_size=5),
+    min_size=1,
+    max_size=12,
+).map(numbered)
+
+
+@settings(max_examples=40, deadline=None)
+@given(TEXTS, TEXTS, st.integers(40, 100), st.integers(40, 100), st.booleans())
+def test_diff_properties_on_generated_documents(a, b, width_a, width_b, hyphenate):
+    one = laid_out(a, width_a, 9, hyphenate=False)
+    other = laid_out(b, width_b, 7, hyphenate=hyphenate)
+    # the same paragraphs laid out again (other widths, pages, broken words) are no change
+    assert diff_records(one, laid_out(a, width_b, 7, hyphenate=hyphenate)).sections == ()
+    forward, backward = diff_records(one, other), diff_records(other, one)
+    assert forward.summary["paragraphs_added"] == backward.summary["paragraphs_removed"]
+    assert forward.summary["paragraphs_changed"] == backward.summary["paragraphs_changed"]
+    for p in paragraphs(forward, "changed"):
+        assert " ".join(t for op, t in p.segments if op != "removed") == p.text
+        assert " ".join(t for op, t in p.segments if op != "added") == p.other_text
+    if a == b:
+        assert forward.sections == ()
 
 
 def test_sections_on_one_side_are_added_or_removed_whole():

@@ -186,8 +186,10 @@ def edition_summary(record: Record) -> dict[str, Any]:
 def diff_records(other: Record, record: Record) -> DocumentDiff:
     """What changed from `other` to `record`, section by section where both have sections."""
     by_section = bool(_top_sections(record)) and bool(_top_sections(other))
-    new_units = _units(record, by_section)
-    old_units = _units(other, by_section)
+    # a running header is one in both when either repeats it (a one-page version cannot)
+    furniture = _recurring_edges(record) | _recurring_edges(other)
+    new_units = _units(record, by_section, furniture)
+    old_units = _units(other, by_section, furniture)
     changes: list[SectionChange] = []
     unchanged: list[str] = []
     for old, new in _paired_units(old_units, new_units):
@@ -229,10 +231,11 @@ def _top_sections(record: Record) -> list[Section]:
     return [s for s in record.sections if s.level == 1]
 
 
-def _units(record: Record, by_section: bool) -> list[_Unit]:
+def _units(record: Record, by_section: bool, furniture: frozenset[str]) -> list[_Unit]:
     """The record's front matter and top-level sections (or its whole text) with their
-    paragraphs, in document order."""
-    text = _Text(record)
+    paragraphs, in document order; lines of the `furniture` shapes at a page's top or bottom
+    left out."""
+    text = _Text(record, furniture)
     total = sum(len(p.text) for p in record.pages) + 2 * max(len(record.pages) - 1, 0)
     if not by_section:
         first = record.pages[0].number if record.pages else None
@@ -307,10 +310,37 @@ def _paragraph_changes(
     old: Sequence[Paragraph], new: Sequence[Paragraph]
 ) -> Iterator[ParagraphChange]:
     """The paragraphs removed, added and changed from `old` to `new`, in order."""
+    old, new = _joined_as_in(old, new), _joined_as_in(new, old)
     for tag, i1, i2, j1, j2 in _opcodes([p.key for p in old], [p.key for p in new]):
         if tag == "equal":
             continue
         yield from _block_changes(old[i1:i2], new[j1:j2])
+
+
+def _joined_as_in(paragraphs: Sequence[Paragraph], other: Sequence[Paragraph]) -> list[Paragraph]:
+    """`paragraphs` with two neighbours joined where `other` runs the sentence that ends one
+    on into the sentence that starts the next: where a paragraph's end was read from one
+    layout's line lengths and not from the other's, both are cut alike (applied both ways, the
+    two keep the paragraph ends they agree on, and those around changed text)."""
+    runs_on = set()
+    for paragraph in other:
+        sentences = _sentences(paragraph.key)
+        runs_on.update(zip(sentences, sentences[1:], strict=False))
+    out: list[Paragraph] = []
+    last_sentence = ""
+    for paragraph in paragraphs:
+        sentences = _sentences(paragraph.key)
+        if out and (last_sentence, sentences[0]) in runs_on:
+            text = f"{out[-1].text} {paragraph.text}"
+            out[-1] = Paragraph(text, out[-1].page, f"{out[-1].key} {paragraph.key}")
+        else:
+            out.append(paragraph)
+        last_sentence = sentences[-1]
+    return out
+
+
+def _sentences(text: str) -> list[str]:
+    return _SENTENCE_END.split(text)
 
 
 def _opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
@@ -437,9 +467,9 @@ class _Line:
     furniture: bool  # a running header or footer, or a page number
 
 
-def _text_lines(record: Record) -> list[_Line]:
-    """Every line of the record's pages, placed in its body, running furniture marked."""
-    recurring = _recurring_edges(record)
+def _text_lines(record: Record, recurring: frozenset[str]) -> list[_Line]:
+    """Every line of the record's pages, placed in its body, running furniture marked: lines of
+    the `recurring` shapes at a page's top or bottom, page numbers, footers ending in one."""
     lines: list[_Line] = []
     at = 0
     for page in record.pages:
@@ -463,14 +493,23 @@ def _shape(line: str) -> str:
 
 
 def _recurring_edges(record: Record) -> frozenset[str]:
-    """The shapes of lines at the top or bottom of at least two pages (running headers and
-    footers), as long as the record has more than one page."""
-    seen: dict[str, int] = {}
+    """The shapes of running headers and footers: lines among the top lines, or among the
+    bottom lines, of at least half the pages (and two), that do not end a sentence or clause
+    (a paragraph's last line may happen to end two pages the same way; a header does not)."""
+    top: dict[str, int] = {}
+    bottom: dict[str, int] = {}
     for page in record.pages:
         filled = [line for line in page.text.split("\n") if line.strip()]
-        for shape in {_shape(line) for line in filled[:_EDGE_LINES] + filled[-_EDGE_LINES:]}:
-            seen[shape] = seen.get(shape, 0) + 1
-    return frozenset(shape for shape, count in seen.items() if count >= 2)
+        for seen, lines in ((top, filled[:_EDGE_LINES]), (bottom, filled[-_EDGE_LINES:])):
+            for shape in {_shape(line) for line in lines}:
+                seen[shape] = seen.get(shape, 0) + 1
+    enough = max(2, (len(record.pages) + 1) // 2)
+    return frozenset(
+        shape
+        for seen in (top, bottom)
+        for shape, count in seen.items()
+        if count >= enough and shape[-1:] not in ".,;"
+    )
 
 
 def _ends_in_broken_word(text: str) -> bool:
@@ -489,8 +528,8 @@ def _typical_width(lines: Sequence[_Line]) -> int:
 class _Text:
     """A record's lines, placed in its body, with the length of a full line."""
 
-    def __init__(self, record: Record) -> None:
-        self.lines = _text_lines(record)
+    def __init__(self, record: Record, furniture: frozenset[str]) -> None:
+        self.lines = _text_lines(record, furniture)
         self.starts = [line.start for line in self.lines]
         self.width = _typical_width(self.lines)
         self.words = {w.lower() for w in _WORD.findall(record.body)}
