@@ -481,3 +481,24 @@ def test_the_openapi_schema_has_the_diff(client):
     assert {"other", "source"} <= {p["name"] for p in operation["parameters"]}
     assert {"200", "404", "422"} <= set(operation["responses"])
     assert "DiffBody" in schema["components"]["schemas"]
+
+
+def test_api_source_picks_one_of_the_publications_sharing_an_id(client):
+    # DHS/CBP/PIA-007(d) was published twice: the manifest's row is the November 2014 one
+    newer = client.get(f"/api/documents/{ESTA_D}/diff", params={"source": "manifest.jsonl"})
+    assert newer.status_code == 200
+    assert (newer.json()["document"]["date"], newer.json()["other"]["date"]) == (
+        "2014-11-03", "2014-09-11",
+    )  # fmt: skip
+    september = (
+        "standalone/privacy-impact-assessment-update-for-the-electronic-system-for-travel-"
+        "authorizat.pdf"
+    )
+    assert client.get(f"/api/documents/{ESTA_D}", params={"source": september}).json()["date"] == (
+        "2014-09-11"
+    )
+    assert_error(
+        client.get(f"/api/documents/{ESTA_D}/diff", params={"source": september}),
+        404,
+        f"{ESTA_D} has no earlier version in the index",
+    )
