@@ -1005,7 +1005,10 @@ def _edition_text(record: privsearch.Record) -> str:
 
 def _pages_pair(page: int | None, other_page: int | None) -> str:
     """`p. 4, was p. 3`; one side alone when the other has none."""
-    parts = [f"p. {page}" if page is not None else "", f"was p. {other_page}" if other_page else ""]
+    parts = [
+        f"p. {page}" if page is not None else "",
+        f"was p. {other_page}" if other_page is not None else "",
+    ]
     return ", ".join(part for part in parts if part)
 
 
