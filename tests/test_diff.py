@@ -473,6 +473,8 @@ def test_the_document_names_its_previous_version(client):
     first = client.get(f"/api/documents/{ESTA_D}", params={"source": "manifest.jsonl"}).json()
     assert first["previous_version"]["date"] == "2014-09-11"
     assert client.get(f"/api/documents/{WATCHLIST_2010}").json()["previous_version"] is None
+    # DHS/CBP/PIA-052(a) is a listing entry: an earlier version with text, but nothing to compare
+    assert client.get("/api/documents/DHS/CBP/PIA-052(a)").json()["previous_version"] is None
 
 
 def test_the_openapi_schema_has_the_diff(client):

@@ -451,7 +451,7 @@ def create_app(
         data = record.to_dict()
         data["pages"] = [{"number": p.number, "chars": len(p.text)} for p in record.pages]
         data["versions"] = ix.family(record.id)
-        previous = previous_version(ix, record)
+        previous = previous_version(ix, record) if record.pages else None  # else nothing to compare
         data["previous_version"] = edition_summary(previous) if previous else None
         for risk in data["risks"]:
             risk["section_title"] = section_title(risk["section"]) if risk["section"] else ""
