@@ -137,3 +137,13 @@ def test_an_open_document_with_its_sections_and_risks(page, structured_url: str,
     expect(dialog.locator(".section-link").first).to_be_visible()
     found = violations(page)
     assert not found, "\n".join(found)
+
+
+def test_an_open_document_compared_with_its_previous_version(page, base_url: str) -> None:
+    page.goto(base_url + "/?ps-q=Somalia+Libya+Yemen")
+    results_shown(page).first.locator(".result-title").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("Compare with previous version").click()
+    expect(dialog.locator(".changed-section ins").first).to_be_visible()
+    found = violations(page)
+    assert not found, "\n".join(found)

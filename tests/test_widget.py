@@ -1052,3 +1052,41 @@ def test_the_feed_link_follows_the_current_search(page, base_url: str) -> None:
     facet_group(page, "component").get_by_role("checkbox", name=re.compile(r"^ICE\b")).uncheck()
     expect(page.locator(f"{WIDGET}[data-state=idle]")).to_have_count(1)
     expect(feed).to_be_hidden()
+
+
+def test_the_document_panel_compares_with_the_previous_version(page, base_url: str) -> None:
+    search_for(page, base_url, "Somalia Libya Yemen")
+    page.locator(f"{WIDGET} .result[data-id='DHS/CBP/PIA-007(f)'] .result-title").click()
+    dialog = page.get_by_role("dialog")
+    compare = dialog.get_by_text("Compare with previous version (DHS/CBP/PIA-007(d), Nov 3, 2014)")
+    expect(compare).to_be_visible()
+    compare.click()
+    changes = dialog.locator(".changes")
+    expect(changes.locator(".changes-summary")).to_have_text(
+        re.compile(r"^\d+ sections changed, .* since DHS/CBP/PIA-007\(d\) \(Nov 3, 2014\)\.$")
+    )
+    abstract = changes.locator(".changed-section").filter(
+        has=page.locator("h3", has_text="Abstract")
+    )
+    expect(abstract.locator("h3")).to_have_text("Abstract (page 2)")
+    item = abstract.locator("li").first
+    # a text label, then the words in <ins> and <del>, each with a label a screen reader reads
+    expect(item.locator(".change-label")).to_have_text("Changed, page 2 (was page 2):")
+    expect(item.locator("ins", has_text="February 17, 2016,")).to_have_text(
+        "[added: February 17, 2016,]"
+    )
+    expect(item.locator("del", has_text="June 5, 2013,")).to_have_text("[removed: June 5, 2013,]")
+    expect(item.locator("ins .visually-hidden").first).to_have_text("[added: ")
+    # a removed paragraph of the Overview: its label and its text in <del>
+    removed = changes.locator("li", has_text="Removed, was page 2:")
+    expect(removed.locator("del")).to_have_text(
+        "ESTA is a web-based system that DHS/CBP developed in 2008 to determine the eli"
+    )
+    # the first version of the family offers no comparison
+    page.keyboard.press("Escape")
+    search_for(page, base_url, '"Watchlist Service"')
+    page.locator(
+        f"{WIDGET} .result[data-id='dhs-watchlist-service-pia-2010-07-14'] .result-title"
+    ).click()
+    expect(dialog.locator(".facts")).to_contain_text("dhs-watchlist-service-pia-2010-07-14")
+    expect(dialog.get_by_text("Compare with previous version")).to_have_count(0)

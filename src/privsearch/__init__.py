@@ -19,6 +19,8 @@ from .errors import (  # noqa: E402
     IndexNotFoundError,
     IndexVersionError,
     IngestError,
+    NoEarlierVersionError,
+    NotComparableError,
     PrivsearchError,
     QuerySyntaxError,
     QueryTooExpensiveError,
@@ -73,11 +75,15 @@ _LAZY = {
     "LINK_KIND_TITLES": (".graph", "KIND_TITLES"),
     "check_graph": (".graph", "check_graph"),
     "CHECKS": (".graph", "CHECKS"),
+    "DocumentDiff": (".diff", "DocumentDiff"),
+    "diff_documents": (".diff", "diff_documents"),
+    "diff_records": (".diff", "diff_records"),
 }
 
 if TYPE_CHECKING:
     from .analyze import propose_stopwords
     from .config import FETCH_SOURCES
+    from .diff import DocumentDiff, diff_documents, diff_records
     from .evaluate import evaluate
     from .explain import describe_explanation
     from .fetch import FetchReport, MirrorBusyError, fetch
@@ -127,6 +133,7 @@ __all__ = [
     "CHECKS",
     "FETCH_SOURCES",
     "BadParameterError",
+    "DocumentDiff",
     "FetchReport",
     "Graph",
     "Hit",
@@ -138,6 +145,8 @@ __all__ = [
     "IngestError",
     "LINK_KIND_TITLES",
     "MirrorBusyError",
+    "NoEarlierVersionError",
+    "NotComparableError",
     "Page",
     "PrivsearchError",
     "QuerySyntaxError",
@@ -160,6 +169,8 @@ __all__ = [
     "check_date",
     "check_watches",
     "describe_explanation",
+    "diff_documents",
+    "diff_records",
     "evaluate",
     "fetch",
     "list_watches",

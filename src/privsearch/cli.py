@@ -8,6 +8,7 @@ import functools
 import json
 import re
 import sys
+import textwrap
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
@@ -19,8 +20,10 @@ import privsearch
 from privsearch import (
     BadParameterError,
     IndexNotFoundError,
+    NotComparableError,
     PrivsearchError,
     QuerySyntaxError,
+    RecordNotFoundError,
     SearchResults,
 )
 from privsearch.config import FETCH_SOURCES, load_settings
@@ -1053,6 +1056,81 @@ def _print_findings(rows: list[dict[str, Any]]) -> None:
             other = f" -> {row['other']}" if row["other"] else ""
             _echo(f"  {_safe(row['id'])}{_safe(other)}  {_safe(row['title'])[:70]}"
                   f"  [{row['date'] or 'undated'}]")  # fmt: skip
+
+
+# -- diff -------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("record_id")
+@click.argument("other_id", required=False)
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+@translate_errors
+def diff(record_id: str, other_id: str | None, index_dir: Path | None, as_json: bool) -> None:
+    """Show what changed in RECORD_ID since OTHER_ID (by default its previous version, the
+    latest earlier edition of its family): section by section, the paragraphs added (+),
+    removed (-) and changed (~, with [-words removed-]{+words added+}), with their pages.
+
+    An id may end in @YYYY-MM-DD to pick one of several publications that share it (a
+    republished SORN); without it, the newest is compared.
+
+    Example: privsearch diff DHS/CBP/PIA-007(f)
+    """
+    with _open(index_dir) as ix:
+        try:
+            changes = privsearch.diff_documents(ix, record_id, other_id)
+        except (RecordNotFoundError, BadParameterError, NotComparableError) as exc:
+            raise UsageProblem(_safe(exc.message)) from None
+    if as_json:
+        click.echo(_json_text(changes.to_dict(), indent=2))
+        return
+    for line in _diff_lines(changes):
+        _echo(line)
+
+
+def _diff_lines(changes: privsearch.DocumentDiff) -> Iterable[str]:
+    """The changes as text: the summary, the two documents, then each changed section."""
+    yield changes.summary_line()
+    yield f"+ {_edition_text(changes.record)}"
+    yield f"- {_edition_text(changes.other)}"
+    if not changes.by_section:
+        yield "(compared as whole documents: one of them has no recognised sections)"
+    for section in changes.sections:
+        where = _pages_pair(section.page, section.other_page)
+        yield f"\n== {_safe(section.title)} ({section.change}; {where}) =="
+        for paragraph in section.paragraphs:
+            yield from _paragraph_lines(paragraph)
+
+
+def _edition_text(record: privsearch.Record) -> str:
+    return f"{_safe(record.id)} ({record.date or 'undated'}) {_safe(record.title)}"
+
+
+def _pages_pair(page: int | None, other_page: int | None) -> str:
+    """`p. 4, was p. 3`; one side alone when the other has none."""
+    parts = [
+        f"p. {page}" if page is not None else "",
+        f"was p. {other_page}" if other_page is not None else "",
+    ]
+    return ", ".join(part for part in parts if part)
+
+
+def _paragraph_lines(paragraph: Any) -> Iterable[str]:
+    """A paragraph change as wrapped lines: `+ p. 4: text`, `- was p. 3: text`, or `~` with
+    the changed words marked as `git diff --word-diff` marks them."""
+    if paragraph.change == "added":
+        head, text = f"+ p. {paragraph.page}: ", paragraph.text
+    elif paragraph.change == "removed":
+        head, text = f"- was p. {paragraph.other_page}: ", paragraph.other_text
+    else:
+        head = f"~ {_pages_pair(paragraph.page, paragraph.other_page)}: "
+        marks = {"same": "{}", "added": "{{+{}+}}", "removed": "[-{}-]"}
+        text = " ".join(marks[op].format(words) for op, words in paragraph.segments)
+    yield textwrap.fill(
+        _safe(text), width=100, initial_indent=head, subsequent_indent="    ",
+        break_long_words=False, break_on_hyphens=False,
+    )  # fmt: skip
 
 
 @cli.command()

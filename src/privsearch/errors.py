@@ -81,3 +81,13 @@ class WatchFileError(PrivsearchError):
     """The saved searches' file beside an index cannot be read as one; it is left as it is."""
 
     status = 500
+
+
+class NoEarlierVersionError(RecordNotFoundError):
+    """A document's changes were asked for and the index holds no earlier version of it."""
+
+
+class NotComparableError(PrivsearchError):
+    """A document cannot be compared with another: it has no text (only a listing entry)."""
+
+    status = 422

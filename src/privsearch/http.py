@@ -31,9 +31,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import __version__
 from .config import export_serve_options, serve_options
+from .diff import diff_documents, edition_summary, previous_version
 from .errors import PrivsearchError
 from .httpschema import (
     AtomResponse,
+    DiffBody,
     DocumentBody,
     ExplainedSearchBody,
     FacetsBody,
@@ -454,6 +456,8 @@ def create_app(
         data = record.to_dict()
         data["pages"] = [{"number": p.number, "chars": len(p.text)} for p in record.pages]
         data["versions"] = ix.family(record.id)
+        previous = previous_version(ix, record) if record.pages else None  # else nothing to compare
+        data["previous_version"] = edition_summary(previous) if previous else None
         for risk in data["risks"]:
             risk["section_title"] = section_title(risk["section"]) if risk["section"] else ""
         shared = ix.shares_id(record.id)
@@ -650,6 +654,38 @@ def create_app(
             content_disposition_type="inline",
             headers={"Cache-Control": "no-cache"},
         )
+
+    # -- what changed between two versions (before the route that takes any path) --
+
+    def compute_diff(record_id: str, other: str | None, source: str | None) -> bytes:
+        picked = stored_source(record_id, source) if source is not None else None
+        return _json(DiffBody, diff_documents(ix, record_id, other, picked).to_dict())
+
+    computers["diff"] = compute_diff
+
+    @app.get(
+        "/api/documents/{record_id:path}/diff",
+        summary="What changed since another version",
+        response_model=DiffBody,
+        responses=errors(400, 404, 422, 429),
+    )
+    async def document_diff(
+        record_id: str,
+        other: Annotated[
+            str | None,
+            Query(
+                max_length=4096,
+                description="The id to compare with (ID or ID@YYYY-MM-DD); default: the "
+                "previous version, the latest earlier edition of the family",
+            ),
+        ] = None,
+        source: Source = None,
+    ) -> Response:
+        """Section by section, the paragraphs added, removed and changed (with their words)
+        from `other` to the document; 404 when it has no earlier version, 422 when a side has
+        no text. An id may end in `@YYYY-MM-DD` to pick one of several publications that
+        share it (the newest otherwise)."""
+        return await answer("diff", record_id, other, source)
 
     @app.get(
         "/api/documents/{record_id:path}",

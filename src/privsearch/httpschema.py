@@ -181,6 +181,55 @@ class PageRef(BaseModel):
     )
 
 
+class EditionBody(BaseModel):
+    id: str
+    title: str
+    date: str | None
+    doc_type: str
+    component: str
+    pages: int = Field(description="Pages of text")
+
+
+class ParagraphChangeBody(BaseModel):
+    change: str = Field(description="added, removed or changed")
+    text: str = Field(description="The paragraph in the document (empty when removed)")
+    page: int | None = Field(description="Its page in the document (null when removed)")
+    other_text: str = Field(description="The paragraph in the other document (empty when added)")
+    other_page: int | None = Field(description="Its page there (null when added)")
+    words_added: list[str] = Field(description="A changed paragraph's new words, run by run")
+    words_removed: list[str] = Field(description="Its words no longer there, run by run")
+    segments: list[dict[str, str]] = Field(
+        description='A changed paragraph in order, as runs {"op": "same" | "added" | '
+        '"removed", "text": words}; empty for an added or removed one',
+    )
+
+
+class SectionChangeBody(BaseModel):
+    key: str = Field(
+        description='The kind of section ("front": before the first section; "document": '
+        "the whole text, when a side has no recognised section)"
+    )
+    title: str
+    change: str = Field(description="added, removed (the whole section) or changed")
+    heading: str = Field(description="The heading as the document prints it")
+    page: int | None = Field(description="Where it starts in the document")
+    other_heading: str
+    other_page: int | None = Field(description="Where it starts in the other document")
+    paragraphs: list[ParagraphChangeBody]
+
+
+class DiffBody(BaseModel):
+    document: EditionBody
+    other: EditionBody = Field(description="What the document is compared with")
+    by_section: bool = Field(description="False: compared as wholes (a side has no sections)")
+    summary: dict[str, int] = Field(
+        description="sections_changed, sections_unchanged, paragraphs_added, "
+        "paragraphs_removed, paragraphs_changed"
+    )
+    sections: list[SectionChangeBody] = Field(description="The sections that differ, in order")
+    unchanged_sections: list[str]
+
+
 class DocumentBody(BaseModel):
     id: str
     title: str
@@ -221,6 +270,11 @@ class DocumentBody(BaseModel):
     )
     references: list[ReferenceBody] = Field(
         default_factory=list, description="The references it makes to other documents"
+    )
+    previous_version: EditionBody | None = Field(
+        None,
+        description="The latest earlier edition of its family with text, which "
+        "/api/documents/{id}/diff compares it with; null: none in the index",
     )
 
 

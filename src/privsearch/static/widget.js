@@ -379,6 +379,16 @@ dialog.document::backdrop { background: rgba(15, 23, 42, .45); }
 .risks > li { margin: 0 0 .8em; }
 .risks p { margin: .15em 0; overflow-wrap: anywhere; }
 .risk-where { color: var(--_muted); font-size: .95em; }
+.changes-summary { margin: .2em 0 .6em; font-weight: 600; }
+.changes h3 { margin: .8em 0 .3em; font-size: .95em; }
+.changes .change-where { color: var(--_muted); font-weight: 400; }
+.change-list { margin: 0; padding-left: 1.2em; font-size: .92em; }
+.change-list > li { margin: 0 0 .6em; overflow-wrap: anywhere; }
+.change-label { font-weight: 700; margin-right: .3em; }
+.changes ins { text-decoration: underline; text-decoration-thickness: 2px;
+  background: var(--privsearch-inserted, #e6f4ea); color: var(--privsearch-inserted-text, inherit); }
+.changes del { text-decoration: line-through;
+  background: var(--privsearch-deleted, #fdecea); color: var(--privsearch-deleted-text, inherit); }
 .page-nav { display: flex; flex-wrap: wrap; gap: .35em; align-items: center; margin: .6em 0; }
 .page-nav button {
   padding: .25em .6em; border: 1px solid var(--_border); border-radius: var(--_radius);
@@ -1715,6 +1725,7 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
           this._documentSections(record.sections || [], openPage),
           this._documentRisks(record.risks || [], record.sections || [], openPage),
           this._documentRelated(record, id),
+          this._documentChanges(record, id),
           pageArea,
         ),
       );
@@ -1886,6 +1897,80 @@ body { margin: 0; font-family: system-ui, -apple-system, "Segoe UI", Roboto, san
         el("button", { type: "button", class: "link-button related-link", part: "document-related-link", onclick: open }, label),
         when ? el("span", { class: "related-when" }, ` ${when}`) : "",
       ];
+    }
+
+    /** "Compare with previous version", when the document has an earlier version: opened, the
+     * sections that changed since it, loaded then, added and removed text marked. */
+    _documentChanges(record, id) {
+      const previous = record.previous_version;
+      if (!previous) return null;
+      const status = el("p", { class: "changes-summary", role: "status" });
+      const sections = el("div", { class: "changed-sections" });
+      let loaded = false;
+      return el(
+        "details",
+        {
+          class: "doc-part",
+          part: "document-changes",
+          ontoggle: (event) => {
+            if (!event.currentTarget.open || loaded) return;
+            loaded = true;
+            this._loadChanges(record, status, sections, id);
+          },
+        },
+        el("summary", {}, `Compare with previous version (${previous.id}, ${formatDate(previous.date)})`),
+        el("div", { class: "changes" }, status, sections),
+      );
+    }
+
+    async _loadChanges(record, status, sections, id) {
+      status.textContent = "Loading the changes…";
+      let changes;
+      try {
+        const query = record.source ? [["source", record.source]] : [];
+        changes = await this._get(`api/documents/${encodeURIComponent(record.id)}/diff`, query);
+      } catch (error) {
+        if (id !== this._documentId) return;
+        console.error(`[privsearch] cannot compare ${record.id}: ${error.message}`);
+        status.className = "changes-summary status error";
+        status.textContent = `Cannot compare: ${error.message}.`;
+        return;
+      }
+      if (id !== this._documentId || !status.isConnected) return;
+      const s = changes.summary;
+      status.textContent =
+        `${plural(s.sections_changed, "section", "sections")} changed, ` +
+        `${plural(s.paragraphs_added, "paragraph", "paragraphs")} added, ${s.paragraphs_removed} removed, ` +
+        `${s.paragraphs_changed} changed since ${changes.other.id} (${formatDate(changes.other.date)}).`;
+      sections.replaceChildren(...changes.sections.map((section) => this._changedSection(section)));
+    }
+
+    /** One changed section: its title and pages, then its paragraphs added, removed, changed. */
+    _changedSection(section) {
+      const where = section.page ? `page ${section.page}` : `was page ${section.other_page}`;
+      const change = section.change === "changed" ? "" : `, ${section.change}`;
+      return el(
+        "section",
+        { class: "changed-section" },
+        el("h3", {}, section.title, el("span", { class: "change-where" }, ` (${where}${change})`)),
+        el("ul", { class: "change-list" }, section.paragraphs.map((p) => this._changedParagraph(p))),
+      );
+    }
+
+    /** One paragraph change: a text label ("Added, page 3:") and the text in <ins> or <del>;
+     * a changed paragraph's words in <ins> and <del> with hidden labels for screen readers. */
+    _changedParagraph(p) {
+      const label = (text) => el("span", { class: "change-label" }, text);
+      const hidden = (text) => el("span", { class: "visually-hidden" }, text);
+      if (p.change === "added") return el("li", {}, label(`Added, page ${p.page}:`), el("ins", {}, p.text));
+      if (p.change === "removed") return el("li", {}, label(`Removed, was page ${p.other_page}:`), el("del", {}, p.other_text));
+      const words = p.segments.map((segment, i) => {
+        const space = i ? " " : "";
+        if (segment.op === "added") return [space, el("ins", {}, hidden("[added: "), segment.text, hidden("]"))];
+        if (segment.op === "removed") return [space, el("del", {}, hidden("[removed: "), segment.text, hidden("]"))];
+        return [space, segment.text];
+      });
+      return el("li", {}, label(`Changed, page ${p.page} (was page ${p.other_page}):`), words.flat());
     }
 
     /** The panel's body scrolled to show `node` at its top (scrollIntoView would move the
