@@ -27,6 +27,7 @@ from privsearch.models import Page, Record, Section
 from privsearch.structure import structure
 
 ESTA_D, ESTA_F, ESTA_H = "DHS/CBP/PIA-007(d)", "DHS/CBP/PIA-007(f)", "DHS/CBP/PIA-007(h)"
+ESTA_2008 = "cbp-esta-pia-2008-06-02"
 WATCHLIST_2010 = "dhs-watchlist-service-pia-2010-07-14"
 WATCHLIST_UPDATE = "dhs-watchlist-service-pia-update-2010-09-07"
 SUMMARY_LINE = re.compile(
@@ -202,11 +203,15 @@ def test_an_edition_with_no_text_is_not_a_previous_version(dhs):
     assert previous_version(dhs, dhs.get("DHS/CBP/PIA-030(c)")) is None
 
 
+def test_an_earlier_version_without_a_reference_number_is_found_by_the_links(dhs):
+    # The 2008 ESTA PIA was published without an id; the graph of links joins it by its title.
+    assert diff_documents(dhs, f"{ESTA_D}@2014-09-11").other.id == ESTA_2008
+    assert diff_documents(dhs, "DHS/ALL-027(b)").other.id == WATCHLIST_UPDATE
+
+
 def test_a_first_version_has_no_previous_one(dhs):
-    with pytest.raises(
-        privsearch.NoEarlierVersionError, match=r"DHS/CBP/PIA-007\(d\) has no earlier"
-    ):
-        diff_documents(dhs, f"{ESTA_D}@2014-09-11")
+    with pytest.raises(privsearch.NoEarlierVersionError, match=f"{ESTA_2008} has no earlier"):
+        diff_documents(dhs, ESTA_2008)
     with pytest.raises(privsearch.RecordNotFoundError, match="dated 2015-01-01"):
         diff_documents(dhs, f"{ESTA_D}@2015-01-01")
     with pytest.raises(privsearch.NotComparableError, match="has no text to compare"):
@@ -393,7 +398,7 @@ def test_cli_json_is_the_structure(dhs_index, dhs):
     ("args", "message"),
     [
         (["DHS/NONE/PIA-000"], "Error: no record with id 'DHS/NONE/PIA-000'"),
-        ([f"{ESTA_D}@2014-09-11"], f"Error: {ESTA_D} has no earlier version in the index"),
+        ([ESTA_2008], f"Error: {ESTA_2008} has no earlier version in the index"),
         ([ESTA_F, "nothing-here"], "Error: no record with id 'nothing-here'"),
         (
             [ESTA_F, f"{ESTA_D}@14-9-11"],
@@ -435,9 +440,9 @@ def test_api_diff_is_the_cli_json(client, dhs_index):
 
 def test_api_errors_are_json(client):
     assert_error(
-        client.get(f"/api/documents/{ESTA_D}@2014-09-11/diff"),
+        client.get(f"/api/documents/{ESTA_2008}/diff"),
         404,
-        f"{ESTA_D} has no earlier version in the index",
+        f"{ESTA_2008} has no earlier version in the index",
     )
     assert_error(
         client.get("/api/documents/DHS/NONE/PIA-000/diff"),
@@ -499,8 +504,6 @@ def test_api_source_picks_one_of_the_publications_sharing_an_id(client):
     assert client.get(f"/api/documents/{ESTA_D}", params={"source": september}).json()["date"] == (
         "2014-09-11"
     )
-    assert_error(
-        client.get(f"/api/documents/{ESTA_D}/diff", params={"source": september}),
-        404,
-        f"{ESTA_D} has no earlier version in the index",
-    )
+    # the September draft's previous version is the 2008 PIA, not the November publication
+    draft = client.get(f"/api/documents/{ESTA_D}/diff", params={"source": september}).json()
+    assert (draft["document"]["date"], draft["other"]["id"]) == ("2014-09-11", ESTA_2008)

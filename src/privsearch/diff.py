@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
@@ -659,14 +659,31 @@ def _edition_name(record: Record) -> str:
 
 
 def previous_version(ix: Any, record: Record) -> Record | None:
-    """The latest edition of `record`'s family published before it that has text, if any."""
-    earlier = [
+    """The latest edition of `record`'s family published before it that has text, if any;
+    the family is its id's, or else the versions the graph of links joins it to (an early PIA
+    published without a reference number, named by its title)."""
+    earlier = _earlier_editions(ix, record, ix.family(record.id))
+    if not earlier:
+        earlier = _earlier_editions(ix, record, _linked_versions(ix, record))
+    return max(earlier, key=_edition_order, default=None)
+
+
+def _earlier_editions(ix: Any, record: Record, ids: Iterable[str]) -> list[Record]:
+    return [
         other
-        for other_id in ix.family(record.id)
+        for other_id in ids
         for other in ix.publications(other_id)
         if other.id == other_id and other.pages and _is_earlier(other, record)
     ]
-    return max(earlier, key=_edition_order, default=None)
+
+
+def _linked_versions(ix: Any, record: Record) -> list[str]:
+    """The ids the graph of links says `record` is a later version of."""
+    return [
+        other["id"]
+        for other in ix.graph().related(record.id).get("version_of", [])
+        if other["resolved"]
+    ]
 
 
 def _edition_order(record: Record) -> tuple[tuple[int, str], str]:
