@@ -111,9 +111,12 @@ _NOT_ABBREVIATION = (
     r"(?<!\bL\.)(?<!\bv\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bPub\.)(?<!\bO\.)"
 )
 # One character class first, then the branch it starts (the lookbehind after it): the search
-# skips in C to the next such character instead of trying every position.
+# skips in C to the next such character instead of trying every position. A sentence starts
+# with a capital, a digit, a bullet, or a name written with a lowercase prefix ("myUSCIS
+# provides", "eCBP is").
 _SENTENCE_END = re.compile(
-    r"[.?!\n](?:(?<=[.?!])" + _NOT_ABBREVIATION + r"[\"'”’)\]]?\s+(?=[\"'“‘(\[]?[A-Z0-9•])"
+    r"[.?!\n](?:(?<=[.?!])" + _NOT_ABBREVIATION
+    + r"[\"'”’)\]]?\s+(?=[\"'“‘(\[]?(?:[A-Z0-9•]|[a-z]{1,4}[A-Z]))"
     r"|(?<=\n)\s*\n)"
 )
 _CLAUSE_BREAK = re.compile(
@@ -260,6 +263,13 @@ _COLLECTION_CUE = re.compile(
     r"g(?:ather)|obtain|stor(?:e|es|ed|ing)\b|re(?:tain|cords? of\b)|us(?:e|es|ed|ing)\b|"
     r"verif|handl)"
 )
+# the cues that only list or check things: they say what is collected only in a sentence about
+# information (on lowercased text, matched where a cue starts)
+_LISTING_CUE = re.compile(r"c(?:onsist|ontain|ompris)|includ|such as|verif")
+_ABOUT_INFORMATION = re.compile(
+    r"\b(?:information|data|records?|pii|identifiers?|identifying|details|elements|fields|"
+    r"files?|databases?|applications?|forms?|categories|attributes|biographic|biometrics?)\b"
+)
 # on lowercased text: the search stops at the first, early in a document about privacy
 _PRIVACY_TERMS = re.compile(
     r"p(?:rivacy\s+impact|ersonally\s+identifiable|ersonal\s+information|ii\b)|"
@@ -349,11 +359,41 @@ def _collection_texts(doc: _Document) -> list[str]:
     end = begin + _OPENING_CHARS
     opening = (doc.body[begin:end], doc.lowered[begin:end])
     for text, lowered in ((doc.record.summary, doc.record.summary.lower()), opening):
-        cues = _verb_cues(text, lowered)
-        for start, end in _merged_sentences(text, cues):
-            if not _NOT_ABOUT_COLLECTION.search(lowered, start, end):
-                chosen.append(text[start:end])
+        cues = list(_verb_cues(text, lowered))
+        for sentence in _merged_sentences(text, cues):
+            for start, end in _parts_about_collection(lowered, *sentence):
+                if _states_a_collection(lowered, start, end, cues):
+                    chosen.append(text[start:end])
     return chosen + _answers_to_collection_questions(doc)
+
+
+# what separates the parts of an enumerating sentence: "in order (1) to add ...; and (2) to ..."
+_ENUMERATION = re.compile(r"\((?:\d{1,2}|[a-h]|i{1,3}|iv|vi{0,3})\)|;")
+
+
+def _parts_about_collection(lowered: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The sentence lowered[start:end], or, when it speaks of routine uses, comments or the
+    reader, those of its enumerated parts that do not ("to add a category of records ... and
+    (2) to add a new routine use": the first part)."""
+    if not _NOT_ABOUT_COLLECTION.search(lowered, start, end):
+        return [(start, end)]
+    cuts = [start, *(m.start() for m in _ENUMERATION.finditer(lowered, start, end)), end]
+    return [
+        (a, b)
+        for a, b in zip(cuts, cuts[1:])  # noqa: B905 - cuts[1:] is one shorter
+        if a < b and not _NOT_ABOUT_COLLECTION.search(lowered, a, b)
+    ]
+
+
+def _states_a_collection(lowered: str, start: int, end: int, cues: list[int]) -> bool:
+    """Whether lowered[start:end] says what is collected: a verb of collecting ("collects",
+    "maintains") says so by itself; a word of listing ("includes", "such as", "contains") or
+    of checking ("verifies") only in a sentence about information, data or records ("Benefits
+    may include adjustment of immigration status" lists benefits, not what is collected)."""
+    within = [at for at in cues if start <= at < end]
+    if any(not _LISTING_CUE.match(lowered, at) for at in within):
+        return True
+    return bool(within) and bool(_ABOUT_INFORMATION.search(lowered, start, end))
 
 
 # --- pii and technology --------------------------------------------------------------------------
