@@ -631,6 +631,17 @@ def _exemption(doc: _Document) -> list[str]:
     return found
 
 
+# --- pii and technology together -----------------------------------------------------------------
+
+def _with_matched_photographs(pii: list[str], technology: list[str]) -> list[str]:
+    """`pii` with `biometrics` added when the photographs it holds are matched by facial
+    recognition: a photograph a system matches is a facial biometric (DHS/CBP/PIA-030(d):
+    travelers' photos compared against earlier ones), one it only keeps is not."""
+    if "photographs" in pii and "biometrics" not in pii and "facial recognition" in technology:
+        return [*pii, "biometrics"]
+    return pii
+
+
 # --- all together --------------------------------------------------------------------------------
 
 
@@ -644,9 +655,10 @@ def find_facets(
     record.body when the caller has it already."""
     taxonomies = taxonomies or default_taxonomies()
     doc = _Document.of(record, sections, taxonomies.technology, body)
+    technology = _technology(doc, taxonomies.technology)
     values = {
-        "pii": _pii(doc, taxonomies.pii),
-        "technology": _technology(doc, taxonomies.technology),
+        "pii": _with_matched_photographs(_pii(doc, taxonomies.pii), technology),
+        "technology": technology,
         "retention": _retention(doc),
         "authority": find_citations(doc.body),
         "exemption": _exemption(doc),
