@@ -115,7 +115,8 @@ _NOT_ABBREVIATION = (
 # with a capital, a digit, a bullet, or a name written with a lowercase prefix ("myUSCIS
 # provides", "eCBP is").
 _SENTENCE_END = re.compile(
-    r"[.?!\n](?:(?<=[.?!])" + _NOT_ABBREVIATION
+    r"[.?!\n](?:(?<=[.?!])"
+    + _NOT_ABBREVIATION
     + r"[\"'”’)\]]?\s+(?=[\"'“‘(\[]?(?:[A-Z0-9•]|[a-z]{1,4}[A-Z]))"
     r"|(?<=\n)\s*\n)"
 )
@@ -632,6 +633,7 @@ def _exemption(doc: _Document) -> list[str]:
 
 
 # --- pii and technology together -----------------------------------------------------------------
+
 
 def _with_matched_photographs(pii: list[str], technology: list[str]) -> list[str]:
     """`pii` with `biometrics` added when the photographs it holds are matched by facial
