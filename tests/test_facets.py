@@ -551,6 +551,42 @@ def test_pii_phrasings_of_the_released_held_out_documents(
     assert values(record, "pii", sections) == expected
 
 
+def test_the_occasion_of_a_collection_is_not_one_of_its_categories() -> None:
+    # DHS/USCIS-018: the records are collected "in connection with a benefit request"
+    text = (
+        "Abstract\nThis system of records notice (SORN) allows the DHS U.S. Citizenship and "
+        "Immigration Services (USCIS) to collect and maintain biographic, biometric, and "
+        "background check records on applicants, petitioners, sponsors, beneficiaries, or other "
+        "individuals in connection with a benefit request."
+    )
+    assert values(document(text), "pii") == ["biometrics"]
+    text = "Abstract\nUSCIS collects benefit requests and the applicants' dates of birth."
+    assert values(document(text), "pii") == ["immigration status", "date of birth"]
+
+
+def test_a_system_the_document_interoperates_with_is_not_its_technology() -> None:
+    # the 2012 PIV update (DHS/ALL/PIA-014(b)): IDENT and IAFIS are systems it exchanges with
+    abstract = (
+        "Abstract\nDHS is updating the PIV PIA to reflect changes in Departmental requirements "
+        "and enhanced interoperability with US-VISIT Automated Biometric Identification System "
+        "(IDENT) and the Federal Bureau of Investigation (FBI) Criminal Justice Information "
+        "Services (CJIS) Integrated Automated Fingerprint Identification System (IAFIS)."
+    )
+    assert values(document(abstract), "technology") == []
+    own = "Abstract\nIDENT is the DHS system for automated fingerprint identification."
+    assert values(document(own), "technology") == ["fingerprint matching"]
+
+
+def test_every_name_of_a_law_is_blanked_not_only_the_first() -> None:
+    # two names within a few words: the second was read as prose before
+    text = "under the E-Government Act of 2002 and the Homeland Security Act of 2002, it collects"
+    blanked = facets._without_act_names(text)
+    assert "Government" not in blanked and "Homeland" not in blanked
+    assert len(blanked) == len(text) and blanked.endswith(", it collects")
+    text = "The system collects names under the Privacy Act and the Social Security Act."
+    assert values(document("Abstract\n" + text), "pii") == ["name"]
+
+
 def test_photographs_matched_by_facial_recognition_are_biometrics() -> None:
     # DHS/CBP/PIA-030(d): the words "facial recognition" do not occur
     abstract = (
@@ -571,6 +607,8 @@ def test_rules_on_the_released_held_out_records(corpus: dict[str, Record]) -> No
     for fdns in ("DHS/USCIS/PIA-044", "DHS/USCIS/PIA-013-01", "DHS/NPPD/PIA-018(a)"):
         assert values(corpus[fdns], "pii") == [], fdns
     assert values(corpus["DHS/USCIS/PIA-064"], "pii") == []
+    assert values(corpus["DHS/USCIS-018"], "pii") == ["biometrics"]
+    assert values(corpus["DHS/ALL/PIA-014(b)"], "technology") == []
     assert values(corpus["privacy-act-ident-system-of-records"], "pii") == ["biometrics"]
     assert values(corpus["DHS/USCG-031"], "pii") == ["criminal history"]
     assert "name" in values(corpus["DHS/TSA/PIA-020(c)"], "pii")

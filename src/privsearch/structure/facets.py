@@ -36,6 +36,7 @@ retention periods and collection questions may be.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -77,7 +78,7 @@ def load_taxonomies(pii: Path | None = None, technology: Path | None = None) -> 
 
 
 # What the pass over a whole body for technologies also finds (lowercase patterns): where
-# retention periods and collection questions may be.
+# retention periods, collection questions and exchanges with other systems may be.
 # (Citations and exemptions have passes of their own: they start with capitals or a
 # parenthesis, which a search skips to far faster than to a lowercase letter.)
 _ANCHORS = (
@@ -91,6 +92,7 @@ _ANCHORS = (
         r"categories of records|what information|what data|what personal|what pii|"
         r"identify the information|identify the data|identify the personal|identify the pii",
     ),
+    ("exchange", r"interoperab\w*|interfac\w*|interconnect\w*"),
 )
 
 
@@ -145,9 +147,14 @@ _NOT_A_NEGATION = re.compile(
     re.I,
 )
 _ACT = re.compile(r"Act\b(?<!\wAct)")  # a literal first: the search skips to it
-_ACT_NAME = re.compile(
-    r"(?:[A-Z][\w'’.-]*,?\s+(?:(?:of|and|for|the|on|to|in|&)\s+)*){1,10}Act\b(?:\s+of\s+\d{4})?"
+# The capitalised words of a law's name before its "Act" ("Freedom of Information Act"), read
+# backwards from the "Act" in the reversed text: up to ten words, each with the lowercase
+# joining words after it ("of", "and", ...), the comma and the spaces (reversed here). Read so,
+# the name is the one that ends at this "Act", not the first name of the text that ends at any.
+_ACT_NAME_BACKWARDS = re.compile(
+    r"(?:(?:\s+(?:fo|dna|rof|eht|no|ot|ni|&))*\s+,?[\w'’.-]*[A-Z]){1,10}"
 )
+_ACT_YEAR = re.compile(r"\s+of\s+\d{4}")
 _ACT_NAME_CHARS = 150
 
 
@@ -172,11 +179,20 @@ def _last_break(text: str, start: int, breaks: re.Pattern[str], reach: int) -> i
     return last.end() if last else None
 
 
+def _without_before(text: str, start: int) -> bool:
+    """_WITHOUT_BEFORE.search(text, start - _WITHOUT_REACH, start), tried only when its words'
+    letters are there: plain tests on a short slice are far faster than the search."""
+    before = text[max(0, start - _WITHOUT_REACH) : start]
+    if not any(word in before for word in ("ithout", "ather", "nstead", "pposed", "ITHOUT")):
+        return False
+    return bool(_WITHOUT_BEFORE.search(before))
+
+
 def _negated(text: str, start: int, end: int) -> bool:
     """Whether the clause holding text[start:end] denies something, or a "without" ("rather
     than", "instead of", "as opposed to") just before it denies that thing ("photographs
     without names": the names)."""
-    if _WITHOUT_BEFORE.search(text, max(0, start - _WITHOUT_REACH), start):
+    if _without_before(text, start):
         return True
     begin, finish = _bounds(text, start, end, _CLAUSE_BREAK, _CLAUSE_REACH)
     clause = text[begin:finish]
@@ -193,9 +209,11 @@ def _without_act_names(text: str) -> str:
     """`text` with the names of laws ("the Social Security Act") blanked out, offsets kept."""
     spans = []
     for act in _ACT.finditer(text):
-        name = _ACT_NAME.search(text, max(0, act.start() - _ACT_NAME_CHARS), act.end() + 12)
-        if name and name.start() <= act.start():
-            spans.append((name.start(), name.end()))
+        before = text[max(0, act.start() - _ACT_NAME_CHARS) : act.start()][::-1]
+        name = _ACT_NAME_BACKWARDS.match(before)
+        if name:
+            year = _ACT_YEAR.match(text, act.end())
+            spans.append((act.start() - name.end(), year.end() if year else act.end()))
     for start, end in reversed(spans):
         text = text[:start] + " " * (end - start) + text[end:]
     return text
@@ -391,7 +409,7 @@ def _states_a_collection(lowered: str, start: int, end: int, cues: list[int]) ->
     "maintains") says so by itself; a word of listing ("includes", "such as", "contains") or
     of checking ("verifies") only in a sentence about information, data or records ("Benefits
     may include adjustment of immigration status" lists benefits, not what is collected)."""
-    within = [at for at in cues if start <= at < end]
+    within = cues[bisect_left(cues, start) : bisect_left(cues, end)]  # cues are in text order
     if any(not _LISTING_CUE.match(lowered, at) for at in within):
         return True
     return bool(within) and bool(_ABOUT_INFORMATION.search(lowered, start, end))
@@ -404,11 +422,30 @@ def _pii(doc: _Document, taxonomy: Taxonomy) -> list[str]:
     found: list[str] = []
     text = _without_act_names("\n\n".join(_collection_texts(doc)))  # a blank line ends a clause
     for value, match in taxonomy.find(text):
-        if value in found or _in_a_name(text, match):
+        if value in found or _in_a_name(text, match) or _a_purpose(text, match.start()):
             continue
         if not _negated(text, match.start(), match.end()):
             found.append(value)
     return found
+
+
+# what names the occasion or purpose of a collection, not what it holds: "records on applicants
+# ... in connection with a benefit request"
+_PURPOSE_BEFORE = re.compile(
+    r"\b(?:in\s+connection\s+with|in\s+support\s+of|for\s+the\s+purposes?\s+of)\s+"
+    r"(?:(?:an?|the|their|its|any)\s+)?$",
+    re.I,
+)
+_PURPOSE_REACH = 45
+
+
+def _a_purpose(text: str, start: int) -> bool:
+    """Whether the match at `start` follows "in connection with", "in support of" or "for the
+    purpose of": the occasion of a collection, not one of its categories."""
+    before = text[max(0, start - _PURPOSE_REACH) : start]
+    if "onnection" not in before and "upport" not in before and "urpose" not in before:
+        return False  # most often: plain tests on a short slice are far faster than the search
+    return bool(_PURPOSE_BEFORE.search(before))
 
 
 _NAME_GOES_ON = re.compile(r"\s[A-Z][a-z]")
@@ -427,11 +464,12 @@ def _technology(doc: _Document, taxonomy: Taxonomy) -> list[str]:
     found: list[str] = []
     for text in (doc.record.title, doc.record.summary):
         for value, match in taxonomy.find(text):
-            if value not in found and not _negated(text, match.start(), match.end()):
+            if value not in found and not _passing(text, text.lower(), match):
                 found.append(value)
     mentions: dict[str, int] = {}
+    exchanges = doc.anchors.get("exchange", [])
     for value, match in doc.technology:
-        if value in found or _negated(doc.body, match.start(), match.end()):
+        if value in found or _passing(doc.body, doc.lowered, match, exchanges):
             continue
         if any(start <= match.start() < end for start, end in about):
             found.append(value)
@@ -440,6 +478,30 @@ def _technology(doc: _Document, taxonomy: Taxonomy) -> list[str]:
         if mentions[value] >= _REPEATED:
             found.append(value)
     return found
+
+
+# what makes a named technology another system's: "enhanced interoperability with US-VISIT
+# Automated Biometric Identification System (IDENT) and ... (IAFIS)"
+# on lowercased text: a literal start, which the search skips to in C
+_ANOTHER_SYSTEM = re.compile(r"inter(?:operab|fac(?:e|es|ing)\s+with|connect)")
+
+
+def _passing(
+    text: str, lowered: str, match: re.Match[str], exchanges: list[int] | None = None
+) -> bool:
+    """Whether a technology's mention is denied, or names a system the document's own one
+    exchanges data with (in the same clause, after "interoperability with", "interfaces with",
+    "interconnect"); `exchanges` are where such words may start, when the caller knows."""
+    if _negated(text, match.start(), match.end()):
+        return True
+    start, reach = match.start(), max(0, match.start() - _CLAUSE_REACH)
+    if exchanges is not None:
+        if bisect_left(exchanges, reach) == bisect_left(exchanges, start):
+            return False  # most often: none in reach, and no clause need be found
+    elif not _ANOTHER_SYSTEM.search(lowered, reach, start):
+        return False
+    begin, _ = _bounds(text, start, match.end(), _CLAUSE_BREAK, _CLAUSE_REACH)
+    return bool(_ANOTHER_SYSTEM.search(lowered, begin, start))
 
 
 # --- retention -----------------------------------------------------------------------------------
