@@ -537,6 +537,11 @@ def test_a_sentence_naming_a_routine_use_keeps_its_other_enumerated_parts() -> N
             "individuals.",
             ["travel information"],
         ),
+        (  # the RNACS PIA: applications for a benefit, not the applicants' citizenship
+            "RNACS is an electronic tracking system implemented at various USCIS offices to "
+            "process and track applications associated with naturalization and/or citizenship.",
+            ["immigration status"],
+        ),
         (  # DHS/ICE-014's forensic evidence
             "The HSI-FL is a U.S. crime laboratory specializing in forensic examination; "
             "latent and patent finger and palm prints; and audio and video files.",
