@@ -140,11 +140,10 @@ def _anchors(body: str) -> list[re.Match[str]]:
     return out
 
 
-def _title_anchors(body: str) -> tuple[list[re.Match[str]], list[re.Match[str]]]:
-    """The matches of _TITLE_ANCHOR.finditer(body) and the long-form citations (_TITLE_FIRST)
-    that start at a "Title", found from each "itle" in it: a search for a word is far faster
-    than one for "of" at every "o"."""
-    found, long_forms = [], []
+def _title_anchors(body: str) -> list[re.Match[str]]:
+    """The matches of _TITLE_ANCHOR.finditer(body), found from each "itle" in it: a search
+    for a word is far faster than one for "of" at every "o"."""
+    found = []
     at = body.find("itle", 1)
     while at >= 0:
         if body[at - 1] in "Tt":
@@ -154,11 +153,21 @@ def _title_anchors(body: str) -> tuple[list[re.Match[str]], list[re.Match[str]]]
             match = _TITLE_ANCHOR.match(body, begin - 2) if 2 <= begin < at - 1 else None
             if match:
                 found.append(match)
-            long_form = _TITLE_FIRST.match(body, at - 1)
-            if long_form:
-                long_forms.append(long_form)
         at = body.find("itle", at + 4)
-    return found, long_forms
+    return found
+
+
+def _long_forms(body: str) -> list[re.Match[str]]:
+    """The citations of the long form (_TITLE_FIRST) in `body`, found from each "itle"."""
+    found = []
+    at = body.find("itle", 1)
+    while at >= 0:
+        if body[at - 1] in "Tt":
+            match = _TITLE_FIRST.match(body, at - 1)
+            if match:
+                found.append(match)
+        at = body.find("itle", at + 4)
+    return found
 
 
 def find_citations(body: str) -> list[str]:
@@ -174,11 +183,10 @@ def find_citations(body: str) -> list[str]:
         if match:
             cites += [(match.start(), value) for value in values(match)]
             done = match.end()
-    of_title, long_forms = _title_anchors(body)
-    for anchor in of_title:
+    for anchor in _title_anchors(body):
         match = _citation_at(body, anchor, _USC, _TITLE_OF_SECTIONS_BEFORE, _CITATION_BEFORE)
         if match:
             cites += [(match.start(), value) for value in _usc_cites(match)]
-    for match in long_forms:
+    for match in _long_forms(body):
         cites += [(match.start(), value) for value in _usc_cites(match)]
     return list(dict.fromkeys(value for _, value in sorted(cites, key=lambda cite: cite[0])))
