@@ -9,7 +9,7 @@ import pytest
 
 import privsearch
 from privsearch.models import Page, Record, Section, facet_lists
-from privsearch.structure import facets
+from privsearch.structure import facets, taxonomy
 from privsearch.structure.facets import find_facets, load_taxonomies
 
 from .conftest import DHS, GOVERNMENT_PDFS, require_shared
@@ -806,6 +806,17 @@ def test_a_users_taxonomy_file_from_the_environment(
         monkeypatch.delenv("PRIVSEARCH_TECHNOLOGY_FILE")
         facets.default_taxonomies.cache_clear()
     assert values(record, "technology") == []
+
+
+def test_every_alternative_of_the_shipped_scans_is_behind_its_first_letter() -> None:
+    # an alternative that may start with several letters ("(?:applications?|petitions?) for
+    # ...") is tried at every word, and so is every alternative after it: each of the shipped
+    # files' alternatives must start with one letter (or a group of one), so that the scan of
+    # a body skips to the few that may match
+    shipped = facets.default_taxonomies()
+    for scan in (shipped.pii.scan_start, shipped.technology.scan_start):
+        alternatives = taxonomy._top_level_alternatives(scan.pattern.removesuffix(r"(?!\w)")[3:-1])
+        assert all(taxonomy._first_letter(a) for a in alternatives), alternatives
 
 
 def test_a_capturing_group_is_refused(tmp_path: Path) -> None:

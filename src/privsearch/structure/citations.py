@@ -143,7 +143,13 @@ def _anchors(body: str) -> list[re.Match[str]]:
 def _title_anchors(body: str) -> list[re.Match[str]]:
     """The matches of _TITLE_ANCHOR.finditer(body), found from each "itle" in it: a search
     for a word is far faster than one for "of" at every "o"."""
-    found = []
+    return _title_matches(body)[0]
+
+
+def _title_matches(body: str) -> tuple[list[re.Match[str]], list[re.Match[str]]]:
+    """_title_anchors(body), and the long-form citations (_TITLE_FIRST) that start at a
+    "Title", both found in one pass over each "itle" of `body`."""
+    found, long_forms = [], []
     at = body.find("itle", 1)
     while at >= 0:
         if body[at - 1] in "Tt":
@@ -153,21 +159,12 @@ def _title_anchors(body: str) -> list[re.Match[str]]:
             match = _TITLE_ANCHOR.match(body, begin - 2) if 2 <= begin < at - 1 else None
             if match:
                 found.append(match)
+            if body[at + 4 : at + 5].isspace():  # a plain test first: most titles are words
+                long_form = _TITLE_FIRST.match(body, at - 1)
+                if long_form:
+                    long_forms.append(long_form)
         at = body.find("itle", at + 4)
-    return found
-
-
-def _long_forms(body: str) -> list[re.Match[str]]:
-    """The citations of the long form (_TITLE_FIRST) in `body`, found from each "itle"."""
-    found = []
-    at = body.find("itle", 1)
-    while at >= 0:
-        if body[at - 1] in "Tt":
-            match = _TITLE_FIRST.match(body, at - 1)
-            if match:
-                found.append(match)
-        at = body.find("itle", at + 4)
-    return found
+    return found, long_forms
 
 
 def find_citations(body: str) -> list[str]:
@@ -183,10 +180,11 @@ def find_citations(body: str) -> list[str]:
         if match:
             cites += [(match.start(), value) for value in values(match)]
             done = match.end()
-    for anchor in _title_anchors(body):
+    of_title, long_forms = _title_matches(body)
+    for anchor in of_title:
         match = _citation_at(body, anchor, _USC, _TITLE_OF_SECTIONS_BEFORE, _CITATION_BEFORE)
         if match:
             cites += [(match.start(), value) for value in _usc_cites(match)]
-    for match in _long_forms(body):
+    for match in long_forms:
         cites += [(match.start(), value) for value in _usc_cites(match)]
     return list(dict.fromkeys(value for _, value in sorted(cites, key=lambda cite: cite[0])))

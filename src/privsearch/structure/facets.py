@@ -464,12 +464,14 @@ def _technology(doc: _Document, taxonomy: Taxonomy) -> list[str]:
     found: list[str] = []
     for text in (doc.record.title, doc.record.summary):
         for value, match in taxonomy.find(text):
-            if value not in found and not _passing(text, text.lower(), match):
+            if value not in found and not _passing(text, match):
                 found.append(value)
     mentions: dict[str, int] = {}
-    exchanges = doc.anchors.get("exchange", [])
+    exchanges = doc.anchors.get("exchange")  # None in most documents
     for value, match in doc.technology:
-        if value in found or _passing(doc.body, doc.lowered, match, exchanges):
+        if value in found or _negated(doc.body, match.start(), match.end()):
+            continue
+        if exchanges and _another_systems(doc.body, doc.lowered, match, exchanges):
             continue
         if any(start <= match.start() < end for start, end in about):
             found.append(value)
@@ -486,20 +488,26 @@ def _technology(doc: _Document, taxonomy: Taxonomy) -> list[str]:
 _ANOTHER_SYSTEM = re.compile(r"inter(?:operab|fac(?:e|es|ing)\s+with|connect)")
 
 
-def _passing(
-    text: str, lowered: str, match: re.Match[str], exchanges: list[int] | None = None
-) -> bool:
-    """Whether a technology's mention is denied, or names a system the document's own one
-    exchanges data with (in the same clause, after "interoperability with", "interfaces with",
-    "interconnect"); `exchanges` are where such words may start, when the caller knows."""
+def _passing(text: str, match: re.Match[str]) -> bool:
+    """Whether a technology's mention in a title or summary is denied or names another
+    system (see _another_systems)."""
     if _negated(text, match.start(), match.end()):
         return True
+    lowered = text.lower()
+    return bool(
+        _ANOTHER_SYSTEM.search(lowered, max(0, match.start() - _CLAUSE_REACH), match.start())
+    ) and _another_systems(text, lowered, match)
+
+
+def _another_systems(
+    text: str, lowered: str, match: re.Match[str], exchanges: list[int] | None = None
+) -> bool:
+    """Whether a technology's mention names a system the document's own one exchanges data
+    with: "interoperability with", "interfaces with" or "interconnect" before it in its clause;
+    `exchanges` are where such words start in the text, when the caller knows."""
     start, reach = match.start(), max(0, match.start() - _CLAUSE_REACH)
-    if exchanges is not None:
-        if bisect_left(exchanges, reach) == bisect_left(exchanges, start):
-            return False  # most often: none in reach, and no clause need be found
-    elif not _ANOTHER_SYSTEM.search(lowered, reach, start):
-        return False
+    if exchanges is not None and bisect_left(exchanges, reach) == bisect_left(exchanges, start):
+        return False  # none in reach: no clause need be found
     begin, _ = _bounds(text, start, match.end(), _CLAUSE_BREAK, _CLAUSE_REACH)
     return bool(_ANOTHER_SYSTEM.search(lowered, begin, start))
 
