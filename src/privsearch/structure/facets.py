@@ -125,6 +125,11 @@ _SENTENCE_END = re.compile(
 _CLAUSE_BREAK = re.compile(
     r"[.;?!\n•](?:(?<=[.;?!])" + _NOT_ABBREVIATION + r"(?=\s)|(?<=\n)\s*\n|(?<=•))"
 )
+# the last clause break of a stretch, found by one match from its start: the greedy ".*" gives
+# back characters from the end until a break matches. Its end is that of the last match of a
+# search from the left: only a run of blank lines is longer than one character, and each of
+# its line ends that starts a match ends it at the run's last line end.
+_LAST_CLAUSE_BREAK = re.compile(r"(?s:.*)(?:" + _CLAUSE_BREAK.pattern + ")")
 _NEGATION = re.compile(r"\b(?:not|never|no(?!\.)|none|neither|nor|cannot)\b|n[’']t\b", re.I)
 # Whether a clause holds a _NEGATION, found as fast: its letters spelled in both cases (and the
 # other characters IGNORECASE matches them with, "ı" and "İ" for "i") instead of IGNORECASE,
@@ -173,6 +178,9 @@ def _bounds(
 
 def _last_break(text: str, start: int, breaks: re.Pattern[str], reach: int) -> int | None:
     """Where the last break before `start`, within `reach` characters, ends."""
+    if breaks is _CLAUSE_BREAK:
+        last_one = _LAST_CLAUSE_BREAK.match(text, max(0, start - reach), start)
+        return last_one.end() if last_one else None
     last = None
     for last in breaks.finditer(text, max(0, start - reach), start):  # noqa: B007 - the last
         pass
