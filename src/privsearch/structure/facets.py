@@ -78,7 +78,7 @@ def load_taxonomies(pii: Path | None = None, technology: Path | None = None) -> 
 
 
 # What the pass over a whole body for technologies also finds (lowercase patterns): where
-# retention periods, collection questions and exchanges with other systems may be.
+# retention periods and collection questions may be.
 # (Citations and exemptions have passes of their own: they start with capitals or a
 # parenthesis, which a search skips to far faster than to a lowercase letter.)
 _ANCHORS = (
@@ -92,7 +92,6 @@ _ANCHORS = (
         r"categories of records|what information|what data|what personal|what pii|"
         r"identify the information|identify the data|identify the personal|identify the pii",
     ),
-    ("exchange", r"interoperab\w*|interfac\w*|interconnect\w*"),
 )
 
 
@@ -190,10 +189,16 @@ def _last_break(text: str, start: int, breaks: re.Pattern[str], reach: int) -> i
 def _without_before(text: str, start: int) -> bool:
     """_WITHOUT_BEFORE.search(text, start - _WITHOUT_REACH, start), tried only when its words'
     letters are there: plain tests on a short slice are far faster than the search."""
-    before = text[max(0, start - _WITHOUT_REACH) : start]
-    if not any(word in before for word in ("ithout", "ather", "nstead", "pposed", "ITHOUT")):
+    reach = max(0, start - _WITHOUT_REACH)
+    before = text[reach:start].lower()
+    if (
+        "without" not in before
+        and "rather" not in before
+        and "instead" not in before
+        and "opposed" not in before
+    ):
         return False
-    return bool(_WITHOUT_BEFORE.search(before))
+    return bool(_WITHOUT_BEFORE.search(text, reach, start))
 
 
 def _negated(text: str, start: int, end: int) -> bool:
@@ -475,14 +480,13 @@ def _technology(doc: _Document, taxonomy: Taxonomy) -> list[str]:
             if value not in found and not _passing(text, match):
                 found.append(value)
     mentions: dict[str, int] = {}
-    exchanges = doc.anchors.get("exchange")  # None in most documents
     for value, match in doc.technology:
         if value in found or _negated(doc.body, match.start(), match.end()):
             continue
-        if exchanges and _another_systems(doc.body, doc.lowered, match, exchanges):
-            continue
         if any(start <= match.start() < end for start, end in about):
-            found.append(value)
+            # one mention here decides: it must not name another system
+            if not _another_systems(doc.body, doc.lowered, match):
+                found.append(value)
             continue
         mentions[value] = mentions.get(value, 0) + 1
         if mentions[value] >= _REPEATED:
@@ -501,21 +505,16 @@ def _passing(text: str, match: re.Match[str]) -> bool:
     system (see _another_systems)."""
     if _negated(text, match.start(), match.end()):
         return True
-    lowered = text.lower()
-    return bool(
-        _ANOTHER_SYSTEM.search(lowered, max(0, match.start() - _CLAUSE_REACH), match.start())
-    ) and _another_systems(text, lowered, match)
+    return _another_systems(text, text.lower(), match)
 
 
-def _another_systems(
-    text: str, lowered: str, match: re.Match[str], exchanges: list[int] | None = None
-) -> bool:
+def _another_systems(text: str, lowered: str, match: re.Match[str]) -> bool:
     """Whether a technology's mention names a system the document's own one exchanges data
-    with: "interoperability with", "interfaces with" or "interconnect" before it in its clause;
-    `exchanges` are where such words start in the text, when the caller knows."""
+    with: "interoperability with", "interfaces with" or "interconnect" before it in its
+    clause."""
     start, reach = match.start(), max(0, match.start() - _CLAUSE_REACH)
-    if exchanges is not None and bisect_left(exchanges, reach) == bisect_left(exchanges, start):
-        return False  # none in reach: no clause need be found
+    if lowered.find("inter", reach, start) < 0 or not _ANOTHER_SYSTEM.search(lowered, reach, start):
+        return False  # most often: none in reach (a plain find first), no clause need be found
     begin, _ = _bounds(text, start, match.end(), _CLAUSE_BREAK, _CLAUSE_REACH)
     return bool(_ANOTHER_SYSTEM.search(lowered, begin, start))
 
