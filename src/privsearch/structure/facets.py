@@ -10,12 +10,19 @@ value once:
   "what information is collected" question or "Categories of records" heading (at the start
   of a line) that say what is collected, included or maintained, in a document that speaks of
   privacy at all. The cue must be a word of running prose: a capitalised one ("Personal
-  Identity Verification") is part of a name. A clause that denies it ("does not collect
-  SSNs"), a routine use, the names of laws and a word of a capitalised name ("Integrated
-  Automated Fingerprint Identification System") do not count.
+  Identity Verification") is part of a name. A word that only lists ("includes", "such as",
+  "contains") or checks ("verifies") counts only in a sentence about information, data or
+  records ("Benefits may include adjustment of immigration status" lists benefits). A clause
+  that denies it ("does not collect SSNs"), a routine use (the other enumerated parts of its
+  sentence still count), the occasion of a collection ("in connection with a benefit
+  request"), the names of laws and a word of a capitalised name ("Integrated Automated
+  Fingerprint Identification System") do not count. Photographs a system matches by facial
+  recognition are also `biometrics`.
 - `technology`: a technology named in the title, the summary, the abstract (the opening
   characters when the sections are unknown), a SORN's purposes or the old template's
-  Technology section, or mentioned at least `_REPEATED` times elsewhere.
+  Technology section, or mentioned at least `_REPEATED` times elsewhere; in the title,
+  summary or opening not as a system the document's own exchanges data with ("enhanced
+  interoperability with ... (IDENT)").
 - `retention`: periods stated in the retention sections, or near a word about keeping or
   disposing of records (in a document that speaks of privacy), as `N years`, `under 1 year`
   or `permanent`.
