@@ -537,6 +537,10 @@ def test_a_sentence_naming_a_routine_use_keeps_its_other_enumerated_parts() -> N
             "individuals.",
             ["travel information"],
         ),
+        (  # the entry and exit of goods is no one's travel
+            "The system records the entry and exit of cargo and conveyances at ports of entry.",
+            [],
+        ),
         (  # the RNACS PIA: applications for a benefit, not the applicants' citizenship
             "RNACS is an electronic tracking system implemented at various USCIS offices to "
             "process and track applications associated with naturalization and/or citizenship.",
