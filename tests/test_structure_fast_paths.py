@@ -22,9 +22,7 @@ from .conftest import DHS, require_shared
 # the expressions as they were written before the fast paths
 _NOT_ABBREVIATION = facets._NOT_ABBREVIATION
 PLAIN_SENTENCE_END = re.compile(
-    r"[.?!]"
-    + _NOT_ABBREVIATION
-    + r"[\"'”’)\]]?\s+(?=[\"'“‘(\[]?(?:[A-Z0-9•]|[a-z]{1,4}[A-Z]))|\n\s*\n"
+    r"[.?!]" + _NOT_ABBREVIATION + r"[\"'”’)\]]?\s+(?=[\"'“‘(\[]?[A-Z0-9•])|\n\s*\n"
 )
 PLAIN_CLAUSE_BREAK = re.compile(r"[.;?!]" + _NOT_ABBREVIATION + r"(?=\s)|\n\s*\n|•")
 

@@ -4,10 +4,8 @@
 as `8 U.S.C. § 1103` and `8 U.S.C. § 1225` (subsections and "et seq." dropped, a range of
 sections as its first), "6 CFR part 5" as `6 C.F.R. Part 5`, "6 C.F.R. 5.21" as
 `6 C.F.R. § 5.21`, "Executive Order 12333" as `E.O. 12333`, "Public Law 107-296" as
-`Pub. L. 107-296`, "Sections 1367 and 1101 of title 8" as `8 U.S.C. § 1367` and
-`8 U.S.C. § 1101`, and "Title 5, United States Code (U.S.C.), Section 552a" as
-`5 U.S.C. § 552a`.
-Named acts without a citation and Federal Register citations are left out.
+`Pub. L. 107-296`, and "Sections 1367 and 1101 of title 8" as `8 U.S.C. § 1367` and
+`8 U.S.C. § 1101`. Named acts without a citation and Federal Register citations are left out.
 """
 
 from __future__ import annotations
@@ -61,20 +59,13 @@ _ANCHORS_BY_LETTER = tuple(
     re.compile(r"P(?:ub\.|ublic\s+Law|\.\s?L\.|L\b)"),
 )
 _TITLE_ANCHOR = re.compile(r"of\s+[Tt]itle\s+\d")
-# the long form "Title 5, United States Code (U.S.C.), Section 552a" / "Title 6, U.S.C., Section
-# 142": the title first, the code's name, then the section (a chapter names no section)
-_TITLE_FIRST = re.compile(
-    r"[Tt]itle\s+(?P<title>\d{1,2}),?\s+(?:of\s+the\s+)?"
-    r"(?:United\s+States\s+Code(?:\s*\(U\.?\s?S\.?\s?C\.?\))?|U\.?\s?S\.?\s?C\.?),?\s*"
-    rf"{_SECTION_WORD}\s*(?P<sections>{_SECTION_NUMBER}{_MORE_SECTIONS}*)"
-)
 _CITATION_BEFORE = 12  # characters before the anchor a citation may start ("42 U.S.C.")
 _CITATION_AFTER = 300  # and after it it may run ("8 U.S.C. 1103, 1225, and 1324")
 _TITLE_OF_SECTIONS_BEFORE = 200  # "Sections 1367 and 1101 of title 8"
 
 
 def _usc_cites(match: re.Match[str]) -> list[str]:
-    if match.groupdict().get("of_title"):
+    if match.group("of_title"):
         title, listed = match.group("of_title"), match.group("of_sections")
     else:
         title, listed = match.group("title"), match.group("sections")
@@ -143,13 +134,7 @@ def _anchors(body: str) -> list[re.Match[str]]:
 def _title_anchors(body: str) -> list[re.Match[str]]:
     """The matches of _TITLE_ANCHOR.finditer(body), found from each "itle" in it: a search
     for a word is far faster than one for "of" at every "o"."""
-    return _title_matches(body)[0]
-
-
-def _title_matches(body: str) -> tuple[list[re.Match[str]], list[re.Match[str]]]:
-    """_title_anchors(body), and the long-form citations (_TITLE_FIRST) that start at a
-    "Title", both found in one pass over each "itle" of `body`."""
-    found, long_forms = [], []
+    found = []
     at = body.find("itle", 1)
     while at >= 0:
         if body[at - 1] in "Tt":
@@ -159,12 +144,8 @@ def _title_matches(body: str) -> tuple[list[re.Match[str]], list[re.Match[str]]]
             match = _TITLE_ANCHOR.match(body, begin - 2) if 2 <= begin < at - 1 else None
             if match:
                 found.append(match)
-            if body[at + 4 : at + 5].isspace():  # a plain test first: most titles are words
-                long_form = _TITLE_FIRST.match(body, at - 1)
-                if long_form:
-                    long_forms.append(long_form)
         at = body.find("itle", at + 4)
-    return found, long_forms
+    return found
 
 
 def find_citations(body: str) -> list[str]:
@@ -180,11 +161,8 @@ def find_citations(body: str) -> list[str]:
         if match:
             cites += [(match.start(), value) for value in values(match)]
             done = match.end()
-    of_title, long_forms = _title_matches(body)
-    for anchor in of_title:
+    for anchor in _title_anchors(body):
         match = _citation_at(body, anchor, _USC, _TITLE_OF_SECTIONS_BEFORE, _CITATION_BEFORE)
         if match:
             cites += [(match.start(), value) for value in _usc_cites(match)]
-    for match in long_forms:
-        cites += [(match.start(), value) for value in _usc_cites(match)]
     return list(dict.fromkeys(value for _, value in sorted(cites, key=lambda cite: cite[0])))

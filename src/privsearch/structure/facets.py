@@ -10,19 +10,12 @@ value once:
   "what information is collected" question or "Categories of records" heading (at the start
   of a line) that say what is collected, included or maintained, in a document that speaks of
   privacy at all. The cue must be a word of running prose: a capitalised one ("Personal
-  Identity Verification") is part of a name. A word that only lists ("includes", "such as",
-  "contains") or checks ("verifies") counts only in a sentence about information, data or
-  records ("Benefits may include adjustment of immigration status" lists benefits). A clause
-  that denies it ("does not collect SSNs"), a routine use (the other enumerated parts of its
-  sentence still count), the occasion of a collection ("in connection with a benefit
-  request"), the names of laws and a word of a capitalised name ("Integrated Automated
-  Fingerprint Identification System") do not count. Photographs a system matches by facial
-  recognition are also `biometrics`.
+  Identity Verification") is part of a name. A clause that denies it ("does not collect
+  SSNs"), a routine use, the names of laws and a word of a capitalised name ("Integrated
+  Automated Fingerprint Identification System") do not count.
 - `technology`: a technology named in the title, the summary, the abstract (the opening
   characters when the sections are unknown), a SORN's purposes or the old template's
-  Technology section, or mentioned at least `_REPEATED` times elsewhere; in the title,
-  summary or opening not as a system the document's own exchanges data with ("enhanced
-  interoperability with ... (IDENT)").
+  Technology section, or mentioned at least `_REPEATED` times elsewhere.
 - `retention`: periods stated in the retention sections, or near a word about keeping or
   disposing of records (in a document that speaks of privacy), as `N years`, `under 1 year`
   or `permanent`.
@@ -43,7 +36,6 @@ retention periods and collection questions may be.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -119,23 +111,14 @@ _NOT_ABBREVIATION = (
     r"(?<!\bL\.)(?<!\bv\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bPub\.)(?<!\bO\.)"
 )
 # One character class first, then the branch it starts (the lookbehind after it): the search
-# skips in C to the next such character instead of trying every position. A sentence starts
-# with a capital, a digit, a bullet, or a name written with a lowercase prefix ("myUSCIS
-# provides", "eCBP is").
+# skips in C to the next such character instead of trying every position.
 _SENTENCE_END = re.compile(
-    r"[.?!\n](?:(?<=[.?!])"
-    + _NOT_ABBREVIATION
-    + r"[\"'”’)\]]?\s+(?=[\"'“‘(\[]?(?:[A-Z0-9•]|[a-z]{1,4}[A-Z]))"
+    r"[.?!\n](?:(?<=[.?!])" + _NOT_ABBREVIATION + r"[\"'”’)\]]?\s+(?=[\"'“‘(\[]?[A-Z0-9•])"
     r"|(?<=\n)\s*\n)"
 )
 _CLAUSE_BREAK = re.compile(
     r"[.;?!\n•](?:(?<=[.;?!])" + _NOT_ABBREVIATION + r"(?=\s)|(?<=\n)\s*\n|(?<=•))"
 )
-# the last clause break of a stretch, found by one match from its start: the greedy ".*" gives
-# back characters from the end until a break matches. Its end is that of the last match of a
-# search from the left: only a run of blank lines is longer than one character, and each of
-# its line ends that starts a match ends it at the run's last line end.
-_LAST_CLAUSE_BREAK = re.compile(r"(?s:.*)(?:" + _CLAUSE_BREAK.pattern + ")")
 _NEGATION = re.compile(r"\b(?:not|never|no(?!\.)|none|neither|nor|cannot)\b|n[’']t\b", re.I)
 # Whether a clause holds a _NEGATION, found as fast: its letters spelled in both cases (and the
 # other characters IGNORECASE matches them with, "ı" and "İ" for "i") instead of IGNORECASE,
@@ -158,14 +141,9 @@ _NOT_A_NEGATION = re.compile(
     re.I,
 )
 _ACT = re.compile(r"Act\b(?<!\wAct)")  # a literal first: the search skips to it
-# The capitalised words of a law's name before its "Act" ("Freedom of Information Act"), read
-# backwards from the "Act" in the reversed text: up to ten words, each with the lowercase
-# joining words after it ("of", "and", ...), the comma and the spaces (reversed here). Read so,
-# the name is the one that ends at this "Act", not the first name of the text that ends at any.
-_ACT_NAME_BACKWARDS = re.compile(
-    r"(?:(?:\s+(?:fo|dna|rof|eht|no|ot|ni|&))*\s+,?[\w'’.-]*[A-Z]){1,10}"
+_ACT_NAME = re.compile(
+    r"(?:[A-Z][\w'’.-]*,?\s+(?:(?:of|and|for|the|on|to|in|&)\s+)*){1,10}Act\b(?:\s+of\s+\d{4})?"
 )
-_ACT_YEAR = re.compile(r"\s+of\s+\d{4}")
 _ACT_NAME_CHARS = 150
 
 
@@ -184,35 +162,17 @@ def _bounds(
 
 def _last_break(text: str, start: int, breaks: re.Pattern[str], reach: int) -> int | None:
     """Where the last break before `start`, within `reach` characters, ends."""
-    if breaks is _CLAUSE_BREAK:
-        last_one = _LAST_CLAUSE_BREAK.match(text, max(0, start - reach), start)
-        return last_one.end() if last_one else None
     last = None
     for last in breaks.finditer(text, max(0, start - reach), start):  # noqa: B007 - the last
         pass
     return last.end() if last else None
 
 
-def _without_before(text: str, start: int) -> bool:
-    """_WITHOUT_BEFORE.search(text, start - _WITHOUT_REACH, start), tried only when its words'
-    letters are there: plain tests on a short slice are far faster than the search."""
-    reach = max(0, start - _WITHOUT_REACH)
-    before = text[reach:start].lower()
-    if (
-        "without" not in before
-        and "rather" not in before
-        and "instead" not in before
-        and "opposed" not in before
-    ):
-        return False
-    return bool(_WITHOUT_BEFORE.search(text, reach, start))
-
-
 def _negated(text: str, start: int, end: int) -> bool:
     """Whether the clause holding text[start:end] denies something, or a "without" ("rather
     than", "instead of", "as opposed to") just before it denies that thing ("photographs
     without names": the names)."""
-    if _without_before(text, start):
+    if _WITHOUT_BEFORE.search(text, max(0, start - _WITHOUT_REACH), start):
         return True
     begin, finish = _bounds(text, start, end, _CLAUSE_BREAK, _CLAUSE_REACH)
     clause = text[begin:finish]
@@ -229,11 +189,9 @@ def _without_act_names(text: str) -> str:
     """`text` with the names of laws ("the Social Security Act") blanked out, offsets kept."""
     spans = []
     for act in _ACT.finditer(text):
-        before = text[max(0, act.start() - _ACT_NAME_CHARS) : act.start()][::-1]
-        name = _ACT_NAME_BACKWARDS.match(before)
-        if name:
-            year = _ACT_YEAR.match(text, act.end())
-            spans.append((act.start() - name.end(), year.end() if year else act.end()))
+        name = _ACT_NAME.search(text, max(0, act.start() - _ACT_NAME_CHARS), act.end() + 12)
+        if name and name.start() <= act.start():
+            spans.append((name.start(), name.end()))
     for start, end in reversed(spans):
         text = text[:start] + " " * (end - start) + text[end:]
     return text
@@ -301,13 +259,6 @@ _COLLECTION_CUE = re.compile(
     BEFORE_A_WORD + r"(?:c(?:ollect|onsist\w* of|ontain|aptur|ompris)|includ|such as|maintain|"
     r"g(?:ather)|obtain|stor(?:e|es|ed|ing)\b|re(?:tain|cords? of\b)|us(?:e|es|ed|ing)\b|"
     r"verif|handl)"
-)
-# the cues that only list or check things: they say what is collected only in a sentence about
-# information (on lowercased text, matched where a cue starts)
-_LISTING_CUE = re.compile(r"c(?:onsist|ontain|ompris)|includ|such as|verif")
-_ABOUT_INFORMATION = re.compile(
-    r"\b(?:information|data|records?|pii|identifiers?|identifying|details|elements|fields|"
-    r"files?|databases?|applications?|forms?|categories|attributes|biographic|biometrics?)\b"
 )
 # on lowercased text: the search stops at the first, early in a document about privacy
 _PRIVACY_TERMS = re.compile(
@@ -398,41 +349,11 @@ def _collection_texts(doc: _Document) -> list[str]:
     end = begin + _OPENING_CHARS
     opening = (doc.body[begin:end], doc.lowered[begin:end])
     for text, lowered in ((doc.record.summary, doc.record.summary.lower()), opening):
-        cues = list(_verb_cues(text, lowered))
-        for sentence in _merged_sentences(text, cues):
-            for start, end in _parts_about_collection(lowered, *sentence):
-                if _states_a_collection(lowered, start, end, cues):
-                    chosen.append(text[start:end])
+        cues = _verb_cues(text, lowered)
+        for start, end in _merged_sentences(text, cues):
+            if not _NOT_ABOUT_COLLECTION.search(lowered, start, end):
+                chosen.append(text[start:end])
     return chosen + _answers_to_collection_questions(doc)
-
-
-# what separates the parts of an enumerating sentence: "in order (1) to add ...; and (2) to ..."
-_ENUMERATION = re.compile(r"\((?:\d{1,2}|[a-h]|i{1,3}|iv|vi{0,3})\)|;")
-
-
-def _parts_about_collection(lowered: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The sentence lowered[start:end], or, when it speaks of routine uses, comments or the
-    reader, those of its enumerated parts that do not ("to add a category of records ... and
-    (2) to add a new routine use": the first part)."""
-    if not _NOT_ABOUT_COLLECTION.search(lowered, start, end):
-        return [(start, end)]
-    cuts = [start, *(m.start() for m in _ENUMERATION.finditer(lowered, start, end)), end]
-    return [
-        (a, b)
-        for a, b in zip(cuts, cuts[1:])  # noqa: B905 - cuts[1:] is one shorter
-        if a < b and not _NOT_ABOUT_COLLECTION.search(lowered, a, b)
-    ]
-
-
-def _states_a_collection(lowered: str, start: int, end: int, cues: list[int]) -> bool:
-    """Whether lowered[start:end] says what is collected: a verb of collecting ("collects",
-    "maintains") says so by itself; a word of listing ("includes", "such as", "contains") or
-    of checking ("verifies") only in a sentence about information, data or records ("Benefits
-    may include adjustment of immigration status" lists benefits, not what is collected)."""
-    within = cues[bisect_left(cues, start) : bisect_left(cues, end)]  # cues are in text order
-    if any(not _LISTING_CUE.match(lowered, at) for at in within):
-        return True
-    return bool(within) and bool(_ABOUT_INFORMATION.search(lowered, start, end))
 
 
 # --- pii and technology --------------------------------------------------------------------------
@@ -442,30 +363,11 @@ def _pii(doc: _Document, taxonomy: Taxonomy) -> list[str]:
     found: list[str] = []
     text = _without_act_names("\n\n".join(_collection_texts(doc)))  # a blank line ends a clause
     for value, match in taxonomy.find(text):
-        if value in found or _in_a_name(text, match) or _a_purpose(text, match.start()):
+        if value in found or _in_a_name(text, match):
             continue
         if not _negated(text, match.start(), match.end()):
             found.append(value)
     return found
-
-
-# what names the occasion or purpose of a collection, not what it holds: "records on applicants
-# ... in connection with a benefit request"
-_PURPOSE_BEFORE = re.compile(
-    r"\b(?:in\s+connection\s+with|in\s+support\s+of|for\s+the\s+purposes?\s+of)\s+"
-    r"(?:(?:an?|the|their|its|any)\s+)?$",
-    re.I,
-)
-_PURPOSE_REACH = 45
-
-
-def _a_purpose(text: str, start: int) -> bool:
-    """Whether the match at `start` follows "in connection with", "in support of" or "for the
-    purpose of": the occasion of a collection, not one of its categories."""
-    before = text[max(0, start - _PURPOSE_REACH) : start]
-    if "onnection" not in before and "upport" not in before and "urpose" not in before:
-        return False  # most often: plain tests on a short slice are far faster than the search
-    return bool(_PURPOSE_BEFORE.search(before))
 
 
 _NAME_GOES_ON = re.compile(r"\s[A-Z][a-z]")
@@ -484,46 +386,19 @@ def _technology(doc: _Document, taxonomy: Taxonomy) -> list[str]:
     found: list[str] = []
     for text in (doc.record.title, doc.record.summary):
         for value, match in taxonomy.find(text):
-            if value not in found and not _passing(text, match):
+            if value not in found and not _negated(text, match.start(), match.end()):
                 found.append(value)
     mentions: dict[str, int] = {}
     for value, match in doc.technology:
         if value in found or _negated(doc.body, match.start(), match.end()):
             continue
         if any(start <= match.start() < end for start, end in about):
-            # one mention here decides: it must not name another system
-            if not _another_systems(doc.body, doc.lowered, match):
-                found.append(value)
+            found.append(value)
             continue
         mentions[value] = mentions.get(value, 0) + 1
         if mentions[value] >= _REPEATED:
             found.append(value)
     return found
-
-
-# what makes a named technology another system's: "enhanced interoperability with US-VISIT
-# Automated Biometric Identification System (IDENT) and ... (IAFIS)"
-# on lowercased text: a literal start, which the search skips to in C
-_ANOTHER_SYSTEM = re.compile(r"inter(?:operab|fac(?:e|es|ing)\s+with|connect)")
-
-
-def _passing(text: str, match: re.Match[str]) -> bool:
-    """Whether a technology's mention in a title or summary is denied or names another
-    system (see _another_systems)."""
-    if _negated(text, match.start(), match.end()):
-        return True
-    return _another_systems(text, text.lower(), match)
-
-
-def _another_systems(text: str, lowered: str, match: re.Match[str]) -> bool:
-    """Whether a technology's mention names a system the document's own one exchanges data
-    with: "interoperability with", "interfaces with" or "interconnect" before it in its
-    clause."""
-    start, reach = match.start(), max(0, match.start() - _CLAUSE_REACH)
-    if lowered.find("inter", reach, start) < 0 or not _ANOTHER_SYSTEM.search(lowered, reach, start):
-        return False  # most often: none in reach (a plain find first), no clause need be found
-    begin, _ = _bounds(text, start, match.end(), _CLAUSE_BREAK, _CLAUSE_REACH)
-    return bool(_ANOTHER_SYSTEM.search(lowered, begin, start))
 
 
 # --- retention -----------------------------------------------------------------------------------
@@ -716,18 +591,6 @@ def _exemption(doc: _Document) -> list[str]:
     return found
 
 
-# --- pii and technology together -----------------------------------------------------------------
-
-
-def _with_matched_photographs(pii: list[str], technology: list[str]) -> list[str]:
-    """`pii` with `biometrics` added when the photographs it holds are matched by facial
-    recognition: a photograph a system matches is a facial biometric (DHS/CBP/PIA-030(d):
-    travelers' photos compared against earlier ones), one it only keeps is not."""
-    if "photographs" in pii and "biometrics" not in pii and "facial recognition" in technology:
-        return [*pii, "biometrics"]
-    return pii
-
-
 # --- all together --------------------------------------------------------------------------------
 
 
@@ -741,10 +604,9 @@ def find_facets(
     record.body when the caller has it already."""
     taxonomies = taxonomies or default_taxonomies()
     doc = _Document.of(record, sections, taxonomies.technology, body)
-    technology = _technology(doc, taxonomies.technology)
     values = {
-        "pii": _with_matched_photographs(_pii(doc, taxonomies.pii), technology),
-        "technology": technology,
+        "pii": _pii(doc, taxonomies.pii),
+        "technology": _technology(doc, taxonomies.technology),
         "retention": _retention(doc),
         "authority": find_citations(doc.body),
         "exemption": _exemption(doc),

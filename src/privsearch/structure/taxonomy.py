@@ -43,8 +43,6 @@ class Taxonomy:
     lines: tuple[_Line, ...]
     lines_by_letter: dict[str, tuple[_Line, ...]]  # the lines an alternative starting so may be
     anchors: tuple[tuple[str, re.Pattern[str]], ...] = ()  # other things the scan finds, by kind
-    # the anchors' patterns as one, a named group each: one match tells the kind
-    anchor_kinds: re.Pattern[str] | None = None
 
     def find(
         self, text: str, lowered: str | None = None, anchors: dict[str, list[int]] | None = None
@@ -79,10 +77,10 @@ class Taxonomy:
             yield candidate.start() + 1, candidate.end()
 
     def _anchor_kind(self, found: str) -> str | None:
-        if self.anchor_kinds is None:
-            return None
-        match = self.anchor_kinds.fullmatch(found)
-        return match.lastgroup if match else None
+        for kind, pattern in self.anchors:
+            if pattern.fullmatch(found):
+                return kind
+        return None
 
     def _line_at(self, text: str, at: int, letter: str) -> tuple[_Line, re.Match[str]] | None:
         for line in self.lines_by_letter.get(letter, self.lines):
@@ -287,14 +285,6 @@ def _lines_by_letter(
 BEFORE_A_WORD = "[ \\n\\t\\r\\f\\v\\xa0\"'“‘(\\[/—–,;:.•*]"
 
 
-def _kinds_pattern(anchors: Sequence[tuple[str, str]]) -> re.Pattern[str] | None:
-    """The (kind, pattern) anchors as one expression with a group named for each kind, in
-    order (the first kind whose pattern matches the whole of a text is its match's lastgroup)."""
-    if not anchors:
-        return None
-    return re.compile("|".join(f"(?P<{kind}>(?:{pattern})$)" for kind, pattern in anchors))
-
-
 def compile_taxonomy(paths: Iterable[Path], anchors: Sequence[tuple[str, str]] = ()) -> Taxonomy:
     """One taxonomy from the lines of `paths` (see the header of data/pii.tsv); its scan also
     finds the (kind, lowercase pattern) `anchors`, so that one pass over a text serves both
@@ -330,5 +320,4 @@ def compile_taxonomy(paths: Iterable[Path], anchors: Sequence[tuple[str, str]] =
         lines=compiled,
         lines_by_letter=_lines_by_letter(compiled, scan_forms),
         anchors=tuple((kind, re.compile(pattern)) for kind, pattern in anchors),
-        anchor_kinds=_kinds_pattern(anchors),
     )
