@@ -465,6 +465,29 @@ def test_index_positions_agree_with_the_token_stream_on_any_text(text):
     assert analysis.index_positions(text) == _positions_from_tokens(text)
 
 
+_DASH_FRAGMENT = st.tuples(
+    st.sampled_from(["PIA", "DHS", "AB", "a", "024", "1", "Z", ""]),
+    st.sampled_from(["-", "\u2013", "\u2014", "--", " ", "\u00a0", "\t", "\n", ""]),
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_DASH_FRAGMENT, max_size=10).map("".join) | st.text())
+def test_spaced_dashes_are_closed_as_the_expression_closes_them(text):
+    # The expression is tried only at the dashes before a digit; it finds what a search of the
+    # whole text finds.
+    whole = analysis._SPACED_DASH_RE.sub(analysis._close_dash, text)
+    assert analysis._closed_dashes(text) == whole
+
+
+@needs_corpus
+def test_spaced_dashes_are_closed_as_the_expression_closes_them_on_real_records():
+    for record in _records():
+        text = record["fulltext"]
+        whole = analysis._SPACED_DASH_RE.sub(analysis._close_dash, text)
+        assert analysis._closed_dashes(text) == whole, record["id"]
+
+
 # --- properties ---------------------------------------------------------------------------------
 
 
