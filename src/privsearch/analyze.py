@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -314,13 +315,28 @@ def index_positions(value: str, marks: Sequence[tuple[int, str]] = ()) -> dict[s
     known = _CHUNK_TERMS
     if len(known) >= _MAX_CACHED_CHUNKS:
         known.clear()
+    if not marks:
+        _add_positions(_closed_dashes(value), positions, 0, known)
+        return positions
     cuts = [0, *(_word_boundary(value, offset) for offset, _ in marks), len(value)]
+    # Each part is read as a text of its own, its spaced dashes closed in it alone; a part
+    # holds one only where the whole text has a dash before a digit (found in one search).
+    dashes = [dash.start() for dash in _dash_candidates(value)]
     pos = 0
     for i in range(len(cuts) - 1):
         if i:
             _add_position(positions, marks[i - 1][1], pos)
-        pos = _add_positions(value[cuts[i] : cuts[i + 1]], positions, pos, known)
+        part = value[cuts[i] : cuts[i + 1]]
+        if _any_within(dashes, cuts[i], cuts[i + 1]):
+            part = _closed_dashes(part)
+        pos = _add_positions(part, positions, pos, known)
     return positions
+
+
+def _any_within(offsets: list[int], start: int, end: int) -> bool:
+    """Whether one of the sorted `offsets` lies in [start, end)."""
+    i = bisect_left(offsets, start)
+    return i < len(offsets) and offsets[i] < end
 
 
 def _word_boundary(value: str, offset: int) -> int:
@@ -347,8 +363,8 @@ def _add_positions(
     pos: int,
     known: dict[str, tuple[tuple[str, ...], ...]],
 ) -> int:
-    """Add the terms of `value` to `positions`, numbered from `pos`; return the next position."""
-    value = _closed_dashes(value)
+    """Add the terms of `value`, its spaced dashes closed, to `positions`, numbered from `pos`;
+    return the next position."""
     for chunk in value.split():
         tokens = known.get(chunk)
         if tokens is None:
@@ -386,14 +402,9 @@ def _closed_dashes(value: str) -> str:
     """`_SPACED_DASH_RE.sub(_close_dash, value)`, the expression tried only where a match may
     start: at a dash before a digit, or at the character before that dash (a match is a dash
     and the spaces around it, so it starts at most one character before its dash)."""
-    dashes = (
-        _DASH_BEFORE_DIGIT_RE
-        if any(dash in value for dash in _OTHER_DASHES)
-        else _HYPHEN_BEFORE_DIGIT_RE
-    )
     pieces: list[str] = []
     copied = 0  # value[:copied] is in pieces
-    for dash in dashes.finditer(value):
+    for dash in _dash_candidates(value):
         for start in (dash.start() - 1, dash.start()):
             match = _SPACED_DASH_RE.match(value, start) if start >= copied else None
             if match:
@@ -404,6 +415,13 @@ def _closed_dashes(value: str) -> str:
         return value
     pieces.append(value[copied:])
     return "".join(pieces)
+
+
+def _dash_candidates(value: str) -> Iterator[re.Match[str]]:
+    """Each dash of `value` before a digit (or before a space and a digit)."""
+    if any(dash in value for dash in _OTHER_DASHES):
+        return _DASH_BEFORE_DIGIT_RE.finditer(value)
+    return _HYPHEN_BEFORE_DIGIT_RE.finditer(value)
 
 
 def _close_dash(match: re.Match[str]) -> str:
