@@ -465,6 +465,29 @@ def test_index_positions_agree_with_the_token_stream_on_any_text(text):
     assert analysis.index_positions(text) == _positions_from_tokens(text)
 
 
+_DASH_FRAGMENT = st.tuples(
+    st.sampled_from(["PIA", "DHS", "AB", "a", "024", "1", "Z", ""]),
+    st.sampled_from(["-", "\u2013", "\u2014", "--", " ", "\u00a0", "\t", "\n", ""]),
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_DASH_FRAGMENT, max_size=10).map("".join) | st.text())
+def test_spaced_dashes_are_closed_as_the_expression_closes_them(text):
+    # The expression is tried only at the dashes before a digit; it finds what a search of the
+    # whole text finds.
+    whole = analysis._SPACED_DASH_RE.sub(analysis._close_dash, text)
+    assert analysis._closed_dashes(text) == whole
+
+
+@needs_corpus
+def test_spaced_dashes_are_closed_as_the_expression_closes_them_on_real_records():
+    for record in _records():
+        text = record["fulltext"]
+        whole = analysis._SPACED_DASH_RE.sub(analysis._close_dash, text)
+        assert analysis._closed_dashes(text) == whole, record["id"]
+
+
 # --- properties ---------------------------------------------------------------------------------
 
 
@@ -485,6 +508,15 @@ def test_query_terms_are_index_terms(text):
     assert set(analyze(text, mode="query", removestops=False)) <= set(analyze(text))
 
 
+def _word_count(text: str) -> int:
+    return len({p for positions in analysis.index_positions(text).values() for p in positions})
+
+
+def test_a_mark_inside_a_spaced_dash_goes_to_the_start_of_the_joined_word():
+    marked = analysis.index_positions("see PIA – 1,000 now", [(7, "\x01m")])
+    assert marked["\x01m"] == [1] and marked["pia-1"] == [1] and marked["000"] == [2]
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(_FRAGMENT, max_size=12).map("".join) | st.text(),
@@ -502,6 +534,7 @@ def test_section_marks_leave_the_words_where_they_were(text, offsets):
         if cut < len(text) and not text[cut].isspace():
             while cut > 0 and not text[cut - 1].isspace():
                 cut -= 1
-        before = analysis.index_positions(text[:cut])
-        words_before = len({p for positions in before.values() for p in positions})
+        words_before = _word_count(text[:cut])
+        if words_before + _word_count(text[cut:]) > _word_count(text):
+            words_before -= 1  # the cut splits a word ("PIA – 024"): the mark goes to its start
         assert words_before in marked[term]
