@@ -20,13 +20,13 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from .models import Record, Reference
 from .structure.links import version_rank
 
-GRAPH_VERSION = 1
+GRAPH_VERSION = 2
 
 # a reference's kind -> (the link's kind from the citing document, from the cited one)
 LINK_KINDS = {
@@ -105,6 +105,10 @@ class Link:
     page: int = 0
 
 
+_NODE_FIELDS = tuple(f.name for f in fields(Node))
+_LINK_FIELDS = tuple(f.name for f in fields(Link))
+
+
 @dataclass
 class Graph:
     """The documents and the links between them."""
@@ -141,6 +145,19 @@ class Graph:
             "nodes": [asdict(node) for node in self.nodes.values()],
             "links": [asdict(link) for link in self.links],
         }
+
+    def to_rows(self) -> dict[str, Any]:
+        """The graph as rows of values in field order: what the index's graph file keeps,
+        written and read several times as fast as `to_dict`'s objects."""
+        return {
+            "nodes": [[getattr(n, f) for f in _NODE_FIELDS] for n in self.nodes.values()],
+            "links": [[getattr(link, f) for f in _LINK_FIELDS] for link in self.links],
+        }
+
+    @classmethod
+    def from_rows(cls, data: dict[str, Any]) -> Graph:
+        nodes = (Node(*row) for row in data.get("nodes", []))
+        return cls({n.id: n for n in nodes}, [Link(*row) for row in data.get("links", [])])
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Graph:

@@ -371,6 +371,22 @@ def _write_meta(index_dir: Path, meta: dict[str, Any], name: str = META_FILE) ->
         raise
 
 
+def _write_compact(index_dir: Path, data: dict[str, Any], name: str) -> None:
+    """Write a large JSON file atomically, without indentation: encoded in one piece, by the
+    C encoder (`json.dump` to a file, or with an indent, encodes in Python)."""
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    fd, tmp = tempfile.mkstemp(prefix=".privsearch-", suffix=".json", dir=index_dir)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, index_dir / name)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 # -- copies of one publication ----------------------------------------------------------------
 
 
@@ -427,8 +443,8 @@ def write_graph(ix: Any, index_dir: Path) -> int:
         generation = searcher.reader().generation()
     from .graph import GRAPH_VERSION
 
-    data = {"generation": generation, "version": GRAPH_VERSION, **graph.to_dict()}
-    _write_meta(index_dir, data, GRAPH_FILE)
+    data = {"generation": generation, "version": GRAPH_VERSION, **graph.to_rows()}
+    _write_compact(index_dir, data, GRAPH_FILE)
     return len(graph.links)
 
 
@@ -464,7 +480,7 @@ def read_graph(index_dir: Path, generation: int) -> Graph | None:
     if data.get("version") != GRAPH_VERSION:
         return None
     try:
-        return Graph.from_dict(data)
+        return Graph.from_rows(data)
     except (KeyError, TypeError):
         return None
 
