@@ -197,7 +197,7 @@ def test_graph_is_built_when_the_file_is_missing(dhs_index: Path, tmp_path: Path
     expected = json.loads((copy / "graph.json").read_text())["links"]
     (copy / "graph.json").unlink()
     with privsearch.open_index(copy) as ix:
-        assert ix.graph().to_dict()["links"] == expected
+        assert ix.graph().to_rows()["links"] == expected
 
 
 # -- command line and API --------------------------------------------------------------------
