@@ -115,18 +115,33 @@ class Graph:
 
     nodes: dict[str, Node] = field(default_factory=dict)
     links: list[Link] = field(default_factory=list)
+    # each document's links, either way: made at the first `related`, once `links` is complete
+    _by_document: dict[str, list[Link]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def related(self, record_id: str) -> dict[str, list[dict[str, Any]]]:
         """The links of one document, both ways, grouped by kind in KIND_ORDER: each with the
         other document's id, title, date and type, and whether the index holds it."""
         groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for link in self.links:
+        for link in self._links_of(record_id):
             forward, backward = LINK_KINDS[link.kind]
             if link.source == record_id:
                 groups[forward].append(self._other(link.target, link.resolved, link))
             if link.resolved and link.target == record_id and link.source != record_id:
                 groups[backward].append(self._other(link.source, True, link))
         return {kind: _sorted(groups[kind]) for kind in KIND_ORDER if groups.get(kind)}
+
+    def _links_of(self, record_id: str) -> list[Link]:
+        """The links from or to `record_id`, in the order of `links`."""
+        if self._by_document is None:
+            by_document: dict[str, list[Link]] = defaultdict(list)
+            for link in self.links:
+                by_document[link.source].append(link)
+                if link.resolved and link.target != link.source:
+                    by_document[link.target].append(link)
+            self._by_document = dict(by_document)
+        return self._by_document.get(record_id, [])
 
     def _other(self, other_id: str, resolved: bool, link: Link) -> dict[str, Any]:
         node = self.nodes.get(other_id) if resolved else None
