@@ -36,6 +36,7 @@ _UNIT_TITLES = {FRONT_KEY: "Before the first section", WHOLE_KEY: "Whole documen
 _SIMILAR = 0.5  # how alike two paragraphs' words must be to be one changed paragraph (Dice)
 _PAIRING_LIMIT = 2500  # paragraph pairs weighed in one block of removed and added paragraphs
 _EDGE_LINES = 4  # how many lines at the top and bottom of a page may be running furniture
+_RECURRING_PAGES = 2  # a running header or footer is on at least this many pages
 _UNWRAPPED = 200  # a typical line longer than this: the text keeps one paragraph a line
 _SHORT_LINE = 0.8  # a line shorter than this share of the typical one ends its paragraph
 _DIGITS = re.compile(r"\d+")
@@ -188,8 +189,10 @@ def diff_records(other: Record, record: Record) -> DocumentDiff:
     by_section = bool(_top_sections(record)) and bool(_top_sections(other))
     # a running header is one in both when either repeats it (a one-page version cannot)
     furniture = _recurring_edges(record) | _recurring_edges(other)
-    new_units = _units(record, by_section, furniture)
-    old_units = _units(other, by_section, furniture)
+    # a word broken at a line's end is read whole when either version has it whole
+    words = _words_of(record) | _words_of(other)
+    new_units = _units(record, by_section, furniture, words)
+    old_units = _units(other, by_section, furniture, words)
     changes: list[SectionChange] = []
     unchanged: list[str] = []
     for old, new in _paired_units(old_units, new_units):
@@ -231,11 +234,18 @@ def _top_sections(record: Record) -> list[Section]:
     return [s for s in record.sections if s.level == 1]
 
 
-def _units(record: Record, by_section: bool, furniture: frozenset[str]) -> list[_Unit]:
+def _words_of(record: Record) -> set[str]:
+    """The words of a record's text, lowercased."""
+    return {w.lower() for w in _WORD.findall(record.body)}
+
+
+def _units(
+    record: Record, by_section: bool, furniture: frozenset[str], words: set[str]
+) -> list[_Unit]:
     """The record's front matter and top-level sections (or its whole text) with their
     paragraphs, in document order; lines of the `furniture` shapes at a page's top or bottom
-    left out."""
-    text = _Text(record, furniture)
+    left out; a word broken at a line's end joined whole when it is one of `words`."""
+    text = _Text(record, furniture, words)
     total = sum(len(p.text) for p in record.pages) + 2 * max(len(record.pages) - 1, 0)
     if not by_section:
         first = record.pages[0].number if record.pages else None
@@ -467,19 +477,24 @@ class _Line:
     furniture: bool  # a running header or footer, or a page number
 
 
-def _text_lines(record: Record, recurring: frozenset[str]) -> list[_Line]:
+def _text_lines(record: Record, recurring: frozenset[_EdgeLine]) -> list[_Line]:
     """Every line of the record's pages, placed in its body, running furniture marked: lines of
-    the `recurring` shapes at a page's top or bottom, page numbers, footers ending in one."""
+    the `recurring` shapes where they recur at a page's top or bottom, page numbers, footers
+    ending in one."""
     lines: list[_Line] = []
     at = 0
     for page in record.pages:
         page_lines = page.text.split("\n")
         filled = [k for k, line in enumerate(page_lines) if line.strip()]
-        edges = set(filled[:_EDGE_LINES] + filled[-_EDGE_LINES:])
+        place = {k: _edge_places(j, len(filled)) for j, k in enumerate(filled)}
         offset = at
         for k, line in enumerate(page_lines):
             shape = _shape(line)
-            at_edge = k in edges and (shape in recurring or bool(_PAGE_NUMBER.fullmatch(shape)))
+            places = place.get(k, ())
+            at_edge = bool(places) and (
+                any((edge, index, shape) in recurring for edge, index in places)
+                or bool(_PAGE_NUMBER.fullmatch(shape))
+            )
             furniture = at_edge or bool(_PAGE_LINE.fullmatch(shape))
             lines.append(_Line(offset, page.number, line, furniture))
             offset += len(line) + 1
@@ -487,28 +502,43 @@ def _text_lines(record: Record, recurring: frozenset[str]) -> list[_Line]:
     return lines
 
 
+def _edge_places(j: int, count: int) -> tuple[tuple[str, int], ...]:
+    """Where the `j`th of a page's `count` filled lines is among its edge lines: ("top", its
+    place from the top) and/or ("bottom", its place from the bottom)."""
+    places = []
+    if j < _EDGE_LINES:
+        places.append(("top", j))
+    if count - 1 - j < _EDGE_LINES:
+        places.append(("bottom", count - 1 - j))
+    return tuple(places)
+
+
 def _shape(line: str) -> str:
     """A line with its numbers made one symbol and its spaces collapsed."""
     return " ".join(_DIGITS.sub("#", line).split())
 
 
-def _recurring_edges(record: Record) -> frozenset[str]:
-    """The shapes of running headers and footers: lines among the top lines, or among the
-    bottom lines, of at least half the pages (and two), that do not end a sentence or clause
-    (a paragraph's last line may happen to end two pages the same way; a header does not)."""
-    top: dict[str, int] = {}
-    bottom: dict[str, int] = {}
+_EdgeLine = tuple[str, int, str]  # ("top" or "bottom", place from that edge, shape)
+
+
+def _recurring_edges(record: Record) -> frozenset[_EdgeLine]:
+    """The running headers and footers: a shape at the same place from the top, or from the
+    bottom, of at least half the pages (and two), that does not end a sentence or clause (a
+    paragraph's last line may happen to end two pages the same way; a header does not). The
+    place counts: a line of text that happens to recur at some page's edge is not a header."""
+    seen: dict[_EdgeLine, int] = {}
     for page in record.pages:
         filled = [line for line in page.text.split("\n") if line.strip()]
-        for seen, lines in ((top, filled[:_EDGE_LINES]), (bottom, filled[-_EDGE_LINES:])):
-            for shape in {_shape(line) for line in lines}:
-                seen[shape] = seen.get(shape, 0) + 1
-    enough = max(2, (len(record.pages) + 1) // 2)
+        found = {
+            (edge, index, _shape(line))
+            for j, line in enumerate(filled)
+            for edge, index in _edge_places(j, len(filled))
+        }
+        for key in found:
+            seen[key] = seen.get(key, 0) + 1
+    enough = max(_RECURRING_PAGES, (len(record.pages) + 1) // 2)
     return frozenset(
-        shape
-        for seen in (top, bottom)
-        for shape, count in seen.items()
-        if count >= enough and shape[-1:] not in ".,;"
+        key for key, count in seen.items() if count >= enough and key[2][-1:] not in ".,;"
     )
 
 
@@ -528,11 +558,11 @@ def _typical_width(lines: Sequence[_Line]) -> int:
 class _Text:
     """A record's lines, placed in its body, with the length of a full line."""
 
-    def __init__(self, record: Record, furniture: frozenset[str]) -> None:
+    def __init__(self, record: Record, furniture: frozenset[str], words: set[str]) -> None:
         self.lines = _text_lines(record, furniture)
         self.starts = [line.start for line in self.lines]
         self.width = _typical_width(self.lines)
-        self.words = {w.lower() for w in _WORD.findall(record.body)}
+        self.words = words
 
     def paragraphs(self, start: int, end: int) -> Iterator[Paragraph]:
         """The paragraphs of the text from `start` to `end` of the record's body: a paragraph
@@ -565,8 +595,8 @@ class _Text:
 
     def _paragraph(self, parts: list[str], page: int) -> Paragraph:
         """Lines joined into one paragraph. A word broken by a hyphen at a line's end loses the
-        hyphen when the document has the word whole elsewhere ("individ-" "uals"), and keeps it
-        otherwise ("web-" "based")."""
+        hyphen when the document, or the version it is compared with, has the word whole
+        elsewhere ("individ-" "uals"), and keeps it otherwise ("web-" "based")."""
         lines = [parts[0]]
         for part in parts[1:]:
             last = lines[-1]
