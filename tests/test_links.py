@@ -326,6 +326,8 @@ def test_check_command_on_the_shared_corpus(dhs_index: Path) -> None:
     assert rows and set(rows[0]) == {"check", "id", "title", "date", "other", "detail"}
     table = run("check", "--index", str(dhs_index), "--older-than", "1").stdout
     assert "SORN no PIA in the index names:" in table and "DHS/CBP/PIA-007(h)" in table
+    both = run("check", "--index", str(dhs_index), "--json", "--csv", ok=False)
+    assert both.exit_code == 2 and both.output.strip() == "Error: choose one of --json and --csv"
 
 
 def test_benchmark_scores_the_tuning_part_per_kind() -> None:

@@ -1035,6 +1035,8 @@ def check(index_dir: Path | None, older_than: float, as_json: bool, as_csv: bool
 
     Example: privsearch check --older-than 5 --csv > findings.csv
     """
+    if as_json and as_csv:
+        raise UsageProblem("choose one of --json and --csv")
     with _open(index_dir) as ix:
         rows = privsearch.check_graph(ix.graph(), date.today().isoformat(), older_than)
     if as_json:
