@@ -18,13 +18,13 @@ import argparse
 import pickle
 import shutil
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from whoosh import index
 
+from benchmarks.structure_same import best_of
 from privsearch import analyze
 from privsearch.index import _document, _structured, build_schema, facet_column
 from privsearch.models import Record
@@ -52,15 +52,6 @@ def _write(documents: list[dict[str, Any]]) -> Callable[[], None]:
     return work
 
 
-def _best_of(runs: int, work: Callable[[], Any]) -> float:
-    best = float("inf")
-    for _ in range(runs):
-        start = time.process_time()
-        work()
-        best = min(best, time.process_time() - start)
-    return best
-
-
 def costs(records: Sequence[Record], runs: int) -> dict[str, float]:
     """CPU seconds of each part, the best of `runs`."""
     documents = [_document(record, n) for n, record in enumerate(records, start=1)]
@@ -85,7 +76,7 @@ def costs(records: Sequence[Record], runs: int) -> dict[str, float]:
     }
     for work in parts.values():  # compile and cache everything first
         work()
-    return {name: _best_of(runs, work) for name, work in parts.items()}
+    return {name: best_of(runs, work) for name, work in parts.items()}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -114,14 +114,7 @@ def test_sample_follows_its_rule(corpus_records):
     assert [label["slug"] for label in CORPUS_LABELS] == bench.sample_slugs(
         expected, corpus_records
     )
-    rows = {row["slug"]: row for row in expected}
-    for label in CORPUS_LABELS:
-        row = rows[label["slug"]]
-        assert (label["id"], label["doc_type"], label["component"]) == (
-            row["id"],
-            row["doc_type"],
-            row["component"],
-        )
+    assert_rows_of_expected(CORPUS_LABELS, expected)
     groups = Counter(bench.sample_group(label["doc_type"]) for label in CORPUS_LABELS)
     assert groups["PIA"] >= 22 and groups["SORN"] >= 22 and len(CORPUS_LABELS) >= 66
     assert len({label["component"] for label in CORPUS_LABELS}) >= 8
@@ -131,14 +124,7 @@ def test_second_sample_follows_its_rule(corpus_records):
     expected = bench.read_expected(CORPUS)
     slugs = [label["slug"] for label in HELD_OUT_2_LABELS]
     assert slugs == bench.second_sample_slugs(expected, corpus_records)
-    rows = {row["slug"]: row for row in expected}
-    for label in HELD_OUT_2_LABELS:
-        row = rows[label["slug"]]
-        assert (label["id"], label["doc_type"], label["component"]) == (
-            row["id"],
-            row["doc_type"],
-            row["component"],
-        )
+    assert_rows_of_expected(HELD_OUT_2_LABELS, expected)
     groups = bench.sample_groups(expected, corpus_records)
     rows_with_text = sum(len(group) for group in groups.values())
     assert len(slugs) >= bench.SECOND_SAMPLE_SIZE
@@ -152,47 +138,40 @@ def test_second_sample_follows_its_rule(corpus_records):
 
 
 def test_tuning_2_follows_its_rule(corpus_records):
-    expected = bench.read_expected(CORPUS)
-    slugs = [label["slug"] for label in TUNING_2_LABELS]
-    assert slugs == bench.tuning_2_slugs(expected, corpus_records)
-    rows = {row["slug"]: row for row in expected}
-    for label in TUNING_2_LABELS:
-        row = rows[label["slug"]]
-        assert (label["id"], label["doc_type"], label["component"]) == (
-            row["id"],
-            row["doc_type"],
-            row["component"],
-        )
-    groups = bench.sample_groups(expected, corpus_records)
-    for group in groups.values():
-        chosen = [slug for slug in slugs if slug in group]
-        # every 4th row from the second, to the end of the group
-        assert [group.index(slug) for slug in chosen] == list(range(1, len(group), 4))
+    # every 4th row from the second, to the end of each group
+    assert_every_fourth_row(TUNING_2_LABELS, bench.tuning_2_slugs, 1, corpus_records)
     counts = Counter(bench.sample_group(label["doc_type"]) for label in TUNING_2_LABELS)
     assert counts == {"PIA": 23, "SORN": 26, "other": 21}
-    assert len({label["component"] for label in TUNING_2_LABELS}) >= 8
 
 
 def test_held_out_3_follows_its_rule(corpus_records):
-    expected = bench.read_expected(CORPUS)
-    slugs = [label["slug"] for label in HELD_OUT_3_LABELS]
-    assert slugs == bench.held_out_3_slugs(expected, corpus_records)
-    rows = {row["slug"]: row for row in expected}
-    for label in HELD_OUT_3_LABELS:
-        row = rows[label["slug"]]
-        assert (label["id"], label["doc_type"], label["component"]) == (
-            row["id"],
-            row["doc_type"],
-            row["component"],
-        )
-    groups = bench.sample_groups(expected, corpus_records)
-    for group in groups.values():
-        chosen = [slug for slug in slugs if slug in group]
-        # every 4th row from the fourth, to the end of the group
-        assert [group.index(slug) for slug in chosen] == list(range(3, len(group), 4))
+    # every 4th row from the fourth, to the end of each group
+    assert_every_fourth_row(HELD_OUT_3_LABELS, bench.held_out_3_slugs, 3, corpus_records)
     counts = Counter(bench.sample_group(label["doc_type"]) for label in HELD_OUT_3_LABELS)
     assert counts == {"PIA": 22, "SORN": 25, "other": 21}
-    assert len({label["component"] for label in HELD_OUT_3_LABELS}) >= 8
+
+
+def assert_every_fourth_row(labels, slugs_of, first: int, corpus_records) -> None:
+    """`labels` are the sample `slugs_of` chooses: every 4th row of each group from row
+    `first`, with their rows' id, type and component, from at least 8 components."""
+    expected = bench.read_expected(CORPUS)
+    slugs = [label["slug"] for label in labels]
+    assert slugs == slugs_of(expected, corpus_records)
+    assert_rows_of_expected(labels, expected)
+    for group in bench.sample_groups(expected, corpus_records).values():
+        chosen = [slug for slug in slugs if slug in group]
+        assert [group.index(slug) for slug in chosen] == list(range(first, len(group), 4))
+    assert len({label["component"] for label in labels}) >= 8
+
+
+def assert_rows_of_expected(labels, expected) -> None:
+    """Each label's id, type and component are its row's in expected.jsonl."""
+    rows = {row["slug"]: row for row in expected}
+    for label in labels:
+        row = rows[label["slug"]]
+        assert (label["id"], label["doc_type"], label["component"]) == (
+            row["id"], row["doc_type"], row["component"],
+        )  # fmt: skip
 
 
 def test_samples_never_overlap(corpus_records):

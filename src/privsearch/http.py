@@ -771,44 +771,36 @@ def _add_feed_routes(
         media_type = (AtomResponse if kind == "atom" else JSONFeedResponse).media_type
         return Response(body, media_type=f"{media_type}; charset=utf-8")
 
-    @app.get(
+    app.get(
         "/api/search.atom",
         summary="A search as an Atom feed",
         response_class=AtomResponse,
         responses=feed_responses(AtomResponse.media_type),
-    )
-    async def search_atom(
-        request: Request,
-        q: BrowseText = "",
-        component: Filter = None,
-        type: Filter = None,  # noqa: A002 - the public parameter name
-        year: Filter = None,
-        since: DateBound = None,
-        until: DateBound = None,
-        limit: FeedLimit = 20,
-        section: Filter = None,
-        pii: Filter = None,
-        technology: Filter = None,
-        retention: Filter = None,
-        authority: Filter = None,
-        exemption: Filter = None,
-    ) -> Response:
-        """The documents `/api/search` finds for `q` and the filters, newest first, as an Atom
-        1.0 feed: each entry's id, title, date, links to its publication page and PDF, its
-        summary and the snippet that matched (HTML). Errors are JSON, as everywhere."""
-        return await feed(
-            "atom", request, q, limit, component=component, doc_type=type, year=year,
-            since=since, until=until, section=section, pii=pii, technology=technology,
-            retention=retention, authority=authority, exemption=exemption,
-        )  # fmt: skip
-
-    @app.get(
+    )(_feed_endpoint("atom", "search_atom", _ATOM_DOC, feed))
+    app.get(
         "/api/search.json",
         summary="A search as a JSON Feed",
         response_class=JSONFeedResponse,
         responses=feed_responses(JSONFeedResponse.media_type, JSONFeedBody),
-    )
-    async def search_json_feed(
+    )(_feed_endpoint("json", "search_json_feed", _JSON_FEED_DOC, feed))
+
+
+_ATOM_DOC = (
+    "The documents `/api/search` finds for `q` and the filters, newest first, as an Atom\n"
+    "1.0 feed: each entry's id, title, date, links to its publication page and PDF, its\n"
+    "summary and the snippet that matched (HTML). Errors are JSON, as everywhere."
+)
+_JSON_FEED_DOC = (
+    "The same feed as `/api/search.atom`, as JSON Feed 1.1: `items` with `id`, `url`,\n"
+    "`title`, `date_published`, `summary`, `content_html` (the snippet), `tags` and the\n"
+    "PDF in `attachments`."
+)
+
+
+def _feed_endpoint(kind: str, name: str, doc: str, feed: Callable[..., Any]) -> Callable[..., Any]:
+    """A feed route's function: the search's parameters, handed to `feed` for `kind`."""
+
+    async def endpoint(
         request: Request,
         q: BrowseText = "",
         component: Filter = None,
@@ -824,14 +816,15 @@ def _add_feed_routes(
         authority: Filter = None,
         exemption: Filter = None,
     ) -> Response:
-        """The same feed as `/api/search.atom`, as JSON Feed 1.1: `items` with `id`, `url`,
-        `title`, `date_published`, `summary`, `content_html` (the snippet), `tags` and the
-        PDF in `attachments`."""
         return await feed(
-            "json", request, q, limit, component=component, doc_type=type, year=year,
+            kind, request, q, limit, component=component, doc_type=type, year=year,
             since=since, until=until, section=section, pii=pii, technology=technology,
             retention=retention, authority=authority, exemption=exemption,
         )  # fmt: skip
+
+    endpoint.__name__ = endpoint.__qualname__ = name
+    endpoint.__doc__ = doc
+    return endpoint
 
 
 class _FoldersOf:

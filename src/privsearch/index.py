@@ -358,30 +358,37 @@ def read_meta(index_dir: Path) -> dict[str, Any]:
 
 
 def _write_meta(index_dir: Path, meta: dict[str, Any], name: str = META_FILE) -> None:
-    """Write privsearch.json atomically (temp file + rename), so a crash leaves the old one."""
-    fd, tmp = tempfile.mkstemp(prefix=".privsearch-", suffix=".json", dir=index_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(meta, handle, indent=1, sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, index_dir / name)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write privsearch.json atomically, so a crash leaves the old one."""
+    write_json(index_dir / name, meta, indent=1, sort_keys=True, ensure_ascii=True)
 
 
 def _write_compact(index_dir: Path, data: dict[str, Any], name: str) -> None:
-    """Write a large JSON file atomically, without indentation: encoded in one piece, by the
-    C encoder (`json.dump` to a file, or with an indent, encodes in Python)."""
-    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-    fd, tmp = tempfile.mkstemp(prefix=".privsearch-", suffix=".json", dir=index_dir)
+    """Write a large JSON file atomically, without indentation: encoded by the C encoder
+    (`json.dump` to a file, or with an indent, encodes in Python)."""
+    write_json(index_dir / name, data, indent=None)
+
+
+def write_json(
+    path: Path,
+    data: Any,
+    *,
+    indent: int | None,
+    sort_keys: bool = False,
+    ensure_ascii: bool = False,
+) -> None:
+    """Write `data` as JSON to `path` atomically (a temporary file beside it, fsync, rename):
+    a crash leaves the old file. Without `indent`, no spaces after separators either."""
+    separators = None if indent is not None else (",", ":")
+    text = json.dumps(
+        data, indent=indent, sort_keys=sort_keys, ensure_ascii=ensure_ascii, separators=separators
+    )
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".json", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, index_dir / name)
+        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

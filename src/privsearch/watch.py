@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -157,17 +155,10 @@ def _watch(entry: dict[str, Any]) -> Watch:
 
 
 def _write(index_dir: Path, data: dict[str, Any]) -> None:
-    """Write the file atomically (temporary file, fsync, rename): a crash keeps the old one."""
-    fd, tmp = tempfile.mkstemp(prefix=".watches-", suffix=".json", dir=index_dir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1, ensure_ascii=False)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, _path(index_dir))
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write the file atomically: a crash keeps the old one."""
+    from .index import write_json
+
+    write_json(_path(index_dir), data, indent=1)
 
 
 @contextlib.contextmanager
