@@ -6,9 +6,9 @@
     python -m benchmarks.structure_same time /tmp/records.pickle [--only ID-PREFIX]
 
 `records` reads the records of PATHs once (reading PDFs is slow) and pickles them; `save`
-keeps the sections, facets and risks `structure()` finds on each; `check` compares, record by
-record and field by field, and exits 1 on any difference; `time` gives each finder's CPU time
-per MB of body text (the best of three passes).
+keeps the sections, facets, risks and references `structure()` finds on each; `check` compares,
+record by record and field by field, and exits 1 on any difference; `time` gives each finder's
+CPU time per MB of body text (the best of three passes).
 """
 
 from __future__ import annotations
@@ -24,13 +24,17 @@ from privsearch import read_records
 from privsearch.models import Record
 from privsearch.structure import structure
 from privsearch.structure.facets import find_facets
+from privsearch.structure.links import find_references
 from privsearch.structure.risks import find_risks
 from privsearch.structure.sections import find_sections
 
 
 def _found(record: Record) -> tuple:
     done = structure(record)
-    return done.sections, done.facets, done.risks
+    return done.sections, done.facets, done.risks, done.references
+
+
+_FIELDS = ("sections", "facets", "risks", "references")
 
 
 def save_records(out: Path, paths: Sequence[Path]) -> None:
@@ -51,14 +55,15 @@ def _key(i: int, record: Record) -> str:
 
 
 def check(records_file: Path, expected_file: Path) -> int:
-    """The number of records whose sections, facets or risks differ from the saved ones."""
+    """The number of differences between the sections, facets, risks and references found now
+    and the saved ones (one per record and field)."""
     records = pickle.loads(records_file.read_bytes())
     expected = pickle.loads(expected_file.read_bytes())
     differ = 0
     for i, record in enumerate(records):
         now = _found(record)
         before = expected[_key(i, record)]
-        for name, a, b in zip(("sections", "facets", "risks"), before, now, strict=True):
+        for name, a, b in zip(_FIELDS, before, now, strict=True):
             if a != b:
                 differ += 1
                 print(f"{record.id}: {name} differ\n  before {a}\n  now    {b}")
@@ -86,6 +91,7 @@ def time_finders(records_file: Path) -> None:
         "sections": lambda: [find_sections(r) for r in records],
         "facets": lambda: [find_facets(r, sections[r.id]) for r in records],
         "risks": lambda: [find_risks(r, sections[r.id]) for r in records],
+        "references": lambda: [find_references(r) for r in records],
         "structure": lambda: [structure(r) for r in records],
     }
     print(f"{len(records)} records, {megabytes:.1f} MB")
