@@ -37,14 +37,15 @@ def structure(record: Record) -> Record:
     from .risks import find_risks
     from .sections import find_sections
 
-    body = record.body  # joined from the pages at each reading: once for all three
+    body = record.body  # joined from the pages at each reading: once for all
+    lowered = body.lower()  # read by the facets and the references
     sections = find_sections(record, body)
     return replace(
         record,
         sections=sections,
-        facets=find_facets(record, sections, body=body),
+        facets=find_facets(record, sections, body=body, lowered=lowered),
         risks=find_risks(record, sections, body),
-        references=find_references(record),
+        references=find_references(record, lowered),
     )
 
 
@@ -56,6 +57,11 @@ def page_starts(record: Record) -> dict[tuple[str, int], int]:
         starts.setdefault((page.attachment, page.number), at)
         at += len(page.text) + 2  # body joins pages with a blank line
     return starts
+
+
+def body_length(record: Record) -> int:
+    """The length of `record.body`, without joining its pages."""
+    return sum(len(page.text) for page in record.pages) + 2 * max(len(record.pages) - 1, 0)
 
 
 def body_offset(record: Record, section: Section, starts: dict | None = None) -> int:
@@ -71,13 +77,13 @@ def section_spans(
     the next section of the same or a higher level (or the end of the body)."""
     sections = record.sections if sections is None else sections
     starts = page_starts(record)
-    body_length = sum(len(page.text) for page in record.pages) + 2 * max(len(record.pages) - 1, 0)
+    length = body_length(record)
     placed = [(body_offset(record, s, starts), s) for s in sections]
     out = []
     for i, (start, section) in enumerate(placed):
         end = next(
             (later for later, other in placed[i + 1 :] if other.level <= section.level),
-            body_length,
+            length,
         )
         out.append((section, start, max(start, end)))
     return out

@@ -218,9 +218,10 @@ class _Document:
         sections: Sequence[Section],
         technology: Taxonomy,
         body: str | None = None,
+        lowered: str | None = None,
     ) -> _Document:
         body = record.body if body is None else body
-        lowered = body.lower()
+        lowered = body.lower() if lowered is None else lowered
         spans = tuple(section_spans(record, sections)) if sections else ()
         anchors: dict[str, list[int]] = {}
         mentions = tuple(technology.find(body, lowered, anchors=anchors))
@@ -599,11 +600,12 @@ def find_facets(
     sections: Sequence[Section],
     taxonomies: Taxonomies | None = None,
     body: str | None = None,
+    lowered: str | None = None,
 ) -> tuple[tuple[str, str], ...]:
     """The (facet, value) pairs of `record`, facet by facet in the order of FACETS; `body` is
-    record.body when the caller has it already."""
+    record.body and `lowered` body.lower() when the caller has them already."""
     taxonomies = taxonomies or default_taxonomies()
-    doc = _Document.of(record, sections, taxonomies.technology, body)
+    doc = _Document.of(record, sections, taxonomies.technology, body, lowered)
     values = {
         "pii": _pii(doc, taxonomies.pii),
         "technology": _technology(doc, taxonomies.technology),

@@ -26,14 +26,17 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..models import Record, Reference
+from . import body_length
 
 KINDS = ("cites_sorn", "cites_pia", "cites_fr", "exemption_rule_for", "supersedes", "version_of")
 _REACH = 170  # characters before a number that a written-out id may take
 _DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2212"
-# an id's three digits, found first (digits are rare in prose), then what stands before them
-# (`_separator_before`)
-_NUMBER = re.compile(r"\d{3}(?!\d)")
 _SEPARATORS = _DASHES + "/"
+# an id's three digits, found first (digits are rare in prose), then what stands before them
+# (`_separator_before`). Only digits after a separator or a space can end an id: the
+# lookbehind drops the others (most of them: years, pages, amounts) in the search itself, and
+# it stands after the first digit so that the search skips in C from digit to digit.
+_NUMBER = re.compile(rf"\d(?<=[{re.escape(_SEPARATORS)}\s]\d)\d\d(?!\d)")
 _SHORT_REACH = 40  # characters before the number an abbreviated id ("DHS/USCIS/PIA-013") takes
 _LOWERCASE = re.compile(r"[a-z]")
 # what may follow an id's number: a sub-number ("-01") and a version letter ("(a)")
@@ -58,32 +61,36 @@ _FR_WORDS = {
     for literal, rest in (("FR", ""), ("Fed", r"\.?\s*Reg\.?"), ("Federal", r"\s+Register"))
 }
 _FR_VOLUME = re.compile(r"\b(?P<volume>\d{1,3})\s+$")
-# "(Volume 65, Number 70; Pages 19477-78)"
+# "(Volume 65, Number 70; Pages 19477-78)": the word first and the word boundary before it
+# looked for behind it, so that the search skips to the word
 _FR_SPELLED = re.compile(
-    r"\bVolume\s+(?P<volume>\d{1,3}),\s*Number\s+\d+;\s*Pages?\s+(?P<page>\d{1,6})"
+    r"Volume(?<!\wVolume)\s+(?P<volume>\d{1,3}),\s*Number\s+\d+;\s*Pages?\s+(?P<page>\d{1,6})"
 )
 # a Federal Register document's own citation is printed above its preamble
 _PREAMBLE = re.compile(r"^\s*(?:AGENCY|ACTION|SUMMARY)\s*:", re.M)
 _OWN_CITATION_REACH = 400
 _OWN_CITATION_OPENING = 40
+# the full stop first, its lookbehinds after it: the search skips in C from stop to stop
 _SENTENCE_END = re.compile(
-    r"(?<![A-Z])(?<!No)(?<!Vol)(?<!Reg)(?<!Fed)(?<!Sec)(?<!seq)\.\s+(?=[A-Z(\"“])"
+    r"\.(?<![A-Z]\.)(?<!No\.)(?<!Vol\.)(?<!Reg\.)(?<!Fed\.)(?<!Sec\.)(?<!seq\.)\s+(?=[A-Z(\"“])"
 )
 _SENTENCE_REACH = 400
 _DENIAL = re.compile(r"\b(?:not|nor|neither|no longer)\b", re.I)
 _DENIAL_REACH = 40
 
 
-def find_references(record: Record) -> tuple[Reference, ...]:
-    """Every reference `record` makes to another document, once per (kind, target)."""
+def find_references(record: Record, lowered: str | None = None) -> tuple[Reference, ...]:
+    """Every reference `record` makes to another document, once per (kind, target); `lowered`
+    is record.body.lower() when the caller has it already."""
     found: dict[tuple[str, str], Reference] = {}
     is_rule = _is_exemption_rule(record)
     own = _own_ids(record, is_rule)
     is_pia = record.doc_type in ("PIA", "PIA Update")
-    for page in record.pages:
+    for page, says_replaces in zip(
+        record.pages, _pages_saying_supersedes(record, lowered), strict=True
+    ):
         text = page.text
         ids = _ids_in(text)
-        says_replaces = _may_say_supersedes(text)
         for at, end, target in ids:
             if any(_same_document(target, mine, is_pia) for mine in own):
                 continue
@@ -141,14 +148,14 @@ def _ids_in(text: str) -> list[tuple[int, int, str]]:
         opener = text.rfind("DHS/", max(0, at - _SHORT_REACH), at)
         if opener >= 0 and not _LOWERCASE.search(text, opener, at):
             # written short, "DHS/USCIS/PIA-013": read alone, and once per process
-            target = _short_id(text[opener:end], number.group())
+            target = _remembered_id_ending(text[opener:end], number.group())
             if target:
                 out.append((at, end, target))
             continue
         lo = max(0, at - _REACH)
         departments = [m.start() for m in _DEPARTMENT.finditer(text, lo, at)]
         if departments:  # from the department's name on: the same text recurs, read once
-            target = _short_id(text[departments[-1] : end], number.group())
+            target = _remembered_id_ending(text[departments[-1] : end], number.group())
         elif separator == "-":  # "Federal Emergency Management Agency--008"
             target = _id_ending(text[lo:end], number.group())
         else:
@@ -158,10 +165,11 @@ def _ids_in(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-@lru_cache(maxsize=4096)
-def _short_id(written: str, digits: str) -> str:
-    """`_id_ending` of an id as written from its opening ("DHS/USCIS/PIA-013", "Department of
-    Homeland Security/ALL-004"): ids recur in a document and across documents."""
+@lru_cache(maxsize=16384)
+def _remembered_id_ending(written: str, digits: str) -> str:
+    """`_id_ending` of an id as written from where it may open ("DHS/USCIS/PIA-013",
+    "Department of Homeland Security/ALL-004"), remembered: the same written ids recur in a
+    document and across documents."""
     return _id_ending(written, digits)
 
 
@@ -219,11 +227,11 @@ def _written_start(text: str, number_start: int, end: int, target: str) -> int:
     lo = max(0, number_start - _REACH)
     digits = text[number_start : number_start + 3]
     department = [m.start() for m in _DEPARTMENT.finditer(text, lo, number_start)]
-    if department and _id_ending(text[department[-1] : end], digits) == target:
+    if department and _remembered_id_ending(text[department[-1] : end], digits) == target:
         return department[-1]
     words = [m.start() for m in _CAPITALISED.finditer(text, lo, number_start)]
     for start in reversed(words[-_START_TRIES:]):
-        if _id_ending(text[start:end], digits) == target:
+        if _remembered_id_ending(text[start:end], digits) == target:
             return start
     return number_start
 
@@ -356,10 +364,21 @@ def is_pia_reference(reference: str) -> bool:
     return "/PIA" in reference or reference.startswith("DHS/PIA")
 
 
-def _may_say_supersedes(text: str) -> bool:
-    """Whether the page holds a supersedes word: its lowercased text searched with a
-    case-sensitive expression, several times as fast as a case-blind one."""
-    return _lowercase_supersede_words().search(text.lower()) is not None
+def _pages_saying_supersedes(record: Record, lowered: str | None) -> list[bool]:
+    """Whether each page may say it supersedes something (holds a supersedes word): its
+    lowercased text searched with a case-sensitive expression, several times as fast as a
+    case-blind one. The pages are read where they stand in `lowered` (the body lowercased,
+    pages joined by a blank line) when it is given and lowercasing kept every position."""
+    words = _lowercase_supersede_words()
+    if lowered is None or len(lowered) != body_length(record):
+        return [words.search(page.text.lower()) is not None for page in record.pages]
+    says: list[bool] = []
+    start = 0
+    for page in record.pages:
+        end = start + len(page.text)
+        says.append(words.search(lowered, start, end) is not None)
+        start = end + 2
+    return says
 
 
 @lru_cache(maxsize=1)
