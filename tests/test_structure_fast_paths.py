@@ -105,7 +105,7 @@ def _plain_scan(path: Path, anchors: tuple[tuple[str, str], ...]) -> re.Pattern[
     their first letter: the alternation the compiled scan stands for."""
     forms = [taxonomy._scan_form(taxonomy._any_whitespace(p)) for _, p, _, _ in read_lines(path)]
     forms += [taxonomy._any_whitespace(p) for _, p in anchors]
-    alternatives = [a for form in forms for a in taxonomy._top_level_alternatives(form)]
+    alternatives = [a for form in forms for a in taxonomy.top_level_alternatives(form)]
     return re.compile(rf"{taxonomy.BEFORE_A_WORD}(?:{'|'.join(alternatives)})(?!\w)")
 
 

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from ..models import Record, Reference
 from . import body_length
+from .taxonomy import top_level_alternatives
 
 KINDS = ("cites_sorn", "cites_pia", "cites_fr", "exemption_rule_for", "supersedes", "version_of")
 _REACH = 170  # characters before a number that a written-out id may take
@@ -291,6 +292,7 @@ def _id_kind(record: Record, target: str, is_rule: bool) -> str:
     return "exemption_rule_for" if is_rule else "cites_sorn"
 
 
+@lru_cache(maxsize=16384)  # asked of every id named, and the same ids recur
 def _same_document(target: str, record_id: str, is_pia: bool) -> bool:
     """Whether `target` is the record's own id; a PIA's also when written with "PIA" and filed
     without it (the Watchlist Service update is filed as DHS/ALL-027(b) and prints
@@ -307,6 +309,7 @@ def _without_pia(reference: str) -> str:
     return _YEAR_SUFFIX.sub("", reference.replace("/PIA-", "-").upper().replace("/", "-"))
 
 
+@lru_cache(maxsize=16384)  # asked twice of every id named
 def _family(reference: str) -> str:
     return _VERSION_LETTER.sub("", _without_pia(reference).lower())
 
@@ -341,15 +344,24 @@ def _is_exemption_rule(record: Record) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _link_words() -> dict[str, re.Pattern[str]]:
-    """The patterns of `data/link_words.tsv`, one expression per kind."""
+def _link_patterns() -> dict[str, list[str]]:
+    """The patterns of `data/link_words.tsv` as written, by kind."""
     path = Path(__file__).resolve().parent.parent / "data" / "link_words.tsv"
     patterns: dict[str, list[str]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             kind, _, pattern = line.partition("\t")
             patterns.setdefault(kind.strip(), []).append(pattern.strip())
-    return {k: re.compile("|".join(f"(?:{p})" for p in ps), re.I) for k, ps in patterns.items()}
+    return patterns
+
+
+@lru_cache(maxsize=1)
+def _link_words() -> dict[str, re.Pattern[str]]:
+    """The patterns of `data/link_words.tsv`, one expression per kind."""
+    return {
+        kind: re.compile("|".join(f"(?:{p})" for p in patterns), re.I)
+        for kind, patterns in _link_patterns().items()
+    }
 
 
 def find_reference_numbers(text: str, *, bare: bool = False) -> list[str]:
@@ -365,25 +377,58 @@ def is_pia_reference(reference: str) -> bool:
 
 
 def _pages_saying_supersedes(record: Record, lowered: str | None) -> list[bool]:
-    """Whether each page may say it supersedes something (holds a supersedes word): its
-    lowercased text searched with a case-sensitive expression, several times as fast as a
-    case-blind one. The pages are read where they stand in `lowered` (the body lowercased,
-    pages joined by a blank line) when it is given and lowercasing kept every position."""
-    words = _lowercase_supersede_words()
+    """Whether each page may say it supersedes something (holds a supersedes word). The pages
+    are read where they stand in `lowered` (the body lowercased, pages joined by a blank line)
+    when it is given and lowercasing kept every position, else lowercased one by one."""
     if lowered is None or len(lowered) != body_length(record):
-        return [words.search(page.text.lower()) is not None for page in record.pages]
+        return [_holds_supersede_word(page.text.lower()) for page in record.pages]
     says: list[bool] = []
     start = 0
     for page in record.pages:
         end = start + len(page.text)
-        says.append(words.search(lowered, start, end) is not None)
+        says.append(_holds_supersede_word(lowered, start, end))
         start = end + 2
     return says
+
+
+def _holds_supersede_word(lowered: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether lowercased text holds a supersedes word between `start` and `end`: searched with
+    a case-sensitive expression (several times as fast as a case-blind one), and only where
+    the letters one of them starts with are there (finding letters is faster still)."""
+    end = len(lowered) if end is None else end
+    stems = _supersede_stems()
+    if stems and not any(lowered.find(stem, start, end) >= 0 for stem in stems):
+        return False
+    return _lowercase_supersede_words().search(lowered, start, end) is not None
 
 
 @lru_cache(maxsize=1)
 def _lowercase_supersede_words() -> re.Pattern[str]:
     return re.compile(_supersede_words().pattern)
+
+
+@lru_cache(maxsize=1)
+def _supersede_stems() -> tuple[str, ...]:
+    """The letters each alternative of the supersedes patterns starts with ("supersed",
+    "rescind", "rescission", "replac", "retir"): every supersedes word starts with one of
+    them. Empty when an alternative may start otherwise: then there is nothing to look for."""
+    stems = [
+        _leading_letters(alternative)
+        for pattern in _link_patterns()["supersedes"]
+        for alternative in top_level_alternatives(pattern)
+    ]
+    return () if "" in stems else tuple(dict.fromkeys(stems))
+
+
+_LETTERS = re.compile(r"[a-z]*")
+
+
+def _leading_letters(pattern: str) -> str:
+    """The lowercase letters every match of `pattern` starts with: "rescind(?:s|ed)?\\b" ->
+    "rescind"; "retire?" -> "retir" (a letter made optional is not among them)."""
+    letters = _LETTERS.match(pattern).group()  # type: ignore[union-attr]
+    after = pattern[len(letters) : len(letters) + 1]
+    return letters[:-1] if after and after in "?*{" else letters
 
 
 def _supersede_words() -> re.Pattern[str]:

@@ -161,7 +161,7 @@ def _scan_form(pattern: str) -> str:
     return lowered.replace("(?-i:", "(?:")
 
 
-def _top_level_alternatives(pattern: str) -> list[str]:
+def top_level_alternatives(pattern: str) -> list[str]:
     """`pattern` split at its top-level |."""
     cuts = [at for at, char, depth in _outside_classes(pattern) if char == "|" and depth == 0]
     return [
@@ -193,7 +193,7 @@ def _unwrapped(alternative: str) -> str:
     """ "(?:x)" as "x" when the group is the whole alternative and holds no top-level |."""
     if alternative.startswith("(?:") and alternative.endswith(")"):
         inner = alternative[3:-1]
-        if len(_top_level_alternatives(inner)) == 1 and "(" not in inner and ")" not in inner:
+        if len(top_level_alternatives(inner)) == 1 and "(" not in inner and ")" not in inner:
             return inner
     return alternative
 
@@ -213,7 +213,7 @@ def _letter_in_group(alternative: str) -> tuple[str, str] | None:
     close = _group_end(alternative)
     if close < 0 or alternative[close + 1 : close + 2] in ("?", "*", "+", "{"):
         return None
-    inner = _top_level_alternatives(alternative[3:close])
+    inner = top_level_alternatives(alternative[3:close])
     letters = {_first_letter(a) for a in inner}
     if len(letters) != 1 or None in letters:
         return None
@@ -269,7 +269,7 @@ def _lines_by_letter(
     order); the lines with an alternative of unknown start are among them all."""
     letters: list[set[str] | None] = []
     for form in scan_forms:
-        firsts = {_first_letter(_unwrapped(a)) for a in _top_level_alternatives(form)}
+        firsts = {_first_letter(_unwrapped(a)) for a in top_level_alternatives(form)}
         letters.append(None if None in firsts else {f for f in firsts if f})
     every = set().union(*(f for f in letters if f))
     return {
@@ -302,7 +302,7 @@ def compile_taxonomy(paths: Iterable[Path], anchors: Sequence[tuple[str, str]] =
     alternatives = [
         alternative
         for form in scan_forms + [pattern for _, pattern in anchors]
-        for alternative in _top_level_alternatives(form)
+        for alternative in top_level_alternatives(form)
     ]
     alternation = _by_first_letter(alternatives)
     compiled = tuple(
