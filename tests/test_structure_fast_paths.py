@@ -14,7 +14,7 @@ import pytest
 
 import privsearch
 from privsearch.models import Record
-from privsearch.structure import citations, facets, taxonomy
+from privsearch.structure import citations, facets, links, taxonomy
 from privsearch.structure.taxonomy import read_lines
 
 from .conftest import DHS, require_shared
@@ -26,6 +26,14 @@ PLAIN_SENTENCE_END = re.compile(
 )
 PLAIN_CLAUSE_BREAK = re.compile(r"[.;?!]" + _NOT_ABBREVIATION + r"(?=\s)|\n\s*\n|•")
 
+PLAIN_ID_NUMBER = re.compile(r"\d{3}(?!\d)")
+PLAIN_LINK_SENTENCE_END = re.compile(
+    r"(?<![A-Z])(?<!No)(?<!Vol)(?<!Reg)(?<!Fed)(?<!Sec)(?<!seq)\.\s+(?=[A-Z(\"“])"
+)
+PLAIN_FR_SPELLED = re.compile(
+    r"\bVolume\s+(?P<volume>\d{1,3}),\s*Number\s+\d+;\s*Pages?\s+(?P<page>\d{1,6})"
+)
+
 # texts where a fast path could part from its expression: a unit run into a number word or
 # into another unit, a citation anchor that ends where another starts, a dotless i, a title
 # at the very start
@@ -36,6 +44,10 @@ EDGE_TEXTS = [
     "of Title 8; of\n title 5; oftitle 3; f title 2; Title 1 of  Title 9",
     "The system does not collect, neıther stores nor uses; it can't. No. none; cannot",
     "Mr. Smith left. U.S. policy applies; e.g. this.\n\n• a bullet! And? Yes",
+    "DHS/ALL-0470, ALL–047 PIA – 056 DHS/ALL\n026 x/1234 N-565 a-12 ２０１９ -１２３ 123-456",
+    ".No. 5. Vol. 2. Fed. Reg. A. Sec. seq.  The. (x).\n“Y",
+    "Volume 65, Number 70; Pages 19477-78 xVolume 1, Number 2; Page 3 _Volume 4, Number 5; Page 6",
+    "SUPERSEDES; Rescission; retirement; replaced; rescinding; supersed; retir",
 ]
 
 
@@ -123,3 +135,54 @@ def test_the_grouped_scan_finds_what_the_plain_alternation_finds(
         assert spans(grouped.finditer(lowered)) == expected
         found += len(expected)
     assert found > 100
+
+
+def _ids_let_through(text: str, numbers: re.Pattern[str]) -> list[int]:
+    return [m.start() for m in numbers.finditer(text) if links._separator_before(text, m.start())]
+
+
+def test_id_numbers_are_those_the_plain_search_lets_through(bodies: list[str]) -> None:
+    found = 0
+    for body in bodies:
+        plain = _ids_let_through(body, PLAIN_ID_NUMBER)
+        assert _ids_let_through(body, links._NUMBER) == plain
+        found += len(plain)
+    assert found > 500
+    edge = EDGE_TEXTS[6]
+    numbers = [edge[at : at + 3] for at in _ids_let_through(edge, links._NUMBER)]
+    assert numbers == ["047", "056", "026", "565"]
+
+
+def test_reference_sentence_ends_and_citations_are_those_of_the_plain_expressions(
+    bodies: list[str],
+) -> None:
+    volumes = 0
+    for body in bodies:
+        assert spans(links._SENTENCE_END.finditer(body)) == spans(
+            PLAIN_LINK_SENTENCE_END.finditer(body)
+        )
+        spelled = spans(PLAIN_FR_SPELLED.finditer(body))
+        assert spans(links._FR_SPELLED.finditer(body)) == spelled
+        volumes += len(spelled)
+    assert volumes >= 2
+    assert [m["volume"] for m in links._FR_SPELLED.finditer(EDGE_TEXTS[8])] == ["65"]
+    edge = EDGE_TEXTS[7]  # no sentence ends after "No", "Vol", "Fed", "Reg", "A", "Sec", "seq"
+    assert [edge[m.start() - 1] for m in links._SENTENCE_END.finditer(edge)] == list("52e)")
+
+
+def test_a_page_holds_a_supersedes_word_where_the_expression_finds_one(
+    bodies: list[str],
+) -> None:
+    words = links._lowercase_supersede_words()
+    lowered = [body.lower() for body in bodies]
+    found = [words.search(text) is not None for text in lowered]
+    assert [links._holds_supersede_word(text) for text in lowered] == found
+    assert sum(found) > 10
+    assert links._supersede_stems() == ("supersed", "rescind", "rescission", "replac", "retir")
+
+
+def test_the_pages_of_the_lowercased_body_are_the_lowercased_pages() -> None:
+    require_shared()
+    for record in privsearch.read_records([DHS]):
+        one_by_one = links._pages_saying_supersedes(record, None)
+        assert links._pages_saying_supersedes(record, record.body.lower()) == one_by_one
