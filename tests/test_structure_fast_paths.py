@@ -186,3 +186,25 @@ def test_the_pages_of_the_lowercased_body_are_the_lowercased_pages() -> None:
     for record in privsearch.read_records([DHS]):
         one_by_one = links._pages_saying_supersedes(record, None)
         assert links._pages_saying_supersedes(record, record.body.lower()) == one_by_one
+
+
+PLAIN_PRIVACY_TERMS = re.compile(
+    r"p(?:rivacy\s+impact|ersonally\s+identifiable|ersonal\s+information|ii\b)|"
+    r"systems?\s+of\s+records"
+)
+
+
+def test_a_body_speaks_of_privacy_where_the_one_expression_finds_a_term(
+    bodies: list[str],
+) -> None:
+    edges = [
+        "piix personalinformation systemsof records privacyimpact",
+        "a pii.",
+        "personally\nidentifiable",
+        "systems of  records",
+    ]
+    lowered = [body.lower() for body in bodies] + edges
+    expected = [PLAIN_PRIVACY_TERMS.search(text) is not None for text in lowered]
+    assert [any(t.search(text) for t in facets._PRIVACY_TERMS) for text in lowered] == expected
+    assert expected[-4:] == [False, True, True, True]
+    assert sum(expected) > 100

@@ -261,10 +261,17 @@ _COLLECTION_CUE = re.compile(
     r"g(?:ather)|obtain|stor(?:e|es|ed|ing)\b|re(?:tain|cords? of\b)|us(?:e|es|ed|ing)\b|"
     r"verif|handl)"
 )
-# on lowercased text: the search stops at the first, early in a document about privacy
-_PRIVACY_TERMS = re.compile(
-    r"p(?:rivacy\s+impact|ersonally\s+identifiable|ersonal\s+information|ii\b)|"
-    r"systems?\s+of\s+records"
+# on lowercased text: a search stops at the first, early in a document about privacy. One
+# expression per leading word: a search skips to its word, where one for them all would stop
+# at every "p" and "s" of a document that holds none (the whole body searched).
+_PRIVACY_TERMS = tuple(
+    re.compile(term)
+    for term in (
+        r"privacy\s+impact",
+        r"personal(?:ly\s+identifiable|\s+information)",
+        r"pii\b",
+        r"systems?\s+of\s+records",
+    )
 )
 _PRIVACY_TYPES = frozenset({"PIA", "PIA Update", "SORN", "PCR", "Notice"})
 _PRIVACY_WORDS = re.compile(r"privacy|personally identifiable|system of records|\bPII\b", re.I)
@@ -310,7 +317,7 @@ def _speaks_of_privacy(doc: _Document) -> bool:
 def _privacy_in(doc: _Document) -> bool:
     return (
         doc.record.doc_type in _PRIVACY_TYPES
-        or bool(_PRIVACY_TERMS.search(doc.lowered))
+        or any(term.search(doc.lowered) for term in _PRIVACY_TERMS)
         or bool(_PRIVACY_WORDS.search(doc.record.title + " " + doc.record.summary))
     )
 
