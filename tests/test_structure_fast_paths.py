@@ -208,3 +208,32 @@ def test_a_body_speaks_of_privacy_where_the_one_expression_finds_a_term(
     assert [any(t.search(text) for t in facets._PRIVACY_TERMS) for text in lowered] == expected
     assert expected[-4:] == [False, True, True, True]
     assert sum(expected) > 100
+
+
+PLAIN_DEPARTMENT = re.compile(r"DHS|Department\s+of\s+Homeland|(?<!of )Homeland")
+PLAIN_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z&.]*")
+PLAIN_NOT_ABOUT_COLLECTION = re.compile(
+    r"routine\s+use|comment|discriminat|\byour?\b|\bfoia\b|privacy\s+office\b"
+)
+LETTER_LED_EDGES = [
+    "Secretary of Homeland Security, Homeland Security, of  Homeland; Department of\nHomeland",
+    "xA A.B Ab&c _Q 9Z (DHS/ICE)-001 é É",
+    "you your youth yourself ayou _you foia foias xfoia 'foia' you",
+]
+
+
+def test_the_letter_led_searches_find_what_the_plain_expressions_find(
+    bodies: list[str],
+) -> None:
+    texts = bodies + LETTER_LED_EDGES
+    for text in texts:
+        assert spans(links._DEPARTMENT.finditer(text)) == spans(PLAIN_DEPARTMENT.finditer(text))
+        assert spans(links._CAPITALISED.finditer(text)) == spans(PLAIN_CAPITALISED.finditer(text))
+        lowered = text.lower()
+        assert spans(facets._NOT_ABOUT_COLLECTION.finditer(lowered)) == spans(
+            PLAIN_NOT_ABOUT_COLLECTION.finditer(lowered)
+        )
+    departments = [m.group() for m in links._DEPARTMENT.finditer(LETTER_LED_EDGES[0])]
+    assert departments == ["Homeland", "Homeland", "Department of\nHomeland"]  # not "of H"
+    words = [m.group() for m in facets._NOT_ABOUT_COLLECTION.finditer(LETTER_LED_EDGES[2])]
+    assert words == ["you", "your", "foia", "foia", "you"]

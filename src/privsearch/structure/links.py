@@ -43,8 +43,10 @@ _LOWERCASE = re.compile(r"[a-z]")
 # what may follow an id's number: a sub-number ("-01") and a version letter ("(a)")
 _NUMBER_TAIL = re.compile(rf"(?:[{_DASHES}]\d{{2}}(?!\d))?(?:\s*\([a-zA-Z]\))?")
 _HOMELAND = re.compile(r"(?:Department\s+of\s+(?:the\s+)?)?Homeland\s+Security", re.I)
-_DEPARTMENT = re.compile(r"DHS|Department\s+of\s+Homeland|(?<!of )Homeland")
-_CAPITALISED = re.compile(r"\b[A-Z][A-Za-z&.]*")
+# each alternative led by its letter, what must stand before it looked for behind the word:
+# a search skips to the letters (a lookbehind or a word boundary first made it try every place)
+_DEPARTMENT = re.compile(r"DHS|Department\s+of\s+Homeland|Homeland(?<!of Homeland)")
+_CAPITALISED = re.compile(r"[A-Z](?<!\w[A-Z])[A-Za-z&.]*")
 _START_TRIES = 8
 _UNKNOWN_COMPONENT_ID = re.compile(
     rf"DHS/(?P<components>[A-Z][A-Z&]+)[{_DASHES}]{{1,2}}(?P<number>\d{{3}})(?:[{_DASHES}]\d{{2}})?$"
