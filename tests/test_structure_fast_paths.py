@@ -184,8 +184,9 @@ def test_a_page_holds_a_supersedes_word_where_the_expression_finds_one(
 def test_the_pages_of_the_lowercased_body_are_the_lowercased_pages() -> None:
     require_shared()
     for record in privsearch.read_records([DHS]):
-        one_by_one = links._pages_saying_supersedes(record, None)
-        assert links._pages_saying_supersedes(record, record.body.lower()) == one_by_one
+        asked = [True] * len(record.pages)
+        one_by_one = links._pages_saying_supersedes(record, None, asked)
+        assert links._pages_saying_supersedes(record, record.body.lower(), asked) == one_by_one
 
 
 PLAIN_PRIVACY_TERMS = re.compile(

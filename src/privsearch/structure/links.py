@@ -89,11 +89,12 @@ def find_references(record: Record, lowered: str | None = None) -> tuple[Referen
     is_rule = _is_exemption_rule(record)
     own = _own_ids(record, is_rule)
     is_pia = record.doc_type in ("PIA", "PIA Update")
-    for page, says_replaces in zip(
-        record.pages, _pages_saying_supersedes(record, lowered), strict=True
-    ):
+    named = [(page, _ids_in(page.text), _citations_in(page.text)) for page in record.pages]
+    # only a page that names a document is asked whether it says it supersedes one
+    asked = [bool(ids or citations) for _, ids, citations in named]
+    says = _pages_saying_supersedes(record, lowered, asked)
+    for (page, ids, citations), says_replaces in zip(named, says, strict=True):
         text = page.text
-        ids = _ids_in(text)
         for at, end, target in ids:
             if any(_same_document(target, mine, is_pia) for mine in own):
                 continue
@@ -103,7 +104,7 @@ def find_references(record: Record, lowered: str | None = None) -> tuple[Referen
             if (kind, target) not in found:  # where it starts as printed: for the first only
                 start = _written_start(text, at, end, target)
                 found[(kind, target)] = Reference(kind, target, text[start:end], page.number)
-        for start, end, target in _citations_in(text):
+        for start, end, target in citations:
             if _is_own_citation(record, page.number, text, start, target):
                 continue
             replaced = says_replaces and _says_supersedes(text, start)
@@ -378,17 +379,23 @@ def is_pia_reference(reference: str) -> bool:
     return "/PIA" in reference or reference.startswith("DHS/PIA")
 
 
-def _pages_saying_supersedes(record: Record, lowered: str | None) -> list[bool]:
-    """Whether each page may say it supersedes something (holds a supersedes word). The pages
-    are read where they stand in `lowered` (the body lowercased, pages joined by a blank line)
-    when it is given and lowercasing kept every position, else lowercased one by one."""
-    if lowered is None or len(lowered) != body_length(record):
-        return [_holds_supersede_word(page.text.lower()) for page in record.pages]
+def _pages_saying_supersedes(record: Record, lowered: str | None, asked: list[bool]) -> list[bool]:
+    """Whether each page `asked` of may say it supersedes something (holds a supersedes word;
+    False for the others). The pages are read where they stand in `lowered` (the body
+    lowercased, pages joined by a blank line) when it is given and lowercasing kept every
+    position, else lowercased one by one."""
+    positions_kept = lowered is not None and len(lowered) == body_length(record)
+    whole = lowered if positions_kept else None
     says: list[bool] = []
     start = 0
-    for page in record.pages:
+    for page, ask in zip(record.pages, asked, strict=True):
         end = start + len(page.text)
-        says.append(_holds_supersede_word(lowered, start, end))
+        if not ask:
+            says.append(False)
+        elif whole is not None:
+            says.append(_holds_supersede_word(whole, start, end))
+        else:
+            says.append(_holds_supersede_word(page.text.lower()))
         start = end + 2
     return says
 
