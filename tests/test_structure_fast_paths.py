@@ -238,3 +238,32 @@ def test_the_letter_led_searches_find_what_the_plain_expressions_find(
     assert departments == ["Homeland", "Homeland", "Department of\nHomeland"]  # not "of H"
     words = [m.group() for m in facets._NOT_ABOUT_COLLECTION.finditer(LETTER_LED_EDGES[2])]
     assert words == ["you", "your", "foia", "foia", "you"]
+
+
+PLAIN_FR_WORDS = [
+    re.compile(words + links._FR_PAGE)
+    for words in (r"FR", r"Fed\.?\s*Reg\.?", r"Federal\s+Register")
+]
+FR_EDGES = [
+    "80 FR 24,269; 73 Fed. Reg. 12345; 71 Federal Register 38408; 7 FedReg 1; 9 Fed.Reg. 22",
+    "72 Federal  Register\n9; 6 Fed Reg 4 Federal Register 5 Federal Fed. Reg. 3 NFR 1",
+]
+
+
+def test_federal_register_words_are_those_of_one_expression_per_way_of_writing(
+    bodies: list[str],
+) -> None:
+    found = 0
+    for text in bodies + FR_EDGES:
+        plain = sorted(m.span() for words in PLAIN_FR_WORDS for m in words.finditer(text))
+        fast = sorted(m.span() for words in links._FR_WORDS.values() for m in words.finditer(text))
+        assert fast == plain
+        found += len(plain)
+    assert found > 30
+    assert [c[2] for c in links._citations_in(FR_EDGES[0])] == [
+        "80 FR 24269",
+        "73 FR 12345",
+        "71 FR 38408",
+        "7 FR 1",
+        "9 FR 22",
+    ]

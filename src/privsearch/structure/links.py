@@ -58,10 +58,11 @@ _VERSION_LETTER = re.compile(r"\(([a-z])\)$")
 # "85 FR 79999", "80 FR 24,269", "73 Fed. Reg. 12345", "71 Federal Register 38408": found by
 # the words and page first (a search for a word skips ahead fast), then the volume before them
 _FR_PAGE = r"\s+(?P<page>\d{1,3}(?:,\d{3})+|\d{1,6})(?![\d,]\d)"
-# one expression per way of writing it, each starting with its letters: a search skips to them
+# one expression per first letters of a way of writing it: a search skips to them ("Fed. Reg."
+# and "Federal Register" share theirs, and no match of one holds a match of the other)
 _FR_WORDS = {
     literal: re.compile(literal + rest + _FR_PAGE)
-    for literal, rest in (("FR", ""), ("Fed", r"\.?\s*Reg\.?"), ("Federal", r"\s+Register"))
+    for literal, rest in (("FR", ""), ("Fed", r"(?:\.?\s*Reg\.?|eral\s+Register)"))
 }
 _FR_VOLUME = re.compile(r"\b(?P<volume>\d{1,3})\s+$")
 # "(Volume 65, Number 70; Pages 19477-78)": the word first and the word boundary before it
