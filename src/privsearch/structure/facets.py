@@ -278,9 +278,9 @@ _PRIVACY_WORDS = re.compile(r"privacy|personally identifiable|system of records|
 # sentences about routine uses, commenting on a notice or discrimination say nothing of what is
 # collected; nor do those that tell the reader what to provide ("you must provide your full
 # name") or whom to ask ("the FOIA Officer, whose contact information"): they are about a
-# request for records, not the system
-# (on lowercased text; the word boundary before "you" and "foia" looked for behind their
-# first letter, so that the search skips to the first letters instead of trying every place)
+# request for records, not the system. On lowercased text; the word boundary before "you" and
+# "foia" is looked for behind their first letter, so that the search skips to first letters
+# instead of trying every place.
 _NOT_ABOUT_COLLECTION = re.compile(
     r"routine\s+use|comment|discriminat|y(?<!\wy)our?\b|f(?<!\wf)oia\b|privacy\s+office\b"
 )
