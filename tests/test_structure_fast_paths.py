@@ -11,6 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import privsearch
 from privsearch.models import Record
@@ -267,3 +269,40 @@ def test_federal_register_words_are_those_of_one_expression_per_way_of_writing(
         "7 FR 1",
         "9 FR 22",
     ]
+
+
+# pieces of the texts the fast searches are about, put together in any order
+_PIECES = st.sampled_from(
+    ["DHS", "/", "-", "\u2013", "--", " ", "  ", "\n", "\t", ".", ",", ";", "(", ")", "A", "Z",
+     "é", "É", "_", "x", "ALL", "CBP", "PIA", "1", "12", "123", "2019", "０", "Homeland", "of ",
+     "Department of ", "Volume ", "Number ", "; Pages ", "FR ", "Fed. Reg. ", "Federal Register",
+     "No", "Vol", "Sec", "seq", "you", "your", "foia", "routine use", "pii", "privacy impact",
+     "system of records", "personal information", "supersed", "Supersedes", "rescission",
+     "replaced", "retire", "ſ", "K", "CBP-", "ALL\u2013", "PIA \u2013 ", "ALL ", "ALL\n",
+     "(DHS/CBP)-", "Agency--", "x/", "a ", "Federal Register 12", "Fed Reg 1,234",
+     "Volume 65, Number 70; Pages 19"]
+)  # fmt: skip
+_TEXTS = st.lists(_PIECES, max_size=30).map("".join) | st.text(max_size=60)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_TEXTS)
+def test_the_fast_searches_find_what_the_plain_ones_find_in_any_text(text: str) -> None:
+    assert _ids_let_through(text, links._NUMBER) == _ids_let_through(text, PLAIN_ID_NUMBER)
+    for fast, plain in (
+        (links._SENTENCE_END, PLAIN_LINK_SENTENCE_END),
+        (links._FR_SPELLED, PLAIN_FR_SPELLED),
+        (links._DEPARTMENT, PLAIN_DEPARTMENT),
+        (links._CAPITALISED, PLAIN_CAPITALISED),
+    ):
+        assert spans(fast.finditer(text)) == spans(plain.finditer(text))
+    fr = sorted(m.span() for words in links._FR_WORDS.values() for m in words.finditer(text))
+    assert fr == sorted(m.span() for words in PLAIN_FR_WORDS for m in words.finditer(text))
+    lowered = text.lower()
+    assert spans(facets._NOT_ABOUT_COLLECTION.finditer(lowered)) == spans(
+        PLAIN_NOT_ABOUT_COLLECTION.finditer(lowered)
+    )
+    privacy = PLAIN_PRIVACY_TERMS.search(lowered) is not None
+    assert any(term.search(lowered) for term in facets._PRIVACY_TERMS) == privacy
+    supersedes = links._lowercase_supersede_words().search(lowered) is not None
+    assert links._holds_supersede_word(lowered) == supersedes
