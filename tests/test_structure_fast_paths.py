@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import privsearch
-from privsearch.models import Record
+from privsearch.models import Page, Record
 from privsearch.structure import citations, facets, links, taxonomy
 from privsearch.structure.taxonomy import read_lines
 
@@ -185,10 +185,25 @@ def test_a_page_holds_a_supersedes_word_where_the_expression_finds_one(
 
 def test_the_pages_of_the_lowercased_body_are_the_lowercased_pages() -> None:
     require_shared()
-    for record in privsearch.read_records([DHS]):
+    # a word at a page's very end or start: a page read a character off would miss it
+    edges = [
+        Record("a", "a", pages=(Page(1, "it"), Page(2, "We Retire"), Page(3, "Rescinds it"))),
+        Record("b", "b", pages=(Page(1, "İ retire"), Page(2, "SUPERSEDED"))),  # "İ" lowercases
+    ]
+    says = []
+    for record in privsearch.read_records([DHS]) + edges:
         asked = [True] * len(record.pages)
         one_by_one = links._pages_saying_supersedes(record, None, asked)
         assert links._pages_saying_supersedes(record, record.body.lower(), asked) == one_by_one
+        says += one_by_one
+    assert 10 < sum(says) < len(says)
+    assert says[-5:] == [False, True, True, True, True]
+    record = edges[0]
+    assert links._pages_saying_supersedes(record, record.body.lower(), [True, False, True]) == [
+        False,
+        False,
+        True,
+    ]
 
 
 PLAIN_PRIVACY_TERMS = re.compile(
