@@ -144,7 +144,7 @@ def test_broad_prefixes_stop_at_the_expansion_budget(dhs, budgets):
 
 def test_expansion_counts_against_the_time_limit(dhs_index, monkeypatch):
     collected = []
-    monkeypatch.setattr(query, "collect_matches", lambda *args: collected.append(args) or [])
+    monkeypatch.setattr(query, "scored_matches", lambda *args: collected.append(args) or [])
     with privsearch.Index(dhs_index, time_limit=1e-9) as hurried:
         with pytest.raises(privsearch.QueryTooExpensiveError, match="took longer than"):
             hurried.search("co*")

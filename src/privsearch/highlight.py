@@ -14,7 +14,7 @@ import bisect
 import html
 import re
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from . import analyze
@@ -25,6 +25,8 @@ _WHITESPACE = re.compile(r"\s+")
 _WINDOW_BEFORE = 40  # characters read before a probe's occurrence
 _WINDOW_AFTER = 100  # ... and after it: room for the rest of a multi-word pattern
 _MAX_OCCURRENCES = 20  # of one probe on one page: enough to place a snippet
+_MAX_PROBED = 400  # occurrences of one probe read on one page, the pattern's word or not
+_WORDS_AFTER = 3  # words read after a pattern's own, for a term spanning words (5 U.S.C. 552a)
 
 _TITLE_PAGE = re.compile(r"\bcontact points?\b|\breviewing official\b", re.IGNORECASE)
 _TITLE_PAGE_CHARS = 3000  # a cover's contact block is near its start
@@ -56,19 +58,103 @@ def _probe(term: str) -> str:
     privaci), so all but that letter, six at most, is a prefix of the word."""
     if not term.isalpha():
         return re.split(r"[-/.()]", term)[0][:6]
-    return term if len(term) <= 4 else term[: min(6, len(term) - 1)]
+    if len(term) <= 3:  # a short word stands for itself, but for a final e (use: using)
+        return term[:2] if len(term) == 3 and term.endswith("e") else term
+    return term[: min(6, len(term) - 1)]  # mine: mining
 
 
-def _windows(lower: str, probes: Collection[str]) -> list[tuple[int, int]]:
-    """Stretches of the text around each occurrence of a probe, widened to whole words."""
-    spans: list[tuple[int, int]] = []
-    for probe in probes:
-        pos = lower.find(probe)
-        seen = 0
-        while pos >= 0 and seen < _MAX_OCCURRENCES:
-            spans.append((pos - _WINDOW_BEFORE, pos + len(probe) + _WINDOW_AFTER))
-            pos = lower.find(probe, pos + len(probe))
+Token = tuple[str, int, int]  # an analyzed term, its start and end in the text
+
+
+def _candidates(text: str, patterns: Collection[Pattern]) -> tuple[str, list[Pattern]]:
+    """The lowercased text, and the patterns whose first word's probe occurs in it."""
+    lower = text.lower()
+    return lower, [p for p in patterns if _probe(p[0]) in lower]
+
+
+def _by_probe(candidates: list[Pattern]) -> dict[str, list[Pattern]]:
+    grouped: dict[str, list[Pattern]] = defaultdict(list)
+    for pattern in candidates:
+        grouped[_probe(pattern[0])].append(pattern)
+    return grouped
+
+
+def _may_match(wanted: Collection[Pattern]) -> Callable[[str], bool]:
+    """Whether a word may stand for a term of `wanted`: only one that starts with a probe."""
+    prefixes = tuple({_probe(term) for pattern in wanted for term in pattern})
+    return lambda word: word.startswith(prefixes)
+
+
+def _analyzed(text: str, start: int, end: int, may_match: Callable[[str], bool]) -> list[Token]:
+    return [
+        (term, start + s, start + e)
+        for term, s, e in analyze.tokens_with_offsets(text[start:end], may_match)
+    ]
+
+
+def _in_text_order(tokens: list[Token]) -> list[Token]:
+    return sorted(tokens, key=lambda t: (t[1], -t[2]))
+
+
+def _occurrences(
+    text: str, lower: str, probe: str, wanted: list[Pattern]
+) -> Iterator[tuple[int, int, int, list[Token]]]:
+    """Where one of `wanted`'s first words stands, found from `probe`: (the probe's offset,
+    start, end, tokens) of the stretch from that word to the few words after it a pattern
+    needs, at most _MAX_OCCURRENCES of them. An occurrence of the probe inside a word ("ice"
+    in "service") or starting another word ("in" for "I-9") does not count."""
+    words = max(len(p) for p in wanted) + _WORDS_AFTER
+    firsts = {p[0] for p in wanted}
+    may_match = _may_match(wanted)
+    seen = 0
+    for pos, start, end in _word_starts(lower, probe, words):
+        tokens = _analyzed(text, start, end, may_match)
+        if firsts.intersection(t[0] for t in tokens):
+            yield pos, start, end, tokens
             seen += 1
+            if seen == _MAX_OCCURRENCES:
+                return
+
+
+def _word_starts(lower: str, probe: str, words: int) -> Iterator[tuple[int, int, int]]:
+    """(offset, start, end) of each occurrence of `probe` at the start of a word (at most
+    _MAX_PROBED of them): the stretch from the start of the word holding it to the end of
+    the `words`-th word."""
+    pos = lower.find(probe)
+    probed = 0
+    while pos >= 0 and probed < _MAX_PROBED:
+        if pos == 0 or not lower[pos - 1].isalnum():
+            probed += 1
+            end = pos
+            for _ in range(words):
+                end = lower.find(" ", end + 1)
+                if end < 0:
+                    end = len(lower)
+                    break
+            yield pos, lower.rfind(" ", 0, pos) + 1, end
+        pos = lower.find(probe, pos + len(probe))
+
+
+def _find(text: str, patterns: Collection[Pattern]) -> list[_Match]:
+    """Every match of a pattern in the stretches around its first word's occurrences
+    (tokenizing a whole long page for a few matches would cost more than the search)."""
+    lower, candidates = _candidates(text, patterns)
+    spans: list[tuple[int, int]] = []
+    for probe, wanted in _by_probe(candidates).items():
+        for pos, start, end, _ in _occurrences(text, lower, probe, wanted):
+            spans.append((start, end))
+            spans.append((pos - _WINDOW_BEFORE, pos + len(probe) + _WINDOW_AFTER))
+    if not spans:
+        return []
+    may_match = _may_match(candidates)
+    tokens = [
+        t for start, end in _widened(lower, spans) for t in _analyzed(text, start, end, may_match)
+    ]
+    return _matches(_in_text_order(tokens), candidates)
+
+
+def _widened(lower: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The stretches merged and widened to whole words."""
     widened = []
     for start, end in _merge_spans(spans):
         start = lower.rfind(" ", 0, max(start, 0)) + 1
@@ -77,34 +163,25 @@ def _windows(lower: str, probes: Collection[str]) -> list[tuple[int, int]]:
     return _merge_spans(widened)
 
 
-def _tokens(
-    text: str, lower: str, probes: Collection[str], wanted: Collection[Pattern]
-) -> list[tuple[str, int, int]]:
-    """The analyzed tokens near the probes' occurrences (tokenizing a whole long page for a
-    few matches would cost more than the search)."""
-    tokens: list[tuple[str, int, int]] = []
-    prefixes = tuple({_probe(term) for pattern in wanted for term in pattern})
-
-    def may_match(word: str) -> bool:  # only a word that starts with a probe can be wanted
-        return word.startswith(prefixes)
-
-    for start, end in _windows(lower, probes):
-        tokens.extend(
-            (term, start + s, start + e)
-            for term, s, e in analyze.tokens_with_offsets(text[start:end], may_match)
-        )
-    return sorted(tokens, key=lambda t: (t[1], -t[2]))
+def _kinds(text: str, patterns: Collection[Pattern]) -> set[Pattern]:
+    """The patterns found in `text`, with less work than `_find`: a pattern found once is
+    not looked for again, and each occurrence is read with only the words it needs."""
+    lower, candidates = _candidates(text, patterns)
+    kinds: set[Pattern] = set()
+    for probe, wanted in _by_probe(candidates).items():
+        for _, _, _, tokens in _occurrences(text, lower, probe, wanted):
+            kinds.update(m.pattern for m in _matches(_in_text_order(tokens), wanted))
+            wanted = [p for p in wanted if p not in kinds]
+            if not wanted:
+                break
+    return kinds
 
 
-def _find(text: str, patterns: Collection[Pattern]) -> list[_Match]:
-    lower = text.lower()
-    candidates = [p for p in patterns if _probe(p[0]) in lower]
-    if not candidates:
-        return []
+def _matches(tokens: list[Token], candidates: list[Pattern]) -> list[_Match]:
+    """Every occurrence of a pattern among `tokens` (in text order)."""
     by_first: dict[str, list[Pattern]] = defaultdict(list)
     for pattern in candidates:
         by_first[pattern[0]].append(pattern)
-    tokens = _tokens(text, lower, {_probe(p[0]) for p in candidates}, candidates)
     starts = [t[1] for t in tokens]
     found: list[_Match] = []
     for i, (term, start, end) in enumerate(tokens):
@@ -158,13 +235,12 @@ def locate_at(
     of an AND query; a single group for an OR query). The pages reported are those that meet
     the most needs; the snippet comes from the best of them.
     """
-    scored: list[tuple[int, int, Passage, list[_Match]]] = []
+    scored: list[tuple[int, int, Passage]] = []
     for passage in passages:
-        found = _find(passage.text, patterns)
-        if found:
-            kinds = {m.pattern for m in found}
+        kinds = _kinds(passage.text, patterns)
+        if kinds:
             met = _needs_met(kinds, needs) if needs else len(kinds)
-            scored.append((met, len(kinds), passage, found))
+            scored.append((met, len(kinds), passage))
     if not scored:
         first = next((p for p in passages if p.text.strip()), None)
         return (_plain_snippet(first.text) if first else ""), (), None
@@ -172,9 +248,10 @@ def locate_at(
     pages = tuple(sorted({s[2].page for s in scored if s[0] == best_met and s[2].page > 0}))
     # A page that meets as many needs as the title page shows the passage that matched,
     # rather than the title repeated above a contact block.
-    _, _, passage, found = max(
-        scored, key=lambda s: (s[0], not _is_title_page(s[2]), s[1], -s[2].page)
-    )
+    _, _, passage = max(scored, key=lambda s: (s[0], not _is_title_page(s[2]), s[1], -s[2].page))
+    found = _find(passage.text, patterns)
+    if not found:  # a term read across words in a short stretch may read otherwise in a long one
+        return _plain_snippet(passage.text), pages, None
     snippet, at = _snippet(passage.text, found)
     return snippet, pages, (passage.page, passage.offset + at)
 

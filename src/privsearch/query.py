@@ -30,12 +30,9 @@ from .collect import (
     MULTI_FACETS,
     Columns,
     Deadline,
-    add_proximity,
-    collect_matches,
     count_multi,
     count_values,
     rank,
-    score_documents,
 )
 from .complete import Catalog, Completion, Completions, Vocabulary, choose_completions
 from .errors import (
@@ -57,6 +54,7 @@ from .index import (
     record_from_stored,
 )
 from .models import Hit, Record, SearchResults, SuggestedDocument, Suggestions
+from .postings import add_proximity, score_documents, scored_matches
 
 if TYPE_CHECKING:
     from .graph import Graph
@@ -500,7 +498,7 @@ class Index:
         compiled = compiler.compile(tree)
         expand_patterns(searcher, compiled, ExpansionBudget(deadline=deadline))
         patterns, needs = highlight_patterns(searcher, compiled)
-        matches = collect_matches(searcher, compiled.query, filters, deadline)
+        matches = scored_matches(searcher, compiled.query, filters, deadline)
         if compiled.proximity is not None and sort == "relevance":
             matches = add_proximity(searcher, matches, compiled.proximity)
         ranked = rank(matches, columns, sort, collapse)
@@ -509,7 +507,7 @@ class Index:
         plan = _Plan(compiled.query, compiled.proximity, compiled.origins)
         if complete < SOFT_AND_BELOW and compiled.partial is not None:
             words = sum(1 for w in _top_words(tree) if not _only_stopwords(w.text))
-            found = collect_matches(searcher, compiled.partial, filters, deadline)
+            found = scored_matches(searcher, compiled.partial, filters, deadline)
             # Those holding most of the words score best: the best few are enough to look at.
             pool = heapq.nlargest(PARTIAL_POOL, found, key=lambda ds: ds[1])
             coverage = self._coverage(searcher, view, tree, {d for d, _ in pool}, expand)
@@ -538,7 +536,7 @@ class Index:
             alone = Compiler(
                 view.lexicon, expand=expand, completions=completions, sections=sections
             ).compile(phrases)
-            found = collect_matches(searcher, alone.query, filters, deadline)
+            found = scored_matches(searcher, alone.query, filters, deadline)
             more = _unshown(rank(found, columns, sort, collapse), ranked, columns, collapse)
             more = more[:PARTIAL_LIMIT]
             plan.alone = (alone.query, {d for d, _ in more})
