@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import heapq
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate
 from pickle import loads
 from typing import Any
@@ -39,26 +39,42 @@ class _Unsupported(Exception):
     """A query part this module does not score; Whoosh's matchers score the whole query."""
 
 
+class Reads:
+    """What one search has read of the postings, so that a term met again (in the query
+    with every word, the one with some of them, the proximity bonus, each field of a
+    phrase) is read and decoded once."""
+
+    def __init__(self) -> None:
+        self.scores: dict[tuple[Any, ...], tuple[list[int], list[float]] | None] = {}
+        self.values: dict[tuple[Any, ...], dict[int, bytes]] = {}
+        self.positions: dict[tuple[Any, ...], list[int]] = {}
+
+
 def scored_matches(
-    searcher: Any, query: wq.Query, filters: wq.Query | None, deadline: Deadline
+    searcher: Any,
+    query: wq.Query,
+    filters: wq.Query | None,
+    deadline: Deadline,
+    reads: Reads | None = None,
 ) -> list[tuple[int, float]]:
     """Every (document number, score) that matches, best first (ties by document number),
-    as `collect.collect_matches` finds them; QueryTooExpensiveError past the deadline."""
+    as `collect.collect_matches` finds them; QueryTooExpensiveError past the deadline.
+    `reads` shares what is read between the parts of one search."""
     if not supported(query):
         return collect_matches(searcher, query, filters, deadline)
     try:
-        return _scored(searcher, query, filters, deadline)
+        return _scored(searcher, query, filters, deadline, reads or Reads())
     except _Unsupported:
         return collect_matches(searcher, query, filters, deadline)
 
 
 def _scored(
-    searcher: Any, query: wq.Query, filters: wq.Query | None, deadline: Deadline
+    searcher: Any, query: wq.Query, filters: wq.Query | None, deadline: Deadline, reads: Reads
 ) -> list[tuple[int, float]]:
     allowed = set(searcher.docs_for_query(filters)) if filters is not None else None
     found: list[tuple[int, float]] = []
     for subsearcher, offset in searcher.leaf_searchers():
-        segment = _Segment(searcher, subsearcher, deadline)
+        segment = _Segment(searcher, subsearcher, deadline, reads)
         restrict = None
         if allowed is not None:
             end = offset + subsearcher.doc_count_all()
@@ -71,30 +87,35 @@ def _scored(
     return found
 
 
-def score_documents(searcher: Any, query: wq.Query, docs: set[int]) -> dict[int, float]:
+def score_documents(
+    searcher: Any, query: wq.Query, docs: set[int], reads: Reads | None = None
+) -> dict[int, float]:
     """The score of `query` in each of `docs` it matches (`collect.score_documents`)."""
     if supported(query):
         try:
-            return _scored_in(searcher, query, docs)
+            return _scored_in(searcher, query, docs, reads or Reads())
         except _Unsupported:
             pass
     return matcher_scores(searcher, query, docs)
 
 
-def _scored_in(searcher: Any, query: wq.Query, docs: set[int]) -> dict[int, float]:
+def _scored_in(searcher: Any, query: wq.Query, docs: set[int], reads: Reads) -> dict[int, float]:
     found: dict[int, float] = {}
     deadline = Deadline.after(float("inf"))
     for subsearcher, offset in searcher.leaf_searchers():
         end = offset + subsearcher.doc_count_all()
         local = {d - offset for d in docs if offset <= d < end}
         if local:
-            scores = _Segment(searcher, subsearcher, deadline).scores(query, local)
+            scores = _Segment(searcher, subsearcher, deadline, reads).scores(query, local)
             found.update((d + offset, s) for d, s in scores.items())
     return found
 
 
 def add_proximity(
-    searcher: Any, matches: list[tuple[int, float]], proximity: wq.Query
+    searcher: Any,
+    matches: list[tuple[int, float]],
+    proximity: wq.Query,
+    reads: Reads | None = None,
 ) -> list[tuple[int, float]]:
     """Add the proximity bonus to the best PROXIMITY_POOL matches.
 
@@ -102,7 +123,7 @@ def add_proximity(
     hundred candidates, not for every match, keeps common words cheap.
     """
     pool = {d for d, _ in heapq.nlargest(PROXIMITY_POOL, matches, key=lambda m: m[1])}
-    bonus = score_documents(searcher, proximity, pool)
+    bonus = score_documents(searcher, proximity, pool, reads)
     return [(d, s + bonus.get(d, 0.0)) for d, s in matches]
 
 
@@ -119,9 +140,9 @@ def supported(query: wq.Query) -> bool:
 class _Segment:
     """One segment's postings, scored as its Whoosh searcher scores them."""
 
-    def __init__(self, top: Any, searcher: Any, deadline: Deadline) -> None:
+    def __init__(self, top: Any, searcher: Any, deadline: Deadline, reads: Reads) -> None:
         self.top, self.searcher, self.reader = top, searcher, searcher.reader()
-        self.deadline = deadline
+        self.deadline, self.reads = deadline, reads
         self.deleted = self.reader.deleted_docs_set if self.reader.has_deletions() else set()
 
     def scores(self, query: wq.Query, restrict: set[int] | None) -> Scores:
@@ -219,12 +240,13 @@ class _Segment:
             if not candidates:
                 return {}
         assert candidates is not None
-        positions = [self._positions(query.fieldname, text, candidates) for text in texts]
+        terms = [(query.fieldname, text) for text in texts]
         by_term = [dict(zip(ids, scores, strict=True)) for ids, scores in scored]  # type: ignore[misc]
         found: Scores = {}
         slop = query.slop
         for docnum in candidates:
-            if _in_order(positions, docnum) if slop == 1 else _near(positions, docnum, slop):
+            lists = (self._positions(fieldname, text, docnum) for fieldname, text in terms)
+            if _in_order(lists) if slop == 1 else bool(near_spans(lists, slop)):
                 found[docnum] = _tree_sum([scores[docnum] for scores in by_term])
         if query.boost != 1.0:
             found = {d: s * query.boost for d, s in found.items()}
@@ -234,6 +256,12 @@ class _Segment:
 
     def _term_scores(self, fieldname: str, text: Any) -> tuple[list[int], list[float]] | None:
         """A term's documents and unboosted scores in this segment; None if it has none."""
+        key = (id(self.reader), fieldname, text)
+        if key not in self.reads.scores:
+            self.reads.scores[key] = self._read_term_scores(fieldname, text)
+        return self.reads.scores[key]
+
+    def _read_term_scores(self, fieldname: str, text: Any) -> tuple[list[int], list[float]] | None:
         if fieldname not in self.searcher.schema:
             return None
         field = self.searcher.schema[fieldname]
@@ -256,14 +284,21 @@ class _Segment:
             idf * ((tf * k1_plus) / (tf + norms[d])) for d, tf in zip(ids, weights, strict=True)
         ]
 
-    def _positions(self, fieldname: str, btext: bytes, docs: set[int]) -> dict[int, bytes]:
-        """The raw positions of a term in each of `docs` (decoded only when needed)."""
-        values: dict[int, bytes] = {}
-        for ids, _, block_values in _blocks(self.reader, fieldname, btext, with_values=True):
-            for docnum, value in zip(ids, block_values, strict=True):  # type: ignore[arg-type]
-                if docnum in docs:
-                    values[docnum] = value
-        return values
+    def _positions(self, fieldname: str, btext: bytes, docnum: int) -> list[int]:
+        """The positions of a term in a document that holds it."""
+        key = (id(self.reader), fieldname, btext)
+        values = self.reads.values.get(key)
+        if values is None:
+            values = self.reads.values[key] = {
+                docnum: value
+                for ids, _, block_values in _blocks(self.reader, fieldname, btext, True)
+                for docnum, value in zip(ids, block_values, strict=True)  # type: ignore[arg-type]
+            }
+        at = (*key, docnum)
+        positions = self.reads.positions.get(at)
+        if positions is None:
+            positions = self.reads.positions[at] = _decoded(values[docnum])
+        return positions
 
 
 def _holds_phrase(query: wq.Query) -> bool:
@@ -285,19 +320,16 @@ def _decoded(value: bytes) -> list[int]:
     return list(accumulate(loads(deltas if deltas.endswith(b".") else deltas + b".")))
 
 
-def _in_order(positions: list[dict[int, bytes]], docnum: int) -> bool:
-    """Whether the phrase's words stand one after the other somewhere in the document."""
+def _in_order(positions: Iterable[list[int]]) -> bool:
+    """Whether the phrase's words (their positions in a document, read as needed) stand one
+    after the other somewhere."""
     starts: set[int] | None = None
-    for k, values in enumerate(positions):
-        shifted = {p - k for p in _decoded(values[docnum])}
+    for k, found in enumerate(positions):
+        shifted = {p - k for p in found}
         starts = shifted if starts is None else starts & shifted
         if not starts:
             return False
     return True
-
-
-def _near(positions: list[dict[int, bytes]], docnum: int, slop: int) -> bool:
-    return bool(near_spans((_decoded(values[docnum]) for values in positions), slop))
 
 
 def _blocks(

@@ -54,7 +54,7 @@ from .index import (
     record_from_stored,
 )
 from .models import Hit, Record, SearchResults, SuggestedDocument, Suggestions
-from .postings import add_proximity, score_documents, scored_matches
+from .postings import Reads, add_proximity, score_documents, scored_matches
 
 if TYPE_CHECKING:
     from .graph import Graph
@@ -498,16 +498,17 @@ class Index:
         compiled = compiler.compile(tree)
         expand_patterns(searcher, compiled, ExpansionBudget(deadline=deadline))
         patterns, needs = highlight_patterns(searcher, compiled)
-        matches = scored_matches(searcher, compiled.query, filters, deadline)
+        reads = Reads()  # each term read once by the parts of this search
+        matches = scored_matches(searcher, compiled.query, filters, deadline, reads)
         if compiled.proximity is not None and sort == "relevance":
-            matches = add_proximity(searcher, matches, compiled.proximity)
+            matches = add_proximity(searcher, matches, compiled.proximity, reads)
         ranked = rank(matches, columns, sort, collapse)
         complete = len(ranked)
         notes: list[str] = []
         plan = _Plan(compiled.query, compiled.proximity, compiled.origins)
         if complete < SOFT_AND_BELOW and compiled.partial is not None:
             words = sum(1 for w in _top_words(tree) if not _only_stopwords(w.text))
-            found = scored_matches(searcher, compiled.partial, filters, deadline)
+            found = scored_matches(searcher, compiled.partial, filters, deadline, reads)
             # Those holding most of the words score best: the best few are enough to look at.
             pool = heapq.nlargest(PARTIAL_POOL, found, key=lambda ds: ds[1])
             coverage = self._coverage(searcher, view, tree, {d for d, _ in pool}, expand)
@@ -536,7 +537,7 @@ class Index:
             alone = Compiler(
                 view.lexicon, expand=expand, completions=completions, sections=sections
             ).compile(phrases)
-            found = scored_matches(searcher, alone.query, filters, deadline)
+            found = scored_matches(searcher, alone.query, filters, deadline, reads)
             more = _unshown(rank(found, columns, sort, collapse), ranked, columns, collapse)
             more = more[:PARTIAL_LIMIT]
             plan.alone = (alone.query, {d for d, _ in more})
