@@ -1,9 +1,8 @@
-"""Collecting matches: every match under a deadline, the proximity bonus for the best,
-grouping copies and families, facet counts from column values."""
+"""Collecting matches with Whoosh's matchers under a deadline (for the queries `postings.py`
+does not score), grouping copies and families, facet counts from column values."""
 
 from __future__ import annotations
 
-import heapq
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from .structure import FACET_SEPARATOR, PRIVACY_FACETS
 FACETS = ("component", "doc_type", "year")
 # facets with any number of values per document, counted from a column of joined values
 MULTI_FACETS = PRIVACY_FACETS
-PROXIMITY_POOL = 300  # best bag-of-words matches that get the proximity bonus
 
 
 @dataclass(frozen=True)
@@ -129,19 +127,6 @@ def collect_matches(
     except collectors.TimeLimit:
         raise deadline.error() from None
     return list(timed.results().items())
-
-
-def add_proximity(
-    searcher: Any, matches: list[tuple[int, float]], proximity: wq.Query
-) -> list[tuple[int, float]]:
-    """Add the proximity bonus to the best PROXIMITY_POOL matches.
-
-    Phrase matching reads positions, the costliest thing Whoosh does; scoring it for a few
-    hundred candidates, not for every match, keeps common words cheap.
-    """
-    pool = {d for d, _ in heapq.nlargest(PROXIMITY_POOL, matches, key=lambda m: m[1])}
-    bonus = score_documents(searcher, proximity, pool)
-    return [(d, s + bonus.get(d, 0.0)) for d, s in matches]
 
 
 def score_documents(searcher: Any, query: wq.Query, docs: set[int]) -> dict[int, float]:

@@ -4,7 +4,7 @@ matchers, without a tree of matcher objects stepping through every posting.
 Whoosh matches a query with one matcher object per term and a binary tree of union and
 intersection matchers above them; every posting costs a dozen method calls on its way up the
 tree (`is_active`, `id`, `skip_to`, `score` at each level). The queries privsearch makes are
-almost always ANDs and ORs of terms and exact phrases, each term in four fields: this module
+almost always ANDs and ORs of terms and phrases, each term in four fields: this module
 reads each term's postings a block at a time, scores them with the same BM25F formula on the
 same numbers, and combines the documents' scores in dictionaries. An AND scores its phrases
 last, only on the documents its other parts left, so a phrase's positions are read only where
@@ -28,11 +28,12 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.system import _INT_SIZE
 
-from .collect import PROXIMITY_POOL, Deadline, collect_matches
+from .collect import Deadline, collect_matches
 from .collect import score_documents as matcher_scores
 from .queryplan import PhraseQuery, UnionOr, near_spans
 
 Scores = dict[int, float]  # a segment's document number -> score
+PROXIMITY_POOL = 300  # best bag-of-words matches that get the proximity bonus
 
 
 class _Unsupported(Exception):
