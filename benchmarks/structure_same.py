@@ -3,7 +3,7 @@
     python -m benchmarks.structure_same records /tmp/records.pickle PATH...
     python -m benchmarks.structure_same save /tmp/records.pickle /tmp/expected.pickle
     python -m benchmarks.structure_same check /tmp/records.pickle /tmp/expected.pickle
-    python -m benchmarks.structure_same time /tmp/records.pickle [--only ID-PREFIX]
+    python -m benchmarks.structure_same time /tmp/records.pickle
 
 `records` reads the records of PATHs once (reading PDFs is slow) and pickles them; `save`
 keeps the sections, facets, risks and references `structure()` finds on each; `check` compares,
