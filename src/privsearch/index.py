@@ -707,7 +707,7 @@ def _build(
                     known[source] = {}
                     skips[source] = []
                 added[source] += _add_result(sink, result, report, added[source])
-                report.changes.extend(_change(r, change[source]) for r in result.records)
+                report.changes.extend(changed_record(r, change[source]) for r in result.records)
                 known[source].update(result.files)
                 if result.incomplete:
                     incomplete.add(source)
@@ -852,7 +852,8 @@ def _known_under(known: dict[str, dict[str, str]], paths: Sequence[Path]) -> dic
     }
 
 
-def _change(record: Record, change: str) -> dict[str, Any]:
+def changed_record(record: Record, change: str) -> dict[str, Any]:
+    """What a run reports of a new or changed record (`IndexReport.changes`, saved searches)."""
     return {
         "change": change, "id": record.id, "title": record.title, "date": record.date,
         "component": record.component, "doc_type": record.doc_type, "url": record.url,

@@ -304,23 +304,17 @@ def _changes_since(runs: list[dict[str, Any]], seen: int) -> list[list[str]]:
 def _matching(ix: Any, watch: Watch, changes: Sequence[Sequence[str]]) -> list[dict[str, Any]]:
     """The records among `changes` ([id, source, change]) that the saved search finds, newest
     first."""
+    from .index import changed_record
+
     wanted = {(record_id, source): change for record_id, source, change in changes}
     if not wanted:
         return []
     found = [
-        _document(record, wanted[(record.id, record.source)])
+        changed_record(record, wanted[(record.id, record.source)])
         for record in ix.records(query=watch.query, **watch.filters)
         if (record.id, record.source) in wanted
     ]
     return sorted(found, key=lambda d: (d["date"] or "", d["id"]), reverse=True)
-
-
-def _document(record: Any, change: str) -> dict[str, Any]:
-    return {
-        "change": change, "id": record.id, "title": record.title, "date": record.date,
-        "component": record.component, "doc_type": record.doc_type, "url": record.url,
-        "source": record.source,
-    }  # fmt: skip
 
 
 def _forget_seen_runs(data: dict[str, Any]) -> None:
