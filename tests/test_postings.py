@@ -8,12 +8,13 @@ from whoosh import query as wq
 
 import privsearch
 from benchmarks.judged import load_queries
-from privsearch import highlight, postings, querylang
+from privsearch import analyze, highlight, postings, querylang
 from privsearch.collect import Deadline, collect_matches
 from privsearch.collect import score_documents as matcher_scores
 from privsearch.highlight import Passage
 from privsearch.index import open_whoosh
 from privsearch.query import _Filters
+from privsearch.querylang import TEXT_FIELDS
 from privsearch.queryplan import Compiler, ExpansionBudget, PhraseQuery, expand_patterns
 
 from .conftest import DHS, TEST_LIMITS
@@ -92,10 +93,61 @@ def test_deleted_documents_are_left_out(tmp_path):
     privsearch.build_index([corpus], index, limits=TEST_LIMITS)
     with open_whoosh(index).searcher() as searcher:
         assert any(leaf.reader().has_deletions() for leaf, _ in searcher.leaf_searchers())
-        query = wq.Or([wq.Term("body", "privaci"), PhraseQuery("body", ["homeland", "secur"])])
-        ours = postings.scored_matches(searcher, query, None, Deadline.after(60))
-        assert _same(ours, collect_matches(searcher, query, None, Deadline.after(60)))
-        assert ours
+        for phrase in (["homeland", "secur"], ["privaci", "impact", "assess"]):  # indexed: the 2nd
+            query = wq.Or([wq.Term("body", "privaci"), PhraseQuery("body", phrase)])
+            ours = postings.scored_matches(searcher, query, None, Deadline.after(60))
+            assert _same(ours, collect_matches(searcher, query, None, Deadline.after(60)))
+            assert ours
+
+
+# -- phrases indexed as terms ----------------------------------------------------------------
+
+
+def _phrase_documents(searcher, fields=TEXT_FIELDS) -> dict[tuple[str, tuple[str, ...]], list]:
+    """For each field and indexed phrase: the documents and scores our scoring finds."""
+    found = {}
+    for phrase in sorted(analyze.indexed_phrases()):
+        for field in fields:
+            query = PhraseQuery(field, list(phrase))
+            found[field, phrase] = postings.scored_matches(
+                searcher, query, None, Deadline.after(60)
+            )
+    return found
+
+
+def test_an_indexed_phrase_finds_what_its_words_positions_give(dhs):
+    searcher = dhs._current()
+    reader = searcher.reader()
+    held = 0
+    for (field, phrase), ours in _phrase_documents(searcher).items():
+        query = PhraseQuery(field, list(phrase))
+        assert _same(ours, collect_matches(searcher, query, None, Deadline.after(60))), phrase
+        if ours:  # found from the phrase's own term, not from positions
+            assert (field, analyze.phrase_term(phrase).encode()) in reader
+            held += 1
+    assert held > 60
+
+
+def test_an_index_without_phrase_terms_gives_the_same_results(tmp_path, monkeypatch, dhs):
+    index = tmp_path / "index"
+    monkeypatch.setattr(analyze, "indexed_phrases", frozenset)  # as an older index was written
+    privsearch.build_index([DHS], index, limits=TEST_LIMITS)
+    with open_whoosh(index).searcher() as searcher:
+        assert not searcher.schema["body"].phrases
+        assert not any(term.startswith(b"\x03") for term in searcher.reader().lexicon("body"))
+        without = _phrase_documents(searcher, ["body", "title"])
+    assert without == _phrase_documents(dhs._current(), ["body", "title"])
+    for text in ("ICE facial recognition services PIA", "data breach", "HSIN"):
+        assert _hits(privsearch.open_index(index), text) == _hits(dhs, text)
+    monkeypatch.undo()
+    privsearch.build_index([DHS], index, rebuild=True, limits=TEST_LIMITS)  # records them
+    with open_whoosh(index).searcher() as searcher:
+        assert searcher.schema["body"].phrases == analyze.indexed_phrases()
+        assert (b"\x03privaci impact assess") in list(searcher.reader().lexicon("body"))
+
+
+def _hits(ix: privsearch.Index, text: str) -> list[tuple[str, float, str]]:
+    return [(hit.id, hit.score, hit.snippet) for hit in ix.search(text, per_page=20).results]
 
 
 # -- pages and snippets ----------------------------------------------------------------------

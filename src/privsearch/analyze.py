@@ -44,7 +44,10 @@ __all__ = [
     "build_analyzer",
     "find_synonyms",
     "index_positions",
+    "indexed_phrases",
     "is_stopword",
+    "phrase_positions",
+    "phrase_term",
     "propose_stopwords",
     "stem",
     "term_variants",
@@ -813,6 +816,50 @@ def find_synonyms(terms: Sequence[str]) -> list[SynonymMatch]:
         merged = alternatives + tuple(a for a in chosen if a not in alternatives)
         matches.append(SynonymMatch(start, start + length, merged, undecided))
     return sorted(matches, key=lambda m: m.start)
+
+
+# --- phrases indexed as terms ------------------------------------------------------------------
+
+_PHRASE_MARK = "\x03"  # a phrase term's first character (section marks use \x01 and \x02)
+
+
+@cache
+def indexed_phrases() -> frozenset[tuple[str, ...]]:
+    """The runs of two or more query-mode terms that the synonym groups search for as phrases:
+    the index records where each occurs as a term of its own (`phrase_term`), so that a search
+    finds their documents without reading the words' positions."""
+    table, _ = _synonym_table()
+    phrases: set[tuple[str, ...]] = set()
+    for terms, (alternatives, senses) in table.items():
+        forms = [terms, *alternatives, *(a for s in senses for a in s.alternatives)]
+        phrases.update(form for form in forms if len(form) > 1)
+    return frozenset(phrases)
+
+
+def phrase_term(terms: Sequence[str]) -> str:
+    """The index term that stands for a phrase of `terms` (see `indexed_phrases`)."""
+    return _PHRASE_MARK + " ".join(terms)
+
+
+def phrase_positions(
+    positions: dict[str, list[int]], phrases: Iterable[tuple[str, ...]]
+) -> dict[str, list[int]]:
+    """Where each of `phrases` starts in a text whose terms are at `positions`: a phrase's
+    terms at consecutive positions, as a phrase search matches them. Keyed by `phrase_term`."""
+    found: dict[str, list[int]] = {}
+    for phrase in phrases:
+        lists = [positions.get(term) for term in phrase]
+        if not all(lists):
+            continue
+        starts: set[int] | None = None
+        for k in sorted(range(len(phrase)), key=lambda k: len(lists[k])):  # type: ignore[arg-type]
+            shifted = {p - k for p in lists[k]}  # type: ignore[union-attr]
+            starts = shifted if starts is None else starts & shifted
+            if not starts:
+                break
+        if starts:
+            found[phrase_term(phrase)] = sorted(starts)
+    return found
 
 
 # --- maintaining the stop word lists -----------------------------------------------------------

@@ -68,16 +68,29 @@ def _spelling_analyzer() -> Analyzer:
 
 class Text(fields.TEXT):
     """A TEXT field with privsearch's analyzer, indexed through `analyze.index_positions`:
-    the same postings as Whoosh's token stream gives, at a fraction of the cost."""
+    the same postings as Whoosh's token stream gives, at a fraction of the cost.
 
-    def __init__(self, **kwargs: Any) -> None:
+    `phrases` (runs of terms) are also recorded each as a term of its own where they occur
+    (`analyze.phrase_positions`). The set is part of the schema, saved with each version of
+    the index, so a search knows which phrases every segment of it holds as terms.
+    """
+
+    phrases: frozenset[tuple[str, ...]] = frozenset()  # of an index written without them: none
+
+    def __init__(self, phrases: Iterable[tuple[str, ...]] = (), **kwargs: Any) -> None:
         super().__init__(analyzer=analyze.build_analyzer(), **kwargs)
+        self.phrases = frozenset(phrases)
 
     def index(self, value: str, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
         boost, encode = self.format.field_boost, self.format.encode
         marks = getattr(value, "marks", ())
-        for term, poses in analyze.index_positions(value, marks).items():
-            if term[0] < " ":  # a section mark: where a section is, not a word it holds
+        positions = analyze.index_positions(value, marks)
+        if self.phrases:
+            positions.update(analyze.phrase_positions(positions, self.phrases))
+        for term, poses in positions.items():
+            # A section mark (where a section is) or a phrase term (where a phrase is):
+            # not words of the text, so they add nothing to its length.
+            if term[0] < " ":
                 yield term.encode("utf-8"), 0, 0.0, encode(poses)
             else:
                 yield term.encode("utf-8"), len(poses), len(poses) * boost, encode(poses)
@@ -117,6 +130,9 @@ class SpellingWords(fields.TEXT):
 
 
 def build_schema() -> fields.Schema:
+    """The schema of a new index (or of a rebuilt one): its text fields record the phrases
+    the synonym groups search for as terms."""
+    phrases = analyze.indexed_phrases()
     return fields.Schema(
         key=fields.ID(stored=True, unique=True),
         id=fields.ID(stored=True, sortable=True),
@@ -124,12 +140,12 @@ def build_schema() -> fields.Schema:
         family=fields.ID(stored=True, sortable=True),
         edition=fields.ID(sortable=True),
         family_ids=fields.KEYWORD(lowercase=True, commas=True, scorable=True),
-        title=Text(stored=True),
+        title=Text(phrases, stored=True),
         title_text=fields.COLUMN(columns.VarBytesColumn()),
         title_terms=fields.COLUMN(columns.VarBytesColumn()),
-        summary=Text(stored=True),
-        body=Text(),
-        sorns=Text(stored=True),
+        summary=Text(phrases, stored=True),
+        body=Text(phrases),
+        sorns=Text(phrases, stored=True),
         spell=SpellingWords(),
         component=fields.ID(stored=True, sortable=True),
         doc_type=fields.ID(stored=True, sortable=True),
@@ -686,6 +702,8 @@ def _build(
         except BaseException:
             _remove_unused_files(ix)
             raise
+        if rebuild:  # every record is written again: with the phrases of today's synonyms
+            writer.schema = build_schema()
         sink = _Writers(ix, writer, limits)
         try:
             for source in plan.removed:
@@ -923,7 +941,8 @@ class _Writers:
             ctx = worker_context()
             self._jobs = ctx.Queue(maxsize=2 * self.processes)
             self._workers = [
-                _SegmentWorker(ctx, self._jobs, self.ix, self.limits) for _ in range(self.processes)
+                _SegmentWorker(ctx, self._jobs, self.ix, self.writer.schema, self.limits)
+                for _ in range(self.processes)
             ]
         self._put(self._batch)
         self._batch, self._batch_chars = [], 0
@@ -976,11 +995,14 @@ class _Writers:
 class _SegmentWorker:
     """One worker process writing the documents it takes from the queue into one segment."""
 
-    def __init__(self, ctx: Any, jobs: Any, ix: index.Index, limits: Limits) -> None:
+    def __init__(
+        self, ctx: Any, jobs: Any, ix: index.Index, schema: fields.Schema, limits: Limits
+    ) -> None:
         self.conn, child = ctx.Pipe()
+        folder, limitmb = ix.storage.folder, limits.index_memory_mb
         self.process = ctx.Process(
             target=_segment_worker_main,
-            args=(jobs, child, self.conn, ix.storage.folder, ix.indexname, limits.index_memory_mb),
+            args=(jobs, child, self.conn, folder, ix.indexname, schema, limitmb),
             daemon=True,
         )
         self.process.start()
@@ -1020,16 +1042,24 @@ class _SegmentWorker:
 
 
 def _segment_worker_main(
-    jobs: Any, conn: Any, parent_end: Any, folder: str, indexname: str, limitmb: int
+    jobs: Any,
+    conn: Any,
+    parent_end: Any,
+    folder: str,
+    indexname: str,
+    schema: fields.Schema,
+    limitmb: int,
 ) -> None:
     """In a worker process: add each batch of documents to a new segment until told to stop,
-    then hand the finished (not yet published) segment back."""
+    then hand the finished (not yet published) segment back. `schema` is the run's writer's
+    (a rebuild's may differ from the one on disk in the phrases it records)."""
     # So that the run's end, even by kill -9, reads here as the end of both pipes: the queue's
     # write end and the result pipe's other end stay with the run alone.
     parent_end.close()
     jobs._writer.close()  # noqa: SLF001 - multiprocessing offers no public way
     parent = os.getppid()
     writer = SegmentWriter(index.open_dir(folder, indexname), _lk=False, limitmb=limitmb)
+    writer.schema = schema
     try:
         while True:
             try:

@@ -28,6 +28,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import BM25FScorer, WeightScorer
 from whoosh.system import _INT_SIZE
 
+from . import analyze
 from .collect import Deadline, collect_matches
 from .collect import score_documents as matcher_scores
 from .queryplan import PhraseQuery, UnionOr, near_spans
@@ -49,6 +50,7 @@ class Reads:
         self.scores: dict[tuple[Any, ...], tuple[list[int], list[float]] | None] = {}
         self.values: dict[tuple[Any, ...], dict[int, bytes]] = {}
         self.positions: dict[tuple[Any, ...], list[int]] = {}
+        self.ids: dict[tuple[Any, ...], list[int]] = {}
 
 
 def scored_matches(
@@ -235,6 +237,8 @@ class _Segment:
             if (query.fieldname, texts[-1]) not in self.reader:
                 return {}
         scored = [self._term_scores(query.fieldname, text) for text in texts]
+        if query.slop == 1 and tuple(query.words) in getattr(field, "phrases", ()):
+            return self._indexed_phrase(query, scored, restrict)
         candidates = restrict
         for ids, _ in scored:  # type: ignore[misc]
             candidates = set(ids) if candidates is None else candidates.intersection(ids)
@@ -253,7 +257,37 @@ class _Segment:
             found = {d: s * query.boost for d, s in found.items()}
         return found
 
+    def _indexed_phrase(
+        self,
+        query: PhraseQuery,
+        scored: list[tuple[list[int], list[float]] | None],
+        restrict: set[int] | None,
+    ) -> Scores:
+        """A phrase the index holds as a term (`analyze.phrase_term`): its documents are that
+        term's, with no position read; the scores are still its words' (as `phrase` gives)."""
+        ids = self._term_ids(query.fieldname, analyze.phrase_term(query.words))
+        if restrict is not None:
+            ids = [d for d in ids if d in restrict]
+        by_term = [dict(zip(i, s, strict=True)) for i, s in scored]  # type: ignore[misc]
+        boost = query.boost
+        found: Scores = {}
+        for docnum in ids:
+            total = _tree_sum([scores[docnum] for scores in by_term])
+            found[docnum] = total * boost if boost != 1.0 else total
+        return found
+
     # -- postings ---------------------------------------------------------------------------
+
+    def _term_ids(self, fieldname: str, text: str) -> list[int]:
+        """The documents of a term that is not scored (a phrase term), deleted ones left out."""
+        key = (id(self.reader), fieldname, text, "ids")
+        ids = self.reads.ids.get(key)
+        if ids is None:
+            btext = text.encode("utf-8")
+            found = (fieldname, btext) in self.reader
+            ids = _postings(self.reader, fieldname, btext, self.deleted)[0] if found else []
+            self.reads.ids[key] = ids
+        return ids
 
     def _term_scores(self, fieldname: str, text: Any) -> tuple[list[int], list[float]] | None:
         """A term's documents and unboosted scores in this segment; None if it has none."""
