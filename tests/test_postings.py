@@ -100,6 +100,30 @@ def test_deleted_documents_are_left_out(tmp_path):
             assert ours
 
 
+def test_words_near_each_other_are_found_where_whooshs_span_near_finds_them(dhs):
+    searcher = dhs._current()
+    docs = set(range(searcher.doc_count_all()))
+    pairs = [
+        ("body", "licens", "plate"),
+        ("body", "biometr", "share"),
+        ("body", "privaci", "record"),
+        ("title", "privaci", "system"),
+        ("summary", "inform", "collect"),
+    ]
+    found = 0
+    for slop in (1, 4, 12):
+        for field, first, second in pairs:
+            ours = postings.near_documents(searcher, [(field, first, second)], slop, docs)
+            terms = [wq.Term(field, first), wq.Term(field, second)]
+            spans = wq.SpanNear2(terms, slop=slop, ordered=False, mindist=1)
+            assert ours == set(searcher.docs_for_query(spans)), (field, first, second, slop)
+            found += len(ours)
+    some = set(list(docs)[::3])  # only those asked about
+    ours = postings.near_documents(searcher, pairs, 12, some)
+    assert ours and ours <= some
+    assert found > 300
+
+
 # -- phrases indexed as terms ----------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import weakref
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate
 from pickle import loads
@@ -128,6 +129,29 @@ def add_proximity(
     pool = {d for d, _ in heapq.nlargest(PROXIMITY_POOL, matches, key=lambda m: m[1])}
     bonus = score_documents(searcher, proximity, pool, reads)
     return [(d, s + bonus.get(d, 0.0)) for d, s in matches]
+
+
+def near_documents(
+    searcher: Any,
+    pairs: Iterable[tuple[str, str, str]],
+    slop: int,
+    docs: set[int],
+    reads: Reads | None = None,
+) -> set[int]:
+    """Those of `docs` where, for one of the (field, term, term) `pairs`, the two terms stand
+    within `slop` words of each other in that field, in either order: what Whoosh's SpanNear
+    finds, unordered, with the two terms at different positions."""
+    found: set[int] = set()
+    reads = reads or Reads()
+    deadline = Deadline.after(float("inf"))
+    pairs = list(pairs)
+    for subsearcher, offset in searcher.leaf_searchers():
+        end = offset + subsearcher.doc_count_all()
+        local = {d - offset for d in docs if offset <= d < end}
+        if local:
+            segment = _Segment(searcher, subsearcher, deadline, reads)
+            found.update(d + offset for d in segment.near(pairs, slop, local))
+    return found
 
 
 def supported(query: wq.Query) -> bool:
@@ -276,6 +300,22 @@ class _Segment:
             found[docnum] = total * boost if boost != 1.0 else total
         return found
 
+    def near(self, pairs: list[tuple[str, str, str]], slop: int, docs: set[int]) -> set[int]:
+        found: set[int] = set()
+        for fieldname, first, second in pairs:
+            self.deadline.check()
+            lists = [self._term_scores(fieldname, term) for term in (first, second)]
+            if lists[0] is None or lists[1] is None:
+                continue
+            both = docs.difference(found).intersection(lists[0][0]).intersection(lists[1][0])
+            field = self.searcher.schema[fieldname]
+            texts = [field.to_bytes(first), field.to_bytes(second)]
+            for docnum in both:
+                positions = [self._positions(fieldname, text, docnum) for text in texts]
+                if _within(*positions, slop):
+                    found.add(docnum)
+        return found
+
     # -- postings ---------------------------------------------------------------------------
 
     def _term_ids(self, fieldname: str, text: str) -> list[int]:
@@ -365,6 +405,21 @@ def _in_order(positions: Iterable[list[int]]) -> bool:
         if not starts:
             return False
     return True
+
+
+def _within(first: list[int], second: list[int], slop: int) -> bool:
+    """Whether a position of one sorted list is within `slop` of a different position of the
+    other, either way."""
+    if len(first) > len(second):
+        first, second = second, first
+    n = len(second)
+    for p in first:
+        k = bisect_left(second, p - slop)
+        while k < n and second[k] <= p + slop:
+            if second[k] != p:
+                return True
+            k += 1
+    return False
 
 
 def _blocks(

@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
-from whoosh.matching import NullMatcher
 
 from . import analyze, querylang
 from .collect import (
@@ -54,7 +53,7 @@ from .index import (
     record_from_stored,
 )
 from .models import Hit, Record, SearchResults, SuggestedDocument, Suggestions
-from .postings import Reads, add_proximity, score_documents, scored_matches
+from .postings import Reads, add_proximity, near_documents, score_documents, scored_matches
 
 if TYPE_CHECKING:
     from .graph import Graph
@@ -64,7 +63,6 @@ from .queryplan import (
     ExpansionBudget,
     PhraseQuery,
     UnionOr,
-    _NearMatcher,
     build_filters,
     expand_patterns,
     highlight_patterns,
@@ -515,7 +513,7 @@ class Index:
             if complete and words > 2:
                 # After a few all-word matches, only documents with most of the words follow,
                 # at most PARTIAL_LIMIT of them.
-                kept = coverage.enough(searcher, tree)
+                kept = coverage.enough(searcher, reads)
                 found = [(d, s) for d, s in pool if d in kept]
             factors = coverage.factors(found)
             found = [(d, s * factors[d]) for d, s in found]
@@ -1102,7 +1100,7 @@ class _Coverage:
     together: set[int]  # documents where a synonym stands for several of the words
     words: list[Word]
 
-    def enough(self, searcher: Any, tree: Node) -> set[int]:
+    def enough(self, searcher: Any, reads: Reads) -> set[int]:
         """Those of `docs` that hold most of the words, two of them close together.
 
         Two words are close within NEAR_WORDS of each other, either order: a report with
@@ -1110,7 +1108,8 @@ class _Coverage:
         readers`.
         """
         enough = {d for d in self.docs if self.shares.get(d, 0.0) >= PARTIAL_SHARE}
-        return self.together & enough | _close_pairs(searcher, self.words, enough - self.together)
+        close = _close_pairs(searcher, self.words, enough - self.together, reads)
+        return self.together & enough | close
 
     def factors(self, found: list[tuple[int, float]]) -> dict[int, float]:
         """What each partial match's score is multiplied by: its share of the words, raised
@@ -1122,7 +1121,7 @@ class _Coverage:
         return {d: factors.get(d, lowest) for d, _ in found}
 
 
-def _close_pairs(searcher: Any, words: list[Word], docs: set[int]) -> set[int]:
+def _close_pairs(searcher: Any, words: list[Word], docs: set[int], reads: Reads) -> set[int]:
     """Those of `docs` with two of the words within NEAR_WORDS of each other in a field."""
     terms = [
         found[0]
@@ -1130,29 +1129,11 @@ def _close_pairs(searcher: Any, words: list[Word], docs: set[int]) -> set[int]:
         if found
     ]
     pairs = [
-        _NearQuery(f, [a, b], slop=NEAR_WORDS)
+        (f, a, b)
         for a, b in combinations(dict.fromkeys(terms), 2)
         for f in ("title", "summary", "body")
     ]
-    return _matching(searcher, UnionOr(pairs), docs) if pairs else set()
-
-
-class _NearQuery(PhraseQuery):
-    """Two words within `slop` words of each other, in either order."""
-
-    def matcher(self, searcher: Any, context: Any = None) -> Any:
-        reader = searcher.reader()
-        if self.fieldname not in searcher.schema:
-            return NullMatcher()
-        field = searcher.schema[self.fieldname]
-        matchers = []
-        for word in self.words:
-            term = field.to_bytes(word)
-            if (self.fieldname, term) not in reader:
-                return NullMatcher()
-            matchers.append(wq.Term(self.fieldname, term).matcher(searcher, context))
-        # The matcher finds its first match as it is made: it must be unordered from the start.
-        return _NearMatcher(matchers, slop=self.slop, ordered=False, mindist=1)
+    return near_documents(searcher, pairs, NEAR_WORDS, docs, reads) if pairs and docs else set()
 
 
 def _word_query(view: _View, word: Word, frequency: int, expand: bool = True) -> wq.Query:
