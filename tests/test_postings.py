@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh import query as wq
 
 import privsearch
@@ -15,7 +17,7 @@ from privsearch.highlight import Passage
 from privsearch.index import open_whoosh
 from privsearch.query import _Filters
 from privsearch.querylang import TEXT_FIELDS
-from privsearch.queryplan import Compiler, ExpansionBudget, PhraseQuery, expand_patterns
+from privsearch.queryplan import Compiler, ExpansionBudget, PhraseQuery, expand_patterns, near_spans
 
 from .conftest import DHS, TEST_LIMITS
 
@@ -122,6 +124,27 @@ def test_words_near_each_other_are_found_where_whooshs_span_near_finds_them(dhs)
     ours = postings.near_documents(searcher, pairs, 12, some)
     assert ours and ours <= some
     assert found > 300
+
+
+_POSITION_LISTS = st.lists(
+    st.lists(st.integers(0, 40), min_size=1, max_size=8, unique=True).map(sorted),
+    min_size=2,
+    max_size=4,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_POSITION_LISTS, st.integers(1, 12))
+def test_words_in_order_within_a_distance_are_found_where_spans_are(positions, slop):
+    assert postings._near_in_order(iter(positions), slop) == bool(near_spans(positions, slop))
+
+
+@settings(max_examples=400, deadline=None)
+@given(_POSITION_LISTS, st.integers(1, 12))
+def test_two_words_near_each_other_either_way_are_found_where_spans_are(positions, slop):
+    first, second = positions[:2]
+    spans = near_spans([first, second], slop, ordered=False, mindist=1)
+    assert postings._within(first, second, slop) == bool(spans)
 
 
 # -- phrases indexed as terms ----------------------------------------------------------------

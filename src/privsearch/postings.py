@@ -32,7 +32,7 @@ from whoosh.system import _INT_SIZE
 from . import analyze
 from .collect import Deadline, collect_matches
 from .collect import score_documents as matcher_scores
-from .queryplan import PhraseQuery, UnionOr, near_spans
+from .queryplan import PhraseQuery, UnionOr
 
 Scores = dict[int, float]  # a segment's document number -> score
 PROXIMITY_POOL = 300  # best bag-of-words matches that get the proximity bonus
@@ -275,7 +275,7 @@ class _Segment:
         slop = query.slop
         for docnum in candidates:
             lists = (self._positions(fieldname, text, docnum) for fieldname, text in terms)
-            if _in_order(lists) if slop == 1 else bool(near_spans(lists, slop)):
+            if _in_order(lists) if slop == 1 else _near_in_order(lists, slop):
                 found[docnum] = _tree_sum([scores[docnum] for scores in by_term])
         if query.boost != 1.0:
             found = {d: s * query.boost for d, s in found.items()}
@@ -405,6 +405,22 @@ def _in_order(positions: Iterable[list[int]]) -> bool:
         if not starts:
             return False
     return True
+
+
+def _near_in_order(positions: Iterable[list[int]], slop: int) -> bool:
+    """Whether the words (their sorted positions in a document, read as needed) stand in
+    order, each 1 to `slop` words after the one before: where `queryplan.near_spans` finds a
+    span, found without making the spans."""
+    ends: list[int] | None = None  # where a run of the words so far can end
+    for found in positions:
+        if ends is None:
+            ends = found
+            continue
+        last = ends
+        ends = [q for q in found if (i := bisect_left(last, q - slop)) < len(last) and last[i] < q]
+        if not ends:
+            return False
+    return bool(ends)
 
 
 def _within(first: list[int], second: list[int], slop: int) -> bool:
