@@ -169,6 +169,7 @@ def test_an_indexed_phrase_finds_what_its_words_positions_give(dhs):
     for (field, phrase), ours in _phrase_documents(searcher).items():
         query = PhraseQuery(field, list(phrase))
         assert _same(ours, collect_matches(searcher, query, None, Deadline.after(60))), phrase
+        assert postings.phrase_documents(searcher, query) == set(searcher.docs_for_query(query))
         if ours:  # found from the phrase's own term, not from positions
             assert (field, analyze.phrase_term(phrase).encode()) in reader
             held += 1

@@ -131,6 +131,12 @@ def add_proximity(
     return [(d, s + bonus.get(d, 0.0)) for d, s in matches]
 
 
+def phrase_documents(searcher: Any, query: PhraseQuery, reads: Reads | None = None) -> set[int]:
+    """The documents holding a phrase: what `searcher.docs_for_query(query)` finds."""
+    deadline = Deadline.after(float("inf"))
+    return {d for d, _ in scored_matches(searcher, query, None, deadline, reads)}
+
+
 def near_documents(
     searcher: Any,
     pairs: Iterable[tuple[str, str, str]],

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import analyze
+from .postings import Reads, phrase_documents
 from .querylang import TEXT_FIELDS
 from .queryplan import PhraseQuery
 
@@ -98,7 +99,7 @@ def _useful(candidate: str, typed: str) -> bool:
     return terms != analyze.analyze(typed, mode="query", removestops=False)
 
 
-def _beside(searcher: Any, candidate: str, neighbours: Sequence[str]) -> int:
+def _beside(searcher: Any, candidate: str, neighbours: Sequence[str], reads: Reads) -> int:
     """Documents where the candidate stands next to a neighbouring typed word, either side."""
     mine = analyze.analyze(candidate, mode="query", removestops=False)
     found: set[int] = set()
@@ -107,7 +108,7 @@ def _beside(searcher: Any, candidate: str, neighbours: Sequence[str]) -> int:
         if not mine or not theirs:
             continue
         for words in ([theirs[-1], mine[0]], [mine[-1], theirs[0]]):
-            found.update(searcher.docs_for_query(PhraseQuery("body", words)))
+            found.update(phrase_documents(searcher, PhraseQuery("body", words), reads))
     return len(found)
 
 
@@ -138,7 +139,9 @@ def correct_word(searcher: Any, check: WordCheck, neighbours: Sequence[str] = ()
         return None
     scored.sort()
     if neighbours and len(scored) > 1:
+        reads = Reads()  # the neighbours' postings, read once for all candidates
         scored = sorted(
-            (-_beside(searcher, c, neighbours), d, n, c) for _, d, n, c in scored[:CANDIDATES]
+            (-_beside(searcher, c, neighbours, reads), d, n, c)
+            for _, d, n, c in scored[:CANDIDATES]
         )
     return scored[0][3]
