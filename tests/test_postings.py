@@ -137,6 +137,7 @@ _POSITION_LISTS = st.lists(
 @given(_POSITION_LISTS, st.integers(1, 12))
 def test_words_in_order_within_a_distance_are_found_where_spans_are(positions, slop):
     assert postings._near_in_order(iter(positions), slop) == bool(near_spans(positions, slop))
+    assert postings._in_order(iter(positions)) == bool(near_spans(positions, 1))
 
 
 @settings(max_examples=400, deadline=None)

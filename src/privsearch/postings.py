@@ -406,8 +406,8 @@ def _in_order(positions: Iterable[list[int]]) -> bool:
     after the other somewhere."""
     starts: set[int] | None = None
     for k, found in enumerate(positions):
-        shifted = {p - k for p in found}
-        starts = shifted if starts is None else starts & shifted
+        # Where the phrase would start for each place of word k, kept if it is one already.
+        starts = set(found) if starts is None else starts.intersection(map((-k).__add__, found))
         if not starts:
             return False
     return True
