@@ -1,10 +1,11 @@
-"""Speed and size: ingest, indexing, query latency, index size and peak memory, at three scales.
+"""Speed and size: ingest, indexing, query latency, index size and peak memory, at four scales.
 
     python -m benchmarks.speed [--scales 1x,10x,full] [--workdir DIR] [--profile] [--smoke]
 
 Scales: `1x` is the real corpus (`../shared/corpus/dhs`); `10x` is ten times as many generated
 documents of the same length; `full` is about the whole DHS library: 2,000 generated documents
-of about 50,000 characters (~100 MB of text). Generated corpora are kept in `--workdir` and
+of about 50,000 characters (~100 MB of text); `4x` is four times that (8,000 documents, ~400 MB,
+not run by default: generating it takes a while). Generated corpora are kept in `--workdir` and
 reused. Every figure of a scale comes from the same run, on the same machine, so the ratios
 against the peers are like for like.
 
@@ -56,6 +57,7 @@ SCALES = {  # name -> (documents, mean characters per document); None = the real
     "1x": None,
     "10x": (3480, 2200),
     "full": (2000, 50_000),
+    "4x": (8000, 50_000),
 }
 SMOKE_SCALE = (24, 3000)
 SHORT_RUN = 5.0  # seconds: an ingest this short is timed again, up to REPEATS runs
