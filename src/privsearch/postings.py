@@ -52,6 +52,7 @@ class Reads:
         self.values: dict[tuple[Any, ...], dict[int, bytes]] = {}
         self.positions: dict[tuple[Any, ...], list[int]] = {}
         self.ids: dict[tuple[Any, ...], list[int]] = {}
+        self.score_maps: dict[tuple[Any, ...], dict[int, float]] = {}
 
 
 def scored_matches(
@@ -268,7 +269,7 @@ class _Segment:
                 return {}
         scored = [self._term_scores(query.fieldname, text) for text in texts]
         if query.slop == 1 and tuple(query.words) in getattr(field, "phrases", ()):
-            return self._indexed_phrase(query, scored, restrict)
+            return self._indexed_phrase(query, texts, restrict)
         candidates = restrict
         for ids, _ in scored:  # type: ignore[misc]
             candidates = set(ids) if candidates is None else candidates.intersection(ids)
@@ -276,7 +277,7 @@ class _Segment:
                 return {}
         assert candidates is not None
         terms = [(query.fieldname, text) for text in texts]
-        by_term = [dict(zip(ids, scores, strict=True)) for ids, scores in scored]  # type: ignore[misc]
+        by_term = [self._score_map(query.fieldname, text) for text in texts]
         found: Scores = {}
         slop = query.slop
         for docnum in candidates:
@@ -290,7 +291,7 @@ class _Segment:
     def _indexed_phrase(
         self,
         query: PhraseQuery,
-        scored: list[tuple[list[int], list[float]] | None],
+        texts: list[bytes],
         restrict: set[int] | None,
     ) -> Scores:
         """A phrase the index holds as a term (`analyze.phrase_term`): its documents are that
@@ -298,7 +299,7 @@ class _Segment:
         ids = self._term_ids(query.fieldname, analyze.phrase_term(query.words))
         if restrict is not None:
             ids = [d for d in ids if d in restrict]
-        by_term = [dict(zip(i, s, strict=True)) for i, s in scored]  # type: ignore[misc]
+        by_term = [self._score_map(query.fieldname, text) for text in texts]
         boost = query.boost
         found: Scores = {}
         for docnum in ids:
@@ -324,6 +325,16 @@ class _Segment:
 
     # -- postings ---------------------------------------------------------------------------
 
+    def _score_map(self, fieldname: str, btext: bytes) -> dict[int, float]:
+        """A term's unboosted score in each document that holds it, for reading only (kept
+        for the rest of the search); the term must be in the segment."""
+        key = (id(self.reader), fieldname, btext)
+        found = self.reads.score_maps.get(key)
+        if found is None:
+            ids, scores = self._term_scores(fieldname, btext)  # type: ignore[misc]
+            found = self.reads.score_maps[key] = dict(zip(ids, scores, strict=True))
+        return found
+
     def _term_ids(self, fieldname: str, text: str) -> list[int]:
         """The documents of a term that is not scored (a phrase term), deleted ones left out."""
         key = (id(self.reader), fieldname, text, "ids")
@@ -337,9 +348,15 @@ class _Segment:
 
     def _term_scores(self, fieldname: str, text: Any) -> tuple[list[int], list[float]] | None:
         """A term's documents and unboosted scores in this segment; None if it has none."""
-        key = (id(self.reader), fieldname, text)
+        if fieldname not in self.searcher.schema:
+            return None
+        try:  # the same key for the term of a Term query (text) and of a phrase (bytes)
+            btext = self.searcher.schema[fieldname].to_bytes(text)
+        except ValueError:
+            return None
+        key = (id(self.reader), fieldname, btext)
         if key not in self.reads.scores:
-            self.reads.scores[key] = self._read_term_scores(fieldname, text)
+            self.reads.scores[key] = self._read_term_scores(fieldname, btext)
         return self.reads.scores[key]
 
     def _read_term_scores(self, fieldname: str, text: Any) -> tuple[list[int], list[float]] | None:
@@ -390,9 +407,14 @@ def _holds_phrase(query: wq.Query) -> bool:
 
 def _tree_sum(values: Sequence[float]) -> float:
     """The sum in the order of Whoosh's binary tree of intersection matchers."""
-    if len(values) == 1:
+    n = len(values)
+    if n == 1:
         return values[0]
-    half = len(values) // 2
+    if n == 2:
+        return values[0] + values[1]
+    if n == 3:
+        return values[0] + (values[1] + values[2])
+    half = n // 2
     return _tree_sum(values[:half]) + _tree_sum(values[half:])
 
 
