@@ -32,12 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi.testclient import TestClient
-
 import privsearch
 from benchmarks.judged import load_queries
 from benchmarks.speed import generated_queries
-from privsearch.http import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "corpus" / "dhs"
@@ -398,29 +395,30 @@ def _serve_index(index_dir: Path, port: int, workers: int, log: Path) -> subproc
         )  # fmt: skip
 
 
-def _cpu_per_search(
+def _index_search_cpu_ms(
     index_dir: Path, warm: list[SearchRequest], timed: list[SearchRequest]
-) -> dict[str, float]:
-    """CPU ms per search in this process, one at a time: `Index.search` alone, then the whole
-    API in-process (FastAPI's test client: routing, parameters, the answer's JSON and the
-    client's own work; no socket, no uvicorn), each over `timed` after an untimed pass over
-    `warm`. Process CPU time, so the API's worker thread counts."""
-    figures: dict[str, float] = {"searches": len(timed)}
+) -> float:
+    """CPU ms per `Index.search` in this process, one at a time, over `timed`, after an
+    untimed pass over `warm`."""
     with privsearch.open_index(index_dir) as ix:
         for s in warm:
             ix.search(s.text, **s.search_kwargs())
         started = time.process_time()
         for s in timed:
             ix.search(s.text, **s.search_kwargs())
-        figures["index_search_ms"] = (time.process_time() - started) * 1000 / len(timed)
-    with TestClient(create_app(index_dir, rate_limit=0)) as client:
-        for s in warm:
-            client.get(s.path())
-        started = time.process_time()
-        for s in timed:
-            client.get(s.path())
-        figures["api_in_process_ms"] = (time.process_time() - started) * 1000 / len(timed)
-    return figures
+        return (time.process_time() - started) * 1000 / len(timed)
+
+
+def _cached_request_cpu_ms(pid: int, url: str, path: str, threads: int) -> float:
+    """The server's CPU ms per request for one search asked again and again, answered from
+    its cache after the first time: the HTTP, routing and cache lookup alone (5 s of wrk at
+    two connections)."""
+    before = _tree_cpu_seconds(pid)
+    output = subprocess.run(
+        ["wrk", f"-t{threads}", "-c2", "-d5s", url + path],
+        stdout=subprocess.PIPE, text=True, check=True,
+    ).stdout  # fmt: skip
+    return (_tree_cpu_seconds(pid) - before) * 1000 / max(_parse_wrk(output)["requests"], 1)
 
 
 def run_distinct(
@@ -434,8 +432,10 @@ def run_distinct(
     split: int,
 ) -> dict[str, Any]:
     """wrk at each of `connections` against `privsearch serve` over a copy of `index_dir`,
-    every request a search the server has not answered before; then, unless `split` is 0,
-    the first `split` searches of the first timed run timed again in this process."""
+    every request a search the server has not answered before. Unless `split` is 0, where
+    the server's CPU goes: the first `split` searches of the first timed run timed again in
+    this process (`Index.search` alone), and one search answered again and again from the
+    server's cache (HTTP alone)."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (apt-get install wrk)")
     searches, made_of = distinct_searches(index_dir, count)
@@ -490,6 +490,9 @@ def run_distinct(
             figures = walk(conns, seconds)
             print(json.dumps(figures), file=sys.stderr)
             runs.append(figures)
+        served = _access_log(log)  # before the cached run, which asks one search again
+        if split:
+            http_only = _cached_request_cpu_ms(server.pid, url, searches[0].path(), threads)
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -498,13 +501,18 @@ def run_distinct(
         "workers": workers,
         "threads": threads,
         "distinct": made_of,
-        **_access_log(log),
+        **served,
         "runs": runs,
     }
     if split:
         warm = sent[0][:50] if warmup else searches[-50:]
-        result["in_process"] = _cpu_per_search(copy, warm, sent[-len(runs)][:split])
-        result["in_process"]["server_cpu_ms_per_request"] = runs[0]["server_cpu_ms_per_request"]
+        timed = sent[-len(runs)][:split]
+        result["split"] = {
+            "searches": len(timed),
+            "index_search_cpu_ms": _index_search_cpu_ms(copy, warm, timed),
+            "server_cpu_ms_per_request": runs[0]["server_cpu_ms_per_request"],
+            "server_cpu_ms_per_cached_request": http_only,
+        }
     shutil.rmtree(work, ignore_errors=True)
     return result
 
@@ -546,7 +554,7 @@ def main() -> int:
         "--split",
         type=int,
         default=300,
-        help="with --index: the first timed run's first N searches timed in-process too (0: no)",
+        help="with --index: time the first run's first N searches in-process too (0: no)",
     )
     args = parser.parse_args()
     if args.index is not None:
