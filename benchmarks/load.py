@@ -10,6 +10,24 @@ Prints requests per second, latency percentiles and error counts. The timed run 
 127.0.0.1 only, and wrk stops after --seconds.
 
     python -m benchmarks.load --connections 50 --seconds 30
+
+With --index DIR: uncached searches over an existing index, with no re-indexing. The server
+(`privsearch serve --workers 2 --rate-limit 0`, a deployment on two cores) serves a copy of
+DIR, and every request is a search it has not answered before, so its answer cache never
+answers: --distinct searches made of the judged queries and of queries generated from the
+index's own records (`benchmarks.speed.generated_queries`), each plain, on page 2, with
+another component as filter and sorted by date, no two alike, shuffled. Each wrk thread
+walks its own share of that list once, without wrapping; a run that uses its share up is
+refused (pass a larger --distinct), and the server's access log is checked for repeats.
+After --warmup seconds of the same load on searches of their own, one run of --seconds at
+each of the --connections counts, each on the next searches of the list. Each run reports
+requests/s, p50/p90/p95/p99 latency, non-2xx answers and socket errors, the load average
+before it, and the server's CPU (all its processes) per request. With --split N (default
+300), where that CPU goes: the first run's first N searches timed again in this process
+through `Index.search` alone, and the server's CPU per request for one search answered from
+its cache again and again (HTTP, routing and the cache lookup alone).
+
+    python -m benchmarks.load --index /tmp/full/index --connections 2,8,32 --warmup 15
 """
 
 from __future__ import annotations
