@@ -290,7 +290,7 @@ def distinct_searches(
     if len(chosen) < count:
         raise SystemExit(f"only {len(chosen)} distinct searches could be made, not {count}")
     rng.shuffle(chosen)
-    bases = len({(s.text) for s in chosen})
+    bases = len({s.text for s in chosen})
     made_of = (
         f"{len(chosen)} distinct searches: {bases} distinct query texts ({len(judged)} judged "
         f"queries, the rest generated from the index's records), each plain, page 2, with a "
