@@ -316,10 +316,10 @@ class _SearchSlots:
 
     A server process runs Python on about one core: searches computed in many threads at
     once share it, and each then costs more CPU (benchmarks/load.py --index at full scale,
-    32 connections: 40-95 ms a search with about 16 at once in each of two processes, 28-34 ms
-    with at most 1 to 8; BENCHMARKS.md). Queries
-    with patterns already take turns inside `Index.search`, for a share of the time; were
-    they held here too, a few of them waiting for that turn would hold every slot.
+    32 connections: 40-120 ms a search with about 16 at once in each of two processes, 28-34
+    ms with at most 1 to 8, and no answers past the time limit; BENCHMARKS.md). Queries with
+    patterns already take turns inside `Index.search`, for a share of the time; were they
+    held here too, a few of them waiting for that turn would hold every slot.
     """
 
     LIMITED = ("search", "risks")  # kinds whose first parameter is the query
