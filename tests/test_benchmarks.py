@@ -295,3 +295,32 @@ def test_startup_smoke(bundled_index, tmp_path, capsys):
     assert figures["serve_first_search"] >= figures["serve_ready"]
     assert any(module.startswith("whoosh") for module, _ in figures["slowest_imports"])
     assert "serve: ready in" in capsys.readouterr().out
+
+
+def test_the_load_benchmark_sends_distinct_searches_the_api_answers(bundled_index):
+    from fastapi.testclient import TestClient
+
+    from benchmarks.load import distinct_searches
+    from privsearch.http import create_app
+
+    judged = {q.text for q in load_queries()}
+    searches, made_of = distinct_searches(bundled_index, 4 * len(judged) + 200)
+    paths = [s.path() for s in searches]
+    assert len(set(paths)) == len(paths) == 4 * len(judged) + 200
+    assert made_of.startswith(f"{len(paths)} distinct searches")
+    assert judged < {s.text for s in searches}  # and generated queries past them
+    assert {s.page for s in searches} == {1, 2}
+    assert {s.sort for s in searches} == {None, "date"}
+    with TestClient(create_app(bundled_index, rate_limit=0)) as client:
+        answers = [client.get(path) for path in paths[:40]]
+    assert [a.status_code for a in answers] == [200] * 40
+    assert answers[0].json()["query"] == searches[0].text
+
+
+def test_the_load_benchmark_resumes_past_every_path_a_wrk_thread_took():
+    from benchmarks.load import _walked
+
+    # Thread k of 2 takes lines k, k + 2, ...: thread 1 took lines 1, 3, 5, thread 2 lines 2, 4.
+    output = "walk thread 1 used 3 ran_out 0\nwalk thread 2 used 2 ran_out 0\n"
+    assert _walked(output, 2) == (5, False)
+    assert _walked(output.replace("used 2 ran_out 0", "used 2 ran_out 1"), 2) == (5, True)

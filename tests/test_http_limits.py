@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -14,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from privsearch.http import create_app
+from privsearch.http import SEARCH_SLOTS, create_app
 from tests.test_api_schema import serving
 
 ORIGIN = "https://www.example.gov"
@@ -203,3 +204,48 @@ def test_cors_and_rate_limit_answers_say_nosniff(client, bundled_index: Path):
     refused = statuses[-1]
     assert refused.status_code == 429
     assert refused.headers["x-content-type-options"] == "nosniff"
+
+
+def _most_searches_at_once(bundled_index: Path, queries: list[str]) -> int:
+    """The most searches a server process ran at once, each query sent from its own client
+    at the same moment (every search made slow, so that those let in together overlap)."""
+    app = create_app(bundled_index, rate_limit=0)
+    ix = app.state.index
+    search = ix.search
+    running, most, lock = 0, 0, threading.Lock()
+
+    def slow_search(*args, **kwargs):
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.2)
+        with lock:
+            running -= 1
+        return search(*args, **kwargs)
+
+    ix.search = slow_search
+    with TestClient(app) as client:
+        statuses: list[int] = []
+
+        def send(q: str) -> None:
+            statuses.append(client.get("/api/search", params={"q": q}).status_code)
+
+        senders = [threading.Thread(target=send, args=(q,)) for q in queries]
+        for sender in senders:
+            sender.start()
+        for sender in senders:
+            sender.join()
+    assert statuses == [200] * len(queries)
+    return most
+
+
+def test_a_server_process_computes_at_most_search_slots_searches_at_once(bundled_index: Path):
+    queries = ["privacy", "border", "biometric", "records", "retention", "sharing"]
+    assert _most_searches_at_once(bundled_index, queries) == SEARCH_SLOTS
+
+
+def test_queries_with_patterns_are_not_held_by_the_search_slots(bundled_index: Path):
+    # They take turns inside Index.search: held here too, waiting ones would fill the slots.
+    queries = ["priv*", "bord*", "biometrc~", "recor*"]
+    assert _most_searches_at_once(bundled_index, queries) > SEARCH_SLOTS

@@ -8,6 +8,7 @@ connection limits of `httpserver`. Every error is JSON, `{"ok": false, "error": 
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import threading
@@ -19,6 +20,8 @@ from pathlib import Path
 from queue import Queue
 from typing import Annotated, Any, Literal
 
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
@@ -61,6 +64,7 @@ DEFAULT_RATE_LIMIT = 600  # API requests a minute per client address
 DEFAULT_HEADER_TIMEOUT = 10.0  # seconds for a client to send a whole request
 DEFAULT_MAX_CONNECTIONS = 200  # open connections per server process
 WARM_LIMIT = 512  # answers computed again after a commit, most recently used first
+SEARCH_SLOTS = 2  # searches one server process computes at once; the others wait their turn
 
 # Served with the demo page and any other HTML: the widget needs nothing but its own origin.
 HTML_SECURITY_HEADERS = {
@@ -306,6 +310,40 @@ class _Warmer:
             self.cache.finish_warming(generation)
 
 
+class _SearchSlots:
+    """At most `slots` searches and risk lists computed at once in this process, the others
+    waiting in turn; other answers and queries with prefix* or typo~ words are not held.
+
+    A server process runs Python on about one core: searches computed in many threads at
+    once share it, and each then costs more CPU (benchmarks/load.py --index at full scale,
+    32 connections: 40-120 ms a search with about 16 at once in each of two processes, 28-34
+    ms with at most 1 to 8, and no answers past the time limit; BENCHMARKS.md). Queries with
+    patterns already take turns inside `Index.search`, for a share of the time; were they
+    held here too, a few of them waiting for that turn would hold every slot.
+    """
+
+    LIMITED = ("search", "risks")  # kinds whose first parameter is the query
+
+    def __init__(self, slots: int) -> None:
+        self.slots = slots
+        self._limiter: tuple[asyncio.AbstractEventLoop, anyio.CapacityLimiter] | None = None
+
+    def limiter(self, key: CacheKey) -> anyio.CapacityLimiter | None:
+        """The limiter `key` is computed under; None for the worker threads' own limit."""
+        kind, params = key
+        if kind not in self.LIMITED or _may_have_patterns(params[0]):
+            return None
+        loop = asyncio.get_running_loop()
+        if self._limiter is None or self._limiter[0] is not loop:
+            self._limiter = (loop, anyio.CapacityLimiter(self.slots))
+        return self._limiter[1]
+
+
+def _may_have_patterns(query: str) -> bool:
+    """Whether the query may hold a prefix* or typo~ word (a quoted * or ~ counts too)."""
+    return "*" in query or "~" in query
+
+
 FilterKey = tuple[tuple[str, Any], ...]
 
 
@@ -331,12 +369,14 @@ def create_app(
     rate_limit: int = DEFAULT_RATE_LIMIT,
     time_limit: float = TIME_LIMIT,
     show_paths: bool = False,
+    search_slots: int = SEARCH_SLOTS,
 ) -> FastAPI:
     """The API over the index at `index_dir`.
 
     CORS only for `allow_origins`; at most `rate_limit` API requests a minute per client
     address (0: no limit); a search may collect matches for `time_limit` seconds. Paths are
-    shown relative to the indexed folders unless `show_paths`.
+    shown relative to the indexed folders unless `show_paths`. At most `search_slots`
+    searches are computed at once (`_SearchSlots`).
     """
     ix = Index(index_dir, time_limit=time_limit)
     cache = ResponseCache()
@@ -485,6 +525,7 @@ def create_app(
         return computers[kind](*params)
 
     warmer = _Warmer(cache, ix, compute, limit=WARM_LIMIT)
+    slots = _SearchSlots(search_slots)
 
     async def cached(kind: str, *params: Any) -> bytes:
         """From the cache when it can; otherwise computed in a worker thread, then cached."""
@@ -493,7 +534,7 @@ def create_app(
         warmer.notice(generation)
         body = cache.get(key, generation)
         if body is None:
-            body = await run_in_threadpool(compute, key)
+            body = await anyio.to_thread.run_sync(compute, key, limiter=slots.limiter(key))
             cache.put(key, generation, body)
         return body
 
