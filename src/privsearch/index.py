@@ -553,11 +553,9 @@ class _StoredRecords(Sequence[Record]):
         return [self._edition(i) for i in range(len(self))]
 
     def _edition(self, i: int) -> str:
-        found = self._editions.get(i)
-        if found is None:
-            record = self[i]
-            found = edition_of(record.id, record.date)
-        return found
+        if i not in self._editions:
+            self[i]  # reading a record notes its edition
+        return self._editions[i]
 
 
 def write_graph(ix: Any, index_dir: Path) -> int:
@@ -1120,8 +1118,8 @@ def _writer_context() -> Any:
     """How to start the writer processes: from a fork server (else spawned), never forked from
     the run. A forked writer shares the pages of the run's memory until the run writes to
     them, and the run writes to the page of each record it sends (its reference counts): a
-    run holding its records (a caller's list) would then hold most of them twice (110 MB more
-    at full scale)."""
+    run holding its records (a caller's list) would then hold much of them twice (about 90 MB
+    more at full scale)."""
     import multiprocessing
 
     methods = multiprocessing.get_all_start_methods()
