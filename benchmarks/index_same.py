@@ -2,6 +2,7 @@
 
     python -m benchmarks.index_same save /tmp/records.pickle /tmp/index-expected.pickle
     python -m benchmarks.index_same check /tmp/records.pickle /tmp/index-expected.pickle
+    python -m benchmarks.index_same check --workers 2 /tmp/records.pickle /tmp/expected.pickle
     python -m benchmarks.index_same time /tmp/records.pickle [--runs 3]
 
 The records are those `benchmarks.structure_same records` pickles. Each command indexes them
@@ -10,7 +11,9 @@ documents alike), sections, facets and risks found as a build finds them. `save`
 digest of each part of the index: each document's stored fields, field lengths and column
 values (by the document's key), and each term's postings in each field (documents, weights and
 positions); `check` compares part by part and exits 1 on any difference, naming the first ones;
-`time` gives the CPU time of indexing them (the best of `--runs`).
+`time` gives the CPU time of indexing them (the best of `--runs`). With `--workers N` (N > 1),
+`save` and `check` index the records as a large run does, in N writer processes, one segment
+each: the parts are named by document key, so the index compares with one a single writer made.
 """
 
 from __future__ import annotations
@@ -64,21 +67,21 @@ def _parts(index_dir: Path) -> Iterator[tuple[tuple[str, ...], Any]]:
             yield ("postings", name, repr(term)), sorted(postings)
 
 
-def index_digests(records_file: Path) -> dict[tuple[str, ...], str]:
-    """The digest of each part of the index of the pickled records."""
+def index_digests(records_file: Path, workers: int = 1) -> dict[tuple[str, ...], str]:
+    """The digest of each part of the index of the pickled records, written by `workers`."""
     records = pickle.loads(records_file.read_bytes())
     folder = Path(tempfile.mkdtemp(prefix="index-same-"))
     try:
-        write_records(records, folder / "index", limits=Limits(workers=1))
+        write_records(records, folder / "index", limits=Limits(workers=workers))
         return {name: _digest(value) for name, value in _parts(folder / "index")}
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def check(records_file: Path, expected_file: Path) -> int:
+def check(records_file: Path, expected_file: Path, workers: int = 1) -> int:
     """The number of parts of the index that differ from the saved ones."""
     expected = pickle.loads(expected_file.read_bytes())
-    now = index_digests(records_file)
+    now = index_digests(records_file, workers)
     differ = sorted(
         (name for name in expected.keys() | now.keys() if expected.get(name) != now.get(name)),
         key=repr,
@@ -111,13 +114,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("command", choices=("save", "check", "time"))
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=1, help="writer processes (save, check)")
     args = parser.parse_args(argv)
     if args.command == "save":
-        digests = index_digests(args.files[0])
+        digests = index_digests(args.files[0], args.workers)
         args.files[1].write_bytes(pickle.dumps(digests))
         print(f"{len(digests)} parts of the index to {args.files[1]}", file=sys.stderr)
     elif args.command == "check":
-        return 1 if check(args.files[0], args.files[1]) else 0
+        return 1 if check(args.files[0], args.files[1], args.workers) else 0
     else:
         time_indexing(args.files[0], args.runs)
     return 0

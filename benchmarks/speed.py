@@ -160,13 +160,16 @@ def _child_build(task: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def index_privsearch_records(records: list[Any], index_dir: Path) -> None:
+def index_privsearch_records(
+    records: list[Any], index_dir: Path, limits: dict[str, Any] | None = None
+) -> None:
     """privsearch's indexing of already extracted records: what build_index does after
-    reading, without reading any file."""
+    reading, without reading any file; `limits` are `Limits` fields other than the defaults."""
     from privsearch import index as pindex
+    from privsearch.config import Limits
 
     shutil.rmtree(index_dir, ignore_errors=True)
-    pindex.write_records(records, index_dir)
+    pindex.write_records(records, index_dir, limits=Limits(**(limits or {})))
 
 
 def _child_index(task: dict[str, Any]) -> dict[str, Any]:
@@ -176,13 +179,16 @@ def _child_index(task: dict[str, Any]) -> dict[str, Any]:
         records = records[: task["limit"]]
     name, workdir = task["system"], Path(task["workdir"])
     builders = {
-        "privsearch": lambda: index_privsearch_records(records, workdir / "privsearch-indexonly"),
+        "privsearch": lambda: index_privsearch_records(
+            records, workdir / "privsearch-indexonly", task.get("limits")
+        ),
         "whoosh-defaults": lambda: WhooshDefaults.build(records, workdir / "whoosh"),
         "sqlite-fts5": lambda: Fts5.build(records, workdir / "fts5.db"),
         "tantivy": lambda: Tantivy.build(records, workdir / "tantivy"),
     }
     rss_before = _maxrss_mb()
     profile = cProfile.Profile() if task.get("profile") else None
+    cpu_before = _cpu_seconds()
     started = time.perf_counter()
     if profile:
         profile.enable()
@@ -190,10 +196,24 @@ def _child_index(task: dict[str, Any]) -> dict[str, Any]:
     if profile:
         profile.disable()
     seconds = time.perf_counter() - started
-    out = {"seconds": seconds, "maxrss_mb": _maxrss_mb(), "loaded_rss_mb": rss_before}
+    out = {
+        "seconds": seconds,
+        "cpu_seconds": _cpu_seconds() - cpu_before,
+        "maxrss_mb": _maxrss_mb(),
+        "loaded_rss_mb": rss_before,
+    }
     if profile:
         out["profile"] = _profile_text(profile)
     return out
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of the child processes it has waited for (its writers)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def _open_system(name: str, workdir: Path, privsearch_dir: Path, records_path: Path) -> Any:
@@ -316,11 +336,17 @@ def _run_child(task: dict[str, Any]) -> dict[str, Any]:
         text=True,
     )
     peak = [0]
+    peaks: dict[int, int] = {}  # each process's own peak
+    cpu: dict[int, float] = {}  # each process's CPU seconds, when last seen
     done = threading.Event()
 
     def sample() -> None:
         while not done.wait(0.05):
-            peak[0] = max(peak[0], _tree_rss(proc.pid))
+            now = _tree_pss(proc.pid)
+            peak[0] = max(peak[0], sum(now.values()))
+            for pid, pss in now.items():
+                peaks[pid] = max(peaks.get(pid, 0), pss)
+                cpu[pid] = _cpu_of(pid, cpu.get(pid, 0.0))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -331,22 +357,37 @@ def _run_child(task: dict[str, Any]) -> dict[str, Any]:
         raise RuntimeError(f"{task['kind']} {task.get('system', '')} failed:\n{stderr[-3000:]}")
     result = json.loads(stdout.strip().splitlines()[-1])
     result["tree_peak_mb"] = peak[0] / 1e6
+    result["tree_cpu_seconds"] = sum(cpu.values())
+    result["process_peaks_mb"] = {
+        "main" if pid == proc.pid else str(pid): pss / 1e6 for pid, pss in peaks.items()
+    }
     return result
 
 
-def _tree_rss(pid: int) -> int:
-    """Memory of `pid` and all its descendants now, in bytes (0 once it has ended): each
-    process's proportional set size, so pages that forked processes share count once."""
-    total, todo = 0, [pid]
+def _cpu_of(pid: int, default: float) -> float:
+    """The CPU seconds process `pid` has used (`default` once it has ended): a sample taken
+    every 50 ms misses at most that much of each process."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return default
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _tree_pss(pid: int) -> dict[int, int]:
+    """Memory of `pid` and each of its descendants now, in bytes (none once it has ended):
+    each process's proportional set size, so pages that forked processes share count once."""
+    found: dict[int, int] = {}
+    todo = [pid]
     while todo:
         current = todo.pop()
         try:
-            total += _pss(current)
+            found[current] = _pss(current)
             for thread in Path(f"/proc/{current}/task").iterdir():
                 todo += [int(c) for c in (thread / "children").read_text().split()]
         except (OSError, ValueError):
             continue
-    return total
+    return found
 
 
 def _pss(pid: int) -> int:

@@ -258,6 +258,25 @@ def test_speed_smoke(capsys):
     assert "privsearch indexing speed / Whoosh defaults" in out
 
 
+def test_index_only_reports_the_runs_time_and_memory(tmp_path, capsys):
+    import pickle
+
+    import privsearch
+    from benchmarks import index_only
+
+    records = privsearch.read_records([ROOT / "corpus"])
+    (tmp_path / "records.pickle").write_bytes(pickle.dumps(records))
+    figures = index_only.measure(tmp_path / "records.pickle", "privsearch", tmp_path)
+    # The run and its two writers (and their fork server) were each seen, and counted.
+    assert len(figures["process_peaks_mb"]) >= 3
+    assert figures["tree_peak_mb"] >= figures["process_peaks_mb"]["main"] > 10
+    assert figures["tree_cpu_seconds"] > 0 and figures["seconds"] > 0
+    with privsearch.open_index(tmp_path / "privsearch-indexonly") as ix:
+        assert ix.stats()["records"] == len(records)
+    assert index_only.main([str(tmp_path / "records.pickle"), "--workers", "1"]) == 0
+    assert "tree peak PSS" in capsys.readouterr().out
+
+
 def test_generator_writes_a_manifest_privsearch_reads(tmp_path):
     require_shared()
     import privsearch

@@ -16,7 +16,8 @@ from whoosh import index as whoosh_index
 
 import privsearch
 from privsearch import IndexBusyError, IndexVersionError
-from privsearch.index import META_FILE
+from privsearch.index import META_FILE, write_records
+from privsearch.models import Page, Record
 from tests.conftest import CORPUS, DHS, TEST_LIMITS, require_shared
 from tests.pdfgen import write_text_pdf
 
@@ -238,6 +239,47 @@ def test_writer_processes_build_the_same_index_as_one_writer(tmp_path):
     # Incremental runs over a multi-segment index: nothing changed, then one source gone.
     again = privsearch.build_index([DHS], tmp_path / "parallel", limits=PARALLEL)
     assert again.sources_read == 0 and again.records == 348
+
+
+def test_writer_processes_share_the_runs_memory_and_spill_the_same_index(tmp_path, monkeypatch):
+    require_shared()
+    from privsearch import index as pindex
+
+    started = []
+    start_worker = pindex._SegmentWorker.__init__
+
+    def start_and_note(self, ctx, jobs, ix, schema, limitmb):
+        started.append((ctx.get_start_method(), limitmb))
+        start_worker(self, ctx, jobs, ix, schema, limitmb)
+
+    monkeypatch.setattr(pindex._SegmentWorker, "__init__", start_and_note)
+    # Half a megabyte of postings each: every writer spills its postings to disk many times.
+    limits = replace(PARALLEL, index_memory_mb=1)
+    privsearch.build_index([DHS], tmp_path / "spilled", limits=limits)
+    # The run's limit is shared, and the writers are not forked from the run (whose memory,
+    # a caller's records, they would otherwise come to hold a second copy of).
+    assert [limitmb for _, limitmb in started] == [0.5, 0.5]
+    assert all(method != "fork" for method, _ in started)
+    privsearch.build_index([DHS], tmp_path / "serial", limits=SERIAL)
+    assert _answers(tmp_path / "spilled") == _answers(tmp_path / "serial")
+
+
+def test_records_sent_to_writer_processes_are_left_as_they_were(tmp_path):
+    # Pickled as it is, a string that is not ASCII keeps its UTF-8 form: a caller's records
+    # would hold their text twice after an indexing run.
+    text = "Les données personnelles — nom, adresse et numéro de passeport. " * 800
+    records = [
+        Record(id=f"DHS/PIA-{n:03}", title=f"Évaluation {n}", pages=(Page(1, f"{text} n{n}"),))
+        for n in range(8)
+    ]
+    sizes = [sys.getsizeof(page.text) for record in records for page in record.pages]
+    limits = replace(PARALLEL, parallel_index_mb=0.01)
+    assert write_records(records, tmp_path / "index", limits=limits) == 8
+    assert [sys.getsizeof(page.text) for record in records for page in record.pages] == sizes
+    with privsearch.open_index(tmp_path / "index") as ix:
+        assert ix.search("passeport", per_page=20).total == 8
+        assert ix.get("DHS/PIA-003").body == f"{text} n3"
+    assert len(whoosh_index.open_dir(str(tmp_path / "index"))._segments()) == 2
 
 
 def test_a_writer_process_that_dies_fails_the_run_and_keeps_the_index(tmp_path, monkeypatch):

@@ -154,7 +154,7 @@ def limit_options(func: F) -> F:
         click.option(
             "--index-memory-mb",
             type=click.IntRange(16),
-            help="Postings an index writer keeps in memory.",
+            help="Postings a run's index writers keep in memory, together.",
         ),
         click.option("--manifest-max-rows", type=click.IntRange(1), help="Rows read per manifest."),
         click.option("--run-max-records", type=click.IntRange(1), help="Records added per run."),

@@ -33,7 +33,7 @@ class Limits:
     pdf_memory_mb: int = 1024  # address-space limit of a PDF worker, above what it starts with
     html_max_bytes: int = 10 * 1024 * 1024  # larger pages, text listings, manifests are skipped
     workers: int = 0  # 0 = one per core; PDF workers, and index writers for a large run
-    index_memory_mb: int = 256  # postings a writer holds in memory before spilling to disk
+    index_memory_mb: int = 256  # postings the run's writers hold in memory together, then spill
     parallel_index_mb: float = 0.25  # text a run reads before it indexes in worker processes
     manifest_max_rows: int = 50_000  # rows read per manifest; the rest are left out
     run_max_records: int = 200_000  # records one run adds; the sources after are left unread

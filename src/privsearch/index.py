@@ -11,6 +11,7 @@ import contextlib
 import errno
 import json
 import os
+import pickle
 import re
 import shutil
 import tempfile
@@ -21,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import islice
 from pathlib import Path
 from queue import Empty, Full, Queue
 from typing import TYPE_CHECKING, Any
@@ -29,7 +31,7 @@ from whoosh import columns, fields, index
 from whoosh.analysis import Analyzer, LowercaseFilter, RegexTokenizer
 from whoosh.system import pack_uint
 from whoosh.util.filelock import try_for
-from whoosh.writing import CLEAR, SegmentWriter
+from whoosh.writing import CLEAR, PostingPool, SegmentWriter
 
 from . import __version__, analyze, expansion, filelock
 from .config import Limits
@@ -122,11 +124,77 @@ class SpellingWords(fields.TEXT):
         # Accents go, as the analyzer drops them: "conversación" is the word conversacion,
         # not "conversaci" and "n".
         if not value.isascii():
-            value = "".join(
-                c for c in unicodedata.normalize("NFKD", value) if not unicodedata.combining(c)
-            )
+            value = _NOT_ASCII.sub(_uncombined, unicodedata.normalize("NFKD", value))
         for word, freq in Counter(map(str.lower, _SPELLING_WORD_RE.findall(value))).items():
             yield word.encode("utf-8"), freq, freq * boost, pack_uint(freq)
+
+
+class _ChunkedPool(PostingPool):
+    """Whoosh's pool of a segment's postings, its runs on disk written and read a few
+    thousand postings at a time rather than one pickle call each (a tenth of a writer's time
+    when the postings outgrow `index_memory_mb`)."""
+
+    _CHUNK = 4096
+
+    def _write_run(self, f: Any, items: Iterable[Any]) -> None:
+        postings = iter(items)
+        while chunk := list(islice(postings, self._CHUNK)):
+            pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
+        f.close()
+
+    def _read_run(self, path: str) -> Iterator[Any]:
+        f = self._open_run(path)
+        try:
+            while True:
+                try:
+                    chunk = pickle.load(f)
+                except EOFError:
+                    return
+                yield from chunk
+        finally:
+            f.close()
+            self._remove_run(path)
+
+
+class _FieldLengths:
+    """A new segment's per-document reader whose `doc_field_length` reads each field's
+    lengths once for all its documents: Whoosh asks for them once per posting it writes."""
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+        self._lengths: dict[tuple[str, int], list[int]] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        lengths = self._lengths.get((fieldname, default))
+        if lengths is None:
+            read, count = self._reader.doc_field_length, self._reader.doc_count_all()
+            lengths = [read(n, fieldname, default) for n in range(count)]
+            self._lengths[fieldname, default] = lengths
+        return lengths[docnum]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._reader, name)
+
+
+class _SegmentWriter(SegmentWriter):
+    """Whoosh's writer of one segment, writing the same segment faster (`_ChunkedPool`,
+    `_FieldLengths`)."""
+
+    def __init__(self, ix: index.Index, *, limitmb: float, **kwargs: Any) -> None:
+        super().__init__(ix, limitmb=limitmb, **kwargs)
+        self.pool = _ChunkedPool(self._tempstorage, self.newsegment, limitmb=limitmb)
+
+    def per_document_reader(self) -> Any:
+        return _FieldLengths(super().per_document_reader())
+
+
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _uncombined(match: re.Match[str]) -> str:
+    """A character not ASCII, or nothing if it is a combining mark (an accent, decomposed)."""
+    char = match.group()
+    return "" if unicodedata.combining(char) else char
 
 
 def build_schema() -> fields.Schema:
@@ -197,12 +265,10 @@ def _record_key(record: Record, position: int) -> str:
 
 
 def _document(record: Record, position: int) -> dict[str, Any]:
-    """The fields of `record` to index, but for what `structure` finds in it: `_structured`
-    adds that where the document is written (in the writer processes of a large run)."""
+    """The fields of `record` to index, but for its body and what `structure` finds in it:
+    `_structured` adds those where the document is written (in the writer processes of a
+    large run), from the pages, so that the text is not sent there twice."""
     family = family_of(record.id)
-    # "Did you mean" needs the vocabulary, not every occurrence: the opening of a long body
-    # holds nearly all of its words, at a fraction of the cost of reading it twice.
-    text = "\n".join([record.title, record.summary, record.body[:_SPELLING_CHARS]])
     return {
         "key": _record_key(record, position),
         "id": record.id,
@@ -214,10 +280,7 @@ def _document(record: Record, position: int) -> dict[str, Any]:
         "title_text": record.title.encode("utf-8"),
         expansion.TITLE_TERMS: expansion.title_terms(record.title),
         "summary": record.summary,
-        # A source's identifiers (a notice's document number and citation) are searchable too.
-        "body": _with_details(record),
         "sorns": "\n".join(record.sorns),
-        "spell": text,
         "component": record.component,
         "doc_type": record.doc_type,
         "date": record.date or "",
@@ -234,22 +297,27 @@ def _document(record: Record, position: int) -> dict[str, Any]:
 
 
 def _structured(document: dict[str, Any]) -> dict[str, Any]:
-    """`document` with the sections, privacy facets and risks `structure` finds in its record:
-    run where the document is written, so that a large run finds them on every core."""
-    record = structure(
-        Record(
-            id=document["id"],
-            title=document["title"],
-            summary=document["summary"],
-            pages=tuple(Page(n, text, att) for n, text, att in document["pages"]),
-            component=document["component"],
-            doc_type=document["doc_type"],
-            details=tuple((str(k), str(v)) for k, v in document["details"]),
-        )
+    """`document` with its body, and the sections, privacy facets and risks `structure` finds
+    in its record: run where the document is written, so that a large run finds them on
+    every core."""
+    read = Record(
+        id=document["id"],
+        title=document["title"],
+        summary=document["summary"],
+        pages=tuple(Page(n, text, att) for n, text, att in document["pages"]),
+        component=document["component"],
+        doc_type=document["doc_type"],
+        details=tuple((str(k), str(v)) for k, v in document["details"]),
     )
+    # A source's identifiers (a notice's document number and citation) are searchable too.
+    body = _with_details(read)
+    record = structure(read)
     return {
         **document,
-        "body": MarkedText.of(document["body"], section_marks(record)),
+        "body": MarkedText.of(body, section_marks(record)),
+        # "Did you mean" needs the vocabulary, not every occurrence: the opening of a long
+        # body holds nearly all of its words, at a fraction of the cost of reading it twice.
+        "spell": "\n".join([read.title, read.summary, body[:_SPELLING_CHARS]]),
         "sections": _joined_rows(
             (s.key, s.title, s.page, s.offset, s.attachment, s.level, s.number)
             for s in record.sections
@@ -433,7 +501,9 @@ def write_copies(ix: Any, index_dir: Path) -> int:
     with ix.searcher() as searcher:
         reader = searcher.reader()
         generation = reader.generation()
-        records = [record_from_stored(stored) for _, stored in reader.iter_docs()]
+        records = _StoredRecords(reader)
+        groups = group_copies(records)
+        every_edition = records.editions()
     parent: dict[str, str] = {}
 
     def root(edition: str) -> str:
@@ -441,12 +511,12 @@ def write_copies(ix: Any, index_dir: Path) -> int:
             edition = parent[edition]
         return edition
 
-    for group in group_copies(records):
-        editions = sorted({edition_of(records[i].id, records[i].date) for i in group})
+    for group in groups:
+        editions = sorted({every_edition[i] for i in group})
         for edition in editions[1:]:
             parent[root(edition)] = root(editions[0])
     members: dict[str, list[str]] = {}
-    for edition in {edition_of(r.id, r.date) for r in records}:
+    for edition in set(every_edition):
         members.setdefault(root(edition), []).append(edition)
     copies: dict[str, str] = {}
     for editions in members.values():
@@ -456,6 +526,36 @@ def write_copies(ix: Any, index_dir: Path) -> int:
             copies.update({e: key for e in editions if e != key})
     _write_meta(index_dir, {"generation": generation, "copies": copies}, COPIES_FILE)
     return len(copies)
+
+
+class _StoredRecords(Sequence[Record]):
+    """The records of a reader's documents, each rebuilt from its stored fields when asked
+    for: a pass over them holds one document's text at a time, not the whole index's (at full
+    scale, 520 MB more for the run that writes the copies)."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        self.docnums = list(reader.all_doc_ids())
+        self._editions: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.docnums)
+
+    def __getitem__(self, i: int) -> Record:  # type: ignore[override]
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        record = record_from_stored(self.reader.stored_fields(self.docnums[i]))
+        self._editions[i % len(self)] = edition_of(record.id, record.date)
+        return record
+
+    def editions(self) -> list[str]:
+        """Each record's edition, in order (a record is read for it only if no pass has)."""
+        return [self._edition(i) for i in range(len(self))]
+
+    def _edition(self, i: int) -> str:
+        if i not in self._editions:
+            self[i]  # reading a record notes its edition
+        return self._editions[i]
 
 
 def write_graph(ix: Any, index_dir: Path) -> int:
@@ -698,7 +798,7 @@ def _build(
     try:
         _remove_orphan_segments(ix)
         try:
-            writer = ix.writer(_lk=False, limitmb=limits.index_memory_mb)
+            writer = _SegmentWriter(ix, _lk=False, limitmb=limits.index_memory_mb)
         except BaseException:
             _remove_unused_files(ix)
             raise
@@ -823,7 +923,7 @@ def write_records(
     index_dir.mkdir(parents=True, exist_ok=True)
     with _run_lock(index_dir):
         ix = index.create_in(str(index_dir), build_schema())
-        writer = ix.writer(limitmb=limits.index_memory_mb)
+        writer = _SegmentWriter(ix, limitmb=limits.index_memory_mb)
         sink = _Writers(ix, writer, limits)
         try:
             count = 0
@@ -900,6 +1000,29 @@ def _add_result(sink: _Writers, result: SourceResult, report: IndexReport, first
     return len(result.records)
 
 
+def _text_chars(document: dict[str, Any]) -> int:
+    """The characters of text `document` holds: its pages, summary and title."""
+    pages = sum(len(text) for _, text, _ in document["pages"])
+    return pages + len(document["summary"]) + len(document["title"])
+
+
+def _sendable(document: dict[str, Any]) -> dict[str, Any]:
+    """`document` as it is sent to a writer process: its pages' text as UTF-8 bytes.
+
+    Pickling a string that is not ASCII keeps its UTF-8 form in the string for good: a
+    caller's records, pickled as they are, would grow by their whole text (120 MB at full
+    scale). Encoding them here makes a copy that goes with the batch.
+    """
+    pages = [[n, text.encode("utf-8", "surrogatepass"), att] for n, text, att in document["pages"]]
+    return {**document, "pages": pages}
+
+
+def _received(document: dict[str, Any]) -> dict[str, Any]:
+    """The document `_sendable` sent, its pages' text decoded."""
+    pages = [[n, text.decode("utf-8", "surrogatepass"), att] for n, text, att in document["pages"]]
+    return {**document, "pages": pages}
+
+
 class _Writers:
     """Where a run's documents go: the run's own Whoosh writer for a small run; for a run that
     reads `limits.parallel_index_mb` of text or more, worker processes that each write one new
@@ -927,21 +1050,20 @@ class _Writers:
             return
         # Held back until the run proves large enough to be worth the processes; a small run
         # is written by the run's own writer at the end.
-        chars = len(document["body"]) + len(document["summary"]) + len(document["title"])
+        chars = _text_chars(document)
         self._seen += chars
-        self._batch.append(document)
+        self._batch.append(_sendable(document))
         self._batch_chars += chars
         if self._seen >= self._threshold and self._batch_chars >= self._BATCH_CHARS_MIN:
             self._send_batch()
 
     def _send_batch(self) -> None:
         if not self._workers:
-            from .ingest.pdf import worker_context
-
-            ctx = worker_context()
+            ctx = _writer_context()
             self._jobs = ctx.Queue(maxsize=2 * self.processes)
+            limitmb = worker_memory_mb(self.limits, self.processes)
             self._workers = [
-                _SegmentWorker(ctx, self._jobs, self.ix, self.writer.schema, self.limits)
+                _SegmentWorker(ctx, self._jobs, self.ix, self.writer.schema, limitmb)
                 for _ in range(self.processes)
             ]
         self._put(self._batch)
@@ -960,7 +1082,7 @@ class _Writers:
         """Collect the workers' segments and publish them with the run's own, atomically."""
         if self._batch and not self._workers:
             for document in self._batch:
-                self.writer.add_document(**_structured(document))
+                self.writer.add_document(**_structured(_received(document)))
         elif self._batch:
             self._send_batch()
         segments = []
@@ -992,14 +1114,32 @@ class _Writers:
             self._jobs.close()
 
 
+def _writer_context() -> Any:
+    """How to start the writer processes: from a fork server (else spawned), never forked from
+    the run. A forked writer shares the pages of the run's memory until the run writes to
+    them, and the run writes to the page of each record it sends (its reference counts): a
+    run holding its records (a caller's list) would then hold much of them twice (about 90 MB
+    more at full scale)."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def worker_memory_mb(limits: Limits, processes: int) -> float:
+    """The postings each of a run's `processes` writers keeps in memory: `index_memory_mb` is
+    the run's, shared between them, so that more writers do not take more memory."""
+    return limits.index_memory_mb / processes
+
+
 class _SegmentWorker:
     """One worker process writing the documents it takes from the queue into one segment."""
 
     def __init__(
-        self, ctx: Any, jobs: Any, ix: index.Index, schema: fields.Schema, limits: Limits
+        self, ctx: Any, jobs: Any, ix: index.Index, schema: fields.Schema, limitmb: float
     ) -> None:
         self.conn, child = ctx.Pipe()
-        folder, limitmb = ix.storage.folder, limits.index_memory_mb
+        folder = ix.storage.folder
         self.process = ctx.Process(
             target=_segment_worker_main,
             args=(jobs, child, self.conn, folder, ix.indexname, schema, limitmb),
@@ -1048,7 +1188,7 @@ def _segment_worker_main(
     folder: str,
     indexname: str,
     schema: fields.Schema,
-    limitmb: int,
+    limitmb: float,
 ) -> None:
     """In a worker process: add each batch of documents to a new segment until told to stop,
     then hand the finished (not yet published) segment back. `schema` is the run's writer's
@@ -1058,7 +1198,7 @@ def _segment_worker_main(
     parent_end.close()
     jobs._writer.close()  # noqa: SLF001 - multiprocessing offers no public way
     parent = os.getppid()
-    writer = SegmentWriter(index.open_dir(folder, indexname), _lk=False, limitmb=limitmb)
+    writer = _SegmentWriter(index.open_dir(folder, indexname), _lk=False, limitmb=limitmb)
     writer.schema = schema
     try:
         while True:
@@ -1073,7 +1213,7 @@ def _segment_worker_main(
             if batch is None:
                 break
             for document in batch:
-                writer.add_document(**_structured(document))
+                writer.add_document(**_structured(_received(document)))
         # Not writer.cancel()/commit(): both would also remove the temporary folder that every
         # writer of the run shares.
         segment = writer._finalize_segment() if writer._added else None  # noqa: SLF001
