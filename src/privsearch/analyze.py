@@ -842,12 +842,17 @@ def phrase_term(terms: Sequence[str]) -> str:
 
 
 def phrase_positions(
-    positions: dict[str, list[int]], phrases: Iterable[tuple[str, ...]]
+    positions: dict[str, list[int]], phrases: frozenset[tuple[str, ...]]
 ) -> dict[str, list[int]]:
     """Where each of `phrases` starts in a text whose terms are at `positions`: a phrase's
     terms at consecutive positions, as a phrase search matches them. Keyed by `phrase_term`."""
+    by_first = _phrases_by_first(phrases)
+    if len(positions) < len(by_first):  # a title or a summary: look up its few terms
+        firsts = [term for term in positions if term in by_first]
+    else:
+        firsts = [term for term in by_first if term in positions]
     found: dict[str, list[int]] = {}
-    for phrase in phrases:
+    for phrase in (phrase for first in firsts for phrase in by_first[first]):
         lists = [positions.get(term) for term in phrase]
         if not all(lists):
             continue
@@ -860,6 +865,14 @@ def phrase_positions(
         if starts:
             found[phrase_term(phrase)] = sorted(starts)
     return found
+
+
+@lru_cache(maxsize=4)
+def _phrases_by_first(phrases: frozenset[tuple[str, ...]]) -> dict[str, list[tuple[str, ...]]]:
+    grouped: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in sorted(phrases):
+        grouped.setdefault(phrase[0], []).append(phrase)
+    return grouped
 
 
 # --- maintaining the stop word lists -----------------------------------------------------------
