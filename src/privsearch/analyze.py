@@ -858,8 +858,8 @@ def phrase_positions(
             continue
         starts: set[int] | None = None
         for k in sorted(range(len(phrase)), key=lambda k: len(lists[k])):  # type: ignore[arg-type]
-            shifted = {p - k for p in lists[k]}  # type: ignore[union-attr]
-            starts = shifted if starts is None else starts & shifted
+            shifted = map((-k).__add__, lists[k])  # type: ignore[arg-type]
+            starts = set(shifted) if starts is None else starts.intersection(shifted)
             if not starts:
                 break
         if starts:

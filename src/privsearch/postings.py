@@ -106,14 +106,22 @@ def score_documents(
 
 def _scored_in(searcher: Any, query: wq.Query, docs: set[int], reads: Reads) -> dict[int, float]:
     found: dict[int, float] = {}
+    for segment, local, offset in _segments_holding(searcher, docs, reads):
+        found.update((d + offset, s) for d, s in segment.scores(query, local).items())
+    return found
+
+
+def _segments_holding(
+    searcher: Any, docs: set[int], reads: Reads
+) -> Iterator[tuple[_Segment, set[int], int]]:
+    """Each segment holding some of `docs`, with those documents (numbered in the segment)
+    and the segment's offset, for work without a deadline on a few known documents."""
     deadline = Deadline.after(float("inf"))
     for subsearcher, offset in searcher.leaf_searchers():
         end = offset + subsearcher.doc_count_all()
         local = {d - offset for d in docs if offset <= d < end}
         if local:
-            scores = _Segment(searcher, subsearcher, deadline, reads).scores(query, local)
-            found.update((d + offset, s) for d, s in scores.items())
-    return found
+            yield _Segment(searcher, subsearcher, deadline, reads), local, offset
 
 
 def add_proximity(
@@ -149,15 +157,9 @@ def near_documents(
     within `slop` words of each other in that field, in either order: what Whoosh's SpanNear
     finds, unordered, with the two terms at different positions."""
     found: set[int] = set()
-    reads = reads or Reads()
-    deadline = Deadline.after(float("inf"))
     pairs = list(pairs)
-    for subsearcher, offset in searcher.leaf_searchers():
-        end = offset + subsearcher.doc_count_all()
-        local = {d - offset for d in docs if offset <= d < end}
-        if local:
-            segment = _Segment(searcher, subsearcher, deadline, reads)
-            found.update(d + offset for d in segment.near(pairs, slop, local))
+    for segment, local, offset in _segments_holding(searcher, docs, reads or Reads()):
+        found.update(d + offset for d in segment.near(pairs, slop, local))
     return found
 
 
@@ -337,7 +339,7 @@ class _Segment:
 
     def _term_ids(self, fieldname: str, text: str) -> list[int]:
         """The documents of a term that is not scored (a phrase term), deleted ones left out."""
-        key = (id(self.reader), fieldname, text, "ids")
+        key = (id(self.reader), fieldname, text)
         ids = self.reads.ids.get(key)
         if ids is None:
             btext = text.encode("utf-8")
